@@ -1,0 +1,49 @@
+//! Local interprocess communication for every OS, behind one portable API.
+//!
+//! localipc wraps the local IPC primitives of each operating system in small,
+//! concrete types that behave the same everywhere:
+//!
+//! | primitive | module | where |
+//! | --- | --- | --- |
+//! | unnamed pipe | [`pipe`] | everywhere |
+//! | FIFO (named pipe in the filesystem) | `os::unix::fifo` | Unix |
+//!
+//! Local sockets, the full Windows named-pipe API and the Tokio and smol front
+//! ends (features `tokio` and `smol`) are planned; the features are declared
+//! but add nothing yet.
+//!
+//! # Behaviour common to every primitive
+//!
+//! * Nothing this crate creates is inherited by child processes unless you
+//!   hand it over explicitly (see [`pipe::Handoff`]).
+//! * A read after every writer is gone returns `Ok(0)`.
+//! * A write after every reader is gone fails with
+//!   [`ErrorKind::BrokenPipe`](std::io::ErrorKind::BrokenPipe); it never kills
+//!   the process with `SIGPIPE` (see [`pipe`] for how).
+//! * Dropping an end only closes it: everything written before the drop stays
+//!   readable by the peer.
+//!
+//! # Example
+//!
+//! ```
+//! use std::io::{Read, Write};
+//!
+//! let (mut sender, mut receiver) = localipc::pipe::pipe()?;
+//! sender.write_all(b"hello")?;
+//! drop(sender);
+//! let mut text = String::new();
+//! receiver.read_to_string(&mut text)?;
+//! assert_eq!(text, "hello");
+//! # Ok::<(), std::io::Error>(())
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(not(any(unix, windows)))]
+compile_error!("localipc supports Unix and Windows targets only");
+
+pub mod os;
+pub mod pipe;
+
+#[cfg(unix)]
+mod sealed;
+mod sys;
