@@ -1,0 +1,256 @@
+//! Helpers shared by the integration tests: watchdogs, child processes,
+//! checksummed data streams, temporary directories and Wine detection.
+#![allow(dead_code, reason = "each test file uses a different subset")]
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+/// Environment variable that marks a process as a test's child.
+const CHILD_MARKER: &str = "LOCALIPC_TEST_CHILD";
+
+/// Fails the whole test process if it is still alive after `limit`, so that a
+/// hang is a fast, loud failure instead of a stuck CI job. Dropping the
+/// returned guard disarms it.
+#[must_use = "the watchdog is disarmed as soon as the guard is dropped"]
+pub(crate) struct Watchdog {
+    _disarm: mpsc::Sender<()>,
+}
+
+pub(crate) fn watchdog(test: &str, limit: Duration) -> Watchdog {
+    let (disarm, armed) = mpsc::channel::<()>();
+    let test = test.to_owned();
+    thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = armed.recv_timeout(limit) {
+            // Written straight to the descriptor: libtest would capture eprintln!.
+            let _ = writeln!(
+                io::stderr(),
+                "watchdog: `{test}` still running after {limit:?}; aborting the test process"
+            );
+            std::process::exit(124);
+        }
+    });
+    Watchdog { _disarm: disarm }
+}
+
+/// Whether this process was started by [`child_command`] to play a child role.
+pub(crate) fn is_child() -> bool {
+    std::env::var_os(CHILD_MARKER).is_some()
+}
+
+/// A command that runs the test `test` of this same test binary as a child
+/// process; that test sees [`is_child`] return true. The child's standard
+/// output (libtest's chatter) is discarded; its standard error is inherited so
+/// that a failing child explains itself in the log.
+pub(crate) fn child_command(test: &str) -> Command {
+    let mut command = Command::new(std::env::current_exe().expect("current_exe"));
+    command
+        .args([test, "--exact", "--nocapture", "--test-threads=1", "-q"])
+        .env(CHILD_MARKER, "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    command
+}
+
+/// Asserts that a child ended successfully, with its exit status in the message.
+pub(crate) fn assert_success(status: std::process::ExitStatus, what: &str) {
+    assert!(
+        status.success(),
+        "{what}: child process ended with {status}"
+    );
+}
+
+/// A deterministic byte stream of a given length, generated word by word.
+pub(crate) struct Pattern {
+    seed: u64,
+}
+
+impl Pattern {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self { seed }
+    }
+
+    /// Fills `buf` with the bytes at stream offsets `offset..offset + buf.len()`.
+    pub(crate) fn fill(&self, offset: u64, buf: &mut [u8]) {
+        let mut word_index = offset / 8;
+        let skip = (offset % 8) as usize;
+        let head = if skip == 0 {
+            0
+        } else {
+            (8 - skip).min(buf.len())
+        };
+        let (first, rest) = buf.split_at_mut(head);
+        if !first.is_empty() {
+            let word = self.word(word_index).to_le_bytes();
+            first.copy_from_slice(&word[skip..skip + first.len()]);
+            word_index += 1;
+        }
+        for (i, chunk) in rest.chunks_mut(8).enumerate() {
+            let word = self.word(word_index + i as u64).to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+    }
+
+    fn word(&self, index: u64) -> u64 {
+        splitmix(self.seed ^ index)
+    }
+
+    /// Writes the first `total` bytes of the stream in `chunk`-byte writes and
+    /// returns their checksum.
+    pub(crate) fn send(&self, mut writer: impl Write, total: u64, chunk: usize) -> io::Result<u64> {
+        let mut buf = vec![0; chunk];
+        let mut checksum = Checksum::new();
+        let mut offset = 0;
+        while offset < total {
+            let len = chunk.min((total - offset) as usize);
+            self.fill(offset, &mut buf[..len]);
+            writer.write_all(&buf[..len])?;
+            checksum.update(&buf[..len]);
+            offset += len as u64;
+        }
+        writer.flush()?;
+        Ok(checksum.finish())
+    }
+
+    /// The checksum of the first `total` bytes of the stream.
+    pub(crate) fn checksum(&self, total: u64) -> u64 {
+        self.send(io::sink(), total, 1 << 16)
+            .expect("sink never fails")
+    }
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// FNV-1a over 64-bit little-endian words (the tail padded with zeros): fast
+/// enough for 64 MiB in a debug build, sensitive to order and to every byte.
+pub(crate) struct Checksum {
+    state: u64,
+    pending: [u8; 8],
+    pending_len: usize,
+}
+
+impl Checksum {
+    pub(crate) fn new() -> Self {
+        Self {
+            state: 0xcbf2_9ce4_8422_2325,
+            pending: [0; 8],
+            pending_len: 0,
+        }
+    }
+
+    pub(crate) fn update(&mut self, mut bytes: &[u8]) {
+        if self.pending_len > 0 {
+            let take = (8 - self.pending_len).min(bytes.len());
+            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&bytes[..take]);
+            self.pending_len += take;
+            bytes = &bytes[take..];
+            if self.pending_len < 8 {
+                return;
+            }
+            self.mix(u64::from_le_bytes(self.pending));
+            self.pending_len = 0;
+        }
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.mix(u64::from_le_bytes(word.try_into().unwrap()));
+        }
+        let rest = words.remainder();
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.pending_len = rest.len();
+    }
+
+    fn mix(&mut self, word: u64) {
+        self.state = (self.state ^ word).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+
+    pub(crate) fn finish(mut self) -> u64 {
+        if self.pending_len > 0 {
+            self.pending[self.pending_len..].fill(0);
+            self.mix(u64::from_le_bytes(self.pending));
+            self.mix(self.pending_len as u64);
+        }
+        self.state
+    }
+}
+
+/// Reads `reader` to end of stream and returns the byte count and checksum.
+pub(crate) fn receive_all(mut reader: impl Read) -> io::Result<(u64, u64)> {
+    let mut buf = vec![0; 1 << 16];
+    let mut checksum = Checksum::new();
+    let mut total = 0;
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return Ok((total, checksum.finish())),
+            Ok(n) => {
+                checksum.update(&buf[..n]);
+                total += n as u64;
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// A directory that is removed with its contents when dropped.
+pub(crate) struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    pub(crate) fn new(label: &str) -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let unique = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "localipc-test-{label}-{}-{unique}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path).expect("create temporary directory");
+        Self { path }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Whether this process runs under Wine rather than real Windows. Wine's
+/// `ntdll.dll` exports `wine_get_version`; Windows' does not.
+#[cfg(windows)]
+pub(crate) fn is_wine() -> bool {
+    use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
+    let ntdll: Vec<u16> = "ntdll.dll\0".encode_utf16().collect();
+    // SAFETY: the name is a NUL-terminated UTF-16 string; ntdll is always loaded.
+    let module = unsafe { GetModuleHandleW(ntdll.as_ptr()) };
+    if module.is_null() {
+        return false;
+    }
+    // SAFETY: `module` is a loaded module and the name is NUL-terminated.
+    unsafe { GetProcAddress(module, c"wine_get_version".as_ptr().cast()) }.is_some()
+}
+
+/// Whether this process runs under Wine: never, off Windows.
+#[cfg(not(windows))]
+pub(crate) fn is_wine() -> bool {
+    false
+}
+
+/// Reports that `test` skipped `what` and why, on the real standard error
+/// (libtest would capture `eprintln!`), in the form `.ci/run` counts.
+pub(crate) fn skip(test: &str, why: &str) {
+    let _ = writeln!(io::stderr(), "localipc-test-skip: {test}: {why}");
+}
