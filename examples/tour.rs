@@ -1,0 +1,298 @@
+//! A tour of every primitive localipc has today: this program starts a copy of
+//! itself as a real child process and moves data through each primitive, in
+//! both directions, checking every byte with a checksum.
+//!
+//! Run it with `cargo run --release --example tour` (add a size in MiB, e.g.
+//! `-- 256`, to move more).
+
+use std::io::{self, Read, Write};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use localipc::pipe::{self, Handoff, Sender};
+
+/// The variable through which the parent tells the child what to do.
+const ROLE: &str = "LOCALIPC_TOUR_ROLE";
+/// The variable under which a pipe end is handed to the child.
+const END: &str = "LOCALIPC_TOUR_END";
+/// The size of every transfer, in bytes (set by the parent for the child).
+const SIZE: &str = "LOCALIPC_TOUR_SIZE";
+
+fn main() -> ExitCode {
+    let result = match std::env::var(ROLE) {
+        Ok(role) => child(&role),
+        Err(_) => parent(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tour: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parent() -> io::Result<()> {
+    let mib: u64 = match std::env::args().nth(1) {
+        Some(arg) => arg
+            .parse()
+            .map_err(|_| invalid(format!("not a size in MiB: {arg}")))?,
+        None => 64,
+    };
+    let size = mib << 20;
+    // A child that fails before opening its end would leave the parent waiting
+    // in a blocking open or read forever: bound the whole tour instead.
+    let limit = Duration::from_secs(60 + mib / 4);
+    std::thread::spawn(move || {
+        std::thread::sleep(limit);
+        eprintln!("tour: still running after {limit:?}; giving up");
+        std::process::exit(2);
+    });
+    println!(
+        "localipc tour: moving {mib} MiB through each primitive between this process (pid {}) and a child process\n  (rates include starting the child and checksumming every byte)",
+        std::process::id()
+    );
+    let mut report = Report::default();
+
+    // Unnamed pipe, child -> parent, the write end handed over explicitly.
+    let (tx, rx) = pipe::pipe()?;
+    let mut command = child_command("send-handoff", size);
+    let started = Instant::now();
+    let child = Handoff::new().sender(END, &tx).spawn(&mut command)?;
+    drop(tx); // the child now holds the only write end
+    let got = receive(rx)?;
+    report.record(
+        "unnamed pipe, handed end",
+        "child -> parent",
+        child,
+        Some(got),
+        size,
+        started,
+    )?;
+
+    // Unnamed pipe, parent -> child, as the child's standard input.
+    let (tx, rx) = pipe::pipe()?;
+    let mut command = child_command("receive-stdin", size);
+    command.stdin(Stdio::from(rx)).stdout(Stdio::piped());
+    let started = Instant::now();
+    let mut child = command.spawn()?;
+    send(tx, size)?;
+    let verdict = read_verdict(&mut child)?;
+    report.record(
+        "unnamed pipe, stdin",
+        "parent -> child",
+        child,
+        verdict,
+        size,
+        started,
+    )?;
+
+    #[cfg(unix)]
+    fifo_legs(&mut report, size)?;
+
+    report.finish()
+}
+
+/// The FIFO legs: one in each direction, each end opened by path in its own process.
+#[cfg(unix)]
+fn fifo_legs(report: &mut Report, size: u64) -> io::Result<()> {
+    use localipc::os::unix::fifo;
+
+    let dir = std::env::temp_dir().join(format!("localipc-tour-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("fifo");
+    let result = (|| {
+        fifo::create(&path, 0o600)?;
+
+        let mut command = child_command("send-fifo", size);
+        command.env(END, &path);
+        let started = Instant::now();
+        let child = command.spawn()?;
+        let got = receive(fifo::open_receiver(&path)?)?;
+        report.record("FIFO", "child -> parent", child, Some(got), size, started)?;
+
+        let mut command = child_command("receive-fifo", size);
+        command.env(END, &path).stdout(Stdio::piped());
+        let started = Instant::now();
+        let mut child = command.spawn()?;
+        send(fifo::open_sender(&path)?, size)?;
+        let verdict = read_verdict(&mut child)?;
+        report.record("FIFO", "parent -> child", child, verdict, size, started)
+    })();
+    std::fs::remove_dir_all(&dir)?;
+    result
+}
+
+fn child(role: &str) -> io::Result<()> {
+    let size: u64 = std::env::var(SIZE)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .ok_or_else(|| invalid(format!("{SIZE} is not set")))?;
+    match role {
+        // SAFETY: the parent handed this end with a Handoff under END; claimed once.
+        "send-handoff" => send(unsafe { Sender::from_handoff(END) }?, size).map(drop),
+        "receive-stdin" => report_verdict(receive(io::stdin().lock())?),
+        #[cfg(unix)]
+        "send-fifo" => {
+            let path = std::env::var_os(END).ok_or_else(|| invalid(format!("{END} is not set")))?;
+            send(localipc::os::unix::fifo::open_sender(path)?, size).map(drop)
+        }
+        #[cfg(unix)]
+        "receive-fifo" => {
+            let path = std::env::var_os(END).ok_or_else(|| invalid(format!("{END} is not set")))?;
+            report_verdict(receive(localipc::os::unix::fifo::open_receiver(path)?)?)
+        }
+        other => Err(invalid(format!("unknown role {other}"))),
+    }
+}
+
+fn child_command(role: &str, size: u64) -> Command {
+    let exe = std::env::current_exe().expect("the path of this program");
+    let mut command = Command::new(exe);
+    command.env(ROLE, role).env(SIZE, size.to_string());
+    command
+}
+
+/// The data every leg moves: a deterministic pseudo-random stream.
+fn fill(offset: u64, buf: &mut [u8]) {
+    for (i, chunk) in buf.chunks_mut(8).enumerate() {
+        let mut x = (offset / 8 + i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        x ^= x >> 29;
+        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+}
+
+/// What one side saw: how many bytes, and their FNV-1a checksum.
+#[derive(Clone, Copy, PartialEq, Debug)]
+struct Seen {
+    bytes: u64,
+    checksum: u64,
+}
+
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+fn send(mut writer: impl Write, size: u64) -> io::Result<Seen> {
+    let mut buf = vec![0; 64 * 1024];
+    let mut fnv = Fnv::new();
+    let mut offset = 0;
+    while offset < size {
+        let len = buf.len().min((size - offset) as usize);
+        fill(offset, &mut buf[..len]);
+        fnv.update(&buf[..len]);
+        writer.write_all(&buf[..len])?;
+        offset += len as u64;
+    }
+    Ok(Seen {
+        bytes: size,
+        checksum: fnv.0,
+    })
+}
+
+fn receive(mut reader: impl Read) -> io::Result<Seen> {
+    let mut buf = vec![0; 64 * 1024];
+    let mut fnv = Fnv::new();
+    let mut bytes = 0;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            return Ok(Seen {
+                bytes,
+                checksum: fnv.0,
+            });
+        }
+        fnv.update(&buf[..n]);
+        bytes += n as u64;
+    }
+}
+
+/// A receiving child prints what it saw on its standard output for the parent.
+fn report_verdict(seen: Seen) -> io::Result<()> {
+    println!("{} {:016x}", seen.bytes, seen.checksum);
+    Ok(())
+}
+
+fn read_verdict(child: &mut std::process::Child) -> io::Result<Option<Seen>> {
+    let mut text = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        stdout.read_to_string(&mut text)?;
+    }
+    let mut fields = text.split_whitespace();
+    let bytes = fields.next().and_then(|f| f.parse().ok());
+    let checksum = fields.next().and_then(|f| u64::from_str_radix(f, 16).ok());
+    Ok(bytes
+        .zip(checksum)
+        .map(|(bytes, checksum)| Seen { bytes, checksum }))
+}
+
+#[derive(Default)]
+struct Report {
+    failures: usize,
+}
+
+impl Report {
+    /// Waits for the child, checks what arrived against what the stream must
+    /// be, and prints one line.
+    fn record(
+        &mut self,
+        primitive: &str,
+        direction: &str,
+        mut child: std::process::Child,
+        arrived: Option<Seen>,
+        size: u64,
+        started: Instant,
+    ) -> io::Result<()> {
+        let status = child.wait()?;
+        let elapsed = started.elapsed();
+        let expected = send(io::sink(), size)?;
+        let ok = status.success() && arrived == Some(expected);
+        if !ok {
+            self.failures += 1;
+        }
+        println!(
+            "  {primitive:<26} {direction:<16} child pid {:<7} {:>6} MiB in {:>8.1?} ({:>7.1} MiB/s)  checksum {:016x} {}",
+            child.id(),
+            size >> 20,
+            elapsed,
+            throughput(size, elapsed),
+            expected.checksum,
+            if ok { "ok" } else { "MISMATCH" },
+        );
+        if !ok {
+            println!("    child {status}; arrived {arrived:?}, expected {expected:?}");
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> io::Result<()> {
+        if self.failures == 0 {
+            println!("every byte arrived intact");
+            Ok(())
+        } else {
+            Err(io::Error::other(format!(
+                "{} transfers failed",
+                self.failures
+            )))
+        }
+    }
+}
+
+/// The rate including process start-up, which dominates small transfers.
+fn throughput(bytes: u64, elapsed: Duration) -> f64 {
+    bytes as f64 / (1 << 20) as f64 / elapsed.as_secs_f64()
+}
+
+fn invalid(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message)
+}
