@@ -1,6 +1,8 @@
 //! The Windows backend: windows-sys, nothing else.
 
 pub(crate) mod handoff;
+pub(crate) mod named_pipe;
+mod overlapped;
 pub(crate) mod pipe;
 
 use std::io;

@@ -1,0 +1,136 @@
+//! The client side: options for opening a pipe.
+
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::time::Duration;
+
+use windows_sys::Win32::Storage::FileSystem::{
+    SECURITY_ANONYMOUS, SECURITY_DELEGATION, SECURITY_IDENTIFICATION, SECURITY_IMPERSONATION,
+};
+
+use super::path;
+use super::{PipeDirection, Stream, sys};
+
+/// How far a server may act as this client.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ImpersonationLevel {
+    /// The server cannot even identify the client (`SecurityAnonymous`).
+    Anonymous,
+    /// The server can identify the client and check its rights, but not act
+    /// as it (`SecurityIdentification`). The default.
+    #[default]
+    Identification,
+    /// The server can act as the client on this machine (`SecurityImpersonation`).
+    Impersonation,
+    /// The server can act as the client on other machines too (`SecurityDelegation`).
+    Delegation,
+}
+
+/// Options for opening the client end of a named pipe.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use localipc::os::windows::named_pipe::ConnectOptions;
+///
+/// let stream = ConnectOptions::new(r"\\.\pipe\my-service")
+///     .timeout(Some(Duration::from_secs(2)))
+///     .connect()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    path: OsString,
+    direction: PipeDirection,
+    timeout: Option<Duration>,
+    impersonation: ImpersonationLevel,
+    inheritable: bool,
+    nonblocking: bool,
+}
+
+impl ConnectOptions {
+    /// Options for the pipe at `path`: `\\.\pipe\NAME`, or `\\SERVER\pipe\NAME`
+    /// for a pipe on another machine.
+    ///
+    /// Defaults: duplex access, wait for a busy pipe without limit,
+    /// identification-only impersonation, not inheritable, blocking.
+    pub fn new(path: impl AsRef<OsStr>) -> Self {
+        Self {
+            path: path.as_ref().to_owned(),
+            direction: PipeDirection::Duplex,
+            timeout: None,
+            impersonation: ImpersonationLevel::Identification,
+            inheritable: false,
+            nonblocking: false,
+        }
+    }
+
+    /// The access to ask for, matching the server's direction: `Duplex` asks
+    /// to read and write, `ClientToServer` only to write, `ServerToClient`
+    /// only to read.
+    pub fn direction(&mut self, direction: PipeDirection) -> &mut Self {
+        self.direction = direction;
+        self
+    }
+
+    /// The longest time to wait for a free instance when every instance of
+    /// the pipe is busy; `None` (the default) waits as long as it takes.
+    pub fn timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How far the server may act as this client (default: identification only).
+    pub fn impersonation_level(&mut self, level: ImpersonationLevel) -> &mut Self {
+        self.impersonation = level;
+        self
+    }
+
+    /// Whether the stream's handle is inheritable by child processes (default: not).
+    pub fn inheritable(&mut self, inheritable: bool) -> &mut Self {
+        self.inheritable = inheritable;
+        self
+    }
+
+    /// Whether the stream starts in nonblocking mode (default: blocking).
+    pub fn nonblocking(&mut self, nonblocking: bool) -> &mut Self {
+        self.nonblocking = nonblocking;
+        self
+    }
+
+    /// Opens the pipe. In message mode the stream reads whole messages
+    /// (`PIPE_READMODE_MESSAGE` is set to match the server).
+    ///
+    /// # Errors
+    ///
+    /// * [`InvalidInput`](io::ErrorKind::InvalidInput) for a bad path.
+    /// * [`NotFound`](io::ErrorKind::NotFound) if no server listens on it.
+    /// * [`TimedOut`](io::ErrorKind::TimedOut) if every instance stayed busy
+    ///   for the whole timeout.
+    /// * [`PermissionDenied`](io::ErrorKind::PermissionDenied) if the pipe's
+    ///   security descriptor or direction does not allow this access.
+    /// * Otherwise the OS error, naming the path.
+    #[doc(alias = "CreateFileW")]
+    #[doc(alias = "WaitNamedPipeW")]
+    pub fn connect(&self) -> io::Result<Stream> {
+        let path = path::any_host(&self.path)?;
+        let config = sys::ClientConfig {
+            path: path.wide,
+            display: path.display,
+            direction: self.direction.to_sys(),
+            timeout: self.timeout,
+            impersonation: match self.impersonation {
+                ImpersonationLevel::Anonymous => SECURITY_ANONYMOUS,
+                ImpersonationLevel::Identification => SECURITY_IDENTIFICATION,
+                ImpersonationLevel::Impersonation => SECURITY_IMPERSONATION,
+                ImpersonationLevel::Delegation => SECURITY_DELEGATION,
+            },
+            inheritable: self.inheritable,
+        };
+        let stream = sys::connect(&config)?;
+        stream.set_nonblocking(self.nonblocking);
+        Ok(Stream::from_sys(stream))
+    }
+}
