@@ -20,7 +20,7 @@
 //!   never blocks a write in another.
 //! * **No hidden threads, nothing lost on close.** Dropping a [`Stream`]
 //!   closes its handle without `DisconnectNamedPipe`, so the peer still reads
-//!   everything written before; [`Stream::flush`] waits until it has.
+//!   everything written before; `flush` ([`Write::flush`](std::io::Write::flush)) waits until it has.
 //! * **Messages without truncation.** In message mode, [`Stream::recv`] returns
 //!   whole messages, and [`Stream::recv_into`] reports a message that does not
 //!   fit instead of cutting it short.
