@@ -2,6 +2,7 @@
 
 pub(crate) mod handoff;
 pub(crate) mod pipe;
+pub(crate) mod security;
 
 use std::io;
 
