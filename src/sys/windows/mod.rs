@@ -4,6 +4,7 @@ pub(crate) mod handoff;
 pub(crate) mod named_pipe;
 mod overlapped;
 pub(crate) mod pipe;
+pub(crate) mod security;
 
 use std::io;
 
