@@ -414,3 +414,129 @@ fn descriptor_is_send_and_sync() {
         }
     });
 }
+
+/// The DACL Windows stored on the object behind `handle`, as SDDL.
+fn object_dacl_sddl(handle: std::os::windows::io::BorrowedHandle<'_>) -> String {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Security::Authorization::{
+        ConvertSecurityDescriptorToStringSecurityDescriptorW, GetSecurityInfo, SDDL_REVISION_1,
+        SE_KERNEL_OBJECT,
+    };
+    use windows_sys::Win32::Security::DACL_SECURITY_INFORMATION;
+    let mut dacl = ptr::null_mut();
+    let mut descriptor = ptr::null_mut();
+    // SAFETY: the handle is open; the out-pointers are live locals and the
+    // ones for parts not asked for are null.
+    let status = unsafe {
+        GetSecurityInfo(
+            handle.as_raw_handle(),
+            SE_KERNEL_OBJECT,
+            DACL_SECURITY_INFORMATION,
+            ptr::null_mut(),
+            ptr::null_mut(),
+            &mut dacl,
+            ptr::null_mut(),
+            &mut descriptor,
+        )
+    };
+    assert_eq!(status, 0, "GetSecurityInfo failed with {status}");
+    let mut text = ptr::null_mut();
+    // SAFETY: `descriptor` came from GetSecurityInfo; `text` is a live out-pointer.
+    let ok = unsafe {
+        ConvertSecurityDescriptorToStringSecurityDescriptorW(
+            descriptor,
+            SDDL_REVISION_1,
+            DACL_SECURITY_INFORMATION,
+            &mut text,
+            ptr::null_mut(),
+        )
+    };
+    assert_ne!(ok, 0, "{}", std::io::Error::last_os_error());
+    // SAFETY: `text` is a NUL-terminated UTF-16 string from the call above.
+    let len = (0..).take_while(|&i| unsafe { *text.add(i) } != 0).count();
+    // SAFETY: `len` units were just read as part of that string.
+    let sddl = String::from_utf16_lossy(unsafe { std::slice::from_raw_parts(text, len) });
+    // SAFETY: both were allocated with LocalAlloc by the calls above.
+    unsafe { LocalFree(text.cast()) };
+    // SAFETY: as above.
+    unsafe { LocalFree(descriptor) };
+    sddl
+}
+
+/// Asserts that `sddl` has one allow entry, for the current user.
+fn assert_only_the_current_user(sddl: &str, what: &str) {
+    let (_, aces) = dacl(sddl);
+    let me = current_user_sid();
+    assert_eq!(aces.len(), 1, "{what}: {sddl}");
+    assert_eq!(aces[0].kind, "A", "{what}: {sddl}");
+    assert_eq!(
+        Sid::parse(&aces[0].trustee).to_sid_string(),
+        me,
+        "{what}: {sddl}"
+    );
+}
+
+#[test]
+fn pipes_get_the_current_user_only_descriptor_by_default() {
+    use localipc::os::windows::named_pipe::{ConnectOptions, ListenerOptions};
+    use std::os::windows::io::AsHandle;
+    let _watchdog = util::watchdog(
+        "pipes_get_the_current_user_only_descriptor_by_default",
+        LIMIT,
+    );
+    let (tx, _rx) = localipc::pipe::pipe().unwrap();
+    assert_only_the_current_user(&object_dacl_sddl(tx.as_handle()), "unnamed pipe");
+    let path = format!(
+        r"\\.\pipe\localipc-test-{}-default-dacl",
+        std::process::id()
+    );
+    let listener = ListenerOptions::new(&path).create().unwrap();
+    let _client = ConnectOptions::new(&path).connect().unwrap();
+    let server = listener.accept().unwrap();
+    assert_only_the_current_user(&object_dacl_sddl(server.as_handle()), "named pipe");
+}
+
+#[test]
+fn a_chosen_descriptor_reaches_the_pipe() {
+    use localipc::os::windows::named_pipe::{ConnectOptions, ListenerOptions};
+    use std::os::windows::io::AsHandle;
+    let _watchdog = util::watchdog("a_chosen_descriptor_reaches_the_pipe", LIMIT);
+    let descriptor = SecurityDescriptor::everyone_may_connect().unwrap();
+    let (tx, _rx) = localipc::os::windows::pipe_with_security(&descriptor).unwrap();
+    let path = format!(r"\\.\pipe\localipc-test-{}-chosen-dacl", std::process::id());
+    let listener = ListenerOptions::new(&path)
+        .security_descriptor(descriptor)
+        .create()
+        .unwrap();
+    let _client = ConnectOptions::new(&path).connect().unwrap();
+    let server = listener.accept().unwrap();
+    for (what, sddl) in [
+        ("unnamed pipe", object_dacl_sddl(tx.as_handle())),
+        ("named pipe", object_dacl_sddl(server.as_handle())),
+    ] {
+        let (_, aces) = dacl(&sddl);
+        let everyone = aces
+            .iter()
+            .find(|ace| Sid::parse(&ace.trustee).to_sid_string() == "S-1-1-0")
+            .unwrap_or_else(|| panic!("{what}: no entry for Everyone in {sddl}"));
+        assert_eq!(everyone.mask(), CONNECT_ACCESS, "{what}: {sddl}");
+        assert_eq!(everyone.mask() & FILE_CREATE_PIPE_INSTANCE, 0);
+    }
+}
+
+#[test]
+fn a_descriptor_that_admits_nobody_refuses_clients() {
+    use localipc::os::windows::named_pipe::{ConnectOptions, ListenerOptions};
+    let name = "a_descriptor_that_admits_nobody_refuses_clients";
+    let _watchdog = util::watchdog(name, LIMIT);
+    let path = format!(r"\\.\pipe\localipc-test-{}-nobody", std::process::id());
+    let _listener = ListenerOptions::new(&path)
+        .security_descriptor(SecurityDescriptor::from_sddl("D:P").unwrap())
+        .create()
+        .unwrap();
+    match ConnectOptions::new(&path).connect() {
+        Ok(_) if util::is_wine() => util::skip(name, "Wine does not enforce pipe DACLs on open"),
+        Ok(_) => panic!("a client got through an empty DACL"),
+        Err(error) => assert_eq!(error.kind(), ErrorKind::PermissionDenied, "{error}"),
+    }
+}

@@ -40,8 +40,10 @@
 //!   the kernel's default (64 KiB on Linux); see `os::linux::PipeExt` to
 //!   change it.
 //! * **Apple platforms:** `pipe(2)`, then `FD_CLOEXEC` on both ends.
-//! * **Windows:** `CreatePipe` with a 64 KiB buffer and non-inheritable
-//!   handles; reads and writes are synchronous `ReadFile`/`WriteFile`.
+//! * **Windows:** `CreatePipe` with a 64 KiB buffer, non-inheritable handles
+//!   and a security descriptor that admits only the current user (see
+//!   `os::windows::pipe_with_security` for another); reads and writes are
+//!   synchronous `ReadFile`/`WriteFile`.
 //!   Vectored I/O moves the first non-empty buffer per call.
 
 mod handoff;

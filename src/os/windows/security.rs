@@ -121,8 +121,7 @@ impl SecurityDescriptor {
     #[doc(alias = "GetTokenInformation")]
     #[doc(alias = "ConvertSidToStringSidW")]
     pub fn current_user_only() -> io::Result<Self> {
-        let user = sys::security::current_user_sid()?;
-        Self::from_sddl(&format!("D:P(A;;GA;;;{user})"))
+        sys::security::current_user_only()?.try_clone().map(Self)
     }
 
     /// A descriptor that lets everyone connect to a pipe and read and write
@@ -217,20 +216,9 @@ impl SecurityDescriptor {
         self.0.try_clone().map(Self)
     }
 
-    /// `SECURITY_ATTRIBUTES` pointing at this descriptor, for the pipe
-    /// creation calls (`CreateNamedPipeW`, `CreatePipe`).
-    ///
-    /// The result holds a pointer into `self` and must not be used after
-    /// `self` is dropped.
-    #[expect(
-        dead_code,
-        reason = "for the named-pipe and unnamed-pipe code, which do not pass descriptors yet"
-    )]
-    pub(crate) fn security_attributes(
-        &self,
-        inheritable: bool,
-    ) -> sys::security::SECURITY_ATTRIBUTES {
-        self.0.security_attributes(inheritable)
+    /// The backend descriptor, for the pipe-creating code.
+    pub(crate) fn as_sys(&self) -> &sys::security::SecurityDescriptor {
+        &self.0
     }
 }
 

@@ -30,6 +30,7 @@ use windows_sys::Win32::System::Pipes::{
 use windows_sys::Win32::System::Threading::{INFINITE, WaitForMultipleObjects};
 
 use super::overlapped::{self, Event, EventSlot, Outcome};
+use super::security::{self, SecurityDescriptor};
 use super::{cvt, is_pipe_closed, normalise_write_error};
 
 /// Which way data flows, from the server's point of view.
@@ -55,9 +56,8 @@ pub(crate) struct ServerConfig {
     pub(crate) out_buffer: u32,
     pub(crate) reject_remote: bool,
     pub(crate) inheritable: bool,
-    /// A pointer to a self-relative security descriptor that outlives the
-    /// config's use, or null for the system's default.
-    pub(crate) security_descriptor: *mut core::ffi::c_void,
+    /// The descriptor for every instance; `None` for the current-user-only default.
+    pub(crate) security: Option<SecurityDescriptor>,
 }
 
 /// Everything needed to open the client end of a pipe.
@@ -459,13 +459,13 @@ impl ServerConfig {
 
     /// Creates one server instance. For the first, a taken name is `AddrInUse`.
     fn create_instance(&self, first: bool) -> io::Result<OwnedHandle> {
-        let attributes = SECURITY_ATTRIBUTES {
-            nLength: size_of::<SECURITY_ATTRIBUTES>() as u32,
-            lpSecurityDescriptor: self.security_descriptor,
-            bInheritHandle: i32::from(self.inheritable),
+        let descriptor = match &self.security {
+            Some(descriptor) => descriptor,
+            None => security::current_user_only()?,
         };
+        let attributes = descriptor.security_attributes(self.inheritable);
         // SAFETY: the path is NUL-terminated, `attributes` is a live local
-        // whose descriptor pointer the config guarantees valid or null.
+        // pointing into `descriptor`, which outlives the call.
         let handle = unsafe {
             CreateNamedPipeW(
                 self.path.as_ptr(),
@@ -626,12 +626,6 @@ pub(crate) struct Listener {
     ready_instances: usize,
     nonblocking: AtomicBool,
 }
-
-// SAFETY: the only raw pointer is the security descriptor in the config,
-// which points to immutable memory the public listener keeps alive.
-unsafe impl Send for Listener {}
-// SAFETY: as above; all mutable state is behind the mutex or atomic.
-unsafe impl Sync for Listener {}
 
 impl std::fmt::Debug for Listener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

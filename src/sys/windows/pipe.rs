@@ -7,6 +7,7 @@ use std::ptr;
 use windows_sys::Win32::Storage::FileSystem::{ReadFile, WriteFile};
 use windows_sys::Win32::System::Pipes::CreatePipe;
 
+use super::security::{self, SecurityDescriptor};
 use super::{cvt, is_pipe_closed, normalise_write_error};
 
 /// The buffer size asked of `CreatePipe`: the same 64 KiB as a Linux pipe.
@@ -20,13 +21,20 @@ pub(crate) struct Receiver(OwnedHandle);
 #[derive(Debug)]
 pub(crate) struct Sender(OwnedHandle);
 
-/// Creates a pipe whose handles are not inheritable.
+/// Creates a pipe whose handles are not inheritable, with the
+/// current-user-only security descriptor.
 pub(crate) fn pipe() -> io::Result<(Sender, Receiver)> {
+    pipe_with(security::current_user_only()?)
+}
+
+/// Creates a pipe whose handles are not inheritable, with `descriptor`.
+pub(crate) fn pipe_with(descriptor: &SecurityDescriptor) -> io::Result<(Sender, Receiver)> {
+    let attributes = descriptor.security_attributes(false);
     let mut read = ptr::null_mut();
     let mut write = ptr::null_mut();
-    // SAFETY: both out-pointers refer to live locals; a null SECURITY_ATTRIBUTES
-    // pointer yields handles that child processes do not inherit.
-    cvt(unsafe { CreatePipe(&mut read, &mut write, ptr::null(), BUFFER_SIZE) })?;
+    // SAFETY: both out-pointers refer to live locals; `attributes` points into
+    // `descriptor`, which outlives the call, and asks for non-inheritable handles.
+    cvt(unsafe { CreatePipe(&mut read, &mut write, &attributes, BUFFER_SIZE) })?;
     // SAFETY: CreatePipe succeeded, so `read` is a fresh handle nothing else owns.
     let read = unsafe { OwnedHandle::from_raw_handle(read) };
     // SAFETY: as above, for `write`.

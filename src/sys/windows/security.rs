@@ -306,3 +306,25 @@ fn invalid_sddl(sddl: &str, reason: &str) -> io::Error {
 fn missing_result(function: &str) -> io::Error {
     io::Error::other(format!("{function} succeeded but returned no result"))
 }
+
+/// The descriptor every pipe gets unless the caller passes one: full access
+/// for the user the process runs as, nobody else. Built once per process (the
+/// process token's user does not change).
+pub(crate) fn current_user_only() -> io::Result<&'static SecurityDescriptor> {
+    static DEFAULT: std::sync::OnceLock<SecurityDescriptor> = std::sync::OnceLock::new();
+    if let Some(descriptor) = DEFAULT.get() {
+        return Ok(descriptor);
+    }
+    let descriptor =
+        SecurityDescriptor::from_sddl(&format!("D:P(A;;GA;;;{})", current_user_sid()?))?;
+    Ok(DEFAULT.get_or_init(|| descriptor))
+}
+
+impl std::fmt::Debug for SecurityDescriptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.to_sddl() {
+            Ok(sddl) => f.debug_tuple("SecurityDescriptor").field(&sddl).finish(),
+            Err(_) => f.write_str("SecurityDescriptor(<not printable as SDDL>)"),
+        }
+    }
+}

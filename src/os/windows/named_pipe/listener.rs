@@ -3,10 +3,11 @@
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::io;
-use std::ptr;
+use std::sync::Arc;
 
 use super::path;
 use super::{PipeDirection, PipeMode, Stream, sys};
+use crate::os::windows::security::SecurityDescriptor;
 
 /// The most instances a listener keeps waiting at once (the most handles one
 /// `WaitForMultipleObjects` call can wait on).
@@ -45,6 +46,7 @@ pub struct ListenerOptions {
     accept_remote: bool,
     inheritable: bool,
     nonblocking: bool,
+    security: Option<Arc<SecurityDescriptor>>,
 }
 
 impl ListenerOptions {
@@ -53,7 +55,9 @@ impl ListenerOptions {
     ///
     /// Defaults: byte mode, duplex, no instance limit (255), 64 KiB buffers in
     /// each direction, 8 ready instances, remote clients rejected, handles not
-    /// inheritable, blocking accept.
+    /// inheritable, blocking accept, and a security descriptor that lets only
+    /// the current user connect
+    /// ([`SecurityDescriptor::current_user_only`]).
     pub fn new(path: impl AsRef<OsStr>) -> Self {
         Self {
             path: path.as_ref().to_owned(),
@@ -66,6 +70,7 @@ impl ListenerOptions {
             accept_remote: false,
             inheritable: false,
             nonblocking: false,
+            security: None,
         }
     }
 
@@ -124,6 +129,29 @@ impl ListenerOptions {
         self
     }
 
+    /// Who may connect to the pipe, read, write, or create instances of its
+    /// name. The default, [`SecurityDescriptor::current_user_only`], admits
+    /// only the user this process runs as; use
+    /// [`SecurityDescriptor::everyone_may_connect`] to let other users'
+    /// clients in without letting them take over the name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::os::windows::named_pipe::ListenerOptions;
+    /// use localipc::os::windows::security::SecurityDescriptor;
+    ///
+    /// let path = format!(r"\\.\pipe\localipc-doc-security-{}", std::process::id());
+    /// let listener = ListenerOptions::new(&path)
+    ///     .security_descriptor(SecurityDescriptor::everyone_may_connect()?)
+    ///     .create()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn security_descriptor(&mut self, descriptor: SecurityDescriptor) -> &mut Self {
+        self.security = Some(Arc::new(descriptor));
+        self
+    }
+
     /// Whether [`Listener::accept`] returns `WouldBlock` instead of waiting
     /// when no client is connected (default: it waits).
     pub fn nonblocking(&mut self, nonblocking: bool) -> &mut Self {
@@ -173,7 +201,10 @@ impl ListenerOptions {
             out_buffer: self.out_buffer_size,
             reject_remote: !self.accept_remote,
             inheritable: self.inheritable,
-            security_descriptor: ptr::null_mut(),
+            security: match &self.security {
+                Some(descriptor) => Some(descriptor.as_sys().try_clone()?),
+                None => None,
+            },
         };
         let inner = sys::Listener::new(config, self.ready_instances, self.nonblocking)?;
         Ok(Listener { inner })
