@@ -452,8 +452,17 @@ fn object_dacl_sddl(handle: std::os::windows::io::BorrowedHandle<'_>) -> String 
         )
     };
     assert_ne!(ok, 0, "{}", std::io::Error::last_os_error());
-    // SAFETY: `text` is a NUL-terminated UTF-16 string from the call above.
-    let len = (0..).take_while(|&i| unsafe { *text.add(i) } != 0).count();
+    let mut len = 0;
+    loop {
+        // SAFETY: `text` is a NUL-terminated UTF-16 string from the call
+        // above, and units up to its terminator are in bounds.
+        let unit = unsafe { text.add(len) };
+        // SAFETY: as above: `unit` is at most the terminator.
+        if unsafe { *unit } == 0 {
+            break;
+        }
+        len += 1;
+    }
     // SAFETY: `len` units were just read as part of that string.
     let sddl = String::from_utf16_lossy(unsafe { std::slice::from_raw_parts(text, len) });
     // SAFETY: both were allocated with LocalAlloc by the calls above.
