@@ -7,10 +7,10 @@
 //! | --- | --- | --- |
 //! | unnamed pipe | [`pipe`] | everywhere |
 //! | FIFO (named pipe in the filesystem) | `os::unix::fifo` | Unix |
+//! | named pipe (byte and message modes, instances, security) | `os::windows::named_pipe` | Windows |
 //!
-//! Local sockets, the full Windows named-pipe API and the Tokio and smol front
-//! ends (features `tokio` and `smol`) are planned; the features are declared
-//! but add nothing yet.
+//! Local sockets and the Tokio and smol front ends (features `tokio` and
+//! `smol`) are planned; the features are declared but add nothing yet.
 //!
 //! # Behaviour common to every primitive
 //!

@@ -293,6 +293,45 @@ fn a_message_larger_than_the_pipe_buffer_arrives_whole() {
 }
 
 #[test]
+fn one_way_message_pipes_carry_messages_in_their_direction() {
+    let _watchdog = watchdog(
+        "one_way_message_pipes_carry_messages_in_their_direction",
+        LIMIT,
+    );
+    for direction in [PipeDirection::ClientToServer, PipeDirection::ServerToClient] {
+        let path = unique_path("oneway-messages");
+        let mut options = ListenerOptions::new(&path);
+        options
+            .mode(PipeMode::Messages)
+            .direction(direction)
+            .in_buffer_size(4096)
+            .out_buffer_size(4096);
+        let mut client_options = ConnectOptions::new(&path);
+        client_options.direction(direction);
+        let (_listener, server, client) = pair(&options, &client_options);
+        assert!(
+            client.is_message_mode(),
+            "the client follows the server's mode"
+        );
+        let (from, to) = match direction {
+            PipeDirection::ClientToServer => (client, server),
+            _ => (server, client),
+        };
+        let big = vec![0x5a; 100_000];
+        thread::scope(|scope| {
+            scope.spawn(|| {
+                from.send(b"small").unwrap();
+                from.send(&big).unwrap();
+            });
+            assert_eq!(to.recv().unwrap().unwrap(), b"small", "{direction:?}");
+            assert!(to.recv().unwrap().unwrap() == big, "{direction:?}");
+        });
+        drop(from);
+        assert_eq!(to.recv().unwrap(), None, "{direction:?}");
+    }
+}
+
+#[test]
 fn a_message_too_long_for_a_fixed_buffer_is_an_error_and_stays_readable() {
     let _watchdog = watchdog(
         "a_message_too_long_for_a_fixed_buffer_is_an_error_and_stays_readable",

@@ -95,6 +95,8 @@ impl ConnectOptions {
     }
 
     /// Whether the stream starts in nonblocking mode (default: blocking).
+    /// Connecting itself still waits for a busy pipe as
+    /// [`timeout`](Self::timeout) says.
     pub fn nonblocking(&mut self, nonblocking: bool) -> &mut Self {
         self.nonblocking = nonblocking;
         self
