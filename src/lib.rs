@@ -41,9 +41,9 @@
 #[cfg(not(any(unix, windows)))]
 compile_error!("localipc supports Unix and Windows targets only");
 
+pub mod local_socket;
 pub mod os;
 pub mod pipe;
 
-#[cfg(unix)]
 mod sealed;
 mod sys;

@@ -10,3 +10,5 @@ pub trait Sealed {}
 
 impl Sealed for crate::pipe::Sender {}
 impl Sealed for crate::pipe::Receiver {}
+impl Sealed for crate::local_socket::ListenerOptions {}
+impl Sealed for crate::local_socket::Stream {}

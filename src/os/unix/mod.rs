@@ -1,6 +1,8 @@
-//! Unix-only APIs: FIFOs and extra controls on pipe ends.
+//! Unix-only APIs: FIFOs, extra controls on pipe ends, and the Unix-only
+//! parts of local sockets.
 
 pub mod fifo;
+pub mod local_socket;
 
 use std::io;
 use std::os::fd::AsFd;

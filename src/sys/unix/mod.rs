@@ -1,7 +1,10 @@
 //! The Unix backend: rustix for system calls, libc only where rustix has no
-//! wrapper (`sigaction`, and `mkfifo` on Apple targets).
+//! wrapper (`sigaction`, `mkfifo` on Apple targets, peer credentials outside
+//! Linux).
 
 pub(crate) mod fifo;
 pub(crate) mod handoff;
+pub(crate) mod local_socket;
 pub(crate) mod pipe;
 mod sigpipe;
+pub(crate) mod socket_name;

@@ -1,6 +1,7 @@
 //! The Windows backend: windows-sys, nothing else.
 
 pub(crate) mod handoff;
+pub(crate) mod local_socket;
 pub(crate) mod named_pipe;
 mod overlapped;
 pub(crate) mod pipe;

@@ -27,7 +27,7 @@ pub struct Stream {
 }
 
 impl Stream {
-    pub(super) fn from_sys(inner: sys::Stream) -> Self {
+    pub(crate) fn from_sys(inner: sys::Stream) -> Self {
         Self { inner }
     }
 

@@ -1,0 +1,399 @@
+//! Connected local sockets.
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::time::Duration;
+
+use super::Name;
+use crate::sys::local_socket as sys;
+
+/// What the OS knows about the process at the other end of a [`Stream`].
+///
+/// Fields the OS does not report are `None`.
+///
+/// | OS | pid | uid, gid |
+/// | --- | --- | --- |
+/// | Linux, Android | `SO_PEERCRED` | `SO_PEERCRED` |
+/// | macOS, iOS | `LOCAL_PEERPID` | `getpeereid` |
+/// | FreeBSD | `LOCAL_PEERCRED` (FreeBSD 13 and later) | `getpeereid` |
+/// | other BSDs | `None` | `getpeereid` |
+/// | Windows | `GetNamedPipeClientProcessId` / `ServerProcessId` | `None` |
+///
+/// On Unix the values are the peer's as of `connect` (for a client) or
+/// `listen` (for a server), not later changes.
+///
+/// # Caveat: process ids are reused
+///
+/// Once the peer exits, another process may get its pid. Use the pid while
+/// the connection is open, and do not treat it as proof of identity after
+/// the peer may have gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct PeerCredentials {
+    /// The peer's process id.
+    pub pid: Option<u32>,
+    /// The peer's effective user id.
+    pub uid: Option<u32>,
+    /// The peer's effective group id.
+    pub gid: Option<u32>,
+}
+
+/// Options for connecting a [`Stream`].
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use localipc::local_socket::{ConnectOptions, Name};
+///
+/// let stream = ConnectOptions::new(&Name::namespaced("my-service.sock")?)
+///     .timeout(Some(Duration::from_secs(1)))
+///     .connect()?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    name: Name,
+    timeout: Option<Duration>,
+    nonblocking: bool,
+}
+
+impl ConnectOptions {
+    /// Options for connecting to `name`: no timeout, blocking.
+    pub fn new(name: &Name) -> Self {
+        Self {
+            name: name.clone(),
+            timeout: None,
+            nonblocking: false,
+        }
+    }
+
+    /// The longest time to wait for a listener that is busy: on Windows,
+    /// for a free pipe instance; on Linux, for room in a full listen backlog.
+    /// Elsewhere connecting never waits. `None` (the default) waits as long
+    /// as it takes.
+    pub fn timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Whether the stream is in nonblocking mode once connected.
+    pub fn nonblocking(&mut self, nonblocking: bool) -> &mut Self {
+        self.nonblocking = nonblocking;
+        self
+    }
+
+    /// Connects.
+    ///
+    /// # Errors
+    ///
+    /// * [`NotFound`](io::ErrorKind::NotFound) if nobody listens on the name.
+    /// * [`ConnectionRefused`](io::ErrorKind::ConnectionRefused) (Unix) if a
+    ///   socket file exists but its server has exited.
+    /// * [`TimedOut`](io::ErrorKind::TimedOut) if the listener stayed busy
+    ///   for the whole timeout.
+    /// * [`PermissionDenied`](io::ErrorKind::PermissionDenied) if the socket
+    ///   or pipe does not admit this user.
+    /// * [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero timeout.
+    ///
+    /// Every message names the endpoint.
+    #[doc(alias = "CreateFileW")]
+    pub fn connect(&self) -> io::Result<Stream> {
+        check_timeout(self.timeout)?;
+        sys::connect(self.name.resolved(), self.timeout, self.nonblocking).map(Stream)
+    }
+}
+
+fn check_timeout(timeout: Option<Duration>) -> io::Result<()> {
+    if timeout == Some(Duration::ZERO) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a zero timeout is not allowed; use None or nonblocking mode",
+        ));
+    }
+    Ok(())
+}
+
+/// A connected local socket: a full-duplex byte stream.
+///
+/// `Read` and `Write` (vectored too) are implemented for `Stream` and
+/// `&Stream`, so one thread can read while another writes. Writes go straight
+/// to the OS; wrap the stream in a `BufWriter` for many small writes.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::io::{Read, Write};
+/// use localipc::local_socket::{Name, Stream};
+///
+/// let mut stream = Stream::connect(&Name::namespaced("my-service.sock")?)?;
+/// stream.write_all(b"ping")?;
+/// let mut reply = [0; 4];
+/// stream.read_exact(&mut reply)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Stream(pub(crate) sys::Stream);
+
+impl Stream {
+    /// Connects to `name` with default options.
+    ///
+    /// # Errors
+    ///
+    /// As for [`ConnectOptions::connect`].
+    pub fn connect(name: &Name) -> io::Result<Self> {
+        ConnectOptions::new(name).connect()
+    }
+
+    /// Sets how long a read may wait; `None` waits without limit. An expired
+    /// timeout fails the read with [`TimedOut`](io::ErrorKind::TimedOut) on
+    /// every OS, and nothing is consumed.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero duration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{ErrorKind, Read};
+    /// use std::time::Duration;
+    /// use localipc::local_socket::{Listener, Name, Stream};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-timeout-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// let mut client = Stream::connect(&name)?;
+    /// let _server = listener.accept()?;
+    /// client.set_read_timeout(Some(Duration::from_millis(50)))?;
+    /// let error = client.read(&mut [0; 8]).unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SO_RCVTIMEO")]
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        check_timeout(timeout)?;
+        self.0.set_read_timeout(timeout)
+    }
+
+    /// Sets how long a write may wait for room; `None` waits without limit.
+    /// An expired timeout is [`TimedOut`](io::ErrorKind::TimedOut) if nothing
+    /// was written, else the write returns the count written.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero duration.
+    #[doc(alias = "SO_SNDTIMEO")]
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        check_timeout(timeout)?;
+        self.0.set_write_timeout(timeout)
+    }
+
+    /// The read timeout.
+    ///
+    /// # Errors
+    ///
+    /// The OS error on Unix (`getsockopt`); none on Windows.
+    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        self.0.read_timeout()
+    }
+
+    /// The write timeout.
+    ///
+    /// # Errors
+    ///
+    /// The OS error on Unix (`getsockopt`); none on Windows.
+    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        self.0.write_timeout()
+    }
+
+    /// Switches nonblocking mode: reads and writes that would wait fail with
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock) instead.
+    ///
+    /// On Unix the mode belongs to the socket and so is shared with clones;
+    /// on Windows it belongs to each `Stream` object.
+    ///
+    /// # Errors
+    ///
+    /// The OS error on Unix (`ioctl(FIONBIO)`); none on Windows.
+    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        self.0.set_nonblocking(nonblocking)
+    }
+
+    /// Creates a second `Stream` for the same connection.
+    ///
+    /// # Errors
+    ///
+    /// The OS error if the descriptor or handle cannot be duplicated.
+    pub fn try_clone(&self) -> io::Result<Self> {
+        self.0.try_clone().map(Self)
+    }
+
+    /// What the OS knows about the peer process; see [`PeerCredentials`] for
+    /// which fields each OS fills, and the caveat about reused pids.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of the query.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::local_socket::{Listener, Name, Stream};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-creds-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// let _client = Stream::connect(&name)?;
+    /// let server = listener.accept()?;
+    /// assert_eq!(server.peer_credentials()?.pid, Some(std::process::id()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "SO_PEERCRED")]
+    #[doc(alias = "getpeereid")]
+    pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
+        let credentials = self.0.peer_credentials()?;
+        Ok(PeerCredentials {
+            pid: credentials.pid,
+            uid: credentials.uid,
+            gid: credentials.gid,
+        })
+    }
+}
+
+impl Read for &Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.0.read_vectored(bufs)
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.0.read_vectored(bufs)
+    }
+}
+
+impl Write for &Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.0.write_vectored(bufs)
+    }
+
+    /// Does nothing and succeeds: writes are not buffered by localipc.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.0.write_vectored(bufs)
+    }
+
+    /// Does nothing and succeeds: writes are not buffered by localipc.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Stream")
+            .field(&self.0.as_borrowed())
+            .finish()
+    }
+}
+
+#[cfg(unix)]
+mod unix_conversions {
+    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+    use std::os::unix::net::UnixStream;
+
+    use super::{Stream, sys};
+
+    impl AsFd for Stream {
+        fn as_fd(&self) -> BorrowedFd<'_> {
+            self.0.as_borrowed()
+        }
+    }
+
+    impl AsRawFd for Stream {
+        fn as_raw_fd(&self) -> RawFd {
+            self.0.as_borrowed().as_raw_fd()
+        }
+    }
+
+    impl From<UnixStream> for Stream {
+        /// Wraps a connected std socket, keeping its blocking mode.
+        fn from(socket: UnixStream) -> Self {
+            Self(sys::Stream::from_std(socket))
+        }
+    }
+
+    impl From<Stream> for UnixStream {
+        fn from(stream: Stream) -> Self {
+            stream.0.into_std()
+        }
+    }
+
+    impl From<OwnedFd> for Stream {
+        /// Wraps a descriptor that must be a connected Unix stream socket.
+        fn from(fd: OwnedFd) -> Self {
+            Self::from(UnixStream::from(fd))
+        }
+    }
+
+    impl From<Stream> for OwnedFd {
+        fn from(stream: Stream) -> Self {
+            stream.0.into_std().into()
+        }
+    }
+}
+
+#[cfg(windows)]
+mod windows_conversions {
+    use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, OwnedHandle, RawHandle};
+
+    use super::Stream;
+    use crate::os::windows::named_pipe;
+
+    impl AsHandle for Stream {
+        fn as_handle(&self) -> BorrowedHandle<'_> {
+            self.0.as_borrowed()
+        }
+    }
+
+    impl AsRawHandle for Stream {
+        fn as_raw_handle(&self) -> RawHandle {
+            self.0.as_borrowed().as_raw_handle()
+        }
+    }
+
+    impl From<Stream> for OwnedHandle {
+        /// The pipe handle, opened for overlapped I/O.
+        fn from(stream: Stream) -> Self {
+            stream.0.into_named_pipe().into_owned()
+        }
+    }
+
+    impl From<Stream> for named_pipe::Stream {
+        /// The same connection as a byte-mode named-pipe stream, for what
+        /// only named pipes can do (process and session ids, impersonation,
+        /// waiting for the peer to read with `flush`).
+        fn from(stream: Stream) -> Self {
+            named_pipe::Stream::from_sys(stream.0.into_named_pipe())
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Unix-only parts of local sockets: the socket file's mode, half-close, and
+//! conversions from std's Unix socket types.
+
+use std::io;
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixListener;
+
+use crate::local_socket::{Listener, ListenerOptions, Name, Stream};
+use crate::sealed::Sealed;
+use crate::sys;
+
+/// Unix-only options of [`ListenerOptions`]. Sealed.
+pub trait ListenerOptionsExt: Sealed {
+    /// The permission bits of the socket file (default `0o600`: only the
+    /// owner may connect, since connecting needs write permission). The mode
+    /// is exact (not reduced by the umask), and the file is never more open
+    /// than this, not even for a moment. Ignored for Linux's abstract names,
+    /// which have no file.
+    ///
+    /// Bits outside `0o777` make [`bind`](ListenerOptions::bind) fail with
+    /// `InvalidInput`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::fs::PermissionsExt;
+    /// use localipc::local_socket::{ListenerOptions, Name};
+    /// use localipc::os::unix::local_socket::ListenerOptionsExt;
+    ///
+    /// let path = std::env::temp_dir().join(format!("localipc-doc-mode-{}.sock", std::process::id()));
+    /// let listener = ListenerOptions::new(&Name::path(&path)?).mode(0o660).bind()?;
+    /// assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o660);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    fn mode(&mut self, mode: u32) -> &mut Self;
+}
+
+impl ListenerOptionsExt for ListenerOptions {
+    fn mode(&mut self, mode: u32) -> &mut Self {
+        self.mode = mode;
+        self
+    }
+}
+
+/// Unix-only methods of [`Stream`]. Sealed.
+pub trait StreamExt: Sealed {
+    /// Shuts down reading, writing or both (`shutdown(2)`). After
+    /// `Shutdown::Write` the peer reads the end of the stream while this side
+    /// can still read what the peer sends: a half-close.
+    ///
+    /// # Errors
+    ///
+    /// The error of `shutdown(2)`, such as `NotConnected`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use std::net::Shutdown;
+    /// use localipc::local_socket::{Listener, Name, Stream};
+    /// use localipc::os::unix::local_socket::StreamExt;
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-shutdown-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// let mut client = Stream::connect(&name)?;
+    /// let mut server = listener.accept()?;
+    /// client.write_all(b"request")?;
+    /// client.shutdown(Shutdown::Write)?;
+    /// let mut request = Vec::new();
+    /// server.read_to_end(&mut request)?; // ends at the half-close
+    /// server.write_all(b"reply")?;
+    /// drop(server);
+    /// let mut reply = Vec::new();
+    /// client.read_to_end(&mut reply)?;
+    /// assert_eq!((request.as_slice(), reply.as_slice()), (&b"request"[..], &b"reply"[..]));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+}
+
+impl StreamExt for Stream {
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.0.shutdown(how)
+    }
+}
+
+impl AsFd for Listener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.as_borrowed()
+    }
+}
+
+impl AsRawFd for Listener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.as_borrowed().as_raw_fd()
+    }
+}
+
+impl From<Listener> for UnixListener {
+    /// The listening socket; its socket file is left in place (the std type
+    /// does not remove it).
+    fn from(listener: Listener) -> Self {
+        listener.inner.into_std()
+    }
+}
+
+impl From<Listener> for OwnedFd {
+    /// As for `From<Listener> for UnixListener`.
+    fn from(listener: Listener) -> Self {
+        listener.inner.into_std().into()
+    }
+}
+
+impl TryFrom<UnixListener> for Listener {
+    type Error = io::Error;
+
+    /// Wraps a listening std socket, naming it by its bound address. The
+    /// result does not remove the socket file when dropped: it did not create
+    /// it.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if the socket is not bound to a path or an abstract name.
+    fn try_from(listener: UnixListener) -> io::Result<Self> {
+        let name = bound_name(listener.as_fd())?;
+        Ok(Listener::from_parts(
+            sys::local_socket::Listener::from_std(listener),
+            name,
+        ))
+    }
+}
+
+impl TryFrom<OwnedFd> for Listener {
+    type Error = io::Error;
+
+    /// As for `TryFrom<UnixListener>`; `fd` must be a listening Unix socket.
+    fn try_from(fd: OwnedFd) -> io::Result<Self> {
+        Self::try_from(UnixListener::from(fd))
+    }
+}
+
+/// The name a socket is bound to.
+fn bound_name(fd: BorrowedFd<'_>) -> io::Result<Name> {
+    let address = rustix::net::getsockname(fd)?;
+    let address = rustix::net::SocketAddrUnix::try_from(address)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "not a Unix domain socket"))?;
+    if let Some(path) = address.path() {
+        use std::os::unix::ffi::OsStrExt;
+        return Name::path(std::ffi::OsStr::from_bytes(path.to_bytes()));
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Some(name) = address.abstract_name() {
+        use std::os::unix::ffi::OsStrExt;
+        return Name::namespaced(std::ffi::OsStr::from_bytes(name));
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "the socket is not bound to a name",
+    ))
+}
