@@ -99,7 +99,7 @@ impl ListenerOptions {
         };
         Ok(Listener {
             inner,
-            name: self.name.clone(),
+            name: Some(self.name.clone()),
         })
     }
 }
@@ -137,7 +137,7 @@ impl ListenerOptions {
 /// ```
 pub struct Listener {
     pub(crate) inner: sys::Listener,
-    name: Name,
+    name: Option<Name>,
 }
 
 impl Listener {
@@ -180,14 +180,15 @@ impl Listener {
         self.inner.set_nonblocking(nonblocking)
     }
 
-    /// The name this listener was bound to.
-    pub fn name(&self) -> &Name {
-        &self.name
+    /// The name this listener was bound to; `None` for a listener made from
+    /// a std socket (`From<UnixListener>`), whose name localipc does not know.
+    pub fn name(&self) -> Option<&Name> {
+        self.name.as_ref()
     }
 
     #[cfg(unix)]
-    pub(crate) fn from_parts(inner: sys::Listener, name: Name) -> Self {
-        Self { inner, name }
+    pub(crate) fn from_sys(inner: sys::Listener) -> Self {
+        Self { inner, name: None }
     }
 }
 

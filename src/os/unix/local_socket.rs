@@ -6,7 +6,7 @@ use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixListener;
 
-use crate::local_socket::{Listener, ListenerOptions, Name, Stream};
+use crate::local_socket::{Listener, ListenerOptions, Stream};
 use crate::sealed::Sealed;
 use crate::sys;
 
@@ -112,50 +112,17 @@ impl From<Listener> for OwnedFd {
     }
 }
 
-impl TryFrom<UnixListener> for Listener {
-    type Error = io::Error;
-
-    /// Wraps a listening std socket, naming it by its bound address. The
-    /// result does not remove the socket file when dropped: it did not create
-    /// it.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` if the socket is not bound to a path or an abstract name.
-    fn try_from(listener: UnixListener) -> io::Result<Self> {
-        let name = bound_name(listener.as_fd())?;
-        Ok(Listener::from_parts(
-            sys::local_socket::Listener::from_std(listener),
-            name,
-        ))
+impl From<UnixListener> for Listener {
+    /// Wraps a listening std socket. The result has no [`Listener::name`] and
+    /// does not remove a socket file when dropped: it did not create one.
+    fn from(listener: UnixListener) -> Self {
+        Listener::from_sys(sys::local_socket::Listener::from_std(listener))
     }
 }
 
-impl TryFrom<OwnedFd> for Listener {
-    type Error = io::Error;
-
-    /// As for `TryFrom<UnixListener>`; `fd` must be a listening Unix socket.
-    fn try_from(fd: OwnedFd) -> io::Result<Self> {
-        Self::try_from(UnixListener::from(fd))
+impl From<OwnedFd> for Listener {
+    /// As for `From<UnixListener>`; `fd` must be a listening Unix socket.
+    fn from(fd: OwnedFd) -> Self {
+        Self::from(UnixListener::from(fd))
     }
-}
-
-/// The name a socket is bound to.
-fn bound_name(fd: BorrowedFd<'_>) -> io::Result<Name> {
-    let address = rustix::net::getsockname(fd)?;
-    let address = rustix::net::SocketAddrUnix::try_from(address)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "not a Unix domain socket"))?;
-    if let Some(path) = address.path() {
-        use std::os::unix::ffi::OsStrExt;
-        return Name::path(std::ffi::OsStr::from_bytes(path.to_bytes()));
-    }
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    if let Some(name) = address.abstract_name() {
-        use std::os::unix::ffi::OsStrExt;
-        return Name::namespaced(std::ffi::OsStr::from_bytes(name));
-    }
-    Err(io::Error::new(
-        io::ErrorKind::InvalidInput,
-        "the socket is not bound to a name",
-    ))
 }
