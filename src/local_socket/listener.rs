@@ -39,6 +39,17 @@ impl ListenerOptions {
     /// Options for a listener on `name`: blocking accept; on Unix a socket
     /// file mode of 0600; on Windows the current-user-only security
     /// descriptor and 8 ready pipe instances.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::local_socket::{ListenerOptions, Name};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-new-{}.sock", std::process::id()))?;
+    /// let listener = ListenerOptions::new(&name).bind()?;
+    /// assert_eq!(listener.name(), Some(&name));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new(name: &Name) -> Self {
         Self {
             name: name.clone(),
@@ -54,6 +65,10 @@ impl ListenerOptions {
 
     /// Whether [`Listener::accept`] returns `WouldBlock` instead of waiting
     /// when no client is waiting. Accepted streams are blocking either way.
+    ///
+    /// # Examples
+    ///
+    /// See [`ListenerOptions`].
     pub fn nonblocking(&mut self, nonblocking: bool) -> &mut Self {
         self.nonblocking = nonblocking;
         self
@@ -80,6 +95,21 @@ impl ListenerOptions {
     ///   socket file is live connects to it once, which its server sees as a
     ///   client that leaves at once.
     /// * **Windows:** `CreateNamedPipeW` with `FILE_FLAG_FIRST_PIPE_INSTANCE`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use localipc::local_socket::{ListenerOptions, Name};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-bind-{}.sock", std::process::id()))?;
+    /// let first = ListenerOptions::new(&name).bind()?;
+    /// # if !cfg!(windows) { // Wine, which runs the Windows doctests here, lets a second server in
+    /// let error = ListenerOptions::new(&name).bind().unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::AddrInUse);
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "CreateNamedPipeW")]
     pub fn bind(&self) -> io::Result<Listener> {
         #[cfg(unix)]
@@ -146,6 +176,16 @@ impl Listener {
     /// # Errors
     ///
     /// As for [`ListenerOptions::bind`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::local_socket::{Listener, Name};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-listen-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn bind(name: &Name) -> io::Result<Self> {
         ListenerOptions::new(name).bind()
     }
@@ -158,6 +198,23 @@ impl Listener {
     /// [`WouldBlock`](io::ErrorKind::WouldBlock) in nonblocking mode when no
     /// client is waiting; otherwise the OS error, after which the listener
     /// stays usable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use localipc::local_socket::{Listener, Name, Stream};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-accept-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// let mut client = Stream::connect(&name)?;
+    /// let mut server = listener.accept()?;
+    /// client.write_all(b"hi")?;
+    /// let mut got = [0; 2];
+    /// server.read_exact(&mut got)?;
+    /// assert_eq!(&got, b"hi");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "accept4")]
     #[doc(alias = "ConnectNamedPipe")]
     pub fn accept(&self) -> io::Result<Stream> {
@@ -166,6 +223,10 @@ impl Listener {
 
     /// An endless iterator over [`accept`](Self::accept)'s results; it never
     /// ends on an error but yields it.
+    ///
+    /// # Examples
+    ///
+    /// See [`Listener`].
     pub fn incoming(&self) -> Incoming<'_> {
         Incoming { listener: self }
     }
@@ -176,12 +237,29 @@ impl Listener {
     /// # Errors
     ///
     /// The OS error, on Unix (`ioctl(FIONBIO)`); none on Windows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use localipc::local_socket::{Listener, Name};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-lnb-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// listener.set_nonblocking(true)?;
+    /// assert_eq!(listener.accept().unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
         self.inner.set_nonblocking(nonblocking)
     }
 
     /// The name this listener was bound to; `None` for a listener made from
     /// a std socket (`From<UnixListener>`), whose name localipc does not know.
+    ///
+    /// # Examples
+    ///
+    /// See [`ListenerOptions::new`].
     pub fn name(&self) -> Option<&Name> {
         self.name.as_ref()
     }
@@ -201,6 +279,10 @@ impl fmt::Debug for Listener {
 }
 
 /// The iterator returned by [`Listener::incoming`].
+///
+/// # Examples
+///
+/// See [`Listener`].
 #[derive(Debug)]
 pub struct Incoming<'a> {
     listener: &'a Listener,

@@ -72,6 +72,19 @@ impl Name {
     /// `name` is empty, contains a NUL byte or a path separator, or is too
     /// long for the OS once resolved (the message gives the limit and the
     /// length).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::local_socket::Name;
+    ///
+    /// let name = Name::namespaced("my-app.sock")?;
+    /// // `@my-app.sock` on Linux, `\\.\pipe\my-app.sock` on Windows, a file
+    /// // in a private per-user directory on other Unixes.
+    /// println!("{name}");
+    /// assert!(Name::namespaced("").is_err());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn namespaced(name: impl AsRef<OsStr>) -> io::Result<Self> {
         let given = name.as_ref();
         check_common("namespaced name", given)?;
@@ -97,6 +110,20 @@ impl Name {
     /// `path` is empty, contains a NUL byte, or is too long for the OS (the
     /// message gives the limit and the length), or on Windows if it is not a
     /// pipe path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::local_socket::Name;
+    ///
+    /// let name = if cfg!(windows) {
+    ///     Name::path(r"\\.\pipe\my-app")?
+    /// } else {
+    ///     Name::path("/run/user/1000/my-app.sock")?
+    /// };
+    /// assert!(!name.is_namespaced());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn path(path: impl AsRef<Path>) -> io::Result<Self> {
         let given = path.as_ref().as_os_str();
         check_common("socket path", given)?;
@@ -118,6 +145,15 @@ impl Name {
     }
 
     /// Whether the name was made with [`Name::namespaced`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::local_socket::Name;
+    ///
+    /// assert!(Name::namespaced("app.sock")?.is_namespaced());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_namespaced(&self) -> bool {
         self.inner.namespaced
     }

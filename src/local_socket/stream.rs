@@ -27,6 +27,10 @@ use crate::sys::local_socket as sys;
 /// Once the peer exits, another process may get its pid. Use the pid while
 /// the connection is open, and do not treat it as proof of identity after
 /// the peer may have gone.
+///
+/// # Examples
+///
+/// See [`Stream::peer_credentials`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct PeerCredentials {
@@ -60,6 +64,10 @@ pub struct ConnectOptions {
 
 impl ConnectOptions {
     /// Options for connecting to `name`: no timeout, blocking.
+    ///
+    /// # Examples
+    ///
+    /// See [`ConnectOptions`].
     pub fn new(name: &Name) -> Self {
         Self {
             name: name.clone(),
@@ -72,12 +80,30 @@ impl ConnectOptions {
     /// for a free pipe instance; on Linux, for room in a full listen backlog.
     /// Elsewhere connecting never waits. `None` (the default) waits as long
     /// as it takes.
+    ///
+    /// # Examples
+    ///
+    /// See [`ConnectOptions`].
     pub fn timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
         self.timeout = timeout;
         self
     }
 
     /// Whether the stream is in nonblocking mode once connected.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{ErrorKind, Read};
+    /// use localipc::local_socket::{ConnectOptions, Listener, Name};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-cnb-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// let mut client = ConnectOptions::new(&name).nonblocking(true).connect()?;
+    /// let _server = listener.accept()?;
+    /// assert_eq!(client.read(&mut [0; 4]).unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn nonblocking(&mut self, nonblocking: bool) -> &mut Self {
         self.nonblocking = nonblocking;
         self
@@ -97,6 +123,18 @@ impl ConnectOptions {
     /// * [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero timeout.
     ///
     /// Every message names the endpoint.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use localipc::local_socket::{ConnectOptions, Name};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-nobody-{}.sock", std::process::id()))?;
+    /// let error = ConnectOptions::new(&name).connect().unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::NotFound);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "CreateFileW")]
     pub fn connect(&self) -> io::Result<Stream> {
         check_timeout(self.timeout)?;
@@ -140,6 +178,10 @@ impl Stream {
     /// # Errors
     ///
     /// As for [`ConnectOptions::connect`].
+    ///
+    /// # Examples
+    ///
+    /// See [`Stream`] and [`Listener::accept`](super::Listener::accept).
     pub fn connect(name: &Name) -> io::Result<Self> {
         ConnectOptions::new(name).connect()
     }
@@ -181,6 +223,20 @@ impl Stream {
     /// # Errors
     ///
     /// [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero duration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use localipc::local_socket::{Listener, Name, Stream};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-wto-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// let client = Stream::connect(&name)?;
+    /// client.set_write_timeout(Some(Duration::from_secs(1)))?;
+    /// assert_eq!(client.write_timeout()?, Some(Duration::from_secs(1)));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[doc(alias = "SO_SNDTIMEO")]
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         check_timeout(timeout)?;
@@ -192,6 +248,10 @@ impl Stream {
     /// # Errors
     ///
     /// The OS error on Unix (`getsockopt`); none on Windows.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_read_timeout`](Self::set_read_timeout).
     pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
         self.0.read_timeout()
     }
@@ -201,6 +261,10 @@ impl Stream {
     /// # Errors
     ///
     /// The OS error on Unix (`getsockopt`); none on Windows.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_write_timeout`](Self::set_write_timeout).
     pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
         self.0.write_timeout()
     }
@@ -214,6 +278,21 @@ impl Stream {
     /// # Errors
     ///
     /// The OS error on Unix (`ioctl(FIONBIO)`); none on Windows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{ErrorKind, Read};
+    /// use localipc::local_socket::{Listener, Name, Stream};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-snb-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// let mut client = Stream::connect(&name)?;
+    /// let _server = listener.accept()?;
+    /// client.set_nonblocking(true)?;
+    /// assert_eq!(client.read(&mut [0; 4]).unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
         self.0.set_nonblocking(nonblocking)
     }
@@ -223,6 +302,25 @@ impl Stream {
     /// # Errors
     ///
     /// The OS error if the descriptor or handle cannot be duplicated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use localipc::local_socket::{Listener, Name, Stream};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-clone-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// let client = Stream::connect(&name)?;
+    /// let mut server = listener.accept()?;
+    /// let mut writer = client.try_clone()?;
+    /// drop(client);
+    /// writer.write_all(b"from the clone")?;
+    /// let mut got = [0; 14];
+    /// server.read_exact(&mut got)?;
+    /// assert_eq!(&got, b"from the clone");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn try_clone(&self) -> io::Result<Self> {
         self.0.try_clone().map(Self)
     }

@@ -30,6 +30,17 @@ pub trait ListenerOptionsExt: Sealed {
     /// 8): the Windows counterpart of a listen backlog. Clients arriving
     /// together beyond it wait a moment for the next instance. Outside that
     /// range, [`bind`](ListenerOptions::bind) fails with `InvalidInput`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::local_socket::{ListenerOptions, Name};
+    /// use localipc::os::windows::local_socket::ListenerOptionsExt;
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-ready-{}", std::process::id()))?;
+    /// let listener = ListenerOptions::new(&name).ready_instances(32).bind()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     fn ready_instances(&mut self, count: usize) -> &mut Self;
 }
 
