@@ -5,12 +5,13 @@
 //!
 //! | primitive | module | where |
 //! | --- | --- | --- |
+//! | local socket (Unix domain socket / named pipe) | [`local_socket`] | everywhere |
 //! | unnamed pipe | [`pipe`] | everywhere |
 //! | FIFO (named pipe in the filesystem) | `os::unix::fifo` | Unix |
 //! | named pipe (byte and message modes, instances, security) | `os::windows::named_pipe` | Windows |
 //!
-//! Local sockets and the Tokio and smol front ends (features `tokio` and
-//! `smol`) are planned; the features are declared but add nothing yet.
+//! The Tokio and smol front ends (features `tokio` and `smol`) are planned;
+//! the features are declared but add nothing yet.
 //!
 //! # Behaviour common to every primitive
 //!
