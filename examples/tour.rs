@@ -9,6 +9,7 @@ use std::io::{self, Read, Write};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use localipc::local_socket::{Listener, Name, Stream};
 use localipc::pipe::{self, Handoff, Sender};
 
 /// The variable through which the parent tells the child what to do.
@@ -90,7 +91,69 @@ fn parent() -> io::Result<()> {
     #[cfg(unix)]
     fifo_legs(&mut report, size)?;
 
+    let unique = format!("localipc-tour-{}", std::process::id());
+    let namespaced = Name::namespaced(format!("{unique}.sock"))?;
+    socket_legs(&mut report, "local socket, namespaced", &namespaced, size)?;
+    #[cfg(unix)]
+    let path = Name::path(std::env::temp_dir().join(format!("{unique}.sock")))?;
+    #[cfg(windows)]
+    let path = Name::path(format!(r"\\.\pipe\{unique}-path"))?;
+    socket_legs(&mut report, "local socket, path", &path, size)?;
+
     report.finish()
+}
+
+/// Both directions over a local socket: the parent listens, the child connects.
+fn socket_legs(report: &mut Report, label: &str, name: &Name, size: u64) -> io::Result<()> {
+    let listener = Listener::bind(name)?;
+    let label = format!("{label} ({name})");
+
+    let mut command = child_command("send-socket", size);
+    pass_name(&mut command, name);
+    let started = Instant::now();
+    let child = command.spawn()?;
+    let got = receive(listener.accept()?)?;
+    report.record(&label, "child -> parent", child, Some(got), size, started)?;
+
+    let mut command = child_command("receive-socket", size);
+    pass_name(&mut command, name);
+    command.stdout(Stdio::piped());
+    let started = Instant::now();
+    let mut child = command.spawn()?;
+    send(listener.accept()?, size)?;
+    let verdict = read_verdict(&mut child)?;
+    report.record(&label, "parent -> child", child, verdict, size, started)
+}
+
+/// The child rebuilds the name from these variables.
+fn pass_name(command: &mut Command, name: &Name) {
+    let given = match name.fs_path() {
+        Some(path) => path.as_os_str().to_owned(),
+        None => name.to_string().into(),
+    };
+    let kind = if name.is_namespaced() {
+        "namespaced"
+    } else {
+        "path"
+    };
+    command.env(END, given).env("LOCALIPC_TOUR_NAME_KIND", kind);
+}
+
+fn name_from_parent() -> io::Result<Name> {
+    let given = std::env::var_os(END).ok_or_else(|| invalid(format!("{END} is not set")))?;
+    if std::env::var("LOCALIPC_TOUR_NAME_KIND").as_deref() != Ok("namespaced") {
+        return Name::path(given);
+    }
+    // Display form back to the name: `@name` on Linux, the pipe path on
+    // Windows, the socket file elsewhere.
+    let given = given.to_string_lossy().into_owned();
+    let bare = given
+        .trim_start_matches('@')
+        .trim_start_matches(r"\\.\pipe\");
+    let bare = std::path::Path::new(bare)
+        .file_name()
+        .map_or(bare.into(), |file| file.to_owned());
+    Name::namespaced(bare)
 }
 
 /// The FIFO legs: one in each direction, each end opened by path in its own process.
@@ -142,6 +205,8 @@ fn child(role: &str) -> io::Result<()> {
             let path = std::env::var_os(END).ok_or_else(|| invalid(format!("{END} is not set")))?;
             report_verdict(receive(localipc::os::unix::fifo::open_receiver(path)?)?)
         }
+        "send-socket" => send(Stream::connect(&name_from_parent()?)?, size).map(drop),
+        "receive-socket" => report_verdict(receive(Stream::connect(&name_from_parent()?)?)?),
         other => Err(invalid(format!("unknown role {other}"))),
     }
 }
@@ -239,6 +304,8 @@ fn read_verdict(child: &mut std::process::Child) -> io::Result<Option<Seen>> {
 #[derive(Default)]
 struct Report {
     failures: usize,
+    /// The primitive of the last line printed, to print each heading once.
+    heading: String,
 }
 
 impl Report {
@@ -260,8 +327,12 @@ impl Report {
         if !ok {
             self.failures += 1;
         }
+        if self.heading != primitive {
+            println!("  {primitive}");
+            self.heading = primitive.to_owned();
+        }
         println!(
-            "  {primitive:<26} {direction:<16} child pid {:<7} {:>6} MiB in {:>8.1?} ({:>7.1} MiB/s)  checksum {:016x} {}",
+            "    {direction:<16} child pid {:<7} {:>6} MiB in {:>8.1?} ({:>7.1} MiB/s)  checksum {:016x} {}",
             child.id(),
             size >> 20,
             elapsed,

@@ -478,7 +478,7 @@ fn ten_thousand_connect_accept_cycles_leak_nothing() {
         assert_success(status, "the counting child");
         return;
     }
-    let cycles = if is_wine() { 2_000 } else { 10_000 };
+    let cycles = 10_000;
     for (name, _keep) in both_kinds("cycles") {
         let listener = Listener::bind(&name).unwrap();
         // Warm up once so lazily created objects (the default descriptor) exist.
@@ -494,12 +494,6 @@ fn ten_thousand_connect_accept_cycles_leak_nothing() {
         assert_eq!(
             after, before,
             "{name}: {cycles} cycles changed the count from {before} to {after}"
-        );
-    }
-    if is_wine() {
-        skip(
-            name_,
-            "ran 2,000 cycles instead of 10,000: each costs ~10x more under Wine",
         );
     }
 }
