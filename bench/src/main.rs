@@ -1,0 +1,3 @@
+//! Benchmarks of localipc against std, tokio, async-io and interprocess.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! The `localipc` command-line tool.
+
+fn main() {}
