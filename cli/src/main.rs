@@ -1,3 +1,58 @@
-//! The `localipc` command-line tool.
+//! `localipc`: every local IPC primitive from the shell.
+//!
+//! ```text
+//! localipc listen [--path] [--keep] [--echo] NAME   serve one client (or, with --keep, one after another)
+//! localipc connect [--path] NAME                     relay stdin/stdout to a listener
+//! localipc names [--path] NAME                       show what NAME resolves to on this OS
+//! localipc bench [--quick] [--json]                  measure every primitive between two processes
+//! ```
 
-fn main() {}
+mod args;
+mod bench;
+mod measure;
+mod peer;
+mod relay;
+
+use std::process::ExitCode;
+
+use args::{Command, Refusal};
+
+fn main() -> ExitCode {
+    let command = match args::parse(std::env::args_os().skip(1)) {
+        Ok(command) => command,
+        Err(Refusal::Usage(message)) => {
+            eprintln!("localipc: {message}");
+            eprintln!("{}", args::USAGE_HINT);
+            return ExitCode::from(2);
+        }
+        Err(Refusal::Invalid(message)) => {
+            eprintln!("localipc: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match command {
+        Command::Help => {
+            print!("{}", args::USAGE);
+            Ok(())
+        }
+        Command::Version => {
+            println!("localipc {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        Command::Listen { name, keep, echo } => relay::listen(&name, keep, echo),
+        Command::Connect { name } => relay::connect(&name),
+        Command::Names { name } => {
+            relay::describe(&name);
+            Ok(())
+        }
+        Command::Bench { quick, json } => bench::run(quick, json),
+        Command::Peer(request) => peer::run(&request),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("localipc: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -814,7 +814,7 @@ fn connect_error(config: &ClientConfig, code: u32) -> io::Error {
     match code {
         ERROR_FILE_NOT_FOUND | ERROR_PATH_NOT_FOUND => io::Error::new(
             io::ErrorKind::NotFound,
-            format!("no server listens on the pipe `{}`", config.display),
+            format!("no listener on the pipe `{}`", config.display),
         ),
         ERROR_ACCESS_DENIED => io::Error::new(
             io::ErrorKind::PermissionDenied,
