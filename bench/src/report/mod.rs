@@ -1,0 +1,144 @@
+//! The reports: a table on stdout, Markdown and JSON files. The text table
+//! and the Markdown show the same cells; this module makes them.
+
+mod json;
+mod markdown;
+mod table;
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use crate::args::Settings;
+use crate::job::{Figure, Job, Plan};
+use crate::results::{Results, Row, Summary};
+
+/// Prints the table and writes the files `settings` name.
+pub(crate) fn write_all(results: &Results, settings: &Settings) -> io::Result<()> {
+    print!("{}", table::render(results));
+    write_file(&settings.json, &json::render(results))?;
+    write_file(&settings.markdown, &markdown::render(results))?;
+    println!(
+        "\nwritten: {} and {}",
+        settings.json.display(),
+        settings.markdown.display()
+    );
+    Ok(())
+}
+
+fn write_file(path: &Path, text: &str) -> io::Result<()> {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        fs::create_dir_all(parent)?;
+    }
+    fs::write(path, text)
+        .map_err(|error| io::Error::new(error.kind(), format!("{}: {error}", path.display())))
+}
+
+/// The column headings of a family's table.
+const HEADINGS: [&str; 12] = [
+    "contender",
+    "64K MiB/s",
+    "×base",
+    "4K MiB/s",
+    "×base",
+    "1B µs",
+    "p99 µs",
+    "×base",
+    "64B µs",
+    "p99 µs",
+    "×base",
+    "allocs/op",
+];
+
+/// What the headings mean, and how the figures were made.
+fn legend(plan: &Plan) -> Vec<String> {
+    vec![
+        format!(
+            "{} run, {} round(s). Each figure is the median over rounds; ×base is the median of the per-round ratios to the family's baseline (its first row) measured in the same round.",
+            plan.mode.name(),
+            plan.rounds
+        ),
+        format!(
+            "64K/4K MiB/s: throughput of {} and {}, timed from the first write to the peer's acknowledgement that it read everything; higher is better.",
+            describe_job(plan.job(Figure::Throughput64K)),
+            describe_job(plan.job(Figure::Throughput4K)),
+        ),
+        format!(
+            "1B/64B µs: median round trip of {} (p99: 99th percentile); lower is better.",
+            describe_job(plan.job(Figure::RoundTrip1)),
+        ),
+        "allocs/op: allocations in the measured process per write or per round trip while timed, the most over the four figures.".to_owned(),
+        "The peer is always a second process running the same plain blocking std/localipc code for every contender of a family.".to_owned(),
+    ]
+}
+
+fn describe_job(job: Job) -> String {
+    match job {
+        Job::Throughput {
+            write_size,
+            warm_bytes,
+            total_bytes,
+        } => format!(
+            "{} MiB in {} KiB writes (after {} MiB to warm up)",
+            total_bytes >> 20,
+            write_size >> 10,
+            warm_bytes as f64 / f64::from(1 << 20),
+        ),
+        Job::RoundTrip { warm, count, .. } => {
+            format!("{count} round trips (after {warm} to warm up)")
+        }
+    }
+}
+
+/// The cells of a row, in the order of [`HEADINGS`].
+fn cells(row: &Row) -> Vec<String> {
+    let mut cells = vec![row.contender.to_owned()];
+    for figure in Figure::ALL {
+        let summary = &row.figures[figure.index()];
+        if figure.is_throughput() {
+            cells.push(format!("{:.0}", summary.value));
+        } else {
+            cells.push(micros(summary.value));
+            cells.push(summary.p99.map_or_else(String::new, micros));
+        }
+        cells.push(format!("{:.3}", summary.ratio));
+    }
+    let most = row
+        .figures
+        .iter()
+        .map(|summary: &Summary| summary.allocations_per_op)
+        .fold(0.0, f64::max);
+    cells.push(format!("{most:.2}"));
+    cells
+}
+
+fn micros(nanos: f64) -> String {
+    format!("{:.2}", nanos / 1000.0)
+}
+
+/// The headings of the allocation table.
+const ALLOCATION_HEADINGS: [&str; 3] = ["primitive", "allocs/write", "allocs/read"];
+
+fn allocation_title(plan: &Plan) -> String {
+    format!(
+        "Allocations in steady state, counted in this process over {} writes and reads of 64 B after 1000 to warm up (target: 0)",
+        plan.allocation_ops
+    )
+}
+
+fn allocation_cells(results: &Results) -> Vec<Vec<String>> {
+    results
+        .allocations
+        .iter()
+        .map(|count| {
+            vec![
+                count.primitive.to_owned(),
+                format!("{:.4}", count.per_write),
+                format!("{:.4}", count.per_read),
+            ]
+        })
+        .collect()
+}
