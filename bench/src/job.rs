@@ -144,7 +144,7 @@ impl Plan {
         // (bytes to warm up, bytes timed) for 64 KiB and 4 KiB writes, then
         // (round trips to warm up, round trips timed).
         let (large, small, round_trips) = match mode {
-            Mode::Full => ((8 * MIB, 96 * MIB), (2 * MIB, 24 * MIB), (500, 5_000)),
+            Mode::Full => ((16 * MIB, 256 * MIB), (4 * MIB, 64 * MIB), (800, 8_000)),
             Mode::Quick => ((2 * MIB, 24 * MIB), (512 * KIB, 6 * MIB), (200, 1_500)),
             Mode::Smoke => ((256 * KIB, MIB), (64 * KIB, 256 * KIB), (20, 200)),
         };
