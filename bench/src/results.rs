@@ -32,7 +32,7 @@ impl Record {
 }
 
 /// One figure of one contender over all rounds.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Summary {
     /// MiB/s for throughput, the median round trip in ns for latency; the
     /// median over rounds either way.
@@ -47,6 +47,10 @@ pub(crate) struct Summary {
     /// Allocations per write (throughput) or per round trip in the timed
     /// part, median over rounds.
     pub(crate) allocations_per_op: f64,
+    /// `value` and `ratio` of each round, in round order: the spread behind
+    /// the medians.
+    pub(crate) per_round: Vec<f64>,
+    pub(crate) per_round_ratio: Vec<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -112,15 +116,20 @@ pub(crate) fn summarize(
                 .find(|record| record.round == round && record.is(placement, family, 0, figure))
                 .map(|record| &record.measurement)
         };
-        let ratios =
-            |of: fn(&Measurement) -> Option<f64>| {
-                median(mine.iter().filter_map(|record| {
-                    Some(of(&record.measurement)? / of(baseline(record.round)?)?)
-                }))
-            };
+        // The ratio of each round, for the measure `of`, to the baseline's.
+        let ratios_of = |of: fn(&Measurement) -> Option<f64>| -> Vec<f64> {
+            mine.iter()
+                .filter_map(|record| Some(of(&record.measurement)? / of(baseline(record.round)?)?))
+                .collect()
+        };
+        let ratios = |of| median(ratios_of(of));
+        let per_round: Vec<f64> = mine
+            .iter()
+            .map(|record| primary(&record.measurement))
+            .collect();
         let is_latency = !figure.is_throughput();
         Summary {
-            value: median(mine.iter().map(|record| primary(&record.measurement))),
+            value: median(per_round.iter().copied()),
             p99: is_latency
                 .then(|| median(mine.iter().filter_map(|record| p99(&record.measurement)))),
             ratio: ratios(|measurement| Some(primary(measurement))),
@@ -129,6 +138,8 @@ pub(crate) fn summarize(
                 mine.iter()
                     .map(|record| record.measurement.allocations_per_op),
             ),
+            per_round_ratio: ratios_of(|measurement| Some(primary(measurement))),
+            per_round,
         }
     };
     placements

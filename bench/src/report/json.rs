@@ -222,6 +222,16 @@ fn job(job: Job) -> Json {
     }
 }
 
+/// `values`, each times `scale`.
+fn numbers(values: &[f64], scale: f64) -> Json {
+    Json::Array(
+        values
+            .iter()
+            .map(|value| Json::Number(value * scale))
+            .collect(),
+    )
+}
+
 fn summary(figure: Figure, summary: &Summary) -> Json {
     if figure.is_throughput() {
         Json::Object(vec![
@@ -243,6 +253,8 @@ fn summary(figure: Figure, summary: &Summary) -> Json {
                 "allocations_per_round_trip",
                 Json::Number(summary.allocations_per_op),
             ),
+            ("per_round_median_us", numbers(&summary.per_round, 1e-3)),
+            ("per_round_ratio", numbers(&summary.per_round_ratio, 1.0)),
         ])
     }
 }
