@@ -19,7 +19,7 @@ const LARGE_CAPACITY: usize = 1 << 20;
 
 pub(crate) fn family() -> Family {
     Family {
-        name: "pipes",
+        name: "Pipes and FIFOs",
         key: "pipes",
         contenders: vec![
             Contender {

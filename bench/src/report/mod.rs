@@ -67,7 +67,7 @@ fn legend(plan: &Plan) -> Vec<String> {
             describe_job(plan.job(Figure::Throughput4K)),
         ),
         format!(
-            "1B/64B µs: median round trip of {} (p99: 99th percentile); lower is better.",
+            "1B/64B µs: the median of {} of a 1-byte or 64-byte message, echoed by the peer; p99 µs: their 99th percentile; lower is better.",
             describe_job(plan.job(Figure::RoundTrip1)),
         ),
         "allocs/op: allocations in the measured process per write or per round trip while timed, the most over the four figures.".to_owned(),
@@ -82,14 +82,24 @@ fn describe_job(job: Job) -> String {
             warm_bytes,
             total_bytes,
         } => format!(
-            "{} MiB in {} KiB writes (after {} MiB to warm up)",
-            total_bytes >> 20,
-            write_size >> 10,
-            warm_bytes as f64 / f64::from(1 << 20),
+            "{} in {} writes (after {} to warm up)",
+            bytes(total_bytes),
+            bytes(write_size as u64),
+            bytes(warm_bytes),
         ),
         Job::RoundTrip { warm, count, .. } => {
-            format!("{count} round trips (after {warm} to warm up)")
+            format!("{count} timed round trips (after {warm} to warm up)")
         }
+    }
+}
+
+/// A byte count in the largest binary unit that divides it.
+fn bytes(count: u64) -> String {
+    match count {
+        0 => "0 B".to_owned(),
+        _ if count % (1 << 20) == 0 => format!("{} MiB", count >> 20),
+        _ if count % (1 << 10) == 0 => format!("{} KiB", count >> 10),
+        _ => format!("{count} B"),
     }
 }
 
