@@ -23,18 +23,24 @@ pub(crate) fn run(settings: &Settings) -> io::Result<()> {
     let placements = affinity::placements();
     let families = contender::families();
     eprintln!(
-        "localipc-bench: {} run, {} rounds, {} placement(s), on {}",
+        "localipc-bench: {} run, {} round(s), {} placement(s), on {}",
         plan.mode.name(),
         plan.rounds,
         placements.len(),
         machine.line()
     );
     let context = Context::new(plan.verify)?;
-    let records = measure_rounds(&context, &plan, &placements, &families)?;
-    watchdog::arm("counting allocations", "localipc", plan.step_limit);
-    let allocations = allocations::count_all(&context, plan.allocation_ops)?;
-    watchdog::disarm();
-    context.remove()?;
+    watchdog::remove_on_expiry(&context.scratch);
+    let measured = measure_rounds(&context, &plan, &placements, &families).and_then(|records| {
+        watchdog::arm("counting allocations", "localipc", plan.step_limit);
+        let allocations = allocations::count_all(&context, plan.allocation_ops)?;
+        watchdog::disarm();
+        Ok((records, allocations))
+    });
+    // The scratch directory goes whether or not the run succeeded.
+    let removed = context.remove();
+    let (records, allocations) = measured?;
+    removed?;
     let results = Results {
         machine,
         placements: results::summarize(&placements, &families, &records),

@@ -2,6 +2,7 @@
 //! it is waiting for, when a step runs past its limit. A hang fails fast with
 //! a message that names the step instead of stalling CI.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
@@ -20,6 +21,8 @@ static DEADLINE: AtomicU64 = AtomicU64::new(DISARMED);
 static STEP: Mutex<(&str, &str, Duration)> = Mutex::new(("", "", Duration::ZERO));
 /// The peer process of the current step, killed on expiry; 0 for none.
 static PEER: AtomicI32 = AtomicI32::new(0);
+/// A scratch directory to remove on expiry.
+static SCRATCH: OnceLock<PathBuf> = OnceLock::new();
 
 fn now_ms() -> u64 {
     let elapsed = EPOCH.get_or_init(Instant::now).elapsed();
@@ -57,6 +60,10 @@ fn expire() -> ! {
         // SAFETY: kill(2) takes no pointers; at worst the process is gone already.
         unsafe { libc::kill(peer, libc::SIGKILL) };
     }
+    if let Some(scratch) = SCRATCH.get() {
+        // Best effort: the run fails anyway, this only tidies up.
+        let _ = std::fs::remove_dir_all(scratch);
+    }
     std::process::exit(EXIT_HUNG);
 }
 
@@ -65,6 +72,11 @@ pub(crate) fn arm(step: &'static str, contender: &'static str, limit: Duration) 
     *STEP.lock().unwrap_or_else(|poison| poison.into_inner()) = (step, contender, limit);
     let limit_ms = u64::try_from(limit.as_millis()).unwrap_or(DISARMED / 2);
     DEADLINE.store(now_ms().saturating_add(limit_ms), Ordering::Release);
+}
+
+/// Removes `scratch` too if a step expires.
+pub(crate) fn remove_on_expiry(scratch: &Path) {
+    let _ = SCRATCH.set(scratch.to_owned());
 }
 
 /// Ends the current step's bound.
