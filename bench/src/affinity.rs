@@ -49,12 +49,17 @@ pub(crate) fn placements() -> Vec<Placement> {
     placements
 }
 
-/// Whether pinning is measured on this OS, for the report.
-pub(crate) fn pinning_note() -> Option<&'static str> {
-    if cfg!(any(target_os = "linux", target_os = "android")) {
+/// What the report says when `placements` has no pinned placement.
+pub(crate) fn pinning_note(placements: &[Placement]) -> Option<&'static str> {
+    if placements
+        .iter()
+        .any(|placement| matches!(placement, Placement::Pinned { .. }))
+    {
         None
     } else {
-        Some("pinning to one CPU is measured on Linux only; these figures are unpinned")
+        Some(
+            "pinning to one CPU is measured on Linux only (and only where the CPU mask can be read); every figure here is unpinned",
+        )
     }
 }
 

@@ -8,13 +8,14 @@ use std::os::unix::net::UnixStream;
 
 use crate::allocator::allocations;
 use crate::contender::Context;
-use crate::pipe::fifo_ends;
+use crate::pipe::{self, fifo_ends};
+use crate::socket;
 
 /// The size of each message.
-const MESSAGE: usize = 64;
+pub(crate) const MESSAGE: usize = 64;
 /// Writes and reads before counting starts: first-use work (lazy
 /// initialisation, the first page faults) is not the steady state.
-const WARM: u32 = 1_000;
+pub(crate) const WARM: u32 = 1_000;
 
 /// The allocations one primitive made.
 #[derive(Clone, Debug)]
@@ -34,13 +35,10 @@ pub(crate) fn count_all(context: &Context, ops: u32) -> io::Result<Vec<Allocatio
     counts.push(count("std UnixStream (reference)", ops, &client, &server)?);
 
     let path = context.scratch.join("allocations.sock");
-    let mut names = vec![("localipc Stream (path)", Name::path(&path)?)];
+    let mut names = vec![(socket::LOCALIPC_PATH, Name::path(&path)?)];
     if cfg!(any(target_os = "linux", target_os = "android")) {
         let namespaced = format!("localipc-bench-{}-allocations", std::process::id());
-        names.push((
-            "localipc Stream (namespaced)",
-            Name::namespaced(namespaced)?,
-        ));
+        names.push((socket::LOCALIPC_NAMESPACED, Name::namespaced(namespaced)?));
     }
     for (primitive, name) in names {
         let listener = Listener::bind(&name)?;
@@ -52,9 +50,9 @@ pub(crate) fn count_all(context: &Context, ops: u32) -> io::Result<Vec<Allocatio
     let (reader, writer) = std::io::pipe()?;
     counts.push(count("std pipe (reference)", ops, writer, reader)?);
     let (sender, receiver) = localipc::pipe::pipe()?;
-    counts.push(count("localipc pipe", ops, sender, receiver)?);
+    counts.push(count(pipe::LOCALIPC_PIPE, ops, sender, receiver)?);
     let (sender, receiver) = fifo_ends(context)?;
-    counts.push(count("localipc FIFO", ops, sender, receiver)?);
+    counts.push(count(pipe::LOCALIPC_FIFO, ops, sender, receiver)?);
     Ok(counts)
 }
 

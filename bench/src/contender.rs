@@ -38,6 +38,12 @@ impl Family {
     }
 }
 
+/// Whether a contender (or an allocation count) is localipc's: names start
+/// with the library's name.
+pub(crate) fn is_localipc(name: &str) -> bool {
+    name.starts_with("localipc ")
+}
+
 /// Every family this OS can measure.
 pub(crate) fn families() -> Vec<Family> {
     vec![socket::family(), pipe::family()]

@@ -62,6 +62,8 @@ mod stats;
 #[cfg(unix)]
 mod suite;
 #[cfg(unix)]
+mod targets;
+#[cfg(unix)]
 mod watchdog;
 
 /// Counts every allocation, so the suite can show that localipc's data path

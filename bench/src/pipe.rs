@@ -17,17 +17,23 @@ use crate::peer::{Peer, Transport};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const LARGE_CAPACITY: usize = 1 << 20;
 
+/// The family's key in the JSON output.
+pub(crate) const KEY: &str = "pipes";
+pub(crate) const LOCALIPC_PIPE: &str = "localipc pipe";
+pub(crate) const LOCALIPC_FIFO: &str = "localipc FIFO";
+pub(crate) const INTERPROCESS: &str = "interprocess pipe";
+
 pub(crate) fn family() -> Family {
     Family {
         name: "Pipes and FIFOs",
-        key: "pipes",
+        key: KEY,
         contenders: vec![
             Contender {
                 name: "std pipe",
                 run: std_pipe,
             },
             Contender {
-                name: "localipc pipe",
+                name: LOCALIPC_PIPE,
                 run: localipc_pipe,
             },
             #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -36,7 +42,7 @@ pub(crate) fn family() -> Family {
                 run: localipc_pipe_large,
             },
             Contender {
-                name: "localipc FIFO",
+                name: LOCALIPC_FIFO,
                 run: localipc_fifo,
             },
             #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -45,7 +51,7 @@ pub(crate) fn family() -> Family {
                 run: localipc_fifo_large,
             },
             Contender {
-                name: "interprocess pipe",
+                name: INTERPROCESS,
                 run: interprocess_pipe,
             },
         ],
@@ -108,7 +114,7 @@ fn localipc_pipe_large(context: &Context, job: Job) -> io::Result<Measurement> {
     with_peer(context, job, enlarged(localipc_pipes()?)?)
 }
 
-/// Both pipes with [`LARGE_CAPACITY`].
+/// Both pipes with `LARGE_CAPACITY`.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn enlarged(pipes: Pipes<Sender, Receiver>) -> io::Result<Pipes<Sender, Receiver>> {
     use localipc::os::linux::PipeExt as _;

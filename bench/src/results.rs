@@ -10,6 +10,7 @@ use crate::job::{Figure, Plan};
 use crate::machine::Machine;
 use crate::measure::{Measurement, Value};
 use crate::stats::median;
+use crate::targets::Check;
 
 /// One measurement, with where it belongs.
 #[derive(Clone, Copy, Debug)]
@@ -82,6 +83,7 @@ pub(crate) struct Results {
     pub(crate) placements: Vec<PlacementTables>,
     pub(crate) pinning_note: Option<&'static str>,
     pub(crate) allocations: Vec<AllocationCount>,
+    pub(crate) targets: Vec<Check>,
     pub(crate) elapsed: Duration,
 }
 

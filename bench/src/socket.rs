@@ -10,22 +10,28 @@ use crate::job::Job;
 use crate::measure::{self, Measurement};
 use crate::peer::{Peer, Transport};
 
+/// The family's key in the JSON output.
+pub(crate) const KEY: &str = "sockets";
+pub(crate) const LOCALIPC_PATH: &str = "localipc Stream (path)";
+pub(crate) const LOCALIPC_NAMESPACED: &str = "localipc Stream (namespaced)";
+pub(crate) const INTERPROCESS: &str = "interprocess Stream";
+
 pub(crate) fn family() -> Family {
     Family {
         name: "Unix sockets",
-        key: "sockets",
+        key: KEY,
         contenders: vec![
             Contender {
                 name: "std UnixStream",
                 run: std_stream,
             },
             Contender {
-                name: "localipc Stream (path)",
+                name: LOCALIPC_PATH,
                 run: localipc_path,
             },
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Contender {
-                name: "localipc Stream (namespaced)",
+                name: LOCALIPC_NAMESPACED,
                 run: localipc_namespaced,
             },
             Contender {
@@ -37,7 +43,7 @@ pub(crate) fn family() -> Family {
                 run: async_io_stream,
             },
             Contender {
-                name: "interprocess Stream",
+                name: INTERPROCESS,
                 run: interprocess_stream,
             },
             Contender {

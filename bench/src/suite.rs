@@ -12,7 +12,7 @@ use crate::job::{Figure, Plan};
 use crate::machine::Machine;
 use crate::report;
 use crate::results::{self, Record, Results};
-use crate::watchdog;
+use crate::{targets, watchdog};
 
 /// Runs the suite as `settings` say and writes the reports.
 pub(crate) fn run(settings: &Settings) -> io::Result<()> {
@@ -41,11 +41,13 @@ pub(crate) fn run(settings: &Settings) -> io::Result<()> {
     let removed = context.remove();
     let (records, allocations) = measured?;
     removed?;
+    let tables = results::summarize(&placements, &families, &records);
     let results = Results {
         machine,
-        placements: results::summarize(&placements, &families, &records),
+        targets: targets::evaluate(&tables, &allocations),
+        pinning_note: affinity::pinning_note(&placements),
+        placements: tables,
         plan,
-        pinning_note: affinity::pinning_note(),
         allocations,
         elapsed: started.elapsed(),
     };

@@ -13,6 +13,10 @@ pub(crate) use serve::main;
 
 use crate::job::Job;
 
+/// The most the peer reads at once: large, so that it drains whatever the
+/// kernel holds and the measured writer, not the peer, sets the pace.
+pub(crate) const READ_BUFFER: usize = 1 << 20;
+
 /// The variable through which a pipe peer finds the end it reads.
 const INPUT_VAR: &str = "LOCALIPC_BENCH_PEER_INPUT";
 /// The variable through which a pipe peer finds the end it writes.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use localipc::pipe::{Receiver, Sender};
 
 use super::process::READY;
-use super::{INPUT_VAR, OUTPUT_VAR, Spec, Transport};
+use super::{INPUT_VAR, OUTPUT_VAR, READ_BUFFER, Spec, Transport};
 use crate::job::Job;
 use crate::measure::ACK;
 use crate::{pattern, watchdog};
@@ -17,10 +17,6 @@ use crate::{pattern, watchdog};
 /// How long a peer may live. Longer than the measured side's own bound, so
 /// that side reports a hang first, with the better message.
 const LIFETIME: Duration = Duration::from_secs(120);
-
-/// The most the peer reads at once: large, so that it drains whatever the
-/// kernel holds and the measured writer, not the peer, sets the pace.
-const READ_BUFFER: usize = 1 << 20;
 
 /// The peer's `main`: `arguments` are those after `--peer`.
 pub(crate) fn main(arguments: &[String]) -> ExitCode {

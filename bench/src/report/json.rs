@@ -4,11 +4,13 @@ use std::fmt::Write as _;
 
 use crate::job::{Figure, Job};
 use crate::results::{FamilyTable, PlacementTables, Results, Row, Summary};
+use crate::targets::{Check, Goal};
 
 /// A JSON value.
 #[derive(Debug)]
 enum Json {
     Null,
+    Bool(bool),
     Number(f64),
     Text(String),
     Array(Vec<Json>),
@@ -36,6 +38,9 @@ impl Json {
         };
         match self {
             Self::Null => out.push_str("null"),
+            Self::Bool(value) => {
+                let _ = write!(out, "{value}");
+            }
             Self::Number(number) if number.is_finite() => {
                 let _ = write!(out, "{number}");
             }
@@ -161,11 +166,34 @@ pub(super) fn render(results: &Results) -> String {
                 ),
             ]),
         ),
+        (
+            "targets",
+            Json::Array(results.targets.iter().map(target).collect()),
+        ),
     ]);
     let mut out = String::new();
     document.write(&mut out, 0);
     out.push('\n');
     out
+}
+
+fn target(check: &Check) -> Json {
+    let (kind, bound) = match check.goal {
+        Goal::AtLeast(least) => ("at_least", least),
+        Goal::AtMost(most) => ("at_most", most),
+    };
+    Json::Object(vec![
+        ("target", Json::text(&check.target)),
+        (
+            "placement",
+            check
+                .placement
+                .map_or(Json::Null, |placement| Json::text(placement.key())),
+        ),
+        ("value", Json::Number(check.value)),
+        (kind, Json::Number(bound)),
+        ("met", Json::Bool(check.met())),
+    ])
 }
 
 fn placement(tables: &PlacementTables) -> Json {

@@ -1,5 +1,5 @@
 //! The reports: a table on stdout, Markdown and JSON files. The text table
-//! and the Markdown show the same cells; this module makes them.
+//! and the Markdown show the same blocks and cells; this module makes them.
 
 mod json;
 mod markdown;
@@ -9,8 +9,10 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
+use crate::allocations;
 use crate::args::Settings;
 use crate::job::{Figure, Job, Plan};
+use crate::peer;
 use crate::results::{Results, Row, Summary};
 
 /// Prints the table and writes the files `settings` name.
@@ -71,7 +73,10 @@ fn legend(plan: &Plan) -> Vec<String> {
             describe_job(plan.job(Figure::RoundTrip1)),
         ),
         "allocs/op: allocations in the measured process per write or per round trip while timed, the most over the four figures.".to_owned(),
-        "The peer is always a second process running the same plain blocking std/localipc code for every contender of a family.".to_owned(),
+        format!(
+            "The peer is always a second process running the same plain blocking std/localipc code for every contender of a family; it reads up to {} at a time.",
+            bytes(peer::READ_BUFFER as u64)
+        ),
     ]
 }
 
@@ -97,8 +102,8 @@ fn describe_job(job: Job) -> String {
 fn bytes(count: u64) -> String {
     match count {
         0 => "0 B".to_owned(),
-        _ if count % (1 << 20) == 0 => format!("{} MiB", count >> 20),
-        _ if count % (1 << 10) == 0 => format!("{} KiB", count >> 10),
+        _ if count.is_multiple_of(1 << 20) => format!("{} MiB", count >> 20),
+        _ if count.is_multiple_of(1 << 10) => format!("{} KiB", count >> 10),
         _ => format!("{count} B"),
     }
 }
@@ -132,14 +137,7 @@ fn micros(nanos: f64) -> String {
 /// The headings of the allocation table.
 const ALLOCATION_HEADINGS: [&str; 3] = ["primitive", "allocs/write", "allocs/read"];
 
-fn allocation_title(plan: &Plan) -> String {
-    format!(
-        "Allocations in steady state, counted in this process over {} writes and reads of 64 B after 1000 to warm up (target: 0)",
-        plan.allocation_ops
-    )
-}
-
-fn allocation_cells(results: &Results) -> Vec<Vec<String>> {
+fn allocation_rows(results: &Results) -> Vec<Vec<String>> {
     results
         .allocations
         .iter()
@@ -151,4 +149,97 @@ fn allocation_cells(results: &Results) -> Vec<Vec<String>> {
             ]
         })
         .collect()
+}
+
+/// The headings of the targets table.
+const TARGET_HEADINGS: [&str; 5] = ["target", "placement", "value", "goal", "met"];
+
+fn target_rows(results: &Results) -> Vec<Vec<String>> {
+    results
+        .targets
+        .iter()
+        .map(|check| {
+            vec![
+                check.target.clone(),
+                check
+                    .placement
+                    .map_or("in-process", |placement| placement.key())
+                    .to_owned(),
+                format!("{:.3}", check.value),
+                check.goal.describe(),
+                if check.met() { "yes" } else { "NO" }.to_owned(),
+            ]
+        })
+        .collect()
+}
+
+/// A piece of a report, which the text and the Markdown renderers each lay
+/// out in their own way.
+#[derive(Debug)]
+enum Block {
+    /// A section heading: level 1 for a placement or a part of the run, 2
+    /// for a family.
+    Heading(usize, String),
+    /// A sentence about the run.
+    Note(String),
+    Table {
+        headings: &'static [&'static str],
+        rows: Vec<Vec<String>>,
+    },
+}
+
+/// The whole report as blocks.
+fn document(results: &Results) -> Vec<Block> {
+    let mut blocks = vec![Block::Note(format!("machine: {}", results.machine.line()))];
+    blocks.extend(legend(&results.plan).into_iter().map(Block::Note));
+    if let Some(note) = results.pinning_note {
+        blocks.push(Block::Note(format!("note: {note}")));
+    }
+    for tables in &results.placements {
+        blocks.push(Block::Heading(1, capitalized(&tables.placement.describe())));
+        for family in &tables.families {
+            blocks.push(Block::Heading(
+                2,
+                format!("{} (baseline: {})", family.name, family.baseline),
+            ));
+            blocks.push(Block::Table {
+                headings: &HEADINGS,
+                rows: family.rows.iter().map(cells).collect(),
+            });
+        }
+    }
+    blocks.push(Block::Heading(
+        1,
+        format!(
+            "Allocations in steady state, counted in this process over {} writes and reads of {} B after {} to warm up (target: 0)",
+            results.plan.allocation_ops,
+            allocations::MESSAGE,
+            allocations::WARM,
+        ),
+    ));
+    blocks.push(Block::Table {
+        headings: &ALLOCATION_HEADINGS,
+        rows: allocation_rows(results),
+    });
+    blocks.push(Block::Heading(
+        1,
+        "Targets (reported, not enforced; ratios are medians of per-round ratios)".to_owned(),
+    ));
+    blocks.push(Block::Table {
+        headings: &TARGET_HEADINGS,
+        rows: target_rows(results),
+    });
+    blocks.push(Block::Note(format!(
+        "The run took {:.1} s.",
+        results.elapsed.as_secs_f64()
+    )));
+    blocks
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

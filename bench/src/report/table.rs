@@ -2,34 +2,25 @@
 
 use std::fmt::Write as _;
 
-use super::{ALLOCATION_HEADINGS, HEADINGS, allocation_cells, allocation_title, cells, legend};
+use super::{Block, document};
 use crate::results::Results;
 
 pub(super) fn render(results: &Results) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "machine: {}", results.machine.line());
-    for line in legend(&results.plan) {
-        let _ = writeln!(out, "{line}");
-    }
-    if let Some(note) = results.pinning_note {
-        let _ = writeln!(out, "note: {note}");
-    }
-    for tables in &results.placements {
-        for family in &tables.families {
-            let _ = writeln!(
-                out,
-                "\n{}, {} (baseline: {})",
-                family.name,
-                tables.placement.describe(),
-                family.baseline
-            );
-            let rows: Vec<Vec<String>> = family.rows.iter().map(cells).collect();
-            aligned(&mut out, &HEADINGS, &rows);
+    for block in document(results) {
+        match block {
+            Block::Heading(1, title) => {
+                let _ = writeln!(out, "\n== {title}");
+            }
+            Block::Heading(_, title) => {
+                let _ = writeln!(out, "\n{title}");
+            }
+            Block::Note(note) => {
+                let _ = writeln!(out, "{note}");
+            }
+            Block::Table { headings, rows } => aligned(&mut out, headings, &rows),
         }
     }
-    let _ = writeln!(out, "\n{}", allocation_title(&results.plan));
-    aligned(&mut out, &ALLOCATION_HEADINGS, &allocation_cells(results));
-    let _ = writeln!(out, "\ntook {:.1} s", results.elapsed.as_secs_f64());
     out
 }
 
