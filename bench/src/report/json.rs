@@ -269,6 +269,8 @@ fn summary(figure: Figure, summary: &Summary) -> Json {
                 "allocations_per_write",
                 Json::Number(summary.allocations_per_op),
             ),
+            ("per_round_mib_per_s", numbers(&summary.per_round, 1.0)),
+            ("per_round_ratio", numbers(&summary.per_round_ratio, 1.0)),
         ])
     } else {
         let micros = |nanos: f64| nanos / 1000.0;
