@@ -1,0 +1,92 @@
+//! Allocations per read and per write in steady state, for every localipc
+//! primitive (and std's, for reference): after a warm-up, each write and each
+//! read of a 64-byte message in this process is bracketed by the global
+//! allocation counter. The target is zero.
+
+use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream;
+
+use crate::allocator::allocations;
+use crate::contender::Context;
+use crate::pipe::{self, fifo_ends};
+use crate::socket;
+
+/// The size of each message.
+pub(crate) const MESSAGE: usize = 64;
+/// Writes and reads before counting starts: first-use work (lazy
+/// initialisation, the first page faults) is not the steady state.
+pub(crate) const WARM: u32 = 1_000;
+
+/// The allocations one primitive made.
+#[derive(Clone, Debug)]
+pub(crate) struct AllocationCount {
+    pub(crate) primitive: &'static str,
+    pub(crate) per_write: f64,
+    pub(crate) per_read: f64,
+}
+
+/// Counts every primitive, `ops` writes and reads each.
+pub(crate) fn count_all(context: &Context, ops: u32) -> io::Result<Vec<AllocationCount>> {
+    use localipc::local_socket::{Listener, Name, Stream};
+
+    let mut counts = Vec::new();
+
+    let (client, server) = UnixStream::pair()?;
+    counts.push(count("std UnixStream (reference)", ops, &client, &server)?);
+
+    let path = context.scratch.join("allocations.sock");
+    let mut names = vec![(socket::LOCALIPC_PATH, Name::path(&path)?)];
+    if cfg!(any(target_os = "linux", target_os = "android")) {
+        let namespaced = format!("localipc-bench-{}-allocations", std::process::id());
+        names.push((socket::LOCALIPC_NAMESPACED, Name::namespaced(namespaced)?));
+    }
+    for (primitive, name) in names {
+        let listener = Listener::bind(&name)?;
+        let client = Stream::connect(&name)?;
+        let server = listener.accept()?;
+        counts.push(count(primitive, ops, &client, &server)?);
+    }
+
+    let (reader, writer) = std::io::pipe()?;
+    counts.push(count("std pipe (reference)", ops, writer, reader)?);
+    let (sender, receiver) = localipc::pipe::pipe()?;
+    counts.push(count(pipe::LOCALIPC_PIPE, ops, sender, receiver)?);
+    let (sender, receiver) = fifo_ends(context)?;
+    counts.push(count(pipe::LOCALIPC_FIFO, ops, sender, receiver)?);
+    Ok(counts)
+}
+
+fn count(
+    primitive: &'static str,
+    ops: u32,
+    mut writer: impl Write,
+    mut reader: impl Read,
+) -> io::Result<AllocationCount> {
+    let message = [0x5A; MESSAGE];
+    let mut received = [0; MESSAGE];
+    for _ in 0..WARM {
+        writer.write_all(&message)?;
+        reader.read_exact(&mut received)?;
+    }
+    let (mut in_writes, mut in_reads) = (0, 0);
+    for _ in 0..ops {
+        let before = allocations();
+        writer.write_all(&message)?;
+        let between = allocations();
+        reader.read_exact(&mut received)?;
+        let after = allocations();
+        in_writes += between - before;
+        in_reads += after - between;
+    }
+    if received != message {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{primitive}: a message came back changed"),
+        ));
+    }
+    Ok(AllocationCount {
+        primitive,
+        per_write: in_writes as f64 / f64::from(ops),
+        per_read: in_reads as f64 / f64::from(ops),
+    })
+}

@@ -1,0 +1,119 @@
+//! The command line: modes, rounds and where the results go.
+
+use std::path::{Path, PathBuf};
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// Run the suite.
+    Run(Settings),
+    /// Serve as the peer of one measurement (hidden; the suite starts it).
+    Peer(Vec<String>),
+    /// Print the usage.
+    Help,
+}
+
+/// How much to measure: the sizes behind each mode are in `job::Plan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Full,
+    Quick,
+    Smoke,
+}
+
+impl Mode {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Quick => "quick",
+            Self::Smoke => "smoke",
+        }
+    }
+}
+
+/// The settings of one run of the suite.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) mode: Mode,
+    /// `None`: the mode's default.
+    pub(crate) rounds: Option<usize>,
+    pub(crate) json: PathBuf,
+    pub(crate) markdown: PathBuf,
+}
+
+pub(crate) const USAGE: &str = "\
+usage: localipc-bench [--quick | --smoke] [--rounds N] [--json PATH] [--markdown PATH]
+
+Measures localipc's local sockets, pipes and FIFOs side by side with std,
+Tokio, async-io and interprocess: throughput for 64 KiB and 4 KiB writes and
+round-trip latency for 1 B and 64 B messages, against a peer process.
+
+  (default)        the full run: 7 rounds, a few minutes
+  --quick          3 rounds of smaller transfers, for a first look
+  --smoke          1 round of tiny transfers with every byte checked (for CI);
+                   fails if any transfer is incomplete or corrupt
+  --rounds N       repeat N rounds instead of the mode's default
+  --json PATH      write the results as JSON (default:
+                   <target dir>/bench-results/latest.json)
+  --markdown PATH  write the results as Markdown (default:
+                   <target dir>/bench-results/latest.md)
+  -h, --help       print this text
+";
+
+/// The hidden argument that turns this process into a peer.
+pub(crate) const PEER_FLAG: &str = "--peer";
+
+/// Parses the arguments after the program name.
+pub(crate) fn parse(arguments: &[String]) -> Result<Command, String> {
+    if arguments.first().map(String::as_str) == Some(PEER_FLAG) {
+        return Ok(Command::Peer(arguments[1..].to_vec()));
+    }
+    let mut mode = Mode::Full;
+    let mut rounds = None;
+    let mut json = None;
+    let mut markdown = None;
+    let mut rest = arguments.iter();
+    while let Some(argument) = rest.next() {
+        let mut value = |flag: &str| {
+            rest.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match argument.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--quick" => mode = Mode::Quick,
+            "--smoke" => mode = Mode::Smoke,
+            "--rounds" => {
+                let text = value("--rounds")?;
+                match text.parse::<usize>() {
+                    Ok(n) if n > 0 => rounds = Some(n),
+                    _ => return Err(format!("--rounds wants a positive number, not {text:?}")),
+                }
+            }
+            "--json" => json = Some(PathBuf::from(value("--json")?)),
+            "--markdown" => markdown = Some(PathBuf::from(value("--markdown")?)),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    let results = results_dir();
+    Ok(Command::Run(Settings {
+        mode,
+        rounds,
+        json: json.unwrap_or_else(|| results.join("latest.json")),
+        markdown: markdown.unwrap_or_else(|| results.join("latest.md")),
+    }))
+}
+
+/// `bench-results` in the target directory this binary was built into
+/// (`<target>/release/localipc-bench`), or `target/bench-results` below the
+/// current directory when the binary lives elsewhere.
+fn results_dir() -> PathBuf {
+    let exe = std::env::current_exe().ok();
+    let profile_dir = exe.as_deref().and_then(Path::parent);
+    match profile_dir.and_then(|dir| Some((dir.file_name()?, dir.parent()?))) {
+        Some((profile, target)) if profile == "release" || profile == "debug" => {
+            target.join("bench-results")
+        }
+        _ => PathBuf::from("target").join("bench-results"),
+    }
+}

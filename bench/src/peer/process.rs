@@ -1,0 +1,120 @@
+//! The measured side's handle on its peer process.
+
+use std::io::{self, Read};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+use localipc::pipe::{Handoff, Receiver, Sender};
+
+use super::{INPUT_VAR, OUTPUT_VAR, Spec};
+use crate::args::PEER_FLAG;
+use crate::measure::Measurement;
+use crate::watchdog;
+
+/// What a socket peer prints on its standard output once it listens.
+pub(super) const READY: &[u8] = b"ready\n";
+
+/// A running peer. [`Peer::conclude`] waits for it and reports its failure.
+#[derive(Debug)]
+pub(crate) struct Peer {
+    child: Child,
+}
+
+impl Peer {
+    /// Starts a socket peer and returns once it listens.
+    pub(crate) fn listen(exe: &Path, spec: &Spec) -> io::Result<Self> {
+        let mut command = command(exe, spec);
+        command.stdout(Stdio::piped());
+        let mut peer = Self::watch(command.spawn()?);
+        let stdout = peer
+            .child
+            .stdout
+            .take()
+            .expect("the peer's stdout is piped");
+        if read_line(stdout)? == READY {
+            Ok(peer)
+        } else {
+            let status = peer.child.wait()?;
+            watchdog::forget_peer();
+            Err(io::Error::other(format!(
+                "the socket peer stopped before it listened ({status})"
+            )))
+        }
+    }
+
+    /// Starts a pipe peer that reads from `input` and writes to `output`.
+    /// Close both in this process afterwards, or the pipes never end.
+    pub(crate) fn with_pipes(
+        exe: &Path,
+        spec: &Spec,
+        input: &Receiver,
+        output: &Sender,
+    ) -> io::Result<Self> {
+        let mut command = command(exe, spec);
+        command.stdout(Stdio::null());
+        let child = Handoff::new()
+            .receiver(INPUT_VAR, input)
+            .sender(OUTPUT_VAR, output)
+            .spawn(&mut command)?;
+        Ok(Self::watch(child))
+    }
+
+    fn watch(child: Child) -> Self {
+        watchdog::watch_peer(child.id());
+        Self { child }
+    }
+
+    /// Ends the measurement whose result is `measured`. After an error the
+    /// peer may still wait for a connection or data that never come, so it
+    /// is killed and the error returned. Otherwise the peer is waited for,
+    /// and the result stands only if the peer succeeded: if it got every
+    /// byte it expected, then the end of the stream.
+    pub(crate) fn conclude(mut self, measured: io::Result<Measurement>) -> io::Result<Measurement> {
+        match measured {
+            Ok(measurement) => self.finish().map(|()| measurement),
+            Err(error) => {
+                // Killing a peer that already exited fails harmlessly.
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                watchdog::forget_peer();
+                Err(error)
+            }
+        }
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let status = self.child.wait()?;
+        watchdog::forget_peer();
+        if status.success() {
+            Ok(())
+        } else {
+            Err(io::Error::other(format!(
+                "the peer failed ({status}); its message is above"
+            )))
+        }
+    }
+}
+
+fn command(exe: &Path, spec: &Spec) -> Command {
+    let mut command = Command::new(exe);
+    command
+        .arg(PEER_FLAG)
+        .args(spec.to_arguments())
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit());
+    command
+}
+
+/// The first line the peer prints, with its newline; shorter if the peer
+/// exits first.
+fn read_line(mut stdout: ChildStdout) -> io::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    let mut byte = [0];
+    while line.len() < 64 && stdout.read(&mut byte)? == 1 {
+        line.push(byte[0]);
+        if byte[0] == b'\n' {
+            break;
+        }
+    }
+    Ok(line)
+}

@@ -1,0 +1,245 @@
+//! The reports: a table on stdout, Markdown and JSON files. The text table
+//! and the Markdown show the same blocks and cells; this module makes them.
+
+mod json;
+mod markdown;
+mod table;
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use crate::allocations;
+use crate::args::Settings;
+use crate::job::{Figure, Job, Plan};
+use crate::peer;
+use crate::results::{Results, Row, Summary};
+
+/// Prints the table and writes the files `settings` name.
+pub(crate) fn write_all(results: &Results, settings: &Settings) -> io::Result<()> {
+    print!("{}", table::render(results));
+    write_file(&settings.json, &json::render(results))?;
+    write_file(&settings.markdown, &markdown::render(results))?;
+    println!(
+        "\nwritten: {} and {}",
+        settings.json.display(),
+        settings.markdown.display()
+    );
+    Ok(())
+}
+
+fn write_file(path: &Path, text: &str) -> io::Result<()> {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        fs::create_dir_all(parent)?;
+    }
+    fs::write(path, text)
+        .map_err(|error| io::Error::new(error.kind(), format!("{}: {error}", path.display())))
+}
+
+/// The column headings of a family's table.
+const HEADINGS: [&str; 12] = [
+    "contender",
+    "64K MiB/s",
+    "×base",
+    "4K MiB/s",
+    "×base",
+    "1B µs",
+    "p99 µs",
+    "×base",
+    "64B µs",
+    "p99 µs",
+    "×base",
+    "allocs/op",
+];
+
+/// What the headings mean, and how the figures were made.
+fn legend(plan: &Plan) -> Vec<String> {
+    vec![
+        format!(
+            "{} run, {} round(s). Each figure is the median over rounds; ×base is the median of the per-round ratios to the family's baseline (its first row) measured in the same round.",
+            plan.mode.name(),
+            plan.rounds
+        ),
+        format!(
+            "64K/4K MiB/s: throughput of {} and {}, timed from the first write to the peer's acknowledgement that it read everything; higher is better.",
+            describe_job(plan.job(Figure::Throughput64K)),
+            describe_job(plan.job(Figure::Throughput4K)),
+        ),
+        format!(
+            "1B/64B µs: the median of {} of a 1-byte or 64-byte message, echoed by the peer; p99 µs: their 99th percentile; lower is better.",
+            describe_job(plan.job(Figure::RoundTrip1)),
+        ),
+        "allocs/op: allocations in the measured process per write or per round trip while timed, the most over the four figures.".to_owned(),
+        format!(
+            "The peer is always a second process running the same plain blocking std/localipc code for every contender of a family; it reads up to {} at a time.",
+            bytes(peer::READ_BUFFER as u64)
+        ),
+    ]
+}
+
+fn describe_job(job: Job) -> String {
+    match job {
+        Job::Throughput {
+            write_size,
+            warm_bytes,
+            total_bytes,
+        } => format!(
+            "{} in {} writes (after {} to warm up)",
+            bytes(total_bytes),
+            bytes(write_size as u64),
+            bytes(warm_bytes),
+        ),
+        Job::RoundTrip { warm, count, .. } => {
+            format!("{count} timed round trips (after {warm} to warm up)")
+        }
+    }
+}
+
+/// A byte count in the largest binary unit that divides it.
+fn bytes(count: u64) -> String {
+    match count {
+        0 => "0 B".to_owned(),
+        _ if count.is_multiple_of(1 << 20) => format!("{} MiB", count >> 20),
+        _ if count.is_multiple_of(1 << 10) => format!("{} KiB", count >> 10),
+        _ => format!("{count} B"),
+    }
+}
+
+/// The cells of a row, in the order of [`HEADINGS`].
+fn cells(row: &Row) -> Vec<String> {
+    let mut cells = vec![row.contender.to_owned()];
+    for figure in Figure::ALL {
+        let summary = &row.figures[figure.index()];
+        if figure.is_throughput() {
+            cells.push(format!("{:.0}", summary.value));
+        } else {
+            cells.push(micros(summary.value));
+            cells.push(summary.p99.map_or_else(String::new, micros));
+        }
+        cells.push(format!("{:.3}", summary.ratio));
+    }
+    let most = row
+        .figures
+        .iter()
+        .map(|summary: &Summary| summary.allocations_per_op)
+        .fold(0.0, f64::max);
+    cells.push(format!("{most:.2}"));
+    cells
+}
+
+fn micros(nanos: f64) -> String {
+    format!("{:.2}", nanos / 1000.0)
+}
+
+/// The headings of the allocation table.
+const ALLOCATION_HEADINGS: [&str; 3] = ["primitive", "allocs/write", "allocs/read"];
+
+fn allocation_rows(results: &Results) -> Vec<Vec<String>> {
+    results
+        .allocations
+        .iter()
+        .map(|count| {
+            vec![
+                count.primitive.to_owned(),
+                format!("{:.4}", count.per_write),
+                format!("{:.4}", count.per_read),
+            ]
+        })
+        .collect()
+}
+
+/// The headings of the targets table.
+const TARGET_HEADINGS: [&str; 5] = ["target", "placement", "value", "goal", "met"];
+
+fn target_rows(results: &Results) -> Vec<Vec<String>> {
+    results
+        .targets
+        .iter()
+        .map(|check| {
+            vec![
+                check.target.clone(),
+                check
+                    .placement
+                    .map_or("in-process", |placement| placement.key())
+                    .to_owned(),
+                format!("{:.3}", check.value),
+                check.goal.describe(),
+                if check.met() { "yes" } else { "NO" }.to_owned(),
+            ]
+        })
+        .collect()
+}
+
+/// A piece of a report, which the text and the Markdown renderers each lay
+/// out in their own way.
+#[derive(Debug)]
+enum Block {
+    /// A section heading: level 1 for a placement or a part of the run, 2
+    /// for a family.
+    Heading(usize, String),
+    /// A sentence about the run.
+    Note(String),
+    Table {
+        headings: &'static [&'static str],
+        rows: Vec<Vec<String>>,
+    },
+}
+
+/// The whole report as blocks.
+fn document(results: &Results) -> Vec<Block> {
+    let mut blocks = vec![Block::Note(format!("machine: {}", results.machine.line()))];
+    blocks.extend(legend(&results.plan).into_iter().map(Block::Note));
+    if let Some(note) = results.pinning_note {
+        blocks.push(Block::Note(format!("note: {note}")));
+    }
+    for tables in &results.placements {
+        blocks.push(Block::Heading(1, capitalized(&tables.placement.describe())));
+        for family in &tables.families {
+            blocks.push(Block::Heading(
+                2,
+                format!("{} (baseline: {})", family.name, family.baseline),
+            ));
+            blocks.push(Block::Table {
+                headings: &HEADINGS,
+                rows: family.rows.iter().map(cells).collect(),
+            });
+        }
+    }
+    blocks.push(Block::Heading(
+        1,
+        format!(
+            "Allocations in steady state, counted in this process over {} writes and reads of {} B after {} to warm up (target: 0)",
+            results.plan.allocation_ops,
+            allocations::MESSAGE,
+            allocations::WARM,
+        ),
+    ));
+    blocks.push(Block::Table {
+        headings: &ALLOCATION_HEADINGS,
+        rows: allocation_rows(results),
+    });
+    blocks.push(Block::Heading(
+        1,
+        "Targets (reported, not enforced; ratios are medians of per-round ratios)".to_owned(),
+    ));
+    blocks.push(Block::Table {
+        headings: &TARGET_HEADINGS,
+        rows: target_rows(results),
+    });
+    blocks.push(Block::Note(format!(
+        "The run took {:.1} s.",
+        results.elapsed.as_secs_f64()
+    )));
+    blocks
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,160 @@
+//! The Unix-socket family: the measured side connects with each library to a
+//! peer that listens with std's `UnixListener`.
+
+use std::io;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+
+use crate::contender::{Contender, Context, Family};
+use crate::job::Job;
+use crate::measure::{self, Measurement};
+use crate::peer::{Peer, Transport};
+
+/// The family's key in the JSON output.
+pub(crate) const KEY: &str = "sockets";
+pub(crate) const LOCALIPC_PATH: &str = "localipc Stream (path)";
+pub(crate) const LOCALIPC_NAMESPACED: &str = "localipc Stream (namespaced)";
+pub(crate) const INTERPROCESS: &str = "interprocess Stream";
+
+pub(crate) fn family() -> Family {
+    Family {
+        name: "Unix sockets",
+        key: KEY,
+        contenders: vec![
+            Contender {
+                name: "std UnixStream",
+                run: std_stream,
+            },
+            Contender {
+                name: LOCALIPC_PATH,
+                run: localipc_path,
+            },
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Contender {
+                name: LOCALIPC_NAMESPACED,
+                run: localipc_namespaced,
+            },
+            Contender {
+                name: "tokio UnixStream",
+                run: tokio_stream,
+            },
+            Contender {
+                name: "async-io Async<UnixStream>",
+                run: async_io_stream,
+            },
+            Contender {
+                name: INTERPROCESS,
+                run: interprocess_stream,
+            },
+            Contender {
+                name: "interprocess tokio Stream",
+                run: interprocess_tokio_stream,
+            },
+        ],
+    }
+}
+
+/// Starts a peer that listens on `transport`, runs `measure` (which connects
+/// to it and drops its stream when done) and concludes with the peer.
+fn with_peer(
+    context: &Context,
+    transport: Transport,
+    job: Job,
+    measure: impl FnOnce() -> io::Result<Measurement>,
+) -> io::Result<Measurement> {
+    let peer = Peer::listen(&context.exe, &context.peer_spec(transport, job))?;
+    peer.conclude(measure())
+}
+
+/// [`with_peer`] on a fresh socket file, removed afterwards.
+fn at_path(
+    context: &Context,
+    job: Job,
+    measure: impl FnOnce(&Path) -> io::Result<Measurement>,
+) -> io::Result<Measurement> {
+    let path = context.scratch.join(format!("{}.sock", context.unique()));
+    let measured = with_peer(context, Transport::SocketPath(path.clone()), job, || {
+        measure(&path)
+    });
+    // std's listener leaves its file behind; the scratch directory goes at
+    // the end anyway, so a failure here costs nothing.
+    let _ = std::fs::remove_file(&path);
+    measured
+}
+
+fn std_stream(context: &Context, job: Job) -> io::Result<Measurement> {
+    at_path(context, job, |path| {
+        let stream = UnixStream::connect(path)?;
+        measure::blocking::run(&stream, &stream, job)
+    })
+}
+
+fn localipc_path(context: &Context, job: Job) -> io::Result<Measurement> {
+    use localipc::local_socket::{Name, Stream};
+
+    at_path(context, job, |path| {
+        let stream = Stream::connect(&Name::path(path)?)?;
+        measure::blocking::run(&stream, &stream, job)
+    })
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn localipc_namespaced(context: &Context, job: Job) -> io::Result<Measurement> {
+    use localipc::local_socket::{Name, Stream};
+
+    let name = format!("localipc-bench-{}-{}", std::process::id(), context.unique());
+    let transport = Transport::SocketAbstract(name.clone());
+    with_peer(context, transport, job, || {
+        let stream = Stream::connect(&Name::namespaced(&name)?)?;
+        measure::blocking::run(&stream, &stream, job)
+    })
+}
+
+/// A current-thread Tokio runtime with I/O: what a single-threaded Tokio
+/// program runs on.
+fn tokio_runtime() -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+}
+
+fn tokio_stream(context: &Context, job: Job) -> io::Result<Measurement> {
+    at_path(context, job, |path| {
+        tokio_runtime()?.block_on(async {
+            let mut stream = tokio::net::UnixStream::connect(path).await?;
+            measure::tokio::run(&mut stream, job).await
+        })
+    })
+}
+
+fn async_io_stream(context: &Context, job: Job) -> io::Result<Measurement> {
+    at_path(context, job, |path| {
+        async_io::block_on(async {
+            let mut stream = async_io::Async::<UnixStream>::connect(path).await?;
+            measure::futures::run(&mut stream, job).await
+        })
+    })
+}
+
+fn interprocess_stream(context: &Context, job: Job) -> io::Result<Measurement> {
+    use interprocess::local_socket::prelude::*;
+    use interprocess::local_socket::{GenericFilePath, Stream};
+
+    at_path(context, job, |path| {
+        let stream = Stream::connect(path.to_fs_name::<GenericFilePath>()?)?;
+        measure::blocking::run(&stream, &stream, job)
+    })
+}
+
+fn interprocess_tokio_stream(context: &Context, job: Job) -> io::Result<Measurement> {
+    use interprocess::local_socket::GenericFilePath;
+    use interprocess::local_socket::tokio::Stream;
+    use interprocess::local_socket::tokio::prelude::*;
+
+    at_path(context, job, |path| {
+        tokio_runtime()?.block_on(async {
+            let mut stream = Stream::connect(path.to_fs_name::<GenericFilePath>()?).await?;
+            measure::tokio::run(&mut stream, job).await
+        })
+    })
+}
