@@ -13,8 +13,19 @@ use crate::sys;
 /// The capacity is how much the pipe holds before a writer blocks. Linux's
 /// default is 64 KiB (16 pages). A larger pipe lets a writer run further
 /// ahead of its reader, which means fewer switches between the two processes
-/// for large transfers, at the cost of that much unswappable kernel memory
-/// per pipe.
+/// for large transfers: in localipc's benchmark (`bench/`), 64 KiB writes
+/// through a pipe raised to 1 MiB ran about 2.5 times as fast as through a
+/// default pipe when the two processes ran on different CPUs.
+///
+/// # Why this is an option and not the default
+///
+/// Capacity costs kernel memory that cannot be swapped, up to the capacity
+/// per pipe while it is full. Linux also charges the capacity (not the use)
+/// of every pipe to its user: past `/proc/sys/fs/pipe-user-pages-soft`
+/// (16384 pages, 64 MiB, by default) new pipes of that user, in every
+/// program, are cut to a minimal size. A 1 MiB default would reach that
+/// after 64 pipes. So localipc leaves the default alone; raise it for the
+/// pipes that carry bulk data.
 pub trait PipeExt: AsFd + Sealed {
     /// Returns the capacity of the pipe in bytes.
     ///
