@@ -48,3 +48,4 @@ pub mod pipe;
 
 mod sealed;
 mod sys;
+mod timeout;

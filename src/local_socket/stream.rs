@@ -137,19 +137,9 @@ impl ConnectOptions {
     /// ```
     #[doc(alias = "CreateFileW")]
     pub fn connect(&self) -> io::Result<Stream> {
-        check_timeout(self.timeout)?;
+        crate::timeout::check(self.timeout)?;
         sys::connect(self.name.resolved(), self.timeout, self.nonblocking).map(Stream)
     }
-}
-
-fn check_timeout(timeout: Option<Duration>) -> io::Result<()> {
-    if timeout == Some(Duration::ZERO) {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "a zero timeout is not allowed; use None or nonblocking mode",
-        ));
-    }
-    Ok(())
 }
 
 /// A connected local socket: a full-duplex byte stream.
@@ -212,7 +202,7 @@ impl Stream {
     /// ```
     #[doc(alias = "SO_RCVTIMEO")]
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        check_timeout(timeout)?;
+        crate::timeout::check(timeout)?;
         self.0.set_read_timeout(timeout)
     }
 
@@ -239,7 +229,7 @@ impl Stream {
     /// ```
     #[doc(alias = "SO_SNDTIMEO")]
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        check_timeout(timeout)?;
+        crate::timeout::check(timeout)?;
         self.0.set_write_timeout(timeout)
     }
 

@@ -173,7 +173,7 @@ impl Stream {
     /// [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero duration, as
     /// std's sockets do.
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        check_timeout(timeout)?;
+        crate::timeout::check(timeout)?;
         self.inner.set_read_timeout(timeout);
         Ok(())
     }
@@ -187,7 +187,7 @@ impl Stream {
     ///
     /// [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero duration.
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        check_timeout(timeout)?;
+        crate::timeout::check(timeout)?;
         self.inner.set_write_timeout(timeout);
         Ok(())
     }
@@ -307,16 +307,6 @@ impl Stream {
     pub fn impersonate_client<R>(&self, f: impl FnOnce() -> R) -> io::Result<R> {
         self.inner.impersonate_client(f)
     }
-}
-
-fn check_timeout(timeout: Option<Duration>) -> io::Result<()> {
-    if timeout == Some(Duration::ZERO) {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "a zero timeout is not allowed; use None or nonblocking mode",
-        ));
-    }
-    Ok(())
 }
 
 impl Read for &Stream {
