@@ -252,5 +252,7 @@ pub(crate) fn is_wine() -> bool {
 /// Reports that `test` skipped `what` and why, on the real standard error
 /// (libtest would capture `eprintln!`), in the form `.ci/run` counts.
 pub(crate) fn skip(test: &str, why: &str) {
-    let _ = writeln!(io::stderr(), "localipc-test-skip: {test}: {why}");
+    // The leading newline keeps the line apart from libtest's "test … " prefix
+    // that another thread may have just printed.
+    let _ = writeln!(io::stderr(), "\nlocalipc-test-skip: {test}: {why}");
 }
