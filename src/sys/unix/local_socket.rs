@@ -579,15 +579,19 @@ fn reclaim_if_stale(resolved: &Resolved, path: &Path) -> io::Result<bool> {
             format!("cannot bind `{resolved}`: a file that is not a socket is in the way"),
         ));
     }
-    match UnixStream::connect(path) {
-        Ok(_) => Err(bind_error(
+    // A nonblocking probe: a live server with a full backlog must not make
+    // bind wait (it answers EAGAIN, which means alive just the same).
+    let probe = new_socket()?;
+    rustix::io::ioctl_fionbio(&probe, true)?;
+    match rustix::net::connect(&probe, &SocketAddrUnix::new(path)?) {
+        Ok(()) | Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INPROGRESS) => Err(bind_error(
             resolved,
             io::Error::from(io::ErrorKind::AddrInUse),
         )),
         // Stale: the server that made it is gone.
-        Err(error) if error.kind() == io::ErrorKind::ConnectionRefused => Ok(true),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
-        Err(error) => Err(bind_error(resolved, error)),
+        Err(rustix::io::Errno::CONNREFUSED) => Ok(true),
+        Err(rustix::io::Errno::NOENT) => Ok(false),
+        Err(errno) => Err(bind_error(resolved, errno.into())),
     }
 }
 
