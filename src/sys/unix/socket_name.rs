@@ -172,3 +172,89 @@ pub(crate) fn ensure_private_dir(dir: &Path, create: bool) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The per-user directory's checks run on Linux too, although Linux keeps
+/// namespaced sockets in the abstract namespace and never needs them: this
+/// is where they can be tested here.
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::path::PathBuf;
+
+    use super::ensure_private_dir;
+
+    fn scratch(label: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("localipc-unit-{}-{label}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn a_missing_directory_is_created_private() {
+        let dir = scratch("create");
+        ensure_private_dir(&dir, true).unwrap();
+        let metadata = std::fs::metadata(&dir).unwrap();
+        assert!(metadata.is_dir());
+        assert_eq!(metadata.permissions().mode() & 0o777, 0o700);
+        assert_eq!(metadata.uid(), rustix::process::geteuid().as_raw());
+        ensure_private_dir(&dir, false).unwrap();
+        std::fs::remove_dir(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_directory_is_not_found_when_not_creating() {
+        let error = ensure_private_dir(&scratch("missing"), false).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_directory_open_to_others_is_refused() {
+        let dir = scratch("open");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let error = ensure_private_dir(&dir, true).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::PermissionDenied);
+        assert!(error.to_string().contains("755"), "{error}");
+        std::fs::remove_dir(&dir).unwrap();
+    }
+
+    #[test]
+    fn something_that_is_not_a_directory_is_refused() {
+        let file = scratch("file");
+        std::fs::write(&file, b"").unwrap();
+        let error = ensure_private_dir(&file, true).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::PermissionDenied);
+        assert!(error.to_string().contains("not a directory"), "{error}");
+        let link = scratch("link");
+        std::os::unix::fs::symlink(std::env::temp_dir(), &link).unwrap();
+        let error = ensure_private_dir(&link, true).unwrap_err();
+        assert!(
+            error.to_string().contains("not a directory"),
+            "a symlink is not followed: {error}"
+        );
+        std::fs::remove_file(&file).unwrap();
+        std::fs::remove_file(&link).unwrap();
+    }
+
+    #[test]
+    fn a_directory_owned_by_another_user_is_refused() {
+        if !rustix::process::geteuid().is_root() {
+            // Only root can give a directory away (CI runs as root). Said in
+            // the form .ci/run counts as a skip.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                b"\nlocalipc-test-skip: a_directory_owned_by_another_user_is_refused: needs root to chown\n",
+            );
+            return;
+        }
+        let dir = scratch("owned");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::os::unix::fs::chown(&dir, Some(1), None).unwrap();
+        let error = ensure_private_dir(&dir, true).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::PermissionDenied);
+        assert!(error.to_string().contains("belongs to uid 1"), "{error}");
+        std::fs::remove_dir(&dir).unwrap();
+    }
+}
