@@ -978,3 +978,43 @@ fn errors_have_the_kinds_the_docs_promise_for_plain_io() {
     let error = writer.join().unwrap();
     assert_eq!(error.kind(), io::ErrorKind::BrokenPipe, "{error}");
 }
+
+#[test]
+fn an_inheritable_server_end_reaches_a_child_and_the_default_does_not() {
+    let name = "an_inheritable_server_end_reaches_a_child_and_the_default_does_not";
+    let _watchdog = watchdog(name, LIMIT);
+    if is_child() {
+        thread::sleep(Duration::from_secs(60));
+        return;
+    }
+    for inheritable in [false, true] {
+        let path = unique_path("inherit");
+        let listener = ListenerOptions::new(&path)
+            .inheritable(inheritable)
+            .create()
+            .unwrap();
+        let client = connect(&path);
+        let server = listener.accept().unwrap();
+        // std spawns with handle inheritance on: only inheritable handles go along.
+        let mut child = child_command(name).spawn().unwrap();
+        drop(server);
+        drop(listener);
+        client
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        let read = (&client).read(&mut [0; 1]);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if inheritable {
+            // The child holds a copy of the server end: no end of stream yet.
+            assert_eq!(read.unwrap_err().kind(), ErrorKind::TimedOut, "inheritable");
+            assert_eq!(
+                (&client).read(&mut [0; 1]).unwrap(),
+                0,
+                "end of stream once the child is gone"
+            );
+        } else {
+            assert_eq!(read.unwrap(), 0, "not inheritable: end of stream at once");
+        }
+    }
+}
