@@ -13,6 +13,7 @@ use rustix::net::{AddressFamily, SocketAddrUnix, SocketType};
 
 pub(crate) use super::socket_name::Resolved;
 use super::socket_name::{Address, ensure_private_dir};
+use crate::sys::Credentials;
 
 /// How many connections may wait for `accept` (the kernel caps it at its
 /// own limit, `somaxconn` on Linux).
@@ -183,14 +184,6 @@ fn suppress_sigpipe(_fd: BorrowedFd<'_>) -> io::Result<()> {
 
 // --- Peer credentials ------------------------------------------------------------
 
-/// What the OS says about the peer process.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Credentials {
-    pub(crate) pid: Option<u32>,
-    pub(crate) uid: Option<u32>,
-    pub(crate) gid: Option<u32>,
-}
-
 /// `SO_PEERCRED`: pid, uid and gid as of `connect`/`listen`.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
@@ -202,82 +195,66 @@ fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
     })
 }
 
-/// `getpeereid(3)` for uid and gid, plus `LOCAL_PEERPID` for the pid.
+/// `getpeereid(3)` for uid and gid, plus the pid where the OS says it.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
+    let (uid, gid) = peer_ids(fd)?;
+    Ok(Credentials {
+        pid: peer_pid(fd),
+        uid: Some(uid),
+        gid: Some(gid),
+    })
+}
+
+/// `LOCAL_PEERPID`.
 #[cfg(target_vendor = "apple")]
-fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
-    let (uid, gid) = peer_ids(fd)?;
-    let mut pid: libc::pid_t = 0;
-    let mut len = size_of::<libc::pid_t>() as libc::socklen_t;
-    // SAFETY: the descriptor is open, and `pid`/`len` are live locals that
-    // describe a buffer of exactly the size LOCAL_PEERPID writes.
-    let status = unsafe {
-        libc::getsockopt(
-            std::os::fd::AsRawFd::as_raw_fd(&fd),
-            libc::SOL_LOCAL,
-            libc::LOCAL_PEERPID,
-            (&raw mut pid).cast(),
-            &mut len,
-        )
-    };
-    let pid = if status == 0 {
-        u32::try_from(pid).ok()
-    } else {
-        None
-    };
-    Ok(Credentials {
-        pid,
-        uid: Some(uid),
-        gid: Some(gid),
-    })
+fn peer_pid(fd: BorrowedFd<'_>) -> Option<u32> {
+    let pid: libc::pid_t = local_option(fd, libc::SOL_LOCAL, libc::LOCAL_PEERPID)?;
+    u32::try_from(pid).ok()
 }
 
-/// `getpeereid(3)` for uid and gid, plus `LOCAL_PEERCRED`'s `cr_pid`.
+/// `LOCAL_PEERCRED`'s `cr_pid` (FreeBSD 13 and later; zero, read as
+/// unknown, on older kernels).
 #[cfg(target_os = "freebsd")]
-fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
-    let (uid, gid) = peer_ids(fd)?;
-    // SAFETY: xucred is plain old data, for which all zeroes is valid.
-    let mut credentials: libc::xucred = unsafe { std::mem::zeroed() };
-    let mut len = size_of::<libc::xucred>() as libc::socklen_t;
-    // SAFETY: the descriptor is open, and `credentials`/`len` are live
-    // locals describing a buffer of exactly the size LOCAL_PEERCRED writes.
-    let status = unsafe {
-        libc::getsockopt(
-            std::os::fd::AsRawFd::as_raw_fd(&fd),
-            0, // SOL_LOCAL
-            libc::LOCAL_PEERCRED,
-            (&raw mut credentials).cast(),
-            &mut len,
-        )
-    };
-    let pid = if status == 0 {
-        // SAFETY: LOCAL_PEERCRED fills the union's pid member (FreeBSD 13+);
-        // on older kernels it stays zero, which is read as unknown below.
-        let pid = unsafe { credentials.cr_pid__c_anonymous_union.cr_pid };
-        u32::try_from(pid).ok().filter(|pid| *pid != 0)
-    } else {
-        None
-    };
-    Ok(Credentials {
-        pid,
-        uid: Some(uid),
-        gid: Some(gid),
-    })
+fn peer_pid(fd: BorrowedFd<'_>) -> Option<u32> {
+    const SOL_LOCAL: libc::c_int = 0;
+    let credentials: libc::xucred = local_option(fd, SOL_LOCAL, libc::LOCAL_PEERCRED)?;
+    // SAFETY: LOCAL_PEERCRED fills the union's pid member, or leaves the
+    // zeroes it started with; either is a valid pid_t.
+    let pid = unsafe { credentials.cr_pid__c_anonymous_union.cr_pid };
+    u32::try_from(pid).ok().filter(|pid| *pid != 0)
 }
 
-/// Other Unixes: `getpeereid(3)` where it exists.
+/// Other Unixes do not say.
 #[cfg(not(any(
     target_os = "linux",
     target_os = "android",
     target_vendor = "apple",
     target_os = "freebsd"
 )))]
-fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
-    let (uid, gid) = peer_ids(fd)?;
-    Ok(Credentials {
-        pid: None,
-        uid: Some(uid),
-        gid: Some(gid),
-    })
+fn peer_pid(_fd: BorrowedFd<'_>) -> Option<u32> {
+    None
+}
+
+/// One `getsockopt(2)` of a plain-old-data value; `None` if it fails.
+#[cfg(any(target_vendor = "apple", target_os = "freebsd"))]
+fn local_option<T: Copy>(fd: BorrowedFd<'_>, level: libc::c_int, option: libc::c_int) -> Option<T> {
+    let mut value = std::mem::MaybeUninit::<T>::zeroed();
+    let mut len = size_of::<T>() as libc::socklen_t;
+    // SAFETY: the descriptor is open, and `value`/`len` describe a live
+    // buffer of exactly `size_of::<T>()` bytes.
+    let status = unsafe {
+        libc::getsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(&fd),
+            level,
+            option,
+            value.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    // SAFETY: the callers' `T`s (pid_t, xucred) are valid all zeroes, and a
+    // successful getsockopt overwrote the bytes it reports.
+    (status == 0).then(|| unsafe { value.assume_init() })
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
@@ -444,7 +421,9 @@ impl Listener {
 
     pub(crate) fn accept(&self) -> io::Result<Stream> {
         let (socket, _) = self.socket.accept()?;
-        // Accepted sockets are blocking whatever the listener's mode.
+        // Accepted sockets are blocking whatever the listener's mode. Linux's
+        // accept4 never passes O_NONBLOCK on; BSD-style accept may.
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
         socket.set_nonblocking(false)?;
         Stream::new(socket, false)
     }

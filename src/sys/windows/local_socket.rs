@@ -1,37 +1,22 @@
 //! Local sockets on Windows: byte-mode, duplex named pipes.
 
-use std::ffi::OsStr;
-use std::fmt;
-use std::io;
+use std::ffi::{OsStr, OsString};
+use std::io::{self, IoSlice, IoSliceMut};
+use std::os::windows::io::BorrowedHandle;
 use std::time::Duration;
 
 use windows_sys::Win32::Storage::FileSystem::SECURITY_IDENTIFICATION;
 use windows_sys::Win32::System::Pipes::PIPE_UNLIMITED_INSTANCES;
 
-use std::io::{IoSlice, IoSliceMut};
-use std::os::windows::io::BorrowedHandle;
-
 use super::named_pipe::{self, ClientConfig, Direction, ServerConfig};
+use super::pipe_path::{self, PipePath};
 use super::security::SecurityDescriptor;
+use crate::sys::Credentials;
 
-/// The longest pipe path Windows accepts, in UTF-16 units.
-const MAX_PATH_UNITS: usize = 256;
-const PREFIX: &str = r"\\.\pipe\";
+/// What a local-socket name resolves to on Windows: a pipe path.
+pub(crate) type Resolved = PipePath;
 
-/// A pipe path: NUL-terminated UTF-16, and text for messages.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Resolved {
-    wide: Vec<u16>,
-    display: String,
-}
-
-impl fmt::Display for Resolved {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.display)
-    }
-}
-
-impl Resolved {
+impl PipePath {
     /// Local sockets on Windows have no socket file.
     pub(crate) fn fs_path(&self) -> Option<&std::path::Path> {
         None
@@ -40,41 +25,15 @@ impl Resolved {
 
 /// A namespaced name `NAME`: the pipe `\\.\pipe\NAME`.
 pub(crate) fn resolve_namespaced(name: &OsStr) -> io::Result<Resolved> {
-    let mut path = std::ffi::OsString::from(PREFIX);
+    let mut path = OsString::from(r"\\.\pipe\");
     path.push(name);
-    resolve(&path, "namespaced name resolves to the pipe path")
+    pipe_path::local(&path)
 }
 
-/// A path: only `\\.\pipe\…` paths, as they are.
+/// A path: only local pipe paths (`\\.\pipe\…`), as they are; filesystem
+/// paths would need AF_UNIX support, which localipc does not use yet.
 pub(crate) fn resolve_path(path: &std::path::Path) -> io::Result<Resolved> {
-    let text = path.to_string_lossy();
-    let is_pipe = text.len() > PREFIX.len() && text[..PREFIX.len()].eq_ignore_ascii_case(PREFIX);
-    if !is_pipe {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "`{text}` is not a pipe path: on Windows a local socket path must start with `\\\\.\\pipe\\` (filesystem paths need AF_UNIX support, which localipc does not use yet)"
-            ),
-        ));
-    }
-    resolve(path.as_os_str(), "socket path")
-}
-
-fn resolve(path: &OsStr, what: &str) -> io::Result<Resolved> {
-    use std::os::windows::ffi::OsStrExt;
-    let mut wide: Vec<u16> = path.encode_wide().collect();
-    let display = path.to_string_lossy().into_owned();
-    if wide.len() > MAX_PATH_UNITS {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "{what} `{display}` is {} UTF-16 units long; Windows allows at most {MAX_PATH_UNITS}",
-                wide.len()
-            ),
-        ));
-    }
-    wide.push(0);
-    Ok(Resolved { wide, display })
+    pipe_path::local(path.as_os_str())
 }
 
 /// A listener: named-pipe instances waiting for clients.
@@ -96,14 +55,6 @@ impl Listener {
 #[derive(Debug)]
 pub(crate) struct Stream(named_pipe::Stream);
 
-/// What Windows says about the peer process: its id.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Credentials {
-    pub(crate) pid: Option<u32>,
-    pub(crate) uid: Option<u32>,
-    pub(crate) gid: Option<u32>,
-}
-
 impl Stream {
     pub(crate) fn into_named_pipe(self) -> named_pipe::Stream {
         self.0
@@ -118,10 +69,7 @@ impl Stream {
     }
 
     pub(crate) fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        match bufs.iter_mut().find(|buf| !buf.is_empty()) {
-            Some(buf) => self.0.read(buf),
-            None => Ok(0),
-        }
+        super::read_first(bufs, |buf| self.0.read(buf))
     }
 
     pub(crate) fn write(&self, buf: &[u8]) -> io::Result<usize> {
@@ -129,10 +77,7 @@ impl Stream {
     }
 
     pub(crate) fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match bufs.iter().find(|buf| !buf.is_empty()) {
-            Some(buf) => self.0.write(buf),
-            None => Ok(0),
-        }
+        super::write_first(bufs, |buf| self.0.write(buf))
     }
 
     pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
@@ -191,8 +136,7 @@ pub(crate) fn bind(
         ));
     }
     let config = ServerConfig {
-        path: resolved.wide.clone(),
-        display: resolved.display.clone(),
+        path: resolved.clone(),
         messages: false,
         direction: Direction::Duplex,
         max_instances: PIPE_UNLIMITED_INSTANCES,
@@ -212,8 +156,7 @@ pub(crate) fn connect(
     nonblocking: bool,
 ) -> io::Result<Stream> {
     let config = ClientConfig {
-        path: resolved.wide.clone(),
-        display: resolved.display.clone(),
+        path: resolved.clone(),
         direction: Direction::Duplex,
         timeout,
         impersonation: SECURITY_IDENTIFICATION,

@@ -5,11 +5,33 @@ pub(crate) mod local_socket;
 pub(crate) mod named_pipe;
 mod overlapped;
 pub(crate) mod pipe;
+pub(crate) mod pipe_path;
 pub(crate) mod security;
 
 use std::io;
 
 use windows_sys::Win32::Foundation::{ERROR_BROKEN_PIPE, ERROR_NO_DATA, ERROR_PIPE_NOT_CONNECTED};
+
+/// A vectored read on Windows, where pipe handles have no scatter I/O:
+/// `read` fills the first non-empty buffer, as std does; none is `Ok(0)`.
+pub(crate) fn read_first(
+    bufs: &mut [io::IoSliceMut<'_>],
+    read: impl FnOnce(&mut [u8]) -> io::Result<usize>,
+) -> io::Result<usize> {
+    bufs.iter_mut()
+        .find(|buf| !buf.is_empty())
+        .map_or(Ok(0), |buf| read(buf))
+}
+
+/// A vectored write on Windows: `write` sends the first non-empty buffer.
+pub(crate) fn write_first(
+    bufs: &[io::IoSlice<'_>],
+    write: impl FnOnce(&[u8]) -> io::Result<usize>,
+) -> io::Result<usize> {
+    bufs.iter()
+        .find(|buf| !buf.is_empty())
+        .map_or(Ok(0), |buf| write(buf))
+}
 
 /// Turns a Win32 `BOOL` result into `io::Result`, reading `GetLastError` on failure.
 pub(crate) fn cvt(result: windows_sys::core::BOOL) -> io::Result<()> {

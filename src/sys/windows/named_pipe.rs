@@ -30,6 +30,7 @@ use windows_sys::Win32::System::Pipes::{
 use windows_sys::Win32::System::Threading::{INFINITE, WaitForMultipleObjects};
 
 use super::overlapped::{self, Event, EventSlot, Outcome};
+use super::pipe_path::PipePath;
 use super::security::{self, SecurityDescriptor};
 use super::{cvt, is_pipe_closed, normalise_write_error};
 
@@ -44,10 +45,7 @@ pub(crate) enum Direction {
 /// Everything needed to create server instances of one pipe.
 #[derive(Debug)]
 pub(crate) struct ServerConfig {
-    /// The NUL-terminated UTF-16 path.
-    pub(crate) path: Vec<u16>,
-    /// The path for messages.
-    pub(crate) display: String,
+    pub(crate) path: PipePath,
     pub(crate) messages: bool,
     pub(crate) direction: Direction,
     /// 1 to 254, or `PIPE_UNLIMITED_INSTANCES`.
@@ -63,8 +61,7 @@ pub(crate) struct ServerConfig {
 /// Everything needed to open the client end of a pipe.
 #[derive(Debug)]
 pub(crate) struct ClientConfig {
-    pub(crate) path: Vec<u16>,
-    pub(crate) display: String,
+    pub(crate) path: PipePath,
     pub(crate) direction: Direction,
     pub(crate) timeout: Option<Duration>,
     /// `SECURITY_*` impersonation flags for `CreateFileW`.
@@ -468,7 +465,7 @@ impl ServerConfig {
         // pointing into `descriptor`, which outlives the call.
         let handle = unsafe {
             CreateNamedPipeW(
-                self.path.as_ptr(),
+                self.path.wide.as_ptr(),
                 self.open_mode(first),
                 self.pipe_mode(),
                 self.max_instances,
@@ -485,21 +482,21 @@ impl ServerConfig {
                     io::ErrorKind::AddrInUse,
                     format!(
                         "the pipe name `{}` is taken: another server already listens on it",
-                        self.display
+                        self.path
                     ),
                 ),
                 ERROR_PIPE_BUSY => io::Error::new(
                     io::ErrorKind::ResourceBusy,
                     format!(
                         "all instances of the pipe `{}` allowed by its instance limit exist",
-                        self.display
+                        self.path
                     ),
                 ),
                 _ => {
                     let error = error_for(code);
                     io::Error::new(
                         error.kind(),
-                        format!("cannot create the pipe `{}`: {error}", self.display),
+                        format!("cannot create the pipe `{}`: {error}", self.path),
                     )
                 }
             });
@@ -516,8 +513,9 @@ struct Waiting {
     event: Event,
     /// Boxed so that its address stays put while the kernel holds it.
     overlapped: Box<OVERLAPPED>,
-    /// The connect finished when it was started (no operation in flight).
-    connected_at_start: bool,
+    /// Whether `ConnectNamedPipe` is pending, so the kernel holds the
+    /// OVERLAPPED (false when it finished as it was started).
+    in_flight: bool,
 }
 
 // SAFETY: the raw pointers inside are a kernel event handle and the
@@ -538,38 +536,32 @@ impl Waiting {
                 ..OVERLAPPED::default()
             }),
             event,
-            connected_at_start: false,
+            in_flight: false,
         };
         // SAFETY: the OVERLAPPED lives in a heap allocation that stays put
         // until Drop has waited for the operation to end.
         let started = unsafe { ConnectNamedPipe(handle.as_raw_handle(), &mut *waiting.overlapped) };
         waiting.handle = Some(handle);
         if started != 0 {
-            waiting.connected_at_start = true;
             waiting.event.set()?;
             return Ok(waiting);
         }
         match last_error() {
-            ERROR_IO_PENDING => {}
+            ERROR_IO_PENDING => waiting.in_flight = true,
             // A client connected between CreateNamedPipeW and ConnectNamedPipe
             // (and maybe left again): connected all the same; the event is not
             // signalled for these, so signal it for the accept loop.
-            ERROR_PIPE_CONNECTED | ERROR_NO_DATA => {
-                waiting.connected_at_start = true;
-                waiting.event.set()?;
-            }
-            code => {
-                waiting.connected_at_start = true; // nothing in flight to cancel
-                return Err(error_for(code));
-            }
+            ERROR_PIPE_CONNECTED | ERROR_NO_DATA => waiting.event.set()?,
+            code => return Err(error_for(code)),
         }
         Ok(waiting)
     }
 
     /// The connected handle, once the event has been signalled.
     fn finish(mut self) -> io::Result<OwnedHandle> {
+        // Taking the handle also tells Drop there is nothing left to cancel.
         let handle = self.handle.take().expect("a waiting instance has a handle");
-        if self.connected_at_start {
+        if !self.in_flight {
             return Ok(handle);
         }
         let mut transferred = 0;
@@ -583,7 +575,6 @@ impl Waiting {
                 1,
             )
         };
-        self.connected_at_start = true; // the operation is over either way
         if ok != 0 {
             return Ok(handle);
         }
@@ -600,7 +591,7 @@ impl Waiting {
 impl Drop for Waiting {
     fn drop(&mut self) {
         let Some(handle) = &self.handle else { return };
-        if self.connected_at_start {
+        if !self.in_flight {
             return;
         }
         // SAFETY: cancels only the connect started with this OVERLAPPED.
@@ -630,7 +621,7 @@ pub(crate) struct Listener {
 impl std::fmt::Debug for Listener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Listener")
-            .field("path", &self.config.display)
+            .field("path", &self.config.path.display)
             .field("ready_instances", &self.ready_instances)
             .finish_non_exhaustive()
     }
@@ -666,7 +657,7 @@ impl Listener {
     }
 
     pub(crate) fn path(&self) -> &str {
-        &self.config.display
+        &self.config.path.display
     }
 
     fn top_up(&self, waiting: &mut Vec<Waiting>) -> io::Result<()> {
@@ -737,7 +728,7 @@ pub(crate) fn connect(config: &ClientConfig) -> io::Result<Stream> {
         // SAFETY: the path is NUL-terminated and `attributes` is a live local.
         let handle = unsafe {
             CreateFileW(
-                config.path.as_ptr(),
+                config.path.wide.as_ptr(),
                 access,
                 0,
                 &attributes,
@@ -791,7 +782,7 @@ fn wait_until_free(config: &ClientConfig, deadline: Option<Instant>) -> io::Resu
         }
     };
     // SAFETY: the path is NUL-terminated.
-    if unsafe { WaitNamedPipeW(config.path.as_ptr(), wait_ms) } != 0 {
+    if unsafe { WaitNamedPipeW(config.path.wide.as_ptr(), wait_ms) } != 0 {
         return Ok(());
     }
     match last_error() {
@@ -805,7 +796,7 @@ fn busy_timeout(config: &ClientConfig) -> io::Error {
         io::ErrorKind::TimedOut,
         format!(
             "timed out waiting for a free instance of the busy pipe `{}`",
-            config.display
+            config.path
         ),
     )
 }
@@ -814,20 +805,20 @@ fn connect_error(config: &ClientConfig, code: u32) -> io::Error {
     match code {
         ERROR_FILE_NOT_FOUND | ERROR_PATH_NOT_FOUND => io::Error::new(
             io::ErrorKind::NotFound,
-            format!("no listener on the pipe `{}`", config.display),
+            format!("no listener on the pipe `{}`", config.path),
         ),
         ERROR_ACCESS_DENIED => io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
                 "access to the pipe `{}` denied: its security descriptor or its direction does not allow this client",
-                config.display
+                config.path
             ),
         ),
         _ => {
             let error = error_for(code);
             io::Error::new(
                 error.kind(),
-                format!("cannot connect to the pipe `{}`: {error}", config.display),
+                format!("cannot connect to the pipe `{}`: {error}", config.path),
             )
         }
     }

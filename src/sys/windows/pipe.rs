@@ -82,10 +82,7 @@ impl Receiver {
     }
 
     pub(crate) fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        match bufs.iter_mut().find(|buf| !buf.is_empty()) {
-            Some(buf) => self.read(buf),
-            None => Ok(0),
-        }
+        super::read_first(bufs, |buf| self.read(buf))
     }
 
     pub(crate) fn try_clone(&self) -> io::Result<Self> {
@@ -124,10 +121,7 @@ impl Sender {
     }
 
     pub(crate) fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match bufs.iter().find(|buf| !buf.is_empty()) {
-            Some(buf) => self.write(buf),
-            None => Ok(0),
-        }
+        super::write_first(bufs, |buf| self.write(buf))
     }
 
     pub(crate) fn try_clone(&self) -> io::Result<Self> {

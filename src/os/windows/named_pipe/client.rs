@@ -8,8 +8,8 @@ use windows_sys::Win32::Storage::FileSystem::{
     SECURITY_ANONYMOUS, SECURITY_DELEGATION, SECURITY_IDENTIFICATION, SECURITY_IMPERSONATION,
 };
 
-use super::path;
 use super::{PipeDirection, Stream, sys};
+use crate::sys::pipe_path;
 
 /// How far a server may act as this client.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -117,10 +117,9 @@ impl ConnectOptions {
     #[doc(alias = "CreateFileW")]
     #[doc(alias = "WaitNamedPipeW")]
     pub fn connect(&self) -> io::Result<Stream> {
-        let path = path::any_host(&self.path)?;
+        let path = pipe_path::any_host(&self.path)?;
         let config = sys::ClientConfig {
-            path: path.wide,
-            display: path.display,
+            path,
             direction: self.direction.to_sys(),
             timeout: self.timeout,
             impersonation: match self.impersonation {

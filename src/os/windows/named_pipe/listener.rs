@@ -5,9 +5,9 @@ use std::fmt;
 use std::io;
 use std::sync::Arc;
 
-use super::path;
 use super::{PipeDirection, PipeMode, Stream, sys};
 use crate::os::windows::security::SecurityDescriptor;
+use crate::sys::pipe_path;
 
 /// The most instances a listener keeps waiting at once (the most handles one
 /// `WaitForMultipleObjects` call can wait on).
@@ -171,7 +171,7 @@ impl ListenerOptions {
     /// * Otherwise the OS error of `CreateNamedPipeW`, naming the path.
     #[doc(alias = "CreateNamedPipeW")]
     pub fn create(&self) -> io::Result<Listener> {
-        let path = path::local(&self.path)?;
+        let path = pipe_path::local(&self.path)?;
         let max_instances = match self.max_instances {
             None => windows_sys::Win32::System::Pipes::PIPE_UNLIMITED_INSTANCES,
             Some(n @ 1..=254) => u32::from(n),
@@ -192,8 +192,7 @@ impl ListenerOptions {
             ));
         }
         let config = sys::ServerConfig {
-            path: path.wide,
-            display: path.display,
+            path,
             messages: self.mode == PipeMode::Messages,
             direction: self.direction.to_sys(),
             max_instances,

@@ -53,7 +53,6 @@
 
 mod client;
 mod listener;
-mod path;
 mod stream;
 
 pub use client::{ConnectOptions, ImpersonationLevel};

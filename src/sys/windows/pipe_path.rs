@@ -1,6 +1,8 @@
-//! Checking pipe paths before they reach the OS.
+//! Checking pipe paths before they reach the OS: one check for named pipes
+//! and for local sockets, which are named pipes on Windows.
 
 use std::ffi::OsStr;
+use std::fmt;
 use std::io;
 use std::os::windows::ffi::OsStrExt;
 
@@ -8,10 +10,16 @@ use std::os::windows::ffi::OsStrExt;
 const MAX_PATH_UNITS: usize = 256;
 
 /// A checked pipe path: NUL-terminated UTF-16 for the OS, and text for messages.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct PipePath {
     pub(crate) wide: Vec<u16>,
     pub(crate) display: String,
+}
+
+impl fmt::Display for PipePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display)
+    }
 }
 
 /// Checks that `path` is a local pipe path, `\\.\pipe\NAME`.
