@@ -35,6 +35,42 @@
 //! Windows adds `named_pipe` (overlapped instances, listener, client, message
 //! I/O), `pipe_path` (the one check of pipe paths) and `security` (security
 //! descriptors) for `os::windows`.
+//!
+//! # The async contract (features `tokio` and `smol`)
+//!
+//! `sys::tokio` and `sys::smol` export the same items; the public async
+//! modules are written against these alone. On Unix each wraps its runtime's
+//! reactor (Tokio's, or `async_io::Async`); on Windows both are one
+//! runtime-independent overlapped core (`windows::aio`), so they are the
+//! same types.
+//!
+//! * `local_socket::Listener`: `from_blocking(local_socket::Listener)` (puts
+//!   the OS object into the mode the runtime needs; panics outside a Tokio
+//!   runtime for `tokio`, like Tokio's own `from_std`), `into_blocking(self)`
+//!   (back to a blocking listener, nothing lost), and
+//!   `poll_accept(&self, cx) -> Poll<io::Result<local_socket::Stream>>`
+//!   (the async stream type of the same module), cancel safe.
+//! * `local_socket::Stream`: `from_blocking(local_socket::Stream)`,
+//!   `into_blocking(self)` (never loses data the OS already delivered),
+//!   `async fn connect(&Resolved, timeout: Option<Duration>)` (waits for a
+//!   busy listener up to `timeout` without blocking the executor; the same
+//!   errors as the blocking `connect`), and, all on `&self` so that one
+//!   stream can be shared by a reading and a writing task:
+//!   `poll_read(cx, &mut [u8]) -> Poll<io::Result<usize>>` (`Ok(0)` at the
+//!   end of the stream), `poll_write(cx, &[u8])`,
+//!   `poll_write_vectored(cx, &[IoSlice])`, `poll_flush(cx)`,
+//!   `poll_shutdown(cx)` (Unix: `shutdown(SHUT_WR)`; Windows: waits until
+//!   every write was handed to the pipe, then refuses further writes with
+//!   `BrokenPipe`), and `peer_credentials()`.
+//! * `pipe::Sender` (`poll_write`, `poll_write_vectored`, `poll_flush`) and
+//!   `pipe::Receiver` (`poll_read`), both on `&self`; `pipe::pipe()`, and
+//!   `pipe::pipe_with_blocking_receiver()` /
+//!   `pipe::pipe_with_blocking_sender()`, which give one async end and one
+//!   blocking `sys::pipe` end that can be handed to a child. Unix adds
+//!   `from_blocking`/`into_blocking` for both ends and
+//!   `async fn open_fifo(&Path, Direction)`.
+//! * Windows adds `named_pipe` (async listener and stream, message I/O, a
+//!   flush that waits for the peer) for `os::windows::named_pipe::{tokio, smol}`.
 
 #[cfg(unix)]
 mod unix;
