@@ -4,60 +4,16 @@
 mod util;
 
 use std::io::{ErrorKind, Read, Write};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use localipc::local_socket::{ConnectOptions, Listener, ListenerOptions, Name, Stream};
+use util::names::{both_kinds, name_for_child, name_from_parent, namespaced, path_name, unique};
 use util::{
     Pattern, assert_success, child_command, is_child, is_wine, receive_all, skip, watchdog,
 };
 
 const LIMIT: Duration = Duration::from_secs(60);
-const NAME_VAR: &str = "LOCALIPC_TEST_NAME";
-const KIND_VAR: &str = "LOCALIPC_TEST_NAME_KIND";
-
-fn unique(label: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "localipc-test-{}-{label}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn namespaced(label: &str) -> Name {
-    Name::namespaced(format!("{}.sock", unique(label))).unwrap()
-}
-
-/// A path name: a socket file in a fresh directory on Unix, a pipe path on Windows.
-struct PathName {
-    name: Name,
-    #[cfg(unix)]
-    _dir: util::TempDir,
-}
-
-fn path_name(label: &str) -> PathName {
-    #[cfg(unix)]
-    {
-        let dir = util::TempDir::new(label);
-        let name = Name::path(dir.path().join("s.sock")).unwrap();
-        PathName { name, _dir: dir }
-    }
-    #[cfg(windows)]
-    {
-        PathName {
-            name: Name::path(format!(r"\\.\pipe\{}", unique(label))).unwrap(),
-        }
-    }
-}
-
-/// A name of each kind, with whatever keeps it usable.
-fn both_kinds(label: &str) -> Vec<(Name, Option<PathName>)> {
-    let path = path_name(label);
-    vec![(namespaced(label), None), (path.name.clone(), Some(path))]
-}
-
 /// A connected (server, client) pair.
 fn pair(name: &Name) -> (Listener, Stream, Stream) {
     let listener = Listener::bind(name).unwrap();
@@ -70,30 +26,6 @@ fn read_exactly(stream: &Stream, len: usize) -> Vec<u8> {
     let mut buf = vec![0; len];
     (&*stream).read_exact(&mut buf).unwrap();
     buf
-}
-
-/// Passes a name to a child process and back.
-fn name_for_child(command: &mut std::process::Command, name: &Name) {
-    let (kind, value) = match name.fs_path() {
-        Some(path) => ("path", path.as_os_str().to_owned()),
-        None if cfg!(windows) && !name.is_namespaced() => ("path", name.to_string().into()),
-        None => (
-            "namespaced",
-            name.to_string()
-                .trim_start_matches('@')
-                .trim_start_matches(r"\\.\pipe\")
-                .into(),
-        ),
-    };
-    command.env(KIND_VAR, kind).env(NAME_VAR, value);
-}
-
-fn name_from_parent() -> Name {
-    let value = std::env::var_os(NAME_VAR).unwrap();
-    match std::env::var(KIND_VAR).unwrap().as_str() {
-        "path" => Name::path(value).unwrap(),
-        _ => Name::namespaced(value).unwrap(),
-    }
 }
 
 // --- Data ------------------------------------------------------------------------

@@ -167,7 +167,7 @@ impl ListenerOptions {
 /// ```
 pub struct Listener {
     pub(crate) inner: sys::Listener,
-    name: Option<Name>,
+    pub(crate) name: Option<Name>,
 }
 
 impl Listener {

@@ -85,6 +85,9 @@
 mod listener;
 mod name;
 mod stream;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
 
 pub use listener::{Incoming, Listener, ListenerOptions};
 pub use name::Name;

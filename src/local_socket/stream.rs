@@ -57,8 +57,8 @@ pub struct PeerCredentials {
 /// ```
 #[derive(Clone, Debug)]
 pub struct ConnectOptions {
-    name: Name,
-    timeout: Option<Duration>,
+    pub(crate) name: Name,
+    pub(crate) timeout: Option<Duration>,
     nonblocking: bool,
 }
 
@@ -337,12 +337,17 @@ impl Stream {
     #[doc(alias = "SO_PEERCRED")]
     #[doc(alias = "getpeereid")]
     pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
-        let credentials = self.0.peer_credentials()?;
-        Ok(PeerCredentials {
+        self.0.peer_credentials().map(PeerCredentials::from_sys)
+    }
+}
+
+impl PeerCredentials {
+    pub(crate) fn from_sys(credentials: crate::sys::Credentials) -> Self {
+        Self {
             pid: credentials.pid,
             uid: credentials.uid,
             gid: credentials.gid,
-        })
+        }
     }
 }
 

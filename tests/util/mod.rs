@@ -256,3 +256,78 @@ pub(crate) fn skip(test: &str, why: &str) {
     // that another thread may have just printed.
     let _ = writeln!(io::stderr(), "\nlocalipc-test-skip: {test}: {why}");
 }
+
+/// Unique local-socket names for tests, and passing them to child processes.
+pub(crate) mod names {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use localipc::local_socket::Name;
+
+    const NAME_VAR: &str = "LOCALIPC_TEST_NAME";
+    const KIND_VAR: &str = "LOCALIPC_TEST_NAME_KIND";
+
+    pub(crate) fn unique(label: &str) -> String {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        format!(
+            "localipc-test-{}-{label}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+
+    pub(crate) fn namespaced(label: &str) -> Name {
+        Name::namespaced(format!("{}.sock", unique(label))).unwrap()
+    }
+
+    /// A path name: a socket file in a fresh directory on Unix, a pipe path on Windows.
+    pub(crate) struct PathName {
+        pub(crate) name: Name,
+        #[cfg(unix)]
+        _dir: super::TempDir,
+    }
+
+    pub(crate) fn path_name(label: &str) -> PathName {
+        #[cfg(unix)]
+        {
+            let dir = super::TempDir::new(label);
+            let name = Name::path(dir.path().join("s.sock")).unwrap();
+            PathName { name, _dir: dir }
+        }
+        #[cfg(windows)]
+        {
+            PathName {
+                name: Name::path(format!(r"\\.\pipe\{}", unique(label))).unwrap(),
+            }
+        }
+    }
+
+    /// A name of each kind, with whatever keeps it usable.
+    pub(crate) fn both_kinds(label: &str) -> Vec<(Name, Option<PathName>)> {
+        let path = path_name(label);
+        vec![(namespaced(label), None), (path.name.clone(), Some(path))]
+    }
+
+    /// Passes a name to a child process and back.
+    pub(crate) fn name_for_child(command: &mut std::process::Command, name: &Name) {
+        let (kind, value) = match name.fs_path() {
+            Some(path) => ("path", path.as_os_str().to_owned()),
+            None if cfg!(windows) && !name.is_namespaced() => ("path", name.to_string().into()),
+            None => (
+                "namespaced",
+                name.to_string()
+                    .trim_start_matches('@')
+                    .trim_start_matches(r"\\.\pipe\")
+                    .into(),
+            ),
+        };
+        command.env(KIND_VAR, kind).env(NAME_VAR, value);
+    }
+
+    pub(crate) fn name_from_parent() -> Name {
+        let value = std::env::var_os(NAME_VAR).unwrap();
+        match std::env::var(KIND_VAR).unwrap().as_str() {
+            "path" => Name::path(value).unwrap(),
+            _ => Name::namespaced(value).unwrap(),
+        }
+    }
+}

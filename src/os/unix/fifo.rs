@@ -54,6 +54,10 @@
 use std::io;
 use std::path::Path;
 
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
+
 use crate::pipe::{Receiver, Sender};
 use crate::sys::{self, Direction};
 

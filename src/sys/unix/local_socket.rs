@@ -24,8 +24,8 @@ const BACKLOG: i32 = 1024;
 pub(crate) const DEFAULT_MODE: u32 = 0o600;
 
 /// The most one call is asked to move, as for pipes.
-const MAX_RW: usize = 0x7fff_f000;
-const MAX_IOV: usize = 1024;
+pub(crate) const MAX_RW: usize = 0x7fff_f000;
+pub(crate) const MAX_IOV: usize = 1024;
 
 // --- Streams -------------------------------------------------------------------
 
@@ -142,7 +142,7 @@ impl Stream {
 
 /// `send(2)` with `MSG_NOSIGNAL`: a closed peer is `EPIPE`, never `SIGPIPE`.
 #[cfg(not(target_vendor = "apple"))]
-fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
+pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
     Ok(rustix::net::send(
         fd,
         buf,
@@ -151,7 +151,7 @@ fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
 }
 
 #[cfg(not(target_vendor = "apple"))]
-fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     let mut control = rustix::net::SendAncillaryBuffer::default();
     Ok(rustix::net::sendmsg(
         fd,
@@ -163,22 +163,22 @@ fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> 
 
 /// Apple has no `MSG_NOSIGNAL`; every socket gets `SO_NOSIGPIPE` instead.
 #[cfg(target_vendor = "apple")]
-fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
+pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
     Ok(rustix::io::write(fd, buf)?)
 }
 
 #[cfg(target_vendor = "apple")]
-fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     Ok(rustix::io::writev(fd, bufs)?)
 }
 
 #[cfg(target_vendor = "apple")]
-fn suppress_sigpipe(fd: BorrowedFd<'_>) -> io::Result<()> {
+pub(crate) fn suppress_sigpipe(fd: BorrowedFd<'_>) -> io::Result<()> {
     Ok(rustix::net::sockopt::set_socket_nosigpipe(fd, true)?)
 }
 
 #[cfg(not(target_vendor = "apple"))]
-fn suppress_sigpipe(_fd: BorrowedFd<'_>) -> io::Result<()> {
+pub(crate) fn suppress_sigpipe(_fd: BorrowedFd<'_>) -> io::Result<()> {
     Ok(())
 }
 
@@ -186,7 +186,7 @@ fn suppress_sigpipe(_fd: BorrowedFd<'_>) -> io::Result<()> {
 
 /// `SO_PEERCRED`: pid, uid and gid as of `connect`/`listen`.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
+pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
     let credentials = rustix::net::sockopt::socket_peercred(fd)?;
     Ok(Credentials {
         pid: u32::try_from(credentials.pid.as_raw_nonzero().get()).ok(),
@@ -197,7 +197,7 @@ fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
 
 /// `getpeereid(3)` for uid and gid, plus the pid where the OS says it.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
+pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
     let (uid, gid) = peer_ids(fd)?;
     Ok(Credentials {
         pid: peer_pid(fd),
@@ -330,6 +330,39 @@ pub(crate) fn connect(
     Ok(stream)
 }
 
+#[cfg(any(feature = "tokio", feature = "smol"))]
+/// Connects without waiting: the stream (nonblocking), or `None` when the
+/// listener's backlog is full (Linux; other Unixes refuse at once).
+pub(crate) fn connect_nonblocking(resolved: &Resolved) -> io::Result<Option<Stream>> {
+    if let Some(dir) = &resolved.private_dir {
+        ensure_private_dir(dir, false).map_err(|error| match error.kind() {
+            io::ErrorKind::NotFound => no_listener(resolved),
+            _ => error,
+        })?;
+    }
+    let fd = new_socket()?;
+    rustix::io::ioctl_fionbio(&fd, true)?;
+    match rustix::net::connect(&fd, &socket_address(resolved)?) {
+        Ok(()) => {}
+        Err(rustix::io::Errno::AGAIN) => return Ok(None),
+        // Not seen for Unix sockets, but allowed by POSIX: the connection
+        // completes in the background; wait for it like a full backlog.
+        Err(rustix::io::Errno::INPROGRESS) => return Ok(None),
+        Err(errno) => return Err(connect_error(resolved, errno.into(), None)),
+    }
+    Stream::new(UnixStream::from(fd), true).map(Some)
+}
+
+#[cfg(any(feature = "tokio", feature = "smol"))]
+/// The error of a connect whose timeout expired while the backlog was full.
+pub(crate) fn backlog_timed_out(resolved: &Resolved) -> io::Error {
+    connect_error(
+        resolved,
+        io::ErrorKind::WouldBlock.into(),
+        Some(Duration::ZERO),
+    )
+}
+
 fn no_listener(resolved: &Resolved) -> io::Error {
     io::Error::new(
         io::ErrorKind::NotFound,
@@ -364,6 +397,11 @@ pub(crate) struct Listener {
     socket: UnixListener,
     file: Option<SocketFile>,
 }
+
+#[cfg(any(feature = "tokio", feature = "smol"))]
+/// Removes a listener's socket file on drop (see `Listener::into_parts`).
+#[derive(Debug)]
+pub(crate) struct FileGuard(Option<SocketFile>);
 
 /// A socket file this listener created, identified by device and inode so
 /// that a file someone else put at the same path is never removed.
@@ -417,6 +455,21 @@ impl Listener {
 
     pub(crate) fn as_borrowed(&self) -> BorrowedFd<'_> {
         self.socket.as_fd()
+    }
+
+    #[cfg(any(feature = "tokio", feature = "smol"))]
+    /// The socket and the guard that removes its file on drop, apart, for an
+    /// async front end that carries the socket in its own type.
+    pub(crate) fn into_parts(self) -> (UnixListener, FileGuard) {
+        (self.socket, FileGuard(self.file))
+    }
+
+    #[cfg(any(feature = "tokio", feature = "smol"))]
+    pub(crate) fn from_parts(socket: UnixListener, file: FileGuard) -> Self {
+        Self {
+            socket,
+            file: file.0,
+        }
     }
 
     pub(crate) fn accept(&self) -> io::Result<Stream> {

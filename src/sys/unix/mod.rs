@@ -8,3 +8,5 @@ pub(crate) mod local_socket;
 pub(crate) mod pipe;
 mod sigpipe;
 pub(crate) mod socket_name;
+#[cfg(feature = "tokio")]
+pub(crate) mod tokio;
