@@ -22,6 +22,8 @@ pub(crate) const KEY: &str = "pipes";
 pub(crate) const LOCALIPC_PIPE: &str = "localipc pipe";
 pub(crate) const LOCALIPC_FIFO: &str = "localipc FIFO";
 pub(crate) const INTERPROCESS: &str = "interprocess pipe";
+pub(crate) const TOKIO: &str = "tokio pipe";
+pub(crate) const LOCALIPC_TOKIO: &str = "localipc tokio pipe";
 
 pub(crate) fn family() -> Family {
     Family {
@@ -54,6 +56,14 @@ pub(crate) fn family() -> Family {
                 name: INTERPROCESS,
                 run: interprocess_pipe,
             },
+            Contender {
+                name: TOKIO,
+                run: tokio_pipe,
+            },
+            Contender {
+                name: LOCALIPC_TOKIO,
+                run: localipc_tokio_pipe,
+            },
         ],
     }
 }
@@ -73,13 +83,59 @@ fn with_peer<W: Write, R: Read>(
     job: Job,
     pipes: Pipes<W, R>,
 ) -> io::Result<Measurement> {
+    with_peer_async(context, job, pipes, |to_peer, from_peer| {
+        measure::blocking::run(to_peer, from_peer, job)
+    })
+}
+
+/// [`with_peer`] with the measuring left to `measure`, which gets this
+/// side's two ends.
+fn with_peer_async<W, R>(
+    context: &Context,
+    job: Job,
+    pipes: Pipes<W, R>,
+    measure: impl FnOnce(W, R) -> io::Result<Measurement>,
+) -> io::Result<Measurement> {
     let spec = context.peer_spec(Transport::Pipe, job);
     let peer = Peer::with_pipes(&context.exe, &spec, &pipes.peer_input, &pipes.peer_output)?;
     // The peer holds the only copies now, so each pipe ends when one side
     // closes it.
     drop(pipes.peer_input);
     drop(pipes.peer_output);
-    peer.conclude(measure::blocking::run(pipes.to_peer, pipes.from_peer, job))
+    peer.conclude(measure(pipes.to_peer, pipes.from_peer))
+}
+
+fn tokio_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
+    use tokio::net::unix::pipe;
+
+    let (peer_input, to_peer) = std::io::pipe()?;
+    let (from_peer, peer_output) = std::io::pipe()?;
+    let pipes = Pipes {
+        to_peer: OwnedFd::from(to_peer),
+        from_peer: OwnedFd::from(from_peer),
+        peer_input: peer_input.into(),
+        peer_output: peer_output.into(),
+    };
+    with_peer_async(context, job, pipes, |to_peer, from_peer| {
+        // Registered inside the runtime that drives them.
+        crate::socket::tokio_runtime()?.block_on(async {
+            let to_peer = pipe::Sender::from_owned_fd(to_peer)?;
+            let from_peer = pipe::Receiver::from_owned_fd(from_peer)?;
+            let mut stream = tokio::io::join(from_peer, to_peer);
+            measure::tokio::run(&mut stream, job).await
+        })
+    })
+}
+
+fn localipc_tokio_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
+    with_peer_async(context, job, localipc_pipes()?, |to_peer, from_peer| {
+        crate::socket::tokio_runtime()?.block_on(async {
+            let to_peer = localipc::pipe::tokio::Sender::from_blocking(to_peer)?;
+            let from_peer = localipc::pipe::tokio::Receiver::from_blocking(from_peer)?;
+            let mut stream = tokio::io::join(from_peer, to_peer);
+            measure::tokio::run(&mut stream, job).await
+        })
+    })
 }
 
 fn std_pipe(context: &Context, job: Job) -> io::Result<Measurement> {

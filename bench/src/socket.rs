@@ -15,6 +15,9 @@ pub(crate) const KEY: &str = "sockets";
 pub(crate) const LOCALIPC_PATH: &str = "localipc Stream (path)";
 pub(crate) const LOCALIPC_NAMESPACED: &str = "localipc Stream (namespaced)";
 pub(crate) const INTERPROCESS: &str = "interprocess Stream";
+pub(crate) const TOKIO: &str = "tokio UnixStream";
+pub(crate) const LOCALIPC_TOKIO: &str = "localipc tokio Stream (path)";
+pub(crate) const INTERPROCESS_TOKIO: &str = "interprocess tokio Stream";
 
 pub(crate) fn family() -> Family {
     Family {
@@ -35,8 +38,12 @@ pub(crate) fn family() -> Family {
                 run: localipc_namespaced,
             },
             Contender {
-                name: "tokio UnixStream",
+                name: TOKIO,
                 run: tokio_stream,
+            },
+            Contender {
+                name: LOCALIPC_TOKIO,
+                run: localipc_tokio_stream,
             },
             Contender {
                 name: "async-io Async<UnixStream>",
@@ -47,7 +54,7 @@ pub(crate) fn family() -> Family {
                 run: interprocess_stream,
             },
             Contender {
-                name: "interprocess tokio Stream",
+                name: INTERPROCESS_TOKIO,
                 run: interprocess_tokio_stream,
             },
         ],
@@ -112,7 +119,7 @@ fn localipc_namespaced(context: &Context, job: Job) -> io::Result<Measurement> {
 
 /// A current-thread Tokio runtime with I/O: what a single-threaded Tokio
 /// program runs on.
-fn tokio_runtime() -> io::Result<tokio::runtime::Runtime> {
+pub(crate) fn tokio_runtime() -> io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()
@@ -122,6 +129,18 @@ fn tokio_stream(context: &Context, job: Job) -> io::Result<Measurement> {
     at_path(context, job, |path| {
         tokio_runtime()?.block_on(async {
             let mut stream = tokio::net::UnixStream::connect(path).await?;
+            measure::tokio::run(&mut stream, job).await
+        })
+    })
+}
+
+fn localipc_tokio_stream(context: &Context, job: Job) -> io::Result<Measurement> {
+    use localipc::local_socket::Name;
+    use localipc::local_socket::tokio::Stream;
+
+    at_path(context, job, |path| {
+        tokio_runtime()?.block_on(async {
+            let mut stream = Stream::connect(&Name::path(path)?).await?;
             measure::tokio::run(&mut stream, job).await
         })
     })

@@ -100,10 +100,18 @@ pub(crate) fn evaluate(
                 });
             }
         }
-        // localipc is at least as good as interprocess.
+        // localipc is at least as good as interprocess, and its Tokio front
+        // end as good as Tokio's own types.
         for (family, ours, theirs) in [
             (socket::KEY, socket::LOCALIPC_PATH, socket::INTERPROCESS),
             (pipe::KEY, pipe::LOCALIPC_PIPE, pipe::INTERPROCESS),
+            (socket::KEY, socket::LOCALIPC_TOKIO, socket::TOKIO),
+            (
+                socket::KEY,
+                socket::LOCALIPC_TOKIO,
+                socket::INTERPROCESS_TOKIO,
+            ),
+            (pipe::KEY, pipe::LOCALIPC_TOKIO, pipe::TOKIO),
         ] {
             let (Some(our_row), Some(their_row)) = (row(family, ours), row(family, theirs)) else {
                 continue;
