@@ -6,7 +6,11 @@ pub(crate) mod fifo;
 pub(crate) mod handoff;
 pub(crate) mod local_socket;
 pub(crate) mod pipe;
+#[cfg(any(feature = "tokio", feature = "smol"))]
+mod reactor;
 mod sigpipe;
+#[cfg(feature = "smol")]
+pub(crate) mod smol;
 pub(crate) mod socket_name;
 #[cfg(feature = "tokio")]
 pub(crate) mod tokio;

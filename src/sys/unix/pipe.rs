@@ -146,3 +146,21 @@ impl Sender {
         Ok(Self::from_owned(self.0.try_clone()?))
     }
 }
+
+macro_rules! fd_traits {
+    ($($end:ty),*) => {$(
+        impl AsFd for $end {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                self.0.as_fd()
+            }
+        }
+
+        impl std::os::fd::AsRawFd for $end {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                std::os::fd::AsRawFd::as_raw_fd(&self.0)
+            }
+        }
+    )*};
+}
+
+fd_traits!(Sender, Receiver);

@@ -1,0 +1,384 @@
+//! The async front ends on Unix, written once over any reactor: the
+//! blocking backend's descriptors, in nonblocking mode and registered with
+//! the runtime's reactor. Every read and write is the blocking backend's own
+//! system call (so `MSG_NOSIGNAL`, the per-call size caps and the error
+//! mapping are the same); the reactor only says when to make it. `tokio.rs`
+//! and `smol.rs` each supply a [`Reactor`].
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// What every type registered with a reactor promises: it owns its
+/// descriptor, and `as_fd`/`as_raw_fd` return that same open descriptor
+/// until it is dropped or taken back from the reactor; its I/O methods take
+/// `&self` and never close or replace the descriptor.
+pub(crate) trait OwnsFd: AsFd + AsRawFd + Debug + Send + Sync + 'static {}
+
+impl OwnsFd for std::os::unix::net::UnixListener {}
+impl OwnsFd for super::local_socket::Stream {}
+impl OwnsFd for super::pipe::Sender {}
+impl OwnsFd for super::pipe::Receiver {}
+
+/// A runtime's reactor: registration, readiness and a sleep.
+pub(crate) trait Reactor: Debug + Send + Sync + 'static {
+    /// A registered `T`.
+    type Io<T: OwnsFd>: Debug + Send + Sync;
+
+    /// Registers `io`, which is already in nonblocking mode.
+    fn register<T: OwnsFd>(io: T) -> io::Result<Self::Io<T>>;
+
+    fn get<T: OwnsFd>(io: &Self::Io<T>) -> &T;
+
+    /// Deregisters `io` and gives it back, still nonblocking.
+    fn into_inner<T: OwnsFd>(io: Self::Io<T>) -> io::Result<T>;
+
+    /// Runs `op` until it stops failing with `WouldBlock`, waiting for
+    /// readability in between.
+    fn poll_read_with<T: OwnsFd, R>(
+        io: &Self::Io<T>,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>>;
+
+    /// The writing twin of [`poll_read_with`](Self::poll_read_with).
+    fn poll_write_with<T: OwnsFd, R>(
+        io: &Self::Io<T>,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>>;
+
+    /// Waits `duration` without blocking the executor.
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// The `local_socket` and `pipe` modules of the async contract (see
+/// `sys/mod.rs`) for one reactor.
+macro_rules! front_end {
+    ($reactor:ident) => {
+        pub(crate) mod local_socket {
+            use super::$reactor;
+            use crate::sys::unix::reactor::local_socket as generic;
+
+            pub(crate) type Listener = generic::Listener<$reactor>;
+            pub(crate) type Stream = generic::Stream<$reactor>;
+        }
+
+        pub(crate) mod pipe {
+            use std::io;
+            use std::path::Path;
+
+            use super::$reactor;
+            use crate::sys::pipe as blocking;
+            use crate::sys::unix::reactor::pipe as generic;
+
+            pub(crate) type Sender = generic::Sender<$reactor>;
+            pub(crate) type Receiver = generic::Receiver<$reactor>;
+
+            pub(crate) fn pipe() -> io::Result<(Sender, Receiver)> {
+                generic::pipe()
+            }
+
+            pub(crate) fn pipe_with_blocking_receiver() -> io::Result<(Sender, blocking::Receiver)>
+            {
+                generic::pipe_with_blocking_receiver()
+            }
+
+            pub(crate) fn pipe_with_blocking_sender() -> io::Result<(blocking::Sender, Receiver)> {
+                generic::pipe_with_blocking_sender()
+            }
+
+            pub(crate) async fn open_fifo_sender(path: &Path) -> io::Result<Sender> {
+                generic::open_fifo_sender(path).await
+            }
+
+            pub(crate) fn open_fifo_receiver(path: &Path) -> io::Result<Receiver> {
+                generic::open_fifo_receiver(path)
+            }
+        }
+    };
+}
+
+pub(crate) use front_end;
+
+/// Retries `attempt` (a nonblocking try: `Ok(None)` means "not yet") with
+/// backoff from 1 ms to 50 ms until it succeeds, fails, or `deadline`
+/// passes (then `timed_out()`).
+async fn retry<R: Reactor, T>(
+    deadline: Option<Instant>,
+    mut attempt: impl FnMut() -> io::Result<Option<T>>,
+    timed_out: impl FnOnce() -> io::Error,
+) -> io::Result<T> {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        if let Some(done) = attempt()? {
+            return Ok(done);
+        }
+        let pause_now = match deadline {
+            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => pause.min(left),
+                _ => return Err(timed_out()),
+            },
+            None => pause,
+        };
+        R::sleep(pause_now).await;
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
+pub(crate) mod local_socket {
+    use std::io::{self, IoSlice};
+    use std::net::Shutdown;
+    use std::os::fd::{AsFd, BorrowedFd};
+    use std::os::unix::net::UnixListener;
+    use std::task::{Context, Poll};
+    use std::time::{Duration, Instant};
+
+    use super::{Reactor, retry};
+    use crate::sys::Credentials;
+    use crate::sys::local_socket::{self as blocking, FileGuard, Resolved};
+
+    /// A listening socket registered with a reactor, and its file's guard.
+    #[derive(Debug)]
+    pub(crate) struct Listener<R: Reactor> {
+        socket: R::Io<UnixListener>,
+        file: FileGuard,
+    }
+
+    impl<R: Reactor> Listener<R> {
+        pub(crate) fn from_blocking(listener: blocking::Listener) -> io::Result<Self> {
+            let (socket, file) = listener.into_parts();
+            socket.set_nonblocking(true)?;
+            Ok(Self {
+                socket: R::register(socket)?,
+                file,
+            })
+        }
+
+        /// Back to a blocking listener (blocking accept).
+        pub(crate) fn into_blocking(self) -> io::Result<blocking::Listener> {
+            let socket = R::into_inner(self.socket)?;
+            socket.set_nonblocking(false)?;
+            Ok(blocking::Listener::from_parts(socket, self.file))
+        }
+
+        pub(crate) fn as_borrowed(&self) -> BorrowedFd<'_> {
+            R::get(&self.socket).as_fd()
+        }
+
+        pub(crate) fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<Stream<R>>> {
+            let accepted = R::poll_read_with(&self.socket, cx, |socket| {
+                socket.accept().map(|(socket, _)| socket)
+            });
+            accepted.map(|result| Stream::from_blocking(blocking::Stream::from_std(result?)))
+        }
+    }
+
+    /// A connected socket registered with a reactor.
+    #[derive(Debug)]
+    pub(crate) struct Stream<R: Reactor> {
+        socket: R::Io<blocking::Stream>,
+    }
+
+    impl<R: Reactor> Stream<R> {
+        pub(crate) fn from_blocking(stream: blocking::Stream) -> io::Result<Self> {
+            stream.set_nonblocking(true)?;
+            Ok(Self {
+                socket: R::register(stream)?,
+            })
+        }
+
+        pub(crate) fn into_blocking(self) -> io::Result<blocking::Stream> {
+            let stream = R::into_inner(self.socket)?;
+            stream.set_nonblocking(false)?;
+            Ok(stream)
+        }
+
+        pub(crate) fn as_borrowed(&self) -> BorrowedFd<'_> {
+            R::get(&self.socket).as_borrowed()
+        }
+
+        /// Connects without blocking the executor. A full backlog (Linux)
+        /// gives no readiness to wait for, so the nonblocking connect is
+        /// retried with backoff until it gets in or `timeout` expires.
+        pub(crate) async fn connect(
+            resolved: &Resolved,
+            timeout: Option<Duration>,
+        ) -> io::Result<Self> {
+            let deadline = timeout.map(|timeout| Instant::now() + timeout);
+            let stream = retry::<R, _>(
+                deadline,
+                || blocking::connect_nonblocking(resolved),
+                || blocking::backlog_timed_out(resolved),
+            )
+            .await?;
+            Self::from_blocking(stream)
+        }
+
+        pub(crate) fn poll_read(
+            &self,
+            cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            R::poll_read_with(&self.socket, cx, |stream| stream.read(buf))
+        }
+
+        pub(crate) fn poll_write(
+            &self,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            R::poll_write_with(&self.socket, cx, |stream| stream.write(buf))
+        }
+
+        pub(crate) fn poll_write_vectored(
+            &self,
+            cx: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            R::poll_write_with(&self.socket, cx, |stream| stream.write_vectored(bufs))
+        }
+
+        /// Writes go straight to the socket: nothing to flush.
+        pub(crate) fn poll_flush(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        /// Half-closes: the peer reads the end of the stream after what was
+        /// written; reading here goes on.
+        pub(crate) fn poll_shutdown(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(R::get(&self.socket).shutdown(Shutdown::Write))
+        }
+
+        pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
+            R::get(&self.socket).peer_credentials()
+        }
+    }
+}
+
+pub(crate) mod pipe {
+    use std::io::{self, IoSlice};
+    use std::os::fd::{AsFd, BorrowedFd};
+    use std::path::Path;
+    use std::task::{Context, Poll};
+
+    use super::{Reactor, retry};
+    use crate::sys::Direction;
+    use crate::sys::pipe::{self as blocking, set_nonblocking};
+
+    /// The write end of a pipe or FIFO, registered with a reactor.
+    #[derive(Debug)]
+    pub(crate) struct Sender<R: Reactor>(R::Io<blocking::Sender>);
+
+    /// The read end of a pipe or FIFO, registered with a reactor.
+    #[derive(Debug)]
+    pub(crate) struct Receiver<R: Reactor>(R::Io<blocking::Receiver>);
+
+    pub(crate) fn pipe<R: Reactor>() -> io::Result<(Sender<R>, Receiver<R>)> {
+        let (sender, receiver) = blocking::pipe()?;
+        Ok((
+            Sender::from_blocking(sender)?,
+            Receiver::from_blocking(receiver)?,
+        ))
+    }
+
+    pub(crate) fn pipe_with_blocking_receiver<R: Reactor>()
+    -> io::Result<(Sender<R>, blocking::Receiver)> {
+        let (sender, receiver) = blocking::pipe()?;
+        Ok((Sender::from_blocking(sender)?, receiver))
+    }
+
+    pub(crate) fn pipe_with_blocking_sender<R: Reactor>()
+    -> io::Result<(blocking::Sender, Receiver<R>)> {
+        let (sender, receiver) = blocking::pipe()?;
+        Ok((sender, Receiver::from_blocking(receiver)?))
+    }
+
+    /// Opens a FIFO for writing without blocking the executor: retries a
+    /// nonblocking open, with backoff, until some process has the FIFO open
+    /// for reading.
+    pub(crate) async fn open_fifo_sender<R: Reactor>(path: &Path) -> io::Result<Sender<R>> {
+        let fd = retry::<R, _>(
+            None,
+            || match crate::sys::fifo::open(path, Direction::Write, true) {
+                Ok(fd) => Ok(Some(fd)),
+                Err(error) if error.kind() == io::ErrorKind::NotConnected => Ok(None),
+                Err(error) => Err(error),
+            },
+            || unreachable!("no deadline"),
+        )
+        .await?;
+        R::register(blocking::Sender::from_owned(fd)).map(Sender)
+    }
+
+    /// Opens a FIFO for reading, at once, writer or not.
+    pub(crate) fn open_fifo_receiver<R: Reactor>(path: &Path) -> io::Result<Receiver<R>> {
+        let fd = crate::sys::fifo::open(path, Direction::Read, true)?;
+        R::register(blocking::Receiver::from_owned(fd)).map(Receiver)
+    }
+
+    impl<R: Reactor> Sender<R> {
+        pub(crate) fn from_blocking(sender: blocking::Sender) -> io::Result<Self> {
+            set_nonblocking(sender.as_borrowed(), true)?;
+            R::register(sender).map(Self)
+        }
+
+        pub(crate) fn into_blocking(self) -> io::Result<blocking::Sender> {
+            let sender = R::into_inner(self.0)?;
+            set_nonblocking(sender.as_borrowed(), false)?;
+            Ok(sender)
+        }
+
+        pub(crate) fn as_borrowed(&self) -> BorrowedFd<'_> {
+            R::get(&self.0).as_fd()
+        }
+
+        pub(crate) fn poll_write(
+            &self,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            R::poll_write_with(&self.0, cx, |sender| sender.write(buf))
+        }
+
+        pub(crate) fn poll_write_vectored(
+            &self,
+            cx: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            R::poll_write_with(&self.0, cx, |sender| sender.write_vectored(bufs))
+        }
+
+        pub(crate) fn poll_flush(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl<R: Reactor> Receiver<R> {
+        pub(crate) fn from_blocking(receiver: blocking::Receiver) -> io::Result<Self> {
+            set_nonblocking(receiver.as_borrowed(), true)?;
+            R::register(receiver).map(Self)
+        }
+
+        pub(crate) fn into_blocking(self) -> io::Result<blocking::Receiver> {
+            let receiver = R::into_inner(self.0)?;
+            set_nonblocking(receiver.as_borrowed(), false)?;
+            Ok(receiver)
+        }
+
+        pub(crate) fn as_borrowed(&self) -> BorrowedFd<'_> {
+            R::get(&self.0).as_fd()
+        }
+
+        pub(crate) fn poll_read(
+            &self,
+            cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            R::poll_read_with(&self.0, cx, |receiver| receiver.read(buf))
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! async-io's reactor for the Unix async front end (see `reactor.rs`):
+//! descriptors registered through [`Async`], which smol, async-std and every
+//! other async-io user drive.
+//!
+//! # `IoSafe`
+//!
+//! async-io asks, through its unsafe `IoSafe` trait, that the I/O methods of
+//! a registered type never drop or replace its descriptor. The types
+//! registered here own their descriptor and do I/O only through `&self`
+//! methods that read, write, accept or shut down; nothing but their `Drop`
+//! closes the descriptor, and `Async` takes them back (`into_inner`) before
+//! that can happen. This module never uses `Async::get_mut` or `Async`'s own
+//! `Read`/`Write`-based trait implementations.
+
+use std::io;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use async_io::{Async, IoSafe};
+
+use super::reactor::{OwnsFd, Reactor};
+
+// SAFETY: as the module docs say, these types' I/O never drops or replaces
+// their descriptor.
+unsafe impl IoSafe for super::local_socket::Stream {}
+// SAFETY: as above.
+unsafe impl IoSafe for super::pipe::Sender {}
+// SAFETY: as above.
+unsafe impl IoSafe for super::pipe::Receiver {}
+
+/// async-io's reactor: one per process, driven by whichever thread waits.
+#[derive(Debug)]
+pub(crate) struct AsyncIo;
+
+impl Reactor for AsyncIo {
+    type Io<T: OwnsFd> = Async<T>;
+
+    fn register<T: OwnsFd>(io: T) -> io::Result<Async<T>> {
+        Async::new_nonblocking(io)
+    }
+
+    fn get<T: OwnsFd>(io: &Async<T>) -> &T {
+        io.get_ref()
+    }
+
+    fn into_inner<T: OwnsFd>(io: Async<T>) -> io::Result<T> {
+        io.into_inner()
+    }
+
+    fn poll_read_with<T: OwnsFd, R>(
+        io: &Async<T>,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            match op(io.get_ref()) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                result => return Poll::Ready(result),
+            }
+            ready!(io.poll_readable(cx))?;
+        }
+    }
+
+    fn poll_write_with<T: OwnsFd, R>(
+        io: &Async<T>,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            match op(io.get_ref()) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                result => return Poll::Ready(result),
+            }
+            ready!(io.poll_writable(cx))?;
+        }
+    }
+
+    async fn sleep(duration: Duration) {
+        async_io::Timer::after(duration).await;
+    }
+}
+
+super::reactor::front_end!(AsyncIo);
