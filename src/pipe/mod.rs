@@ -47,6 +47,9 @@
 //!   Vectored I/O moves the first non-empty buffer per call.
 
 mod handoff;
+#[cfg(feature = "smol")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smol")))]
+pub mod smol;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;

@@ -119,3 +119,25 @@ fn c_path(path: &Path) -> io::Result<CString> {
         )
     })
 }
+
+/// Whether a FIFO read end that just read `Ok(0)` is really at the end:
+/// false while no writer has opened the FIFO yet. Linux and Android tell the
+/// two apart in `poll`: neither `POLLIN` nor `POLLHUP` until a writer has
+/// come (and `POLLHUP` once every writer that came has gone). Other Unixes
+/// are taken at their word.
+#[cfg(any(feature = "tokio", feature = "smol"))]
+pub(crate) fn end_is_real(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<bool> {
+    if cfg!(not(any(target_os = "linux", target_os = "android"))) {
+        return Ok(true);
+    }
+    use rustix::event::{PollFd, PollFlags, Timespec};
+    let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+    rustix::event::poll(
+        &mut fds,
+        Some(&Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        }),
+    )?;
+    Ok(!fds[0].revents().is_empty())
+}

@@ -266,7 +266,10 @@ pub(crate) mod pipe {
     use std::task::{Context, Poll};
 
     use super::{Reactor, retry};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
     use crate::sys::Direction;
+    use crate::sys::fifo::end_is_real;
     use crate::sys::pipe::{self as blocking, set_nonblocking};
 
     /// The write end of a pipe or FIFO, registered with a reactor.
@@ -275,7 +278,12 @@ pub(crate) mod pipe {
 
     /// The read end of a pipe or FIFO, registered with a reactor.
     #[derive(Debug)]
-    pub(crate) struct Receiver<R: Reactor>(R::Io<blocking::Receiver>);
+    pub(crate) struct Receiver<R: Reactor> {
+        io: R::Io<blocking::Receiver>,
+        /// A FIFO opened before any writer: a read of `Ok(0)` then means
+        /// "no writer yet", not the end, where the OS can tell the two apart.
+        awaiting_writer: AtomicBool,
+    }
 
     pub(crate) fn pipe<R: Reactor>() -> io::Result<(Sender<R>, Receiver<R>)> {
         let (sender, receiver) = blocking::pipe()?;
@@ -317,7 +325,10 @@ pub(crate) mod pipe {
     /// Opens a FIFO for reading, at once, writer or not.
     pub(crate) fn open_fifo_receiver<R: Reactor>(path: &Path) -> io::Result<Receiver<R>> {
         let fd = crate::sys::fifo::open(path, Direction::Read, true)?;
-        R::register(blocking::Receiver::from_owned(fd)).map(Receiver)
+        Ok(Receiver {
+            io: R::register(blocking::Receiver::from_owned(fd))?,
+            awaiting_writer: AtomicBool::new(true),
+        })
     }
 
     impl<R: Reactor> Sender<R> {
@@ -360,17 +371,20 @@ pub(crate) mod pipe {
     impl<R: Reactor> Receiver<R> {
         pub(crate) fn from_blocking(receiver: blocking::Receiver) -> io::Result<Self> {
             set_nonblocking(receiver.as_borrowed(), true)?;
-            R::register(receiver).map(Self)
+            Ok(Self {
+                io: R::register(receiver)?,
+                awaiting_writer: AtomicBool::new(false),
+            })
         }
 
         pub(crate) fn into_blocking(self) -> io::Result<blocking::Receiver> {
-            let receiver = R::into_inner(self.0)?;
+            let receiver = R::into_inner(self.io)?;
             set_nonblocking(receiver.as_borrowed(), false)?;
             Ok(receiver)
         }
 
         pub(crate) fn as_borrowed(&self) -> BorrowedFd<'_> {
-            R::get(&self.0).as_fd()
+            R::get(&self.io).as_fd()
         }
 
         pub(crate) fn poll_read(
@@ -378,7 +392,17 @@ pub(crate) mod pipe {
             cx: &mut Context<'_>,
             buf: &mut [u8],
         ) -> Poll<io::Result<usize>> {
-            R::poll_read_with(&self.0, cx, |receiver| receiver.read(buf))
+            R::poll_read_with(&self.io, cx, |receiver| {
+                let read = receiver.read(buf)?;
+                if self.awaiting_writer.load(Ordering::Relaxed) {
+                    if read == 0 && !buf.is_empty() && !end_is_real(receiver.as_borrowed())? {
+                        // Wait for readiness: a writer's data or departure.
+                        return Err(io::ErrorKind::WouldBlock.into());
+                    }
+                    self.awaiting_writer.store(false, Ordering::Relaxed);
+                }
+                Ok(read)
+            })
         }
     }
 }

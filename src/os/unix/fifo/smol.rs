@@ -1,0 +1,81 @@
+//! Opening FIFOs on smol or any other async-io user (feature `smol`): the
+//! ends are [`pipe::smol`](crate::pipe::smol)'s [`Sender`] and [`Receiver`].
+//!
+//! Neither open blocks the executor:
+//!
+//! * [`open_sender`] waits, asynchronously, until some process has the FIFO
+//!   open for reading (it retries a nonblocking open, backing off from 1 ms
+//!   to 50 ms, on async-io's timers). Cancel safe: dropping the future
+//!   leaves nothing open.
+//! * [`open_receiver`] returns at once, writer or not, like a nonblocking
+//!   blocking-API open. On Linux and Android reads then wait until a writer
+//!   has written, and report the end of the stream only after a writer has
+//!   come and gone, so there is nothing to mistake. Other Unixes may report
+//!   the end of the stream to a read made before any writer opened the
+//!   FIFO; open the sender first there, or treat an early end accordingly.
+//!
+//! No runtime context is needed.
+//!
+//! # Examples
+//!
+//! ```
+//! use localipc::os::unix::fifo;
+//! use smol::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! # smol::block_on(async {
+//! let dir = std::env::temp_dir().join(format!("localipc-doc-fifo-smol-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let path = dir.join("fifo");
+//! fifo::create(&path, 0o600)?;
+//! let mut receiver = fifo::smol::open_receiver(&path).await?;
+//! let mut sender = fifo::smol::open_sender(&path).await?;
+//! sender.write_all(b"through the FIFO").await?;
+//! drop(sender);
+//! let mut text = String::new();
+//! receiver.read_to_string(&mut text).await?;
+//! assert_eq!(text, "through the FIFO");
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), std::io::Error>(())
+//! # })?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::io;
+use std::path::Path;
+
+use crate::pipe::smol::{Receiver, Sender};
+use crate::sys::smol::pipe as sys;
+
+/// Opens the FIFO at `path` for reading, at once (see the [module
+/// docs](self) for what reads then do).
+///
+/// # Errors
+///
+/// As for the blocking [`open_receiver`](super::open_receiver): a path that
+/// is not a FIFO is [`InvalidInput`](io::ErrorKind::InvalidInput) and is
+/// never opened.
+///
+/// # Examples
+///
+/// See the [module docs](self).
+pub async fn open_receiver(path: impl AsRef<Path>) -> io::Result<Receiver> {
+    sys::open_fifo_receiver(path.as_ref()).map(Receiver)
+}
+
+/// Opens the FIFO at `path` for writing, waiting (asynchronously) until it
+/// has a reader.
+///
+/// # Cancel safety
+///
+/// Cancel safe: nothing is open until the future completes.
+///
+/// # Errors
+///
+/// As for the blocking [`open_sender`](super::open_sender).
+///
+/// # Examples
+///
+/// See the [module docs](self).
+pub async fn open_sender(path: impl AsRef<Path>) -> io::Result<Sender> {
+    sys::open_fifo_sender(path.as_ref()).await.map(Sender)
+}
