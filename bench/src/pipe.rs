@@ -24,6 +24,7 @@ pub(crate) const LOCALIPC_FIFO: &str = "localipc FIFO";
 pub(crate) const INTERPROCESS: &str = "interprocess pipe";
 pub(crate) const TOKIO: &str = "tokio pipe";
 pub(crate) const LOCALIPC_TOKIO: &str = "localipc tokio pipe";
+pub(crate) const LOCALIPC_SMOL: &str = "localipc smol pipe";
 
 pub(crate) fn family() -> Family {
     Family {
@@ -63,6 +64,10 @@ pub(crate) fn family() -> Family {
             Contender {
                 name: LOCALIPC_TOKIO,
                 run: localipc_tokio_pipe,
+            },
+            Contender {
+                name: LOCALIPC_SMOL,
+                run: localipc_smol_pipe,
             },
         ],
     }
@@ -240,4 +245,53 @@ where
     OwnedFd: From<T>,
 {
     Ok(T::from(OwnedFd::from(end).try_clone()?))
+}
+
+fn localipc_smol_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
+    with_peer_async(context, job, localipc_pipes()?, |to_peer, from_peer| {
+        async_io::block_on(async {
+            let to_peer = localipc::pipe::smol::Sender::from_blocking(to_peer)?;
+            let from_peer = localipc::pipe::smol::Receiver::from_blocking(from_peer)?;
+            let mut stream = Joined(from_peer, to_peer);
+            measure::futures::run(&mut stream, job).await
+        })
+    })
+}
+
+/// A reader and a writer as one futures-io stream (futures-lite has no
+/// `join`; Tokio's is `tokio::io::join`).
+struct Joined<R, W>(R, W);
+
+impl<R: futures_lite::AsyncRead + Unpin, W: Unpin> futures_lite::AsyncRead for Joined<R, W> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::pin::Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl<R: Unpin, W: futures_lite::AsyncWrite + Unpin> futures_lite::AsyncWrite for Joined<R, W> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::pin::Pin::new(&mut self.1).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.1).poll_flush(cx)
+    }
+
+    fn poll_close(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.1).poll_close(cx)
+    }
 }

@@ -18,6 +18,8 @@ pub(crate) const INTERPROCESS: &str = "interprocess Stream";
 pub(crate) const TOKIO: &str = "tokio UnixStream";
 pub(crate) const LOCALIPC_TOKIO: &str = "localipc tokio Stream (path)";
 pub(crate) const INTERPROCESS_TOKIO: &str = "interprocess tokio Stream";
+pub(crate) const ASYNC_IO: &str = "async-io Async<UnixStream>";
+pub(crate) const LOCALIPC_SMOL: &str = "localipc smol Stream (path)";
 
 pub(crate) fn family() -> Family {
     Family {
@@ -46,8 +48,12 @@ pub(crate) fn family() -> Family {
                 run: localipc_tokio_stream,
             },
             Contender {
-                name: "async-io Async<UnixStream>",
+                name: ASYNC_IO,
                 run: async_io_stream,
+            },
+            Contender {
+                name: LOCALIPC_SMOL,
+                run: localipc_smol_stream,
             },
             Contender {
                 name: INTERPROCESS,
@@ -150,6 +156,18 @@ fn async_io_stream(context: &Context, job: Job) -> io::Result<Measurement> {
     at_path(context, job, |path| {
         async_io::block_on(async {
             let mut stream = async_io::Async::<UnixStream>::connect(path).await?;
+            measure::futures::run(&mut stream, job).await
+        })
+    })
+}
+
+fn localipc_smol_stream(context: &Context, job: Job) -> io::Result<Measurement> {
+    use localipc::local_socket::Name;
+    use localipc::local_socket::smol::Stream;
+
+    at_path(context, job, |path| {
+        async_io::block_on(async {
+            let mut stream = Stream::connect(&Name::path(path)?).await?;
             measure::futures::run(&mut stream, job).await
         })
     })
