@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use localipc::local_socket::{ConnectOptions, Listener, ListenerOptions, Name, Stream};
-use util::names::{both_kinds, name_for_child, name_from_parent, namespaced, path_name, unique};
+use util::names::{both_kinds, name_for_child, name_from_parent, namespaced, path_name};
 use util::{
     Pattern, assert_success, child_command, is_child, is_wine, receive_all, skip, watchdog,
 };
@@ -516,7 +516,7 @@ fn names_at_the_length_limit_work_and_one_byte_more_is_refused() {
         LIMIT,
     );
     let (namespaced_limit, path_limit, reported_limit) = LIMITS;
-    let base = unique("limit");
+    let base = util::names::unique("limit");
     let at_limit = format!("{base}{}", "n".repeat(namespaced_limit - base.len()));
     let name = Name::namespaced(&at_limit).unwrap();
     drop(pair(&name));
