@@ -10,8 +10,22 @@
 //! | FIFO (named pipe in the filesystem) | `os::unix::fifo` | Unix |
 //! | named pipe (byte and message modes, instances, security) | `os::windows::named_pipe` | Windows |
 //!
-//! The Tokio and smol front ends (features `tokio` and `smol`) are planned;
-//! the features are declared but add nothing yet.
+//! # Async front ends
+//!
+//! Every primitive also comes async, with the same semantics and the same
+//! options, for two families of runtimes:
+//!
+//! | feature | traits | modules |
+//! | --- | --- | --- |
+//! | `tokio` | Tokio's `AsyncRead`/`AsyncWrite` | `local_socket::tokio`, `pipe::tokio`, `os::unix::fifo::tokio`, `os::windows::named_pipe::tokio` |
+//! | `smol` (smol, async-std, any async-io user) | `futures-io`'s `AsyncRead`/`AsyncWrite` | `local_socket::smol`, `pipe::smol`, `os::unix::fifo::smol`, `os::windows::named_pipe::smol` |
+//!
+//! The two have the same API, so switching runtimes is a change of path.
+//! On Unix they register the blocking backend's descriptors with the
+//! runtime's reactor; on Windows both use one runtime-independent
+//! overlapped core whose completions are awaited through the system thread
+//! pool's waits, without a thread per operation. Every async method's docs
+//! say whether it is cancel safe. No feature is on by default.
 //!
 //! # Behaviour common to every primitive
 //!
