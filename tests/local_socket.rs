@@ -8,7 +8,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use localipc::local_socket::{ConnectOptions, Listener, ListenerOptions, Name, Stream};
-use util::names::{both_kinds, name_for_child, name_from_parent, namespaced, path_name};
+#[cfg(unix)]
+use util::names::path_name;
+use util::names::{both_kinds, name_for_child, name_from_parent, namespaced};
 use util::{
     Pattern, assert_success, child_command, is_child, is_wine, receive_all, skip, watchdog,
 };

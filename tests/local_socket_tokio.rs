@@ -528,10 +528,14 @@ fn connect_errors_match_the_blocking_api() {
         options.timeout(Some(Duration::ZERO));
         let error = Stream::connect_with(&options).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
-        #[cfg(unix)]
-        {
-            let _first = Listener::bind(&name).unwrap();
-            let error = Listener::bind_with(&ListenerOptions::new(&name)).unwrap_err();
+        let _first = Listener::bind_with(&ListenerOptions::new(&name)).unwrap();
+        if util::is_wine() {
+            util::skip(
+                "connect_errors_match_the_blocking_api",
+                "a second listener on a taken name (Wine ignores FILE_FLAG_FIRST_PIPE_INSTANCE)",
+            );
+        } else {
+            let error = Listener::bind(&name).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::AddrInUse, "{error}");
         }
     });

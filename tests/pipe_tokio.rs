@@ -7,7 +7,9 @@
 mod tokio_io;
 mod util;
 
-use std::io::{ErrorKind, Read, Write};
+#[cfg(unix)]
+use std::io::Write;
+use std::io::{ErrorKind, Read};
 use std::time::Duration;
 
 use localipc::pipe::{self, Handoff, Receiver, Sender};
