@@ -63,3 +63,5 @@ pub mod pipe;
 mod sealed;
 mod sys;
 mod timeout;
+#[cfg(feature = "tokio")]
+mod tokio_context;

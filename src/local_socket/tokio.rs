@@ -147,6 +147,7 @@ impl Listener {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn bind_with(options: &ListenerOptions) -> io::Result<Self> {
+        crate::tokio_context::require()?;
         Self::from_blocking(options.bind()?)
     }
 
@@ -209,6 +210,7 @@ impl Listener {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn from_blocking(listener: super::Listener) -> io::Result<Self> {
+        crate::tokio_context::require()?;
         let super::Listener { inner, name } = listener;
         Ok(Self {
             inner: sys::Listener::from_blocking(inner)?,
@@ -336,6 +338,7 @@ impl Stream {
     /// ```
     pub async fn connect_with(options: &ConnectOptions) -> io::Result<Self> {
         crate::timeout::check(options.timeout)?;
+        crate::tokio_context::require()?;
         let inner = sys::Stream::connect(options.name.resolved(), options.timeout).await?;
         Ok(Self { inner })
     }
@@ -465,6 +468,7 @@ impl Stream {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn from_blocking(stream: super::Stream) -> io::Result<Self> {
+        crate::tokio_context::require()?;
         Ok(Self {
             inner: sys::Stream::from_blocking(stream.0)?,
         })

@@ -76,6 +76,7 @@ use crate::sys::tokio::pipe as sys;
 ///
 /// See the [module docs](self).
 pub fn pipe() -> io::Result<(Sender, Receiver)> {
+    crate::tokio_context::require()?;
     let (sender, receiver) = sys::pipe()?;
     Ok((Sender(sender), Receiver(receiver)))
 }
@@ -103,6 +104,7 @@ pub fn pipe() -> io::Result<(Sender, Receiver)> {
 /// # }
 /// ```
 pub fn pipe_with_blocking_receiver() -> io::Result<(Sender, super::Receiver)> {
+    crate::tokio_context::require()?;
     let (sender, receiver) = sys::pipe_with_blocking_receiver()?;
     Ok((Sender(sender), super::Receiver(receiver)))
 }
@@ -132,6 +134,7 @@ pub fn pipe_with_blocking_receiver() -> io::Result<(Sender, super::Receiver)> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn pipe_with_blocking_sender() -> io::Result<(super::Sender, Receiver)> {
+    crate::tokio_context::require()?;
     let (sender, receiver) = sys::pipe_with_blocking_sender()?;
     Ok((super::Sender(sender), Receiver(receiver)))
 }

@@ -17,11 +17,7 @@ impl Reactor for Tokio {
     type Io<T: OwnsFd> = AsyncFd<T>;
 
     fn register<T: OwnsFd>(io: T) -> io::Result<AsyncFd<T>> {
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Err(io::Error::other(
-                "no Tokio runtime here: create async localipc objects inside a Tokio runtime",
-            ));
-        }
+        crate::tokio_context::require()?;
         // SAFETY: `OwnsFd` types own an open descriptor and report that same
         // one for as long as the `AsyncFd` holds them.
         unsafe { AsyncFd::register(io) }.map_err(io::Error::from)
