@@ -82,6 +82,8 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#[cfg(any(feature = "tokio", feature = "smol"))]
+mod async_common;
 mod listener;
 mod name;
 #[cfg(feature = "smol")]

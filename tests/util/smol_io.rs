@@ -4,50 +4,9 @@
 
 use std::cell::Cell;
 use std::future::Future;
-use std::io;
 use std::sync::LazyLock;
 
-use smol::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-
-use crate::util::{Checksum, Pattern};
-
-/// Writes the first `total` bytes of `pattern` in `chunk`-byte writes,
-/// flushes, and returns their checksum.
-pub(crate) async fn send(
-    pattern: &Pattern,
-    mut writer: impl AsyncWrite + Unpin,
-    total: u64,
-    chunk: usize,
-) -> io::Result<u64> {
-    let mut buf = vec![0; chunk];
-    let mut checksum = Checksum::new();
-    let mut offset = 0;
-    while offset < total {
-        let len = chunk.min((total - offset) as usize);
-        pattern.fill(offset, &mut buf[..len]);
-        writer.write_all(&buf[..len]).await?;
-        checksum.update(&buf[..len]);
-        offset += len as u64;
-    }
-    writer.flush().await?;
-    Ok(checksum.finish())
-}
-
-/// Reads `reader` to the end and returns the byte count and checksum.
-pub(crate) async fn receive_all(mut reader: impl AsyncRead + Unpin) -> io::Result<(u64, u64)> {
-    let mut buf = vec![0; 1 << 16];
-    let mut checksum = Checksum::new();
-    let mut total = 0;
-    loop {
-        match reader.read(&mut buf).await? {
-            0 => return Ok((total, checksum.finish())),
-            n => {
-                checksum.update(&buf[..n]);
-                total += n as u64;
-            }
-        }
-    }
-}
+crate::util::pattern_io!(smol::io);
 
 thread_local! {
     static ON_POOL: Cell<bool> = const { Cell::new(false) };
