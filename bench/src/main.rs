@@ -97,7 +97,19 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-#[cfg(not(unix))]
-fn main() {
-    println!("localipc-bench runs on Unix only: nothing to measure on this OS.");
+#[cfg(windows)]
+mod windows;
+
+/// Windows measures its local sockets in-process (see `windows.rs`);
+/// `--smoke` shrinks the transfers for CI.
+#[cfg(windows)]
+fn main() -> std::process::ExitCode {
+    let smoke = std::env::args().skip(1).any(|arg| arg == "--smoke");
+    match windows::main(smoke) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("localipc-bench: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
