@@ -182,25 +182,41 @@ impl IoBlock {
     }
 }
 
-/// Keeps a block whose operation is still running alive until it ends, then
-/// frees it on a thread-pool thread. Used for a write still in flight when
-/// its stream goes away: the data it carries still reaches the peer, the
-/// caller does not wait for the peer, and the kernel never writes freed
-/// memory.
+/// A write still in flight whose stream has gone: the block the kernel uses
+/// and a handle that keeps the pipe open until the write has ended (closing
+/// the last handle may cancel it, and Wine does).
+#[derive(Debug)]
+struct Orphan {
+    block: IoBlock,
+    _pipe: OwnedHandle,
+}
+
+/// Keeps a block whose operation is still running alive, with the pipe,
+/// until it ends, then frees both on a thread-pool thread. Used for a write
+/// still in flight when its stream goes away: the data it carries still
+/// reaches the peer (then the end of the stream), the caller does not wait
+/// for the peer, and the kernel never writes freed memory.
 fn release_when_done(handle: HandleValue, mut block: IoBlock) {
     let event = block.event.raw();
     if block.outcome(handle, false).is_some() {
         return;
     }
-    let context = Box::into_raw(Box::new(block));
+    let pipe = match duplicate(handle) {
+        Ok(pipe) => pipe,
+        Err(_) => {
+            block.cancel(handle);
+            return;
+        }
+    };
+    let context = Box::into_raw(Box::new(Orphan { block, _pipe: pipe }));
     // SAFETY: the callback has the expected signature; the context is the
     // boxed block, which only the callback frees.
     let wait = unsafe { CreateThreadpoolWait(Some(release_callback), context.cast(), ptr::null()) };
     if wait == 0 {
         // No thread-pool wait to be had: fall back to cancelling and waiting.
         // SAFETY: the context came from Box::into_raw above and no wait refers to it.
-        let mut block = unsafe { Box::from_raw(context) };
-        block.cancel(handle);
+        let mut orphan = unsafe { Box::from_raw(context) };
+        orphan.block.cancel(handle);
         return;
     }
     // SAFETY: the wait is new; the event stays open inside the block until the
@@ -214,15 +230,15 @@ unsafe extern "system" fn release_callback(
     wait: PTP_WAIT,
     _result: u32,
 ) {
-    // SAFETY: `context` is the block boxed by `release_when_done`, and this
+    // SAFETY: `context` is the orphan boxed by `release_when_done`, and this
     // one-shot wait's callback is the only code that reclaims it.
-    let block = unsafe { Box::from_raw(context.cast::<IoBlock>()) };
+    let orphan = unsafe { Box::from_raw(context.cast::<Orphan>()) };
     // SAFETY: `wait` is this callback's own wait object, never armed again;
     // the pool frees it once this callback returns.
     unsafe { CloseThreadpoolWait(wait) };
     // The event is signalled: the operation is over and the kernel is done
-    // with the block.
-    drop(block);
+    // with the block; closing the duplicate lets the peer see the end.
+    drop(orphan);
 }
 
 // --- Reading -------------------------------------------------------------------
@@ -676,24 +692,30 @@ impl FlushJob {
     }
 }
 
-fn current_thread() -> io::Result<OwnedHandle> {
-    let mut thread = ptr::null_mut();
-    // SAFETY: both process handles are the current-process pseudo handle and
-    // the source is the current-thread pseudo handle; `thread` is a live
-    // out-pointer.
+/// A new handle, in this process, to what `source` refers to.
+fn duplicate(source: HandleValue) -> io::Result<OwnedHandle> {
+    let mut duplicate = ptr::null_mut();
+    // SAFETY: both process handles are the current-process pseudo handle, the
+    // source is open (a pseudo handle or a handle its owner keeps open during
+    // the call), and `duplicate` is a live out-pointer.
     cvt(unsafe {
         DuplicateHandle(
             GetCurrentProcess(),
-            GetCurrentThread(),
+            source.0,
             GetCurrentProcess(),
-            &mut thread,
+            &mut duplicate,
             0,
             0,
             DUPLICATE_SAME_ACCESS,
         )
     })?;
-    // SAFETY: DuplicateHandle succeeded, so `thread` is a new handle we own.
-    Ok(unsafe { std::os::windows::io::FromRawHandle::from_raw_handle(thread) })
+    // SAFETY: DuplicateHandle succeeded, so `duplicate` is a new handle we own.
+    Ok(unsafe { std::os::windows::io::FromRawHandle::from_raw_handle(duplicate) })
+}
+
+fn current_thread() -> io::Result<OwnedHandle> {
+    // SAFETY: returns the current-thread pseudo handle; no preconditions.
+    duplicate(HandleValue(unsafe { GetCurrentThread() }))
 }
 
 unsafe extern "system" fn flush_callback(_instance: PTP_CALLBACK_INSTANCE, context: *mut c_void) {
