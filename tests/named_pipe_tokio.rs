@@ -6,7 +6,7 @@
 mod util;
 
 use std::future::Future;
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -315,7 +315,7 @@ fn two_hundred_fifty_six_clients_each_send_1_mib() {
                         .write_all(&received.1.to_le_bytes())
                         .await
                         .unwrap();
-                    (&stream).flush().await.unwrap();
+                    stream.flush().await.unwrap();
                     (u64::from_le_bytes(seed), received)
                 }));
             }
@@ -401,7 +401,6 @@ fn dropped_read_futures_lose_no_bytes() {
         let mut checksum = Checksum::new();
         let mut received = 0u64;
         let mut buf = vec![0; 1000];
-        let mut dropped = 0;
         loop {
             match tokio::time::timeout(Duration::from_micros(100), (&server).read(&mut buf)).await {
                 Ok(Ok(0)) => break,
@@ -410,14 +409,14 @@ fn dropped_read_futures_lose_no_bytes() {
                     received += n as u64;
                 }
                 Ok(Err(error)) => panic!("{error}"),
-                Err(_) => dropped += 1,
+                // Timed out: the read future is dropped mid-read.
+                Err(_) => {}
             }
         }
         assert_eq!(
             (received, checksum.finish()),
             (total, writer.await.unwrap())
         );
-        let _ = dropped;
     });
 }
 
@@ -536,16 +535,13 @@ fn a_dropped_flush_does_not_keep_the_pipe_open() {
         let (_listener, server, client) = byte_pair("flush-drop").await;
         (&client).write_all(&[1; 100]).await.unwrap();
         // The peer reads nothing, so on Windows the flush waits; give up on it.
-        let gave_up = tokio::time::timeout(Duration::from_millis(100), client.flush()).await;
+        let _gave_up = tokio::time::timeout(Duration::from_millis(100), client.flush()).await;
         let started = Instant::now();
         drop(client);
         assert!(
             started.elapsed() < Duration::from_secs(2),
             "the drop waited for the peer"
         );
-        if gave_up.is_ok() {
-            // Wine: the flush did not wait at all.
-        }
         // The peer gets the data, then the end of the stream: the flush's
         // duplicate handle does not keep the pipe open.
         let received = tokio::time::timeout(Duration::from_secs(10), async {
@@ -681,7 +677,7 @@ fn blocking_round_trips_lose_no_data() {
         let mut round = 0u32;
         loop {
             round += 1;
-            if round % 3 == 0 {
+            if round.is_multiple_of(3) {
                 // Leave a read in flight (it may complete meanwhile).
                 let _ = tokio::time::timeout(
                     Duration::from_micros(50),
@@ -942,5 +938,4 @@ fn streams_and_listeners_are_send_sync_and_debug() {
     fn check<T: Send + Sync + std::fmt::Debug>() {}
     check::<Stream>();
     check::<Listener>();
-    let _: fn() -> io::Result<()> = || Ok(());
 }

@@ -110,7 +110,7 @@ impl Notifier {
         }
         state.1 = true;
         let due = timeout.map(relative_filetime);
-        let due_ptr = due.as_ref().map_or(ptr::null(), |due| ptr::from_ref(due));
+        let due_ptr = due.as_ref().map_or(ptr::null(), ptr::from_ref);
         // SAFETY: the wait object is live; the caller keeps `handle` open
         // while the wait is armed; `due_ptr` is null or points to a live local.
         unsafe { SetThreadpoolWait(self.wait, handle, due_ptr) };

@@ -134,3 +134,124 @@ pub(crate) fn pipe_with_blocking_sender() -> io::Result<(blocking::Sender, Recei
     let receiver = Stream::new(server, true, false, None)?;
     Ok((blocking::Sender::from_owned(client), Receiver(receiver)))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::mpsc;
+    use std::task::{Context, Poll, Wake, Waker};
+    use std::thread;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Blocks the thread on `poll` with a waker that unparks it: the core
+    /// needs no runtime.
+    fn block_on<T>(mut poll: impl FnMut(&mut Context<'_>) -> Poll<T>) -> T {
+        struct Unpark(thread::Thread);
+        impl Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(Arc::new(Unpark(thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(value) = poll(&mut cx) {
+                return value;
+            }
+            thread::park_timeout(Duration::from_secs(1));
+        }
+    }
+
+    fn read_all(receiver: &Receiver) -> Vec<u8> {
+        let mut all = Vec::new();
+        let mut buf = [0; 10_000];
+        loop {
+            let n = block_on(|cx| receiver.poll_read(cx, &mut buf)).unwrap();
+            if n == 0 {
+                return all;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    fn data() -> Vec<u8> {
+        (0..300_000u32).map(|i| (i % 253) as u8).collect()
+    }
+
+    #[test]
+    fn an_async_pipe_carries_bytes_to_the_end() {
+        let (sender, receiver) = pipe().unwrap();
+        let expected = data();
+        let writer = thread::spawn({
+            let data = expected.clone();
+            move || {
+                let mut rest = &data[..];
+                while !rest.is_empty() {
+                    let n = block_on(|cx| sender.poll_write(cx, rest)).unwrap();
+                    rest = &rest[n..];
+                }
+                block_on(|cx| sender.poll_flush(cx)).unwrap();
+            }
+        });
+        assert!(read_all(&receiver) == expected);
+        writer.join().unwrap();
+    }
+
+    #[test]
+    fn an_async_sender_feeds_a_blocking_receiver() {
+        let (sender, receiver) = pipe_with_blocking_receiver().unwrap();
+        let expected = data();
+        let (done, finished) = mpsc::channel();
+        let reader = thread::spawn(move || {
+            let mut all = Vec::new();
+            let mut buf = [0; 4096];
+            loop {
+                let n = receiver.read(&mut buf).unwrap();
+                if n == 0 {
+                    done.send(()).unwrap();
+                    return all;
+                }
+                all.extend_from_slice(&buf[..n]);
+            }
+        });
+        let bufs = [
+            IoSlice::new(&expected[..100]),
+            IoSlice::new(&expected[100..]),
+        ];
+        let mut written = block_on(|cx| sender.poll_write_vectored(cx, &bufs)).unwrap();
+        while written < expected.len() {
+            written += block_on(|cx| sender.poll_write(cx, &expected[written..])).unwrap();
+        }
+        drop(sender);
+        finished.recv_timeout(Duration::from_secs(30)).unwrap();
+        assert!(reader.join().unwrap() == expected);
+    }
+
+    #[test]
+    fn a_blocking_sender_feeds_an_async_receiver() {
+        let (sender, receiver) = pipe_with_blocking_sender().unwrap();
+        let expected = data();
+        let writer = thread::spawn({
+            let data = expected.clone();
+            move || {
+                let mut rest = &data[..];
+                while !rest.is_empty() {
+                    rest = &rest[sender.write(rest).unwrap()..];
+                }
+            }
+        });
+        assert!(read_all(&receiver) == expected);
+        writer.join().unwrap();
+    }
+
+    #[test]
+    fn a_write_after_the_receiver_is_gone_is_broken_pipe() {
+        let (sender, receiver) = pipe().unwrap();
+        drop(receiver);
+        let result = block_on(|cx| sender.poll_write(cx, b"x"))
+            .and_then(|_| block_on(|cx| sender.poll_flush(cx)));
+        assert_eq!(result.unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+    }
+}

@@ -695,14 +695,16 @@ impl FlushJob {
 /// A new handle, in this process, to what `source` refers to.
 fn duplicate(source: HandleValue) -> io::Result<OwnedHandle> {
     let mut duplicate = ptr::null_mut();
+    // SAFETY: returns the current-process pseudo handle; no preconditions.
+    let process = unsafe { GetCurrentProcess() };
     // SAFETY: both process handles are the current-process pseudo handle, the
     // source is open (a pseudo handle or a handle its owner keeps open during
     // the call), and `duplicate` is a live out-pointer.
     cvt(unsafe {
         DuplicateHandle(
-            GetCurrentProcess(),
+            process,
             source.0,
-            GetCurrentProcess(),
+            process,
             &mut duplicate,
             0,
             0,
