@@ -362,7 +362,8 @@ impl Stream {
     /// Sends one message: in message mode the peer receives exactly these
     /// bytes as one message (an empty message is allowed); in byte mode this
     /// writes all of them. Returns once the message has been handed to the
-    /// pipe.
+    /// pipe, which for a message larger than the pipe's buffer means once the
+    /// peer has read most of it.
     ///
     /// # Cancel safety
     ///
@@ -440,12 +441,15 @@ impl Stream {
     ///     let listener = Listener::create(ListenerOptions::new(&path).mode(PipeMode::Messages))?;
     ///     let client = Stream::connect(&ConnectOptions::new(&path)).await?;
     ///     let server = listener.accept().await?;
-    ///     client.send(&[7; 100_000]).await?;
-    ///     client.send(b"").await?;
-    ///     drop(client);
+    ///     // Larger than the pipe's buffer: `send` returns once it is read.
+    ///     let sender = tokio::spawn(async move {
+    ///         client.send(&[7; 100_000]).await?;
+    ///         client.send(b"").await
+    ///     });
     ///     let mut buf = Vec::new();
     ///     assert_eq!(server.recv_to_vec(&mut buf).await?, Some(100_000));
     ///     assert_eq!(server.recv_to_vec(&mut buf).await?, Some(0));
+    ///     sender.await??; // the client is dropped with the task
     ///     assert_eq!(server.recv_to_vec(&mut buf).await?, None);
     ///     Ok(())
     /// })
