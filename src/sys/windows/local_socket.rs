@@ -41,10 +41,12 @@ pub(crate) fn resolve_path(path: &std::path::Path) -> io::Result<Resolved> {
 pub(crate) struct Listener(named_pipe::Listener);
 
 impl Listener {
+    #[cfg(any(feature = "tokio", feature = "smol"))]
     pub(crate) fn into_named_pipe(self) -> named_pipe::Listener {
         self.0
     }
 
+    #[cfg(any(feature = "tokio", feature = "smol"))]
     pub(crate) fn from_named_pipe(listener: named_pipe::Listener) -> Self {
         Self(listener)
     }
@@ -68,6 +70,7 @@ impl Stream {
         self.0
     }
 
+    #[cfg(any(feature = "tokio", feature = "smol"))]
     pub(crate) fn from_named_pipe(stream: named_pipe::Stream) -> Self {
         Self(stream)
     }

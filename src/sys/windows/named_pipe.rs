@@ -27,9 +27,7 @@ use windows_sys::Win32::System::Pipes::{
     PIPE_READMODE_BYTE, PIPE_READMODE_MESSAGE, PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE,
     PIPE_TYPE_MESSAGE, PIPE_WAIT, PeekNamedPipe, SetNamedPipeHandleState, WaitNamedPipeW,
 };
-use windows_sys::Win32::System::Threading::{
-    INFINITE, WaitForMultipleObjects, WaitForSingleObject,
-};
+use windows_sys::Win32::System::Threading::{INFINITE, WaitForMultipleObjects};
 
 use super::overlapped::{self, Event, EventSlot, Outcome};
 use super::pipe_path::PipePath;
@@ -168,6 +166,7 @@ impl Stream {
     }
 
     /// The handle, side, mode and any data read ahead but not yet consumed.
+    #[cfg(any(feature = "tokio", feature = "smol"))]
     pub(crate) fn into_parts(self) -> (OwnedHandle, bool, bool, Option<Prefix>) {
         let prefix = self
             .prefix
@@ -691,14 +690,19 @@ impl Waiting {
     }
 
     /// The event signalled once a client has connected.
+    #[cfg(any(feature = "tokio", feature = "smol"))]
     pub(crate) fn event(&self) -> &Event {
         &self.event
     }
 
     /// Whether a client has connected (the event is signalled).
+    #[cfg(any(feature = "tokio", feature = "smol"))]
     pub(crate) fn is_connected(&self) -> bool {
         // SAFETY: the event is open; a zero timeout only polls it.
-        unsafe { WaitForSingleObject(self.event.raw(), 0) == WAIT_OBJECT_0 }
+        unsafe {
+            windows_sys::Win32::System::Threading::WaitForSingleObject(self.event.raw(), 0)
+                == WAIT_OBJECT_0
+        }
     }
 
     /// The connected handle, once the event has been signalled.
@@ -804,6 +808,7 @@ impl Listener {
     }
 
     /// The configuration, the instances waiting and the backlog.
+    #[cfg(any(feature = "tokio", feature = "smol"))]
     pub(crate) fn into_parts(self) -> (ServerConfig, Vec<Waiting>, usize) {
         let waiting = self
             .waiting
@@ -813,6 +818,7 @@ impl Listener {
     }
 
     /// A blocking listener over instances started by someone else.
+    #[cfg(any(feature = "tokio", feature = "smol"))]
     pub(crate) fn from_parts(
         config: ServerConfig,
         waiting: Vec<Waiting>,

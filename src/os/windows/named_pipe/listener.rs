@@ -246,10 +246,12 @@ pub struct Listener {
 }
 
 impl Listener {
+    #[cfg(feature = "tokio")]
     pub(crate) fn from_sys(inner: sys::Listener) -> Self {
         Self { inner }
     }
 
+    #[cfg(feature = "tokio")]
     pub(crate) fn into_sys(self) -> sys::Listener {
         self.inner
     }

@@ -31,6 +31,7 @@ impl Stream {
         Self { inner }
     }
 
+    #[cfg(feature = "tokio")]
     pub(crate) fn into_sys(self) -> sys::Stream {
         self.inner
     }

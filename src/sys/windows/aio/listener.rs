@@ -72,6 +72,10 @@ impl Listener {
         named_pipe::Listener::from_parts(self.config, waiting, self.ready_instances)
     }
 
+    #[cfg_attr(
+        not(feature = "tokio"),
+        allow(dead_code, reason = "for the named-pipe front ends")
+    )]
     pub(crate) fn path(&self) -> &str {
         &self.config.path.display
     }
