@@ -41,6 +41,16 @@ pub(crate) fn resolve_path(path: &std::path::Path) -> io::Result<Resolved> {
 pub(crate) struct Listener(named_pipe::Listener);
 
 impl Listener {
+    #[cfg(any(feature = "tokio", feature = "smol"))]
+    pub(crate) fn into_named_pipe(self) -> named_pipe::Listener {
+        self.0
+    }
+
+    #[cfg(any(feature = "tokio", feature = "smol"))]
+    pub(crate) fn from_named_pipe(listener: named_pipe::Listener) -> Self {
+        Self(listener)
+    }
+
     pub(crate) fn accept(&self) -> io::Result<Stream> {
         self.0.accept().map(Stream)
     }
@@ -58,6 +68,11 @@ pub(crate) struct Stream(named_pipe::Stream);
 impl Stream {
     pub(crate) fn into_named_pipe(self) -> named_pipe::Stream {
         self.0
+    }
+
+    #[cfg(any(feature = "tokio", feature = "smol"))]
+    pub(crate) fn from_named_pipe(stream: named_pipe::Stream) -> Self {
+        Self(stream)
     }
 
     pub(crate) fn as_borrowed(&self) -> BorrowedHandle<'_> {
@@ -155,14 +170,19 @@ pub(crate) fn connect(
     timeout: Option<Duration>,
     nonblocking: bool,
 ) -> io::Result<Stream> {
-    let config = ClientConfig {
+    let stream = named_pipe::connect(&client_config(resolved, timeout))?;
+    stream.set_nonblocking(nonblocking);
+    Ok(Stream(stream))
+}
+
+/// How a local-socket client opens its pipe: duplex, identification only,
+/// not inheritable, waiting for a busy pipe up to `timeout`.
+pub(crate) fn client_config(resolved: &Resolved, timeout: Option<Duration>) -> ClientConfig {
+    ClientConfig {
         path: resolved.clone(),
         direction: Direction::Duplex,
         timeout,
         impersonation: SECURITY_IDENTIFICATION,
         inheritable: false,
-    };
-    let stream = named_pipe::connect(&config)?;
-    stream.set_nonblocking(nonblocking);
-    Ok(Stream(stream))
+    }
 }

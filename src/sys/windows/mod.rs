@@ -1,12 +1,23 @@
 //! The Windows backend: windows-sys, nothing else.
 
+#[cfg(any(feature = "tokio", feature = "smol"))]
+pub(crate) mod aio;
 pub(crate) mod handoff;
 pub(crate) mod local_socket;
 pub(crate) mod named_pipe;
-mod overlapped;
+pub(crate) mod overlapped;
 pub(crate) mod pipe;
 pub(crate) mod pipe_path;
 pub(crate) mod security;
+
+#[cfg(feature = "smol")]
+#[allow(
+    unused_imports,
+    reason = "used by the smol front ends, written separately"
+)]
+pub(crate) use aio as smol;
+#[cfg(feature = "tokio")]
+pub(crate) use aio as tokio;
 
 use std::io;
 

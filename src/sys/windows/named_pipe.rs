@@ -90,10 +90,26 @@ fn error_for(code: u32) -> io::Error {
     io::Error::from_raw_os_error(code as i32)
 }
 
+/// Bytes an async stream had already read when it became a blocking one:
+/// served before anything else is read from the pipe.
+#[derive(Debug)]
+pub(crate) struct Prefix {
+    pub(crate) bytes: Vec<u8>,
+    /// How much of `bytes` has been read.
+    pub(crate) pos: usize,
+    /// Whether the message these bytes belong to goes on in the pipe
+    /// (message mode).
+    pub(crate) continues: bool,
+}
+
 /// A connected pipe end, server or client side, opened for overlapped I/O.
 #[derive(Debug)]
 pub(crate) struct Stream {
     handle: OwnedHandle,
+    /// Checked with one relaxed load per read, so the data path pays nothing
+    /// more for streams that never were async.
+    has_prefix: AtomicBool,
+    prefix: Mutex<Option<Prefix>>,
     reads: EventSlot,
     writes: EventSlot,
     read_timeout: AtomicU32,
@@ -116,8 +132,21 @@ pub(crate) enum Received {
 
 impl Stream {
     fn new(handle: OwnedHandle, server: bool, messages: bool) -> io::Result<Self> {
+        Self::from_parts(handle, server, messages, None)
+    }
+
+    /// A stream over `handle`, which must be an overlapped pipe handle of the
+    /// given side and mode; `prefix` is data already read from it.
+    pub(crate) fn from_parts(
+        handle: OwnedHandle,
+        server: bool,
+        messages: bool,
+        prefix: Option<Prefix>,
+    ) -> io::Result<Self> {
         Ok(Self {
             handle,
+            has_prefix: AtomicBool::new(prefix.is_some()),
+            prefix: Mutex::new(prefix),
             reads: EventSlot::new()?,
             writes: EventSlot::new()?,
             read_timeout: AtomicU32::new(NO_TIMEOUT),
@@ -134,6 +163,60 @@ impl Stream {
 
     pub(crate) fn into_owned(self) -> OwnedHandle {
         self.handle
+    }
+
+    /// The handle, side, mode and any data read ahead but not yet consumed.
+    #[cfg(any(feature = "tokio", feature = "smol"))]
+    pub(crate) fn into_parts(self) -> (OwnedHandle, bool, bool, Option<Prefix>) {
+        let prefix = self
+            .prefix
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (self.handle, self.server, self.messages, prefix)
+    }
+
+    /// Serves a read from the prefix, if there is one.
+    fn read_prefix(&self, buf: *mut u8, len: u32) -> Option<Received> {
+        let mut guard = self
+            .prefix
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let prefix = guard.as_mut()?;
+        let rest = &prefix.bytes[prefix.pos..];
+        let n = rest.len().min(len as usize);
+        // SAFETY: the caller guarantees `buf` is writable for `len` bytes, and
+        // `n` is at most `len`; the prefix is a separate allocation.
+        unsafe { ptr::copy_nonoverlapping(rest.as_ptr(), buf, n) };
+        prefix.pos += n;
+        if prefix.pos < prefix.bytes.len() {
+            return Some(if self.messages {
+                Received::Partial(n)
+            } else {
+                Received::Whole(n)
+            });
+        }
+        let continues = prefix.continues;
+        *guard = None;
+        self.has_prefix.store(false, Ordering::Relaxed);
+        Some(if continues {
+            Received::Partial(n)
+        } else {
+            Received::Whole(n)
+        })
+    }
+
+    /// How many bytes of the prefix are unread, and whether its message goes on.
+    fn prefix_left(&self) -> Option<(usize, bool)> {
+        if !self.has_prefix.load(Ordering::Relaxed) {
+            return None;
+        }
+        let guard = self
+            .prefix
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard
+            .as_ref()
+            .map(|prefix| (prefix.bytes.len() - prefix.pos, prefix.continues))
     }
 
     pub(crate) fn is_server(&self) -> bool {
@@ -163,6 +246,11 @@ impl Stream {
     /// One `ReadFile` into `len` bytes at `buf`, which must be valid for
     /// writes of `len` bytes for the duration of the call.
     fn read_raw(&self, buf: *mut u8, len: u32) -> io::Result<Received> {
+        if self.has_prefix.load(Ordering::Relaxed) {
+            if let Some(received) = self.read_prefix(buf, len) {
+                return Ok(received);
+            }
+        }
         let handle = self.handle.as_raw_handle();
         let outcome = overlapped::run(
             self.as_borrowed(),
@@ -297,6 +385,18 @@ impl Stream {
     /// The number of bytes left in the next message (message mode) or
     /// waiting to be read (byte mode); `None` if nothing is waiting.
     pub(crate) fn peek_len(&self) -> io::Result<Option<usize>> {
+        if let Some((left, continues)) = self.prefix_left() {
+            let more = if continues || !self.messages {
+                self.peek_pipe().unwrap_or(None).unwrap_or(0)
+            } else {
+                0
+            };
+            return Ok(Some(left + more));
+        }
+        self.peek_pipe()
+    }
+
+    fn peek_pipe(&self) -> io::Result<Option<usize>> {
         let mut available = 0;
         let mut left_in_message = 0;
         // SAFETY: no buffer is passed (size 0); the out-pointers are live locals.
@@ -357,49 +457,75 @@ impl Stream {
         Ok(clone)
     }
 
-    fn query(
-        &self,
-        call: unsafe extern "system" fn(
-            windows_sys::Win32::Foundation::HANDLE,
-            *mut u32,
-        ) -> windows_sys::core::BOOL,
-    ) -> io::Result<u32> {
-        let mut value = 0;
-        // SAFETY: `call` is one of the GetNamedPipe*Id functions, which take
-        // an open pipe handle and a live out-pointer.
-        cvt(unsafe { call(self.handle.as_raw_handle(), &mut value) })?;
-        Ok(value)
-    }
-
     pub(crate) fn client_process_id(&self) -> io::Result<u32> {
-        self.query(GetNamedPipeClientProcessId)
+        client_process_id(self.as_borrowed())
     }
 
     pub(crate) fn server_process_id(&self) -> io::Result<u32> {
-        self.query(GetNamedPipeServerProcessId)
+        server_process_id(self.as_borrowed())
     }
 
     pub(crate) fn client_session_id(&self) -> io::Result<u32> {
-        self.query(GetNamedPipeClientSessionId)
+        client_session_id(self.as_borrowed())
     }
 
     pub(crate) fn server_session_id(&self) -> io::Result<u32> {
-        self.query(GetNamedPipeServerSessionId)
+        server_session_id(self.as_borrowed())
     }
 
     /// Runs `f` with the calling thread impersonating the client.
     pub(crate) fn impersonate_client<R>(&self, f: impl FnOnce() -> R) -> io::Result<R> {
-        if !self.server {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "only the server end of a pipe can impersonate its client",
-            ));
-        }
-        // SAFETY: the handle is an open server end of a named pipe.
-        cvt(unsafe { ImpersonateNamedPipeClient(self.handle.as_raw_handle()) })?;
-        let _revert = Revert;
-        Ok(f())
+        impersonate_client(self.as_borrowed(), self.server, f)
     }
+}
+
+fn query(
+    handle: BorrowedHandle<'_>,
+    call: unsafe extern "system" fn(
+        windows_sys::Win32::Foundation::HANDLE,
+        *mut u32,
+    ) -> windows_sys::core::BOOL,
+) -> io::Result<u32> {
+    let mut value = 0;
+    // SAFETY: `call` is one of the GetNamedPipe*Id functions, which take
+    // an open pipe handle and a live out-pointer.
+    cvt(unsafe { call(handle.as_raw_handle(), &mut value) })?;
+    Ok(value)
+}
+
+pub(crate) fn client_process_id(handle: BorrowedHandle<'_>) -> io::Result<u32> {
+    query(handle, GetNamedPipeClientProcessId)
+}
+
+pub(crate) fn server_process_id(handle: BorrowedHandle<'_>) -> io::Result<u32> {
+    query(handle, GetNamedPipeServerProcessId)
+}
+
+pub(crate) fn client_session_id(handle: BorrowedHandle<'_>) -> io::Result<u32> {
+    query(handle, GetNamedPipeClientSessionId)
+}
+
+pub(crate) fn server_session_id(handle: BorrowedHandle<'_>) -> io::Result<u32> {
+    query(handle, GetNamedPipeServerSessionId)
+}
+
+/// Runs `f` with the calling thread impersonating the client of the pipe
+/// end `handle` (which must be a server end: `server`).
+pub(crate) fn impersonate_client<R>(
+    handle: BorrowedHandle<'_>,
+    server: bool,
+    f: impl FnOnce() -> R,
+) -> io::Result<R> {
+    if !server {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "only the server end of a pipe can impersonate its client",
+        ));
+    }
+    // SAFETY: the handle is an open server end of a named pipe.
+    cvt(unsafe { ImpersonateNamedPipeClient(handle.as_raw_handle()) })?;
+    let _revert = Revert;
+    Ok(f())
 }
 
 /// Ends impersonation when dropped, also when the closure panics.
@@ -455,7 +581,7 @@ impl ServerConfig {
     }
 
     /// Creates one server instance. For the first, a taken name is `AddrInUse`.
-    fn create_instance(&self, first: bool) -> io::Result<OwnedHandle> {
+    pub(crate) fn create_instance(&self, first: bool) -> io::Result<OwnedHandle> {
         let descriptor = match &self.security {
             Some(descriptor) => descriptor,
             None => security::current_user_only()?,
@@ -507,7 +633,7 @@ impl ServerConfig {
 }
 
 /// A server instance waiting for a client, with its `ConnectNamedPipe` in flight.
-struct Waiting {
+pub(crate) struct Waiting {
     /// `None` once handed out.
     handle: Option<OwnedHandle>,
     event: Event,
@@ -525,14 +651,20 @@ struct Waiting {
 unsafe impl Send for Waiting {}
 
 impl Waiting {
-    /// Creates an instance and starts waiting for a client on it.
-    fn start(config: &ServerConfig, first: bool) -> io::Result<Self> {
+    /// Creates an instance and starts waiting for a client on it; `prepare`
+    /// sees the handle before the wait starts.
+    pub(crate) fn start(
+        config: &ServerConfig,
+        first: bool,
+        prepare: fn(BorrowedHandle<'_>),
+    ) -> io::Result<Self> {
         let handle = config.create_instance(first)?;
+        prepare(handle.as_handle());
         let event = Event::new()?;
         let mut waiting = Self {
             handle: None,
             overlapped: Box::new(OVERLAPPED {
-                hEvent: event.raw(),
+                hEvent: event.for_overlapped(),
                 ..OVERLAPPED::default()
             }),
             event,
@@ -557,8 +689,24 @@ impl Waiting {
         Ok(waiting)
     }
 
+    /// The event signalled once a client has connected.
+    #[cfg(any(feature = "tokio", feature = "smol"))]
+    pub(crate) fn event(&self) -> &Event {
+        &self.event
+    }
+
+    /// Whether a client has connected (the event is signalled).
+    #[cfg(any(feature = "tokio", feature = "smol"))]
+    pub(crate) fn is_connected(&self) -> bool {
+        // SAFETY: the event is open; a zero timeout only polls it.
+        unsafe {
+            windows_sys::Win32::System::Threading::WaitForSingleObject(self.event.raw(), 0)
+                == WAIT_OBJECT_0
+        }
+    }
+
     /// The connected handle, once the event has been signalled.
-    fn finish(mut self) -> io::Result<OwnedHandle> {
+    pub(crate) fn finish(mut self) -> io::Result<OwnedHandle> {
         // Taking the handle also tells Drop there is nothing left to cancel.
         let handle = self.handle.take().expect("a waiting instance has a handle");
         if !self.in_flight {
@@ -610,6 +758,9 @@ impl Drop for Waiting {
     }
 }
 
+/// What blocking instances need done to their handles before they wait: nothing.
+pub(crate) fn no_preparation(_: BorrowedHandle<'_>) {}
+
 /// A server that keeps instances waiting for clients and hands out connected ones.
 pub(crate) struct Listener {
     config: ServerConfig,
@@ -634,10 +785,10 @@ impl Listener {
         ready_instances: usize,
         nonblocking: bool,
     ) -> io::Result<Self> {
-        let first = Waiting::start(&config, true)?;
+        let first = Waiting::start(&config, true, no_preparation)?;
         let mut waiting = vec![first];
         while waiting.len() < ready_instances {
-            match Waiting::start(&config, false) {
+            match Waiting::start(&config, false, no_preparation) {
                 Ok(instance) => waiting.push(instance),
                 // The instance limit is lower than the backlog: fine.
                 Err(error) if error.kind() == io::ErrorKind::ResourceBusy => break,
@@ -656,13 +807,38 @@ impl Listener {
         self.nonblocking.store(nonblocking, Ordering::Relaxed);
     }
 
+    /// The configuration, the instances waiting and the backlog.
+    #[cfg(any(feature = "tokio", feature = "smol"))]
+    pub(crate) fn into_parts(self) -> (ServerConfig, Vec<Waiting>, usize) {
+        let waiting = self
+            .waiting
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (self.config, waiting, self.ready_instances)
+    }
+
+    /// A blocking listener over instances started by someone else.
+    #[cfg(any(feature = "tokio", feature = "smol"))]
+    pub(crate) fn from_parts(
+        config: ServerConfig,
+        waiting: Vec<Waiting>,
+        ready_instances: usize,
+    ) -> Self {
+        Self {
+            config,
+            waiting: Mutex::new(waiting),
+            ready_instances,
+            nonblocking: AtomicBool::new(false),
+        }
+    }
+
     pub(crate) fn path(&self) -> &str {
         &self.config.path.display
     }
 
     fn top_up(&self, waiting: &mut Vec<Waiting>) -> io::Result<()> {
         while waiting.len() < self.ready_instances {
-            match Waiting::start(&self.config, false) {
+            match Waiting::start(&self.config, false, no_preparation) {
                 Ok(instance) => waiting.push(instance),
                 Err(error) if waiting.is_empty() => return Err(error),
                 Err(_) => break,
@@ -712,6 +888,21 @@ impl Listener {
 /// Opens the client end, waiting for a busy pipe up to the configured timeout.
 pub(crate) fn connect(config: &ClientConfig) -> io::Result<Stream> {
     let deadline = config.timeout.map(|timeout| Instant::now() + timeout);
+    let handle = loop {
+        match open_client(config, true)? {
+            Some(handle) => break handle,
+            None => wait_until_free(config, deadline)?,
+        }
+    };
+    client_stream(handle)
+}
+
+/// One attempt at opening the client end, overlapped or not; `None` if every
+/// instance is busy.
+pub(crate) fn open_client(
+    config: &ClientConfig,
+    overlapped: bool,
+) -> io::Result<Option<OwnedHandle>> {
     let access = match config.direction {
         Direction::Duplex => GENERIC_READ | GENERIC_WRITE,
         // Attribute access lets the client read the pipe's type and set its
@@ -724,28 +915,32 @@ pub(crate) fn connect(config: &ClientConfig) -> io::Result<Stream> {
         lpSecurityDescriptor: ptr::null_mut(),
         bInheritHandle: i32::from(config.inheritable),
     };
-    let handle = loop {
-        // SAFETY: the path is NUL-terminated and `attributes` is a live local.
-        let handle = unsafe {
-            CreateFileW(
-                config.path.wide.as_ptr(),
-                access,
-                0,
-                &attributes,
-                OPEN_EXISTING,
-                FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | config.impersonation,
-                ptr::null_mut(),
-            )
-        };
-        if handle != INVALID_HANDLE_VALUE {
-            // SAFETY: CreateFileW succeeded, so `handle` is a new handle we own.
-            break unsafe { OwnedHandle::from_raw_handle(handle) };
-        }
-        match last_error() {
-            ERROR_PIPE_BUSY => wait_until_free(config, deadline)?,
-            code => return Err(connect_error(config, code)),
-        }
+    let overlapped = if overlapped { FILE_FLAG_OVERLAPPED } else { 0 };
+    // SAFETY: the path is NUL-terminated and `attributes` is a live local.
+    let handle = unsafe {
+        CreateFileW(
+            config.path.wide.as_ptr(),
+            access,
+            0,
+            &attributes,
+            OPEN_EXISTING,
+            overlapped | SECURITY_SQOS_PRESENT | config.impersonation,
+            ptr::null_mut(),
+        )
     };
+    if handle != INVALID_HANDLE_VALUE {
+        // SAFETY: CreateFileW succeeded, so `handle` is a new handle we own.
+        return Ok(Some(unsafe { OwnedHandle::from_raw_handle(handle) }));
+    }
+    match last_error() {
+        ERROR_PIPE_BUSY => Ok(None),
+        code => Err(connect_error(config, code)),
+    }
+}
+
+/// The client stream over a freshly opened overlapped client handle, in the
+/// read mode that matches the pipe's type.
+pub(crate) fn client_stream(handle: OwnedHandle) -> io::Result<Stream> {
     let mut flags = 0;
     // SAFETY: the handle is open; null out-pointers are allowed for the
     // values not asked for.
@@ -791,7 +986,7 @@ fn wait_until_free(config: &ClientConfig, deadline: Option<Instant>) -> io::Resu
     }
 }
 
-fn busy_timeout(config: &ClientConfig) -> io::Error {
+pub(crate) fn busy_timeout(config: &ClientConfig) -> io::Error {
     io::Error::new(
         io::ErrorKind::TimedOut,
         format!(

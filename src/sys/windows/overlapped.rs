@@ -41,6 +41,15 @@ impl Event {
         self.0.as_raw_handle()
     }
 
+    /// The handle to put in an `OVERLAPPED`: tagged with the low bit, which
+    /// tells Windows not to queue a completion packet even if the file handle
+    /// is associated with a completion port (the async front ends associate
+    /// their handles with one, see `aio`). Handle values ignore their low two
+    /// bits, so waits on the tagged value work as on the plain one.
+    pub(crate) fn for_overlapped(&self) -> RawHandle {
+        self.raw().map_addr(|addr| addr | 1)
+    }
+
     pub(crate) fn set(&self) -> io::Result<()> {
         // SAFETY: the handle is an open event owned by self.
         cvt(unsafe { windows_sys::Win32::System::Threading::SetEvent(self.raw()) })
@@ -80,10 +89,10 @@ impl EventSlot {
 }
 
 impl Lent<'_> {
-    fn raw(&self) -> RawHandle {
+    fn event(&self) -> &Event {
         match self {
-            Lent::Cached(slot) => slot.event.raw(),
-            Lent::Own(event) => event.raw(),
+            Lent::Cached(slot) => &slot.event,
+            Lent::Own(event) => event,
         }
     }
 }
@@ -123,7 +132,7 @@ pub(crate) fn run(
 ) -> io::Result<Outcome> {
     let event = slot.lend()?;
     let mut overlapped = OVERLAPPED {
-        hEvent: event.raw(),
+        hEvent: event.event().for_overlapped(),
         ..OVERLAPPED::default()
     };
     let started = start(&mut overlapped);
@@ -134,7 +143,7 @@ pub(crate) fn run(
         match error {
             ERROR_IO_PENDING => {
                 // SAFETY: the event is open for the whole call.
-                let waited = unsafe { WaitForSingleObject(event.raw(), wait_ms) };
+                let waited = unsafe { WaitForSingleObject(event.event().raw(), wait_ms) };
                 if waited != WAIT_OBJECT_0 {
                     // Timed out (or the wait failed): cancel, then fall
                     // through to wait for the cancellation to land.

@@ -117,8 +117,15 @@ impl ConnectOptions {
     #[doc(alias = "CreateFileW")]
     #[doc(alias = "WaitNamedPipeW")]
     pub fn connect(&self) -> io::Result<Stream> {
+        let stream = sys::connect(&self.to_sys()?)?;
+        stream.set_nonblocking(self.nonblocking);
+        Ok(Stream::from_sys(stream))
+    }
+
+    /// The checked options, as the backend takes them.
+    pub(crate) fn to_sys(&self) -> io::Result<sys::ClientConfig> {
         let path = pipe_path::any_host(&self.path)?;
-        let config = sys::ClientConfig {
+        Ok(sys::ClientConfig {
             path,
             direction: self.direction.to_sys(),
             timeout: self.timeout,
@@ -129,9 +136,6 @@ impl ConnectOptions {
                 ImpersonationLevel::Delegation => SECURITY_DELEGATION,
             },
             inheritable: self.inheritable,
-        };
-        let stream = sys::connect(&config)?;
-        stream.set_nonblocking(self.nonblocking);
-        Ok(Stream::from_sys(stream))
+        })
     }
 }

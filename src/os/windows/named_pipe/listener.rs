@@ -246,6 +246,16 @@ pub struct Listener {
 }
 
 impl Listener {
+    #[cfg(feature = "tokio")]
+    pub(crate) fn from_sys(inner: sys::Listener) -> Self {
+        Self { inner }
+    }
+
+    #[cfg(feature = "tokio")]
+    pub(crate) fn into_sys(self) -> sys::Listener {
+        self.inner
+    }
+
     /// Waits for a client and returns the connected stream.
     ///
     /// A client that connected before `accept` was called counts as

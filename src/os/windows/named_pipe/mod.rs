@@ -54,6 +54,9 @@
 mod client;
 mod listener;
 mod stream;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
 
 pub use client::{ConnectOptions, ImpersonationLevel};
 pub use listener::{Incoming, Listener, ListenerOptions};

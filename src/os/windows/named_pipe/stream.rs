@@ -31,6 +31,11 @@ impl Stream {
         Self { inner }
     }
 
+    #[cfg(feature = "tokio")]
+    pub(crate) fn into_sys(self) -> sys::Stream {
+        self.inner
+    }
+
     /// Sends one message: in message mode the peer receives exactly these
     /// bytes as one message (an empty message is allowed); in byte mode this
     /// writes all of them.

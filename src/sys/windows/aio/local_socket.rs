@@ -1,0 +1,87 @@
+//! Async local sockets on Windows: the overlapped core over byte-mode,
+//! duplex named pipes.
+
+use std::io::{self, IoSlice};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::sys::Credentials;
+use crate::sys::windows::local_socket as blocking;
+
+/// An async local-socket listener.
+#[derive(Debug)]
+pub(crate) struct Listener(super::Listener);
+
+impl Listener {
+    pub(crate) fn from_blocking(listener: blocking::Listener) -> io::Result<Self> {
+        super::Listener::from_blocking(listener.into_named_pipe()).map(Self)
+    }
+
+    /// Back to a blocking listener, in blocking mode.
+    pub(crate) fn into_blocking(self) -> io::Result<blocking::Listener> {
+        Ok(blocking::Listener::from_named_pipe(self.0.into_blocking()))
+    }
+
+    pub(crate) fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<Stream>> {
+        self.0.poll_accept(cx).map_ok(Stream)
+    }
+}
+
+/// An async local-socket stream.
+#[derive(Debug)]
+pub(crate) struct Stream(super::Stream);
+
+impl Stream {
+    pub(crate) fn from_blocking(stream: blocking::Stream) -> io::Result<Self> {
+        super::Stream::from_blocking(stream.into_named_pipe()).map(Self)
+    }
+
+    /// Back to a blocking stream (blocking mode, no timeouts), with any data
+    /// already read.
+    pub(crate) fn into_blocking(self) -> io::Result<blocking::Stream> {
+        self.0
+            .into_blocking()
+            .map(blocking::Stream::from_named_pipe)
+    }
+
+    pub(crate) async fn connect(
+        resolved: &blocking::Resolved,
+        timeout: Option<Duration>,
+    ) -> io::Result<Self> {
+        super::connect(&blocking::client_config(resolved, timeout))
+            .await
+            .map(Self)
+    }
+
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.0.poll_read(cx, buf)
+    }
+
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.0.poll_write(cx, buf)
+    }
+
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.0.poll_write_vectored(cx, bufs)
+    }
+
+    pub(crate) fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_flush(cx)
+    }
+
+    pub(crate) fn poll_shutdown(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_shutdown(cx)
+    }
+
+    pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
+        self.0.peer_credentials()
+    }
+}
