@@ -184,6 +184,25 @@ macro_rules! halves_and_raw_handles {
                 }
             }
         }
+
+        #[cfg(windows)]
+        mod windows {
+            use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, RawHandle};
+
+            use super::Stream;
+
+            impl AsHandle for Stream {
+                fn as_handle(&self) -> BorrowedHandle<'_> {
+                    self.inner.as_borrowed()
+                }
+            }
+
+            impl AsRawHandle for Stream {
+                fn as_raw_handle(&self) -> RawHandle {
+                    self.inner.as_borrowed().as_raw_handle()
+                }
+            }
+        }
     };
 }
 

@@ -353,3 +353,43 @@ macro_rules! end_conversions {
 
 end_conversions!(Sender, PipeWriter);
 end_conversions!(Receiver, PipeReader);
+
+/// `AsFd`/`AsRawFd` (Unix) or `AsHandle`/`AsRawHandle` (Windows) for the
+/// async ends, which wrap their backend's end in field `0`.
+#[cfg(any(feature = "tokio", feature = "smol"))]
+macro_rules! async_end_handles {
+    ($($end:ty),*) => {$(
+        #[cfg(unix)]
+        impl std::os::fd::AsFd for $end {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                self.0.as_borrowed()
+            }
+        }
+
+        #[cfg(unix)]
+        impl std::os::fd::AsRawFd for $end {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                std::os::fd::AsRawFd::as_raw_fd(&self.0.as_borrowed())
+            }
+        }
+
+        #[cfg(windows)]
+        impl std::os::windows::io::AsHandle for $end {
+            fn as_handle(&self) -> std::os::windows::io::BorrowedHandle<'_> {
+                self.0.as_borrowed()
+            }
+        }
+
+        #[cfg(windows)]
+        impl std::os::windows::io::AsRawHandle for $end {
+            fn as_raw_handle(&self) -> std::os::windows::io::RawHandle {
+                std::os::windows::io::AsRawHandle::as_raw_handle(&self.0.as_borrowed())
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "tokio")]
+async_end_handles!(tokio::Sender, tokio::Receiver);
+#[cfg(feature = "smol")]
+async_end_handles!(smol::Sender, smol::Receiver);

@@ -292,34 +292,3 @@ impl fmt::Debug for Receiver {
         f.debug_struct("Receiver").finish_non_exhaustive()
     }
 }
-
-#[cfg(unix)]
-mod unix {
-    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-
-    use super::{Receiver, Sender};
-
-    impl AsFd for Sender {
-        fn as_fd(&self) -> BorrowedFd<'_> {
-            self.0.as_borrowed()
-        }
-    }
-
-    impl AsRawFd for Sender {
-        fn as_raw_fd(&self) -> RawFd {
-            self.0.as_borrowed().as_raw_fd()
-        }
-    }
-
-    impl AsFd for Receiver {
-        fn as_fd(&self) -> BorrowedFd<'_> {
-            self.0.as_borrowed()
-        }
-    }
-
-    impl AsRawFd for Receiver {
-        fn as_raw_fd(&self) -> RawFd {
-            self.0.as_borrowed().as_raw_fd()
-        }
-    }
-}

@@ -32,6 +32,10 @@ impl Listener {
 pub(crate) struct Stream(super::Stream);
 
 impl Stream {
+    pub(crate) fn as_borrowed(&self) -> std::os::windows::io::BorrowedHandle<'_> {
+        self.0.as_borrowed()
+    }
+
     pub(crate) fn from_blocking(stream: blocking::Stream) -> io::Result<Self> {
         super::Stream::from_blocking(stream.into_named_pipe()).map(Self)
     }

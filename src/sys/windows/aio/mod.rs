@@ -27,21 +27,9 @@
 //!   Every `OVERLAPPED` carries its event tagged with the low bit, so no
 //!   completion packet is ever queued to that port.
 
-#[cfg_attr(
-    not(feature = "tokio"),
-    allow(dead_code, reason = "the smol named-pipe front end is still to come")
-)]
 pub(crate) mod listener;
-#[allow(
-    dead_code,
-    reason = "the contract of the portable async layer, which calls it"
-)]
 pub(crate) mod local_socket;
 pub(crate) mod notify;
-#[allow(
-    dead_code,
-    reason = "the contract of the portable async layer, which calls it"
-)]
 pub(crate) mod pipe;
 #[cfg_attr(
     not(feature = "tokio"),

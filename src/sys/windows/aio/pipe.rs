@@ -34,6 +34,10 @@ pub(crate) struct Receiver(Stream);
 pub(crate) struct Sender(Stream);
 
 impl Receiver {
+    pub(crate) fn as_borrowed(&self) -> std::os::windows::io::BorrowedHandle<'_> {
+        self.0.as_borrowed()
+    }
+
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
@@ -44,6 +48,10 @@ impl Receiver {
 }
 
 impl Sender {
+    pub(crate) fn as_borrowed(&self) -> std::os::windows::io::BorrowedHandle<'_> {
+        self.0.as_borrowed()
+    }
+
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.0.poll_write(cx, buf)
     }
