@@ -16,7 +16,7 @@
 //! # How it works
 //!
 //! * **Unix:** the blocking backend's socket, in nonblocking mode and
-//!   registered with async-io's reactor as an [`async_io::Async`]; every
+//!   registered with async-io's reactor as an `async_io::Async`; every
 //!   read and write is the blocking backend's own system call. The types
 //!   registered uphold async-io's `IoSafe` contract: their I/O never closes
 //!   or replaces the descriptor.

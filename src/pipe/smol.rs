@@ -25,7 +25,7 @@
 //! # Platform-specific behavior
 //!
 //! * **Unix:** an ordinary pipe (`pipe2`), in nonblocking mode and
-//!   registered with async-io's reactor (an [`async_io::Async`], whose
+//!   registered with async-io's reactor (an `async_io::Async`, whose
 //!   `IoSafe` contract the ends uphold). `from_blocking` and
 //!   `into_blocking` convert either end, and `os::unix::fifo::smol` opens
 //!   FIFOs as these types.
