@@ -29,6 +29,7 @@ async fn pair(label: &str) -> (Listener, Stream, Stream) {
 }
 
 /// Connects once a listener in another process exists.
+#[cfg(feature = "tokio")]
 async fn connect_when_there(name: &localipc::local_socket::Name) -> Stream {
     loop {
         match Stream::connect(name).await {

@@ -11,10 +11,6 @@ pub(crate) mod pipe_path;
 pub(crate) mod security;
 
 #[cfg(feature = "smol")]
-#[allow(
-    unused_imports,
-    reason = "used by the smol front ends, written separately"
-)]
 pub(crate) use aio as smol;
 #[cfg(feature = "tokio")]
 pub(crate) use aio as tokio;

@@ -246,12 +246,12 @@ pub struct Listener {
 }
 
 impl Listener {
-    #[cfg(feature = "tokio")]
+    #[cfg(any(feature = "tokio", feature = "smol"))]
     pub(crate) fn from_sys(inner: sys::Listener) -> Self {
         Self { inner }
     }
 
-    #[cfg(feature = "tokio")]
+    #[cfg(any(feature = "tokio", feature = "smol"))]
     pub(crate) fn into_sys(self) -> sys::Listener {
         self.inner
     }

@@ -31,7 +31,7 @@ impl Stream {
         Self { inner }
     }
 
-    #[cfg(feature = "tokio")]
+    #[cfg(any(feature = "tokio", feature = "smol"))]
     pub(crate) fn into_sys(self) -> sys::Stream {
         self.inner
     }
