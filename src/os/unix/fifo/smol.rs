@@ -49,6 +49,10 @@ use crate::sys::smol::pipe as sys;
 /// Opens the FIFO at `path` for reading, at once (see the [module
 /// docs](self) for what reads then do).
 ///
+/// # Cancel safety
+///
+/// Cancel safe: it completes on its first poll, and nothing is open before.
+///
 /// # Errors
 ///
 /// As for the blocking [`open_receiver`](super::open_receiver): a path that
