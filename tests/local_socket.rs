@@ -381,26 +381,6 @@ fn a_child_process_does_not_inherit_sockets() {
     child.wait().unwrap();
 }
 
-/// The number of descriptors (Linux) or handles (Windows) this process holds.
-#[cfg(any(target_os = "linux", windows))]
-fn open_handle_count() -> usize {
-    #[cfg(target_os = "linux")]
-    {
-        std::fs::read_dir("/proc/self/fd").unwrap().count()
-    }
-    #[cfg(windows)]
-    {
-        use windows_sys::Win32::System::Threading::{GetCurrentProcess, GetProcessHandleCount};
-        let mut count = 0;
-        // SAFETY: GetCurrentProcess has no preconditions; its pseudo handle needs no closing.
-        let this_process = unsafe { GetCurrentProcess() };
-        // SAFETY: `count` is a live out-pointer.
-        let ok = unsafe { GetProcessHandleCount(this_process, &mut count) };
-        assert_ne!(ok, 0);
-        count as usize
-    }
-}
-
 #[cfg(any(target_os = "linux", windows))]
 #[test]
 fn ten_thousand_connect_accept_cycles_leak_nothing() {
@@ -417,14 +397,14 @@ fn ten_thousand_connect_accept_cycles_leak_nothing() {
         let listener = Listener::bind(&name).unwrap();
         // Warm up once so lazily created objects (the default descriptor) exist.
         drop((Stream::connect(&name).unwrap(), listener.accept().unwrap()));
-        let before = open_handle_count();
+        let before = util::open_handle_count();
         for _ in 0..cycles {
             let client = Stream::connect(&name).unwrap();
             let server = listener.accept().unwrap();
             (&client).write_all(b"x").unwrap();
             assert_eq!(read_exactly(&server, 1), b"x");
         }
-        let after = open_handle_count();
+        let after = util::open_handle_count();
         assert_eq!(
             after, before,
             "{name}: {cycles} cycles changed the count from {before} to {after}"

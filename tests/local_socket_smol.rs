@@ -547,6 +547,96 @@ fn a_full_backlog_is_waited_for_up_to_the_timeout() {
     });
 }
 
+// --- Failure and leaks -------------------------------------------------------------
+
+#[test]
+fn a_peer_killed_mid_transfer_ends_cleanly_for_reader_and_writer() {
+    let name_ = "a_peer_killed_mid_transfer_ends_cleanly_for_reader_and_writer";
+    let _watchdog = watchdog(name_, LIMIT);
+    if is_child() {
+        // Write forever until killed.
+        let stream = local_socket::Stream::connect(&name_from_parent()).unwrap();
+        loop {
+            if std::io::Write::write_all(&mut &stream, &[7; 4096]).is_err() {
+                return;
+            }
+        }
+    }
+    on_both_executors(move || async move {
+        let name = namespaced("smol-killed");
+        let listener = Listener::bind(&name).unwrap();
+        let mut command = child_command(name_);
+        name_for_child(&mut command, &name);
+        let mut child = command.spawn().unwrap();
+        let mut stream = listener.accept().await.unwrap();
+        let mut head = vec![0; 100_000];
+        stream.read_exact(&mut head).await.unwrap();
+        child.kill().unwrap();
+        smol::unblock(move || child.wait()).await.unwrap();
+        // The reader drains what arrived, then sees the end (or a clean error).
+        let drained = smol_io::receive_all(&mut stream).await;
+        assert!(
+            drained.is_ok()
+                || drained
+                    .as_ref()
+                    .is_err_and(|e| e.kind() == ErrorKind::ConnectionReset),
+            "{drained:?}"
+        );
+        // The writer sees a broken pipe; nobody dies of a signal.
+        let error = loop {
+            if let Err(error) = stream.write_all(&[0; 4096]).await {
+                break error;
+            }
+            if let Err(error) = stream.flush().await {
+                break error;
+            }
+        };
+        assert_eq!(error.kind(), ErrorKind::BrokenPipe, "{error}");
+    });
+}
+
+#[cfg(any(target_os = "linux", windows))]
+#[test]
+fn two_thousand_connect_accept_cycles_leak_nothing() {
+    let name_ = "two_thousand_connect_accept_cycles_leak_nothing";
+    let _watchdog = watchdog(name_, Duration::from_secs(300));
+    if !is_child() {
+        // Alone in a process of its own: other tests' descriptors would blur the count.
+        let status = child_command(name_).status().unwrap();
+        assert_success(status, "the counting child");
+        return;
+    }
+    smol::block_on(async {
+        let cycles = 2000;
+        for (name, _keep) in both_kinds("smol-cycles") {
+            let listener = Listener::bind(&name).unwrap();
+            // Warm up once so lazily created objects exist.
+            drop((
+                Stream::connect(&name).await.unwrap(),
+                listener.accept().await.unwrap(),
+            ));
+            let before = util::open_handle_count();
+            for _ in 0..cycles {
+                let mut client = Stream::connect(&name).await.unwrap();
+                let mut server = listener.accept().await.unwrap();
+                client.write_all(b"x").await.unwrap();
+                let mut byte = [0];
+                server.read_exact(&mut byte).await.unwrap();
+                assert_eq!(&byte, b"x");
+            }
+            let after = util::open_handle_count();
+            // Windows' thread pool (which the async core waits through)
+            // may hold a few more or fewer thread handles from one moment
+            // to the next; a leak would be one or more per cycle.
+            let slack = if cfg!(windows) { 32 } else { 0 };
+            assert!(
+                after.abs_diff(before) <= slack,
+                "{name}: {cycles} cycles changed the count from {before} to {after}"
+            );
+        }
+    });
+}
+
 // --- Processes: interop with the blocking and Tokio front ends ----------------------------
 
 #[test]

@@ -249,6 +249,26 @@ pub(crate) fn is_wine() -> bool {
     false
 }
 
+/// The number of descriptors (Linux) or handles (Windows) this process holds.
+#[cfg(any(target_os = "linux", windows))]
+pub(crate) fn open_handle_count() -> usize {
+    #[cfg(target_os = "linux")]
+    {
+        std::fs::read_dir("/proc/self/fd").unwrap().count()
+    }
+    #[cfg(windows)]
+    {
+        use windows_sys::Win32::System::Threading::{GetCurrentProcess, GetProcessHandleCount};
+        let mut count = 0;
+        // SAFETY: GetCurrentProcess has no preconditions; its pseudo handle needs no closing.
+        let this_process = unsafe { GetCurrentProcess() };
+        // SAFETY: `count` is a live out-pointer.
+        let ok = unsafe { GetProcessHandleCount(this_process, &mut count) };
+        assert_ne!(ok, 0);
+        count as usize
+    }
+}
+
 /// Reports that `test` skipped `what` and why, on the real standard error
 /// (libtest would capture `eprintln!`), in the form `.ci/run` counts.
 pub(crate) fn skip(test: &str, why: &str) {
