@@ -300,6 +300,18 @@ fn new_socket() -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
+/// A name in a per-user directory: that directory must be private (and a
+/// missing one means nobody listens).
+fn check_private_dir(resolved: &Resolved) -> io::Result<()> {
+    let Some(dir) = &resolved.private_dir else {
+        return Ok(());
+    };
+    ensure_private_dir(dir, false).map_err(|error| match error.kind() {
+        io::ErrorKind::NotFound => no_listener(resolved),
+        _ => error,
+    })
+}
+
 fn socket_address(resolved: &Resolved) -> io::Result<SocketAddrUnix> {
     Ok(match &resolved.address {
         Address::Path(path) => SocketAddrUnix::new(path.as_path())?,
@@ -315,12 +327,7 @@ pub(crate) fn connect(
     timeout: Option<Duration>,
     nonblocking: bool,
 ) -> io::Result<Stream> {
-    if let Some(dir) = &resolved.private_dir {
-        ensure_private_dir(dir, false).map_err(|error| match error.kind() {
-            io::ErrorKind::NotFound => no_listener(resolved),
-            _ => error,
-        })?;
-    }
+    check_private_dir(resolved)?;
     let fd = new_socket()?;
     if timeout.is_some() {
         rustix::net::sockopt::set_socket_timeout(
@@ -346,12 +353,7 @@ pub(crate) fn connect(
 /// Connects without waiting: the stream (nonblocking), or `None` when the
 /// listener's backlog is full (Linux; other Unixes refuse at once).
 pub(crate) fn connect_nonblocking(resolved: &Resolved) -> io::Result<Option<Stream>> {
-    if let Some(dir) = &resolved.private_dir {
-        ensure_private_dir(dir, false).map_err(|error| match error.kind() {
-            io::ErrorKind::NotFound => no_listener(resolved),
-            _ => error,
-        })?;
-    }
+    check_private_dir(resolved)?;
     let fd = new_socket()?;
     rustix::io::ioctl_fionbio(&fd, true)?;
     match rustix::net::connect(&fd, &socket_address(resolved)?) {
@@ -411,6 +413,25 @@ pub(crate) struct Listener {
 }
 
 #[cfg(any(feature = "tokio", feature = "smol"))]
+/// Accepts a connection already in nonblocking mode, for the async front
+/// ends: one `accept4` on Linux and Android, `accept` plus `FIONBIO`
+/// elsewhere.
+#[cfg(any(feature = "tokio", feature = "smol"))]
+pub(crate) fn accept_nonblocking(listener: &UnixListener) -> io::Result<Stream> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let socket = UnixStream::from(rustix::net::accept_with(
+        listener,
+        rustix::net::SocketFlags::NONBLOCK | rustix::net::SocketFlags::CLOEXEC,
+    )?);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let socket = {
+        let (socket, _) = listener.accept()?;
+        socket.set_nonblocking(true)?;
+        socket
+    };
+    Stream::new(socket, true)
+}
+
 /// Removes a listener's socket file on drop (see `Listener::into_parts`).
 #[derive(Debug)]
 pub(crate) struct FileGuard(Option<SocketFile>);

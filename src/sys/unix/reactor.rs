@@ -170,10 +170,12 @@ pub(crate) mod local_socket {
         }
 
         pub(crate) fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<Stream<R>>> {
-            let accepted = R::poll_read_with(&self.socket, cx, |socket| {
-                socket.accept().map(|(socket, _)| socket)
-            });
-            accepted.map(|result| Stream::from_blocking(blocking::Stream::from_std(result?)))
+            let accepted = R::poll_read_with(&self.socket, cx, blocking::accept_nonblocking);
+            accepted.map(|result| {
+                Ok(Stream {
+                    socket: R::register(result?)?,
+                })
+            })
         }
     }
 
