@@ -249,14 +249,9 @@ fn a_killed_reader_process_makes_writes_fail_with_broken_pipe() {
     let path = dir.path().join("fifo");
     fifo::create(&path, 0o600).unwrap();
     let mut child = child_command(name).env(FIFO_VAR, &path).spawn().unwrap();
-    let mut tx = fifo::open_sender(&path).unwrap();
+    let tx = fifo::open_sender(&path).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
-    let error = loop {
-        // The first writes may still fit in the pipe if the kill races them.
-        if let Err(error) = tx.write(&[0; 4096]) {
-            break error;
-        }
-    };
+    let error = util::write_until_error(tx, &[0; 4096]);
     assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
 }

@@ -108,12 +108,7 @@ fn read_after_the_peer_closed_is_zero_and_write_is_broken_pipe() {
             staying.read_to_end(&mut got).unwrap();
             assert_eq!(got, b"last words", "{name}");
             assert_eq!(staying.read(&mut [0; 4]).unwrap(), 0);
-            let error = loop {
-                // The first write after a close may still be accepted locally.
-                if let Err(error) = staying.write(b"anyone?") {
-                    break error;
-                }
-            };
+            let error = util::write_until_error(staying, b"anyone?");
             assert_eq!(error.kind(), ErrorKind::BrokenPipe, "{name}: {error}");
         }
     }
@@ -328,11 +323,7 @@ fn a_peer_killed_mid_transfer_ends_cleanly_for_reader_and_writer() {
         "{drained:?}"
     );
     // The writer sees a broken pipe; nobody dies of a signal.
-    let error = loop {
-        if let Err(error) = (&stream).write(&[0; 4096]) {
-            break error;
-        }
-    };
+    let error = util::write_until_error(&stream, &[0; 4096]);
     assert_eq!(error.kind(), ErrorKind::BrokenPipe, "{error}");
 }
 
@@ -592,16 +583,7 @@ fn a_write_timeout_fires_when_the_peer_does_not_read() {
         .set_write_timeout(Some(Duration::from_millis(200)))
         .unwrap();
     let chunk = vec![1; 64 * 1024];
-    let started = Instant::now();
-    let error = loop {
-        if let Err(error) = (&client).write(&chunk) {
-            break error;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the socket never filled"
-        );
-    };
+    let error = util::write_until_error(&client, &chunk);
     assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
 }
 
@@ -826,11 +808,7 @@ fn a_write_to_a_closed_peer_is_an_error_even_with_sigpipe_at_its_default() {
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
         let (_listener, server, client) = pair(&namespaced("sigpipe"));
         drop(server);
-        let error = loop {
-            if let Err(error) = (&client).write(b"x") {
-                break error;
-            }
-        };
+        let error = util::write_until_error(&client, b"x");
         assert_eq!(error.kind(), ErrorKind::BrokenPipe);
         return;
     }

@@ -132,14 +132,7 @@ fn end_of_stream_is_zero_and_a_write_to_a_closed_peer_is_broken_pipe() {
         server.read_to_end(&mut got).await.unwrap();
         assert_eq!(got, b"last words");
         assert_eq!(server.read(&mut [0; 8]).await.unwrap(), 0);
-        let error = loop {
-            if let Err(error) = server.write_all(&[7; 4096]).await {
-                break error;
-            }
-            if let Err(error) = server.flush().await {
-                break error;
-            }
-        };
+        let error = smol_io::write_until_error(&mut server, &[7; 4096]).await;
         assert_eq!(error.kind(), ErrorKind::BrokenPipe, "{error}");
     });
 }
@@ -583,14 +576,7 @@ fn a_peer_killed_mid_transfer_ends_cleanly_for_reader_and_writer() {
             "{drained:?}"
         );
         // The writer sees a broken pipe; nobody dies of a signal.
-        let error = loop {
-            if let Err(error) = stream.write_all(&[0; 4096]).await {
-                break error;
-            }
-            if let Err(error) = stream.flush().await {
-                break error;
-            }
-        };
+        let error = smol_io::write_until_error(&mut stream, &[0; 4096]).await;
         assert_eq!(error.kind(), ErrorKind::BrokenPipe, "{error}");
     });
 }

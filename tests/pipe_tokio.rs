@@ -44,14 +44,7 @@ fn a_write_without_receivers_is_broken_pipe() {
     on_both_runtimes(|| async {
         let (mut sender, receiver) = pipe::tokio::pipe().unwrap();
         drop(receiver);
-        let error = loop {
-            if let Err(error) = sender.write_all(&[1; 4096]).await {
-                break error;
-            }
-            if let Err(error) = sender.flush().await {
-                break error;
-            }
-        };
+        let error = tokio_io::write_until_error(&mut sender, &[1; 4096]).await;
         assert_eq!(error.kind(), ErrorKind::BrokenPipe, "{error}");
     });
 }

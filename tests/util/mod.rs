@@ -182,6 +182,22 @@ impl Checksum {
     }
 }
 
+/// Writes `chunk` until a write fails and returns the error (a write may
+/// move part of the chunk; the first writes after the peer left, or until a
+/// buffer fills, may still succeed). Fails the test after 20 s of success.
+pub(crate) fn write_until_error(mut writer: impl Write, chunk: &[u8]) -> io::Error {
+    let started = std::time::Instant::now();
+    loop {
+        if let Err(error) = writer.write(chunk) {
+            return error;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "writes never failed"
+        );
+    }
+}
+
 /// Reads `reader` to end of stream and returns the byte count and checksum.
 pub(crate) fn receive_all(mut reader: impl Read) -> io::Result<(u64, u64)> {
     let mut buf = vec![0; 1 << 16];
@@ -320,6 +336,28 @@ macro_rules! pattern_io {
                         total += n as u64;
                     }
                 }
+            }
+        }
+
+        /// Writes `chunk` (and flushes) until that fails, and returns the
+        /// error: the first writes after the peer left may still be accepted
+        /// by the OS or, on Windows, by the stream's write buffer.
+        pub(crate) async fn write_until_error(
+            mut writer: impl AsyncWrite + Unpin,
+            chunk: &[u8],
+        ) -> std::io::Error {
+            let started = std::time::Instant::now();
+            loop {
+                if let Err(error) = writer.write_all(chunk).await {
+                    return error;
+                }
+                if let Err(error) = writer.flush().await {
+                    return error;
+                }
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(20),
+                    "writes never failed"
+                );
             }
         }
     };

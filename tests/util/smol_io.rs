@@ -1,6 +1,7 @@
 //! Async twins of `util`'s helpers for the smol front end's tests, over
 //! `futures-io` (included with `#[path]` by those tests only), and the two
 //! executors every smol test runs on.
+#![allow(dead_code, reason = "each test file uses a different subset")]
 
 use std::cell::Cell;
 use std::future::Future;

@@ -1,5 +1,6 @@
 //! Async twins of `util`'s helpers, for the Tokio front end's tests
 //! (included with `#[path]` by those tests only).
+#![allow(dead_code, reason = "each test file uses a different subset")]
 
 crate::util::pattern_io!(tokio::io);
 
