@@ -412,7 +412,6 @@ pub(crate) struct Listener {
     file: Option<SocketFile>,
 }
 
-#[cfg(any(feature = "tokio", feature = "smol"))]
 /// Accepts a connection already in nonblocking mode, for the async front
 /// ends: one `accept4` on Linux and Android, `accept` plus `FIONBIO`
 /// elsewhere.
@@ -433,6 +432,7 @@ pub(crate) fn accept_nonblocking(listener: &UnixListener) -> io::Result<Stream> 
 }
 
 /// Removes a listener's socket file on drop (see `Listener::into_parts`).
+#[cfg(any(feature = "tokio", feature = "smol"))]
 #[derive(Debug)]
 pub(crate) struct FileGuard(Option<SocketFile>);
 
