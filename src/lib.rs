@@ -56,10 +56,14 @@
 #[cfg(not(any(unix, windows)))]
 compile_error!("localipc supports Unix and Windows targets only");
 
+pub mod identity;
 pub mod local_socket;
 pub mod os;
 pub mod pipe;
 
+pub use error::raw_os_error;
+
+mod error;
 mod sealed;
 mod sys;
 mod timeout;

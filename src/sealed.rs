@@ -12,3 +12,5 @@ impl Sealed for crate::pipe::Sender {}
 impl Sealed for crate::pipe::Receiver {}
 impl Sealed for crate::local_socket::ListenerOptions {}
 impl Sealed for crate::local_socket::Stream {}
+impl Sealed for crate::identity::User {}
+impl Sealed for crate::identity::Group {}

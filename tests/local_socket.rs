@@ -736,14 +736,24 @@ fn the_socket_file_has_the_mode_asked() {
         let _listener = options.bind().unwrap();
         let metadata = std::fs::metadata(path.name.fs_path().unwrap()).unwrap();
         assert_eq!(metadata.permissions().mode() & 0o777, expected, "{mode:?}");
-        let leftovers: Vec<_> = std::fs::read_dir(path.name.fs_path().unwrap().parent().unwrap())
+        let mut leftovers: Vec<_> =
+            std::fs::read_dir(path.name.fs_path().unwrap().parent().unwrap())
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+                .collect();
+        leftovers.sort();
+        let file = path
+            .name
+            .fs_path()
             .unwrap()
-            .map(|entry| entry.unwrap().file_name())
-            .collect();
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
         assert_eq!(
-            leftovers.len(),
-            1,
-            "staging directories are cleaned up: {leftovers:?}"
+            leftovers,
+            [file.to_owned(), format!("{file}.lock")],
+            "the socket file and its lock file, and no staging directory"
         );
     }
     let path = path_name("badmode");

@@ -3,14 +3,14 @@
 use std::fmt;
 use std::io;
 
-use super::{Name, Stream};
+use super::{Access, Name, PeerCredentials, Stream};
 use crate::sys::local_socket as sys;
 
 /// Options for binding a [`Listener`].
 ///
-/// Platform-only options are set through `os::unix::ListenerOptionsExt`
-/// (the socket file's mode) and `os::windows::ListenerOptionsExt` (security
-/// descriptor, ready pipe instances).
+/// Platform-only options are set through `os::unix::local_socket::ListenerOptionsExt`
+/// (the socket file's exact mode) and `os::windows::local_socket::ListenerOptionsExt`
+/// (security descriptor, ready pipe instances).
 ///
 /// # Examples
 ///
@@ -26,19 +26,13 @@ use crate::sys::local_socket as sys;
 #[derive(Clone, Debug)]
 pub struct ListenerOptions {
     name: Name,
-    nonblocking: bool,
-    #[cfg(unix)]
-    pub(crate) mode: u32,
-    #[cfg(windows)]
-    pub(crate) security: Option<std::sync::Arc<crate::os::windows::security::SecurityDescriptor>>,
-    #[cfg(windows)]
-    pub(crate) ready_instances: usize,
+    pub(crate) inner: sys::BindOptions,
 }
 
 impl ListenerOptions {
-    /// Options for a listener on `name`: blocking accept; on Unix a socket
-    /// file mode of 0600; on Windows the current-user-only security
-    /// descriptor and 8 ready pipe instances.
+    /// Options for a listener on `name`: blocking accept, and only this
+    /// user (and the superuser) may connect ([`Access::current_user`]); on
+    /// Windows 8 ready pipe instances.
     ///
     /// # Examples
     ///
@@ -53,13 +47,7 @@ impl ListenerOptions {
     pub fn new(name: &Name) -> Self {
         Self {
             name: name.clone(),
-            nonblocking: false,
-            #[cfg(unix)]
-            mode: crate::sys::local_socket::DEFAULT_MODE,
-            #[cfg(windows)]
-            security: None,
-            #[cfg(windows)]
-            ready_instances: 8,
+            inner: sys::BindOptions::default(),
         }
     }
 
@@ -70,7 +58,48 @@ impl ListenerOptions {
     ///
     /// See [`ListenerOptions`].
     pub fn nonblocking(&mut self, nonblocking: bool) -> &mut Self {
-        self.nonblocking = nonblocking;
+        self.inner.nonblocking = nonblocking;
+        self
+    }
+
+    /// Who may connect (default: [`Access::current_user`], this user and the
+    /// superuser). See [`Access`] for the policies, and the
+    /// [module docs](super#security) for how each OS enforces them.
+    ///
+    /// # Examples
+    ///
+    /// See [`Access`].
+    pub fn access(&mut self, access: Access) -> &mut Self {
+        self.inner.access = access.0;
+        self
+    }
+
+    /// Calls `hook` with the credentials of every connection that localipc
+    /// itself refuses on the access policy, just before closing it, from
+    /// the thread or task that accepts: for logging. It is called where a
+    /// listener checks each connection (Linux's abstract names, and socket
+    /// files with [`Access::users`]); where the OS enforces the policy (a
+    /// socket file's mode, a pipe's security descriptor) the refused client
+    /// never reaches the listener, so nothing is called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::local_socket::{ListenerOptions, Name};
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-refused-{}.sock", std::process::id()))?;
+    /// let listener = ListenerOptions::new(&name)
+    ///     .on_refused(|peer| eprintln!("refused a client: uid {:?}, pid {:?}", peer.uid, peer.pid))
+    ///     .bind()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn on_refused(
+        &mut self,
+        hook: impl Fn(&PeerCredentials) + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.inner.on_refused = Some(std::sync::Arc::new(move |credentials| {
+            hook(&PeerCredentials::from_sys(credentials));
+        }));
         self
     }
 
@@ -79,21 +108,38 @@ impl ListenerOptions {
     /// # Errors
     ///
     /// * [`AddrInUse`](io::ErrorKind::AddrInUse) if a live listener holds the
-    ///   name (the message says so), or (Unix) a file that is not a socket is
-    ///   in the way. A socket file whose server has exited is replaced.
+    ///   name (the message says so, and on Unix which uid holds it where the
+    ///   OS can tell), or (Unix) something other than a socket file is in
+    ///   the way (the message says what). A socket file whose server has
+    ///   exited is replaced.
     /// * [`PermissionDenied`](io::ErrorKind::PermissionDenied) if the
-    ///   directory is not writable or (Unix, namespaced) the per-user
-    ///   directory belongs to another user or is open to others.
-    /// * Otherwise the OS error. Every message names the endpoint.
+    ///   directory is not writable, (Unix) the per-user directory of
+    ///   namespaced names belongs to another user or is open to others, or
+    ///   (Unix) the socket file cannot be given to the group of
+    ///   [`Access::group`].
+    /// * [`InvalidInput`](io::ErrorKind::InvalidInput) for an access policy
+    ///   wider than this user on a namespaced name outside Linux and Windows
+    ///   (its per-user directory admits nobody else; use a path name), for a
+    ///   socket file mode with bits outside `0o777`, or (Unix other than
+    ///   Linux) for a path so close to the OS's length limit that the
+    ///   socket file cannot be staged privately next to it.
+    /// * Otherwise the OS error. Every message names the endpoint, and
+    ///   [`raw_os_error`](crate::raw_os_error) finds the OS error inside.
     ///
     /// # Platform-specific behavior
     ///
-    /// * **Unix:** `bind(2)` and `listen(2)`. A socket file is bound in a
-    ///   fresh private directory next to its final path, given its mode
-    ///   there, and then linked into place (renamed, over a stale file), so
-    ///   it is never more open than asked. Checking whether an existing
-    ///   socket file is live connects to it once, which its server sees as a
-    ///   client that leaves at once.
+    /// * **Unix, socket files:** the binder locks `PATH.lock` (`flock`,
+    ///   without waiting) and holds the lock as long as the listener lives:
+    ///   of any number of threads or processes binding one path, exactly
+    ///   one wins, and a live localipc listener is recognised by its lock,
+    ///   without connecting to it. The socket is bound in a fresh private
+    ///   directory next to `PATH`, given its group and mode there, and then
+    ///   linked (or, over a stale file, renamed) into place, so it is never
+    ///   more open than asked. A socket file that no localipc listener
+    ///   locks is connected to once to tell a stale file from a live server
+    ///   of another program, which sees a client that leaves at once.
+    /// * **Linux, abstract names:** `bind(2)` and `listen(2)`; the kernel
+    ///   gives a name to one listener.
     /// * **Windows:** `CreateNamedPipeW` with `FILE_FLAG_FIRST_PIPE_INSTANCE`.
     ///
     /// # Examples
@@ -112,21 +158,7 @@ impl ListenerOptions {
     /// ```
     #[doc(alias = "CreateNamedPipeW")]
     pub fn bind(&self) -> io::Result<Listener> {
-        #[cfg(unix)]
-        let inner = sys::bind(self.name.resolved(), self.mode, self.nonblocking)?;
-        #[cfg(windows)]
-        let inner = {
-            let security = match &self.security {
-                Some(descriptor) => Some(descriptor.as_sys().try_clone()?),
-                None => None,
-            };
-            sys::bind(
-                self.name.resolved(),
-                security,
-                self.ready_instances,
-                self.nonblocking,
-            )?
-        };
+        let inner = sys::bind(self.name.resolved(), &self.inner)?;
         Ok(Listener {
             inner,
             name: Some(self.name.clone()),
@@ -193,11 +225,16 @@ impl Listener {
     /// Waits for a client and returns the connected stream (blocking, whatever
     /// the listener's mode).
     ///
+    /// A client that the access policy refuses, where the listener checks
+    /// each connection (see [`ListenerOptions::on_refused`]), is closed
+    /// unread and never returned: accept goes on waiting for the next one.
+    ///
     /// # Errors
     ///
     /// [`WouldBlock`](io::ErrorKind::WouldBlock) in nonblocking mode when no
-    /// client is waiting; otherwise the OS error, after which the listener
-    /// stays usable.
+    /// admitted client is waiting (also after 64 refused ones in a row, so
+    /// that a flood of them cannot hold the caller); otherwise the OS error,
+    /// after which the listener stays usable.
     ///
     /// # Examples
     ///

@@ -82,6 +82,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod access;
 #[cfg(any(feature = "tokio", feature = "smol"))]
 mod async_common;
 mod listener;
@@ -94,6 +95,7 @@ mod stream;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
 
+pub use access::{Access, ExpectedServer};
 pub use listener::{Incoming, Listener, ListenerOptions};
 pub use name::Name;
 pub use stream::{ConnectOptions, PeerCredentials, Stream};

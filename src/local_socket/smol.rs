@@ -337,8 +337,8 @@ impl Stream {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn connect_with(options: &ConnectOptions) -> io::Result<Self> {
-        crate::timeout::check(options.timeout)?;
-        let inner = sys::Stream::connect(options.name.resolved(), options.timeout).await?;
+        crate::timeout::check(options.inner.timeout)?;
+        let inner = sys::Stream::connect(options.name.resolved(), &options.inner).await?;
         Ok(Self { inner })
     }
 

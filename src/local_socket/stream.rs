@@ -4,7 +4,7 @@ use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::time::Duration;
 
-use super::Name;
+use super::{ExpectedServer, Name};
 use crate::sys::local_socket as sys;
 
 /// What the OS knows about the process at the other end of a [`Stream`].
@@ -58,12 +58,13 @@ pub struct PeerCredentials {
 #[derive(Clone, Debug)]
 pub struct ConnectOptions {
     pub(crate) name: Name,
-    pub(crate) timeout: Option<Duration>,
-    nonblocking: bool,
+    pub(crate) inner: sys::ConnectOptions,
 }
 
 impl ConnectOptions {
-    /// Options for connecting to `name`: no timeout, blocking.
+    /// Options for connecting to `name`: no timeout, blocking, and only a
+    /// server run by this user or the superuser
+    /// ([`ExpectedServer::current_user`]).
     ///
     /// # Examples
     ///
@@ -71,8 +72,7 @@ impl ConnectOptions {
     pub fn new(name: &Name) -> Self {
         Self {
             name: name.clone(),
-            timeout: None,
-            nonblocking: false,
+            inner: sys::ConnectOptions::default(),
         }
     }
 
@@ -85,7 +85,7 @@ impl ConnectOptions {
     ///
     /// See [`ConnectOptions`].
     pub fn timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
-        self.timeout = timeout;
+        self.inner.timeout = timeout;
         self
     }
 
@@ -105,7 +105,21 @@ impl ConnectOptions {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn nonblocking(&mut self, nonblocking: bool) -> &mut Self {
-        self.nonblocking = nonblocking;
+        self.inner.nonblocking = nonblocking;
+        self
+    }
+
+    /// Which server to talk to (default: [`ExpectedServer::current_user`],
+    /// one run by this user or the superuser). The check is made as soon as
+    /// the connection stands, before anything can be written; a server of
+    /// any other user fails [`connect`](Self::connect) with
+    /// [`PermissionDenied`](io::ErrorKind::PermissionDenied).
+    ///
+    /// # Examples
+    ///
+    /// See [`ExpectedServer`].
+    pub fn expected_server(&mut self, expected: ExpectedServer) -> &mut Self {
+        self.inner.expected_server = expected.0;
         self
     }
 
@@ -115,14 +129,19 @@ impl ConnectOptions {
     ///
     /// * [`NotFound`](io::ErrorKind::NotFound) if nobody listens on the name.
     /// * [`ConnectionRefused`](io::ErrorKind::ConnectionRefused) (Unix) if a
-    ///   socket file exists but its server has exited.
+    ///   socket file exists but its server has exited, or the path is a
+    ///   directory or a file that is not a socket (the message says which).
     /// * [`TimedOut`](io::ErrorKind::TimedOut) if the listener stayed busy
     ///   for the whole timeout.
     /// * [`PermissionDenied`](io::ErrorKind::PermissionDenied) if the socket
-    ///   or pipe does not admit this user.
+    ///   or pipe does not admit this user, or if its server runs as a user
+    ///   this client does not expect (see
+    ///   [`expected_server`](Self::expected_server); the message names the
+    ///   user found).
     /// * [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero timeout.
     ///
-    /// Every message names the endpoint.
+    /// Every message names the endpoint, and
+    /// [`raw_os_error`](crate::raw_os_error) finds the OS error inside.
     ///
     /// # Examples
     ///
@@ -137,8 +156,8 @@ impl ConnectOptions {
     /// ```
     #[doc(alias = "CreateFileW")]
     pub fn connect(&self) -> io::Result<Stream> {
-        crate::timeout::check(self.timeout)?;
-        sys::connect(self.name.resolved(), self.timeout, self.nonblocking).map(Stream)
+        crate::timeout::check(self.inner.timeout)?;
+        sys::connect(self.name.resolved(), &self.inner).map(Stream)
     }
 }
 

@@ -337,9 +337,9 @@ impl Stream {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn connect_with(options: &ConnectOptions) -> io::Result<Self> {
-        crate::timeout::check(options.timeout)?;
+        crate::timeout::check(options.inner.timeout)?;
         crate::tokio_context::require()?;
-        let inner = sys::Stream::connect(options.name.resolved(), options.timeout).await?;
+        let inner = sys::Stream::connect(options.name.resolved(), &options.inner).await?;
         Ok(Self { inner })
     }
 

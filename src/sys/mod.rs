@@ -82,6 +82,30 @@ mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
 
+/// Who may connect to a listener. Every policy also admits the listener's
+/// own user and the superuser (see `local_socket::Access`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub(crate) enum Access {
+    #[default]
+    CurrentUser,
+    AnyUser,
+    Group(identity::Group),
+    Users(Vec<identity::User>),
+}
+
+/// Which server a client agrees to talk to (see `local_socket::ExpectedServer`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub(crate) enum ExpectedServer {
+    /// The user this process runs as, or the superuser.
+    #[default]
+    CurrentUser,
+    AnyUser,
+    User(identity::User),
+}
+
+/// Told about each connection a listener refused on its access policy.
+pub(crate) type RefusalHook = std::sync::Arc<dyn Fn(Credentials) + Send + Sync>;
+
 /// What the OS says about the process at the other end of a local socket;
 /// `None` where the OS does not say.
 #[derive(Clone, Copy, Debug, Default)]

@@ -12,11 +12,16 @@ use crate::sys;
 
 /// Unix-only options of [`ListenerOptions`]. Sealed.
 pub trait ListenerOptionsExt: Sealed {
-    /// The permission bits of the socket file (default `0o600`: only the
-    /// owner may connect, since connecting needs write permission). The mode
-    /// is exact (not reduced by the umask), and the file is never more open
-    /// than this, not even for a moment. Ignored for Linux's abstract names,
-    /// which have no file.
+    /// The exact permission bits of the socket file, instead of those the
+    /// access policy implies (`0o600` for [`Access::current_user`], `0o660`
+    /// for a group, `0o666` for any user or a list of users; connecting
+    /// needs write permission). The mode is exact (not reduced by the
+    /// umask), and the file is never more open than this, not even for a
+    /// moment. Checks the listener makes of each connection (for a list of
+    /// users) still apply. Ignored for Linux's abstract names, which have no
+    /// file.
+    ///
+    /// [`Access::current_user`]: crate::local_socket::Access::current_user
     ///
     /// Bits outside `0o777` make [`bind`](ListenerOptions::bind) fail with
     /// `InvalidInput`.
@@ -38,7 +43,7 @@ pub trait ListenerOptionsExt: Sealed {
 
 impl ListenerOptionsExt for ListenerOptions {
     fn mode(&mut self, mode: u32) -> &mut Self {
-        self.mode = mode;
+        self.inner.mode = Some(mode);
         self
     }
 }

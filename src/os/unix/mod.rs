@@ -2,6 +2,7 @@
 //! parts of local sockets.
 
 pub mod fifo;
+pub mod identity;
 pub mod local_socket;
 
 use std::io;

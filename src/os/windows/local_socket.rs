@@ -8,8 +8,14 @@ use crate::sealed::Sealed;
 
 /// Windows-only options of [`ListenerOptions`]. Sealed.
 pub trait ListenerOptionsExt: Sealed {
-    /// Who may connect (default:
-    /// [`SecurityDescriptor::current_user_only`]).
+    /// The security descriptor of every pipe instance, for exact control:
+    /// it replaces the one the access policy implies
+    /// ([`ListenerOptions::access`]; by default, owned by this user, full
+    /// access for this user, connect access for the local system account).
+    /// Give the descriptor an owner (`O:`) if clients check who serves the
+    /// pipe (they do by default): without one, the pipe's owner is the
+    /// creator's default owner, which for an elevated administrator is the
+    /// Administrators group.
     ///
     /// # Examples
     ///
@@ -46,12 +52,12 @@ pub trait ListenerOptionsExt: Sealed {
 
 impl ListenerOptionsExt for ListenerOptions {
     fn security_descriptor(&mut self, descriptor: SecurityDescriptor) -> &mut Self {
-        self.security = Some(Arc::new(descriptor));
+        self.inner.security = Some(Arc::new(descriptor.into_sys()));
         self
     }
 
     fn ready_instances(&mut self, count: usize) -> &mut Self {
-        self.ready_instances = count;
+        self.inner.ready_instances = count;
         self
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! See [`security`] for who may open a pipe by default and how to change it.
 
+pub mod identity;
 pub mod local_socket;
 pub mod named_pipe;
 pub mod security;

@@ -220,6 +220,11 @@ impl SecurityDescriptor {
     pub(crate) fn as_sys(&self) -> &sys::security::SecurityDescriptor {
         &self.0
     }
+
+    /// The backend descriptor, owned.
+    pub(crate) fn into_sys(self) -> sys::security::SecurityDescriptor {
+        self.0
+    }
 }
 
 impl FromStr for SecurityDescriptor {

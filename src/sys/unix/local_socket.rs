@@ -3,25 +3,23 @@
 
 use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use rustix::net::{AddressFamily, SocketAddrUnix, SocketType};
 
+pub(crate) use super::credentials::peer_credentials;
+use super::credentials::{Admission, check_server};
+use super::socket_file::{self, BindLock, FilePermissions, SocketFile, bind_error};
 pub(crate) use super::socket_name::Resolved;
 use super::socket_name::{Address, ensure_private_dir};
-use crate::sys::Credentials;
+use crate::error::with_context;
+use crate::sys::{Access, Credentials, ExpectedServer, RefusalHook};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How many connections may wait for `accept` (the kernel caps it at its
-/// own limit, `somaxconn` on Linux).
-#[cfg(any(target_os = "linux", target_os = "android"))]
+/// own limit, `somaxconn` on Linux; other systems at theirs).
 const BACKLOG: i32 = 1024;
-
-/// The default permission bits of a socket file: only the owner may connect.
-pub(crate) const DEFAULT_MODE: u32 = 0o600;
 
 /// The most one call is asked to move, as for pipes.
 pub(crate) const MAX_RW: usize = 0x7fff_f000;
@@ -70,25 +68,36 @@ impl Stream {
         self.socket.as_fd()
     }
 
-    /// A blocking socket reports an expired timeout as `EAGAIN`; say `TimedOut`.
+    /// A blocking socket reports an expired timeout as `EAGAIN`: say
+    /// `TimedOut`. A write to a peer that died with data unread fails with
+    /// `ECONNRESET` instead of `EPIPE`: say `BrokenPipe` for both.
     fn normalise(&self, error: io::Error) -> io::Error {
-        if error.kind() == io::ErrorKind::WouldBlock && !self.nonblocking.load(Ordering::Relaxed) {
-            io::Error::new(io::ErrorKind::TimedOut, "the socket operation timed out")
-        } else {
-            error
+        match error.kind() {
+            io::ErrorKind::WouldBlock if !self.nonblocking.load(Ordering::Relaxed) => {
+                io::Error::new(io::ErrorKind::TimedOut, "the socket operation timed out")
+            }
+            io::ErrorKind::ConnectionReset => io::Error::new(io::ErrorKind::BrokenPipe, error),
+            _ => error,
         }
     }
 
+    /// A read after the peer vanished is the end of the stream, also when
+    /// it died with data of ours unread: the kernel then reports
+    /// `ECONNRESET` once, after everything the peer sent.
     pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         let len = buf.len().min(MAX_RW);
-        rustix::io::read(&self.socket, &mut buf[..len])
-            .map_err(|errno| self.normalise(errno.into()))
+        match rustix::io::read(&self.socket, &mut buf[..len]) {
+            Err(rustix::io::Errno::CONNRESET) => Ok(0),
+            result => result.map_err(|errno| self.normalise(errno.into())),
+        }
     }
 
     pub(crate) fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         let count = bufs.len().min(MAX_IOV);
-        rustix::io::readv(&self.socket, &mut bufs[..count])
-            .map_err(|errno| self.normalise(errno.into()))
+        match rustix::io::readv(&self.socket, &mut bufs[..count]) {
+            Err(rustix::io::Errno::CONNRESET) => Ok(0),
+            result => result.map_err(|errno| self.normalise(errno.into())),
+        }
     }
 
     pub(crate) fn write(&self, buf: &[u8]) -> io::Result<usize> {
@@ -194,96 +203,10 @@ pub(crate) fn suppress_sigpipe(_fd: BorrowedFd<'_>) -> io::Result<()> {
     Ok(())
 }
 
-// --- Peer credentials ------------------------------------------------------------
-
-/// `SO_PEERCRED`: pid, uid and gid as of `connect`/`listen`.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
-    let credentials = rustix::net::sockopt::socket_peercred(fd)?;
-    Ok(Credentials {
-        pid: u32::try_from(credentials.pid.as_raw_nonzero().get()).ok(),
-        uid: Some(credentials.uid.as_raw()),
-        gid: Some(credentials.gid.as_raw()),
-    })
-}
-
-/// `getpeereid(3)` for uid and gid, plus the pid where the OS says it.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
-    let (uid, gid) = peer_ids(fd)?;
-    Ok(Credentials {
-        pid: peer_pid(fd),
-        uid: Some(uid),
-        gid: Some(gid),
-    })
-}
-
-/// `LOCAL_PEERPID`.
-#[cfg(target_vendor = "apple")]
-fn peer_pid(fd: BorrowedFd<'_>) -> Option<u32> {
-    let pid: libc::pid_t = local_option(fd, libc::SOL_LOCAL, libc::LOCAL_PEERPID)?;
-    u32::try_from(pid).ok()
-}
-
-/// `LOCAL_PEERCRED`'s `cr_pid` (FreeBSD 13 and later; zero, read as
-/// unknown, on older kernels).
-#[cfg(target_os = "freebsd")]
-fn peer_pid(fd: BorrowedFd<'_>) -> Option<u32> {
-    const SOL_LOCAL: libc::c_int = 0;
-    let credentials: libc::xucred = local_option(fd, SOL_LOCAL, libc::LOCAL_PEERCRED)?;
-    // SAFETY: LOCAL_PEERCRED fills the union's pid member, or leaves the
-    // zeroes it started with; either is a valid pid_t.
-    let pid = unsafe { credentials.cr_pid__c_anonymous_union.cr_pid };
-    u32::try_from(pid).ok().filter(|pid| *pid != 0)
-}
-
-/// Other Unixes do not say.
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_vendor = "apple",
-    target_os = "freebsd"
-)))]
-fn peer_pid(_fd: BorrowedFd<'_>) -> Option<u32> {
-    None
-}
-
-/// One `getsockopt(2)` of a plain-old-data value; `None` if it fails.
-#[cfg(any(target_vendor = "apple", target_os = "freebsd"))]
-fn local_option<T: Copy>(fd: BorrowedFd<'_>, level: libc::c_int, option: libc::c_int) -> Option<T> {
-    let mut value = std::mem::MaybeUninit::<T>::zeroed();
-    let mut len = size_of::<T>() as libc::socklen_t;
-    // SAFETY: the descriptor is open, and `value`/`len` describe a live
-    // buffer of exactly `size_of::<T>()` bytes.
-    let status = unsafe {
-        libc::getsockopt(
-            std::os::fd::AsRawFd::as_raw_fd(&fd),
-            level,
-            option,
-            value.as_mut_ptr().cast(),
-            &mut len,
-        )
-    };
-    // SAFETY: the callers' `T`s (pid_t, xucred) are valid all zeroes, and a
-    // successful getsockopt overwrote the bytes it reports.
-    (status == 0).then(|| unsafe { value.assume_init() })
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn peer_ids(fd: BorrowedFd<'_>) -> io::Result<(u32, u32)> {
-    let mut uid: libc::uid_t = 0;
-    let mut gid: libc::gid_t = 0;
-    // SAFETY: the descriptor is open and both out-pointers are live locals.
-    if unsafe { libc::getpeereid(std::os::fd::AsRawFd::as_raw_fd(&fd), &mut uid, &mut gid) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok((uid, gid))
-}
-
 // --- Connecting ------------------------------------------------------------------
 
 /// A fresh close-on-exec stream socket.
-fn new_socket() -> io::Result<OwnedFd> {
+pub(crate) fn new_socket() -> io::Result<OwnedFd> {
     #[cfg(not(any(target_vendor = "apple", target_os = "aix", target_os = "haiku")))]
     let fd = rustix::net::socket_with(
         AddressFamily::UNIX,
@@ -307,7 +230,7 @@ fn check_private_dir(resolved: &Resolved) -> io::Result<()> {
         return Ok(());
     };
     ensure_private_dir(dir, false).map_err(|error| match error.kind() {
-        io::ErrorKind::NotFound => no_listener(resolved),
+        io::ErrorKind::NotFound => no_listener(resolved, error),
         _ => error,
     })
 }
@@ -320,15 +243,21 @@ fn socket_address(resolved: &Resolved) -> io::Result<SocketAddrUnix> {
     })
 }
 
-/// Connects to `resolved`. A timeout bounds the wait for room in a full
-/// listen backlog, where the OS waits at all (Linux does).
-pub(crate) fn connect(
-    resolved: &Resolved,
-    timeout: Option<Duration>,
-    nonblocking: bool,
-) -> io::Result<Stream> {
+/// How a client connects: the portable `ConnectOptions` less the name.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConnectOptions {
+    /// Bounds the wait for room in a full listen backlog, where the OS
+    /// waits at all (Linux does).
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) nonblocking: bool,
+    pub(crate) expected_server: ExpectedServer,
+}
+
+/// Connects to `resolved`, and checks who serves it before returning.
+pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<Stream> {
     check_private_dir(resolved)?;
     let fd = new_socket()?;
+    let timeout = options.timeout;
     if timeout.is_some() {
         rustix::net::sockopt::set_socket_timeout(
             &fd,
@@ -339,20 +268,25 @@ pub(crate) fn connect(
     if let Err(errno) = rustix::net::connect(&fd, &socket_address(resolved)?) {
         return Err(connect_error(resolved, errno.into(), timeout));
     }
+    check_server(fd.as_fd(), resolved, &options.expected_server)?;
     if timeout.is_some() {
         rustix::net::sockopt::set_socket_timeout(&fd, rustix::net::sockopt::Timeout::Send, None)?;
     }
     let stream = Stream::new(UnixStream::from(fd), false)?;
-    if nonblocking {
+    if options.nonblocking {
         stream.set_nonblocking(true)?;
     }
     Ok(stream)
 }
 
 #[cfg(any(feature = "tokio", feature = "smol"))]
-/// Connects without waiting: the stream (nonblocking), or `None` when the
-/// listener's backlog is full (Linux; other Unixes refuse at once).
-pub(crate) fn connect_nonblocking(resolved: &Resolved) -> io::Result<Option<Stream>> {
+/// Connects without waiting, and checks who serves the name: the stream
+/// (nonblocking), or `None` when the listener's backlog is full (Linux;
+/// other Unixes refuse at once).
+pub(crate) fn connect_nonblocking(
+    resolved: &Resolved,
+    expected_server: &ExpectedServer,
+) -> io::Result<Option<Stream>> {
     check_private_dir(resolved)?;
     let fd = new_socket()?;
     rustix::io::ioctl_fionbio(&fd, true)?;
@@ -364,6 +298,7 @@ pub(crate) fn connect_nonblocking(resolved: &Resolved) -> io::Result<Option<Stre
         Err(rustix::io::Errno::INPROGRESS) => return Ok(None),
         Err(errno) => return Err(connect_error(resolved, errno.into(), None)),
     }
+    check_server(fd.as_fd(), resolved, expected_server)?;
     Stream::new(UnixStream::from(fd), true).map(Some)
 }
 
@@ -372,115 +307,159 @@ pub(crate) fn connect_nonblocking(resolved: &Resolved) -> io::Result<Option<Stre
 pub(crate) fn backlog_timed_out(resolved: &Resolved) -> io::Error {
     connect_error(
         resolved,
-        io::ErrorKind::WouldBlock.into(),
+        io::Error::from_raw_os_error(libc::EAGAIN),
         Some(Duration::ZERO),
     )
 }
 
-fn no_listener(resolved: &Resolved) -> io::Error {
-    io::Error::new(
+fn no_listener(resolved: &Resolved, error: io::Error) -> io::Error {
+    with_context(
         io::ErrorKind::NotFound,
         format!("no listener on `{resolved}`"),
+        error,
     )
 }
 
 fn connect_error(resolved: &Resolved, error: io::Error, timeout: Option<Duration>) -> io::Error {
-    match error.kind() {
-        io::ErrorKind::NotFound => no_listener(resolved),
+    let message = match error.kind() {
+        io::ErrorKind::NotFound => return no_listener(resolved, error),
         // An abstract name without a listener does not exist at all.
-        io::ErrorKind::ConnectionRefused if resolved.fs_path().is_none() => no_listener(resolved),
-        io::ErrorKind::ConnectionRefused => io::Error::new(
-            io::ErrorKind::ConnectionRefused,
-            format!(
+        io::ErrorKind::ConnectionRefused if resolved.fs_path().is_none() => {
+            return no_listener(resolved, error);
+        }
+        io::ErrorKind::ConnectionRefused => match not_a_socket(resolved) {
+            Some(what) => format!("cannot connect to `{resolved}`: it is {what}, not a socket"),
+            None => format!(
                 "nobody listens on `{resolved}`: the socket file is stale (its server has exited)"
             ),
-        ),
-        io::ErrorKind::WouldBlock if timeout.is_some() => io::Error::new(
-            io::ErrorKind::TimedOut,
-            format!("timed out connecting to `{resolved}`: its listener's backlog stayed full"),
-        ),
-        kind => io::Error::new(kind, format!("cannot connect to `{resolved}`: {error}")),
+        },
+        io::ErrorKind::WouldBlock if timeout.is_some() => {
+            return with_context(
+                io::ErrorKind::TimedOut,
+                format!("timed out connecting to `{resolved}`: its listener's backlog stayed full"),
+                error,
+            );
+        }
+        _ => format!("cannot connect to `{resolved}`: {error}"),
+    };
+    with_context(error.kind(), message, error)
+}
+
+/// What is at a refused path if it is not a socket file.
+fn not_a_socket(resolved: &Resolved) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let file_type = std::fs::metadata(resolved.fs_path()?).ok()?.file_type();
+    if file_type.is_socket() {
+        None
+    } else if file_type.is_dir() {
+        Some("a directory")
+    } else if file_type.is_file() {
+        Some("a regular file")
+    } else {
+        Some("a file of another kind")
     }
 }
 
 // --- Listening -------------------------------------------------------------------
 
-/// A listening socket, and the socket file to remove when it is dropped.
+/// How many refused connections one nonblocking accept skips before it
+/// says `WouldBlock`, so that a flood of refused clients cannot keep it
+/// (and an async executor) busy without end.
+pub(crate) const REFUSALS_PER_ACCEPT: usize = 64;
+
+/// What a listener holds besides its socket: the file it installed, the
+/// lock on it, and the check it makes of each connection. Dropped after
+/// the socket: the file goes first, then the lock.
 #[derive(Debug)]
-pub(crate) struct Listener {
-    socket: UnixListener,
+pub(crate) struct Bound {
     file: Option<SocketFile>,
+    #[allow(
+        dead_code,
+        reason = "held for the listener's lifetime, released by Drop"
+    )]
+    lock: Option<BindLock>,
+    admission: Admission,
 }
 
-/// Accepts a connection already in nonblocking mode, for the async front
-/// ends: one `accept4` on Linux and Android, `accept` plus `FIONBIO`
-/// elsewhere.
-#[cfg(any(feature = "tokio", feature = "smol"))]
-pub(crate) fn accept_nonblocking(listener: &UnixListener) -> io::Result<Stream> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    let socket = UnixStream::from(rustix::net::accept_with(
-        listener,
-        rustix::net::SocketFlags::NONBLOCK | rustix::net::SocketFlags::CLOEXEC,
-    )?);
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let socket = {
-        let (socket, _) = listener.accept()?;
-        socket.set_nonblocking(true)?;
-        socket
-    };
-    Stream::new(socket, true)
-}
-
-/// Removes a listener's socket file on drop (see `Listener::into_parts`).
-#[cfg(any(feature = "tokio", feature = "smol"))]
-#[derive(Debug)]
-pub(crate) struct FileGuard(Option<SocketFile>);
-
-/// A socket file this listener created, identified by device and inode so
-/// that a file someone else put at the same path is never removed.
-#[derive(Debug)]
-struct SocketFile {
-    path: PathBuf,
-    device: u64,
-    inode: u64,
-}
-
-impl SocketFile {
-    fn at(path: &Path, metadata: &std::fs::Metadata) -> Self {
-        Self {
-            path: path.to_owned(),
-            device: metadata.dev(),
-            inode: metadata.ino(),
-        }
-    }
-
-    /// Leaves the file in place when this is dropped.
-    fn keep(mut self) {
-        self.path.clear();
-    }
-}
-
-impl Drop for SocketFile {
-    fn drop(&mut self) {
-        if self.path.as_os_str().is_empty() {
-            return;
-        }
-        if let Ok(metadata) = std::fs::symlink_metadata(&self.path) {
-            if metadata.dev() == self.device && metadata.ino() == self.inode {
-                let _ = std::fs::remove_file(&self.path);
+impl Bound {
+    /// Takes one connection that the access policy admits, closing those
+    /// it refuses; with `budget`, gives up (`Ok(None)`) after that many
+    /// refusals.
+    fn accept_admitted(
+        &self,
+        budget: Option<usize>,
+        mut accept: impl FnMut() -> io::Result<UnixStream>,
+    ) -> io::Result<Option<UnixStream>> {
+        let mut refused = 0;
+        loop {
+            let socket = accept()?;
+            if self.admission.admits(socket.as_fd()) {
+                return Ok(Some(socket));
+            }
+            // Dropped unread and unwritten: the refused peer sees the end of
+            // the stream, or a reset if it had sent something.
+            drop(socket);
+            refused += 1;
+            if budget.is_some_and(|budget| refused >= budget) {
+                return Ok(None);
             }
         }
     }
 }
 
+/// A listening socket and what it holds.
+#[derive(Debug)]
+pub(crate) struct Listener {
+    socket: UnixListener,
+    bound: Bound,
+    nonblocking: AtomicBool,
+}
+
+#[cfg(any(feature = "tokio", feature = "smol"))]
+/// Accepts a connection that `bound`'s policy admits, already in
+/// nonblocking mode, for the async front ends: one `accept4` on Linux and
+/// Android, `accept` plus `FIONBIO` elsewhere. `Ok(None)` after
+/// [`REFUSALS_PER_ACCEPT`] refusals: the caller should yield and try again.
+pub(crate) fn accept_nonblocking(
+    listener: &UnixListener,
+    bound: &Bound,
+) -> io::Result<Option<Stream>> {
+    let accepted = bound.accept_admitted(Some(REFUSALS_PER_ACCEPT), || {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let socket = UnixStream::from(rustix::net::accept_with(
+            listener,
+            rustix::net::SocketFlags::NONBLOCK | rustix::net::SocketFlags::CLOEXEC,
+        )?);
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let socket = {
+            let (socket, _) = listener.accept()?;
+            socket.set_nonblocking(true)?;
+            socket
+        };
+        Ok(socket)
+    })?;
+    accepted.map(|socket| Stream::new(socket, true)).transpose()
+}
+
 impl Listener {
     pub(crate) fn from_std(socket: UnixListener) -> Self {
-        Self { socket, file: None }
+        let nonblocking = rustix::fs::fcntl_getfl(&socket)
+            .is_ok_and(|flags| flags.contains(rustix::fs::OFlags::NONBLOCK));
+        Self {
+            socket,
+            bound: Bound {
+                file: None,
+                lock: None,
+                admission: Admission::everyone(),
+            },
+            nonblocking: AtomicBool::new(nonblocking),
+        }
     }
 
-    /// The socket, for the caller to own; its file stays where it is.
+    /// The socket, for the caller to own; its file stays where it is, and
+    /// the lock is released.
     pub(crate) fn into_std(self) -> UnixListener {
-        if let Some(file) = self.file {
+        if let Some(file) = self.bound.file {
             file.keep();
         }
         self.socket
@@ -491,22 +470,35 @@ impl Listener {
     }
 
     #[cfg(any(feature = "tokio", feature = "smol"))]
-    /// The socket and the guard that removes its file on drop, apart, for an
-    /// async front end that carries the socket in its own type.
-    pub(crate) fn into_parts(self) -> (UnixListener, FileGuard) {
-        (self.socket, FileGuard(self.file))
+    /// The socket and what it holds, apart, for an async front end that
+    /// carries the socket in its own type.
+    pub(crate) fn into_parts(self) -> (UnixListener, Bound) {
+        (self.socket, self.bound)
     }
 
     #[cfg(any(feature = "tokio", feature = "smol"))]
-    pub(crate) fn from_parts(socket: UnixListener, file: FileGuard) -> Self {
+    /// A blocking listener (in blocking mode) from parts.
+    pub(crate) fn from_parts(socket: UnixListener, bound: Bound) -> Self {
         Self {
             socket,
-            file: file.0,
+            bound,
+            nonblocking: AtomicBool::new(false),
         }
     }
 
+    /// Takes the next connection the access policy admits. Refused ones are
+    /// closed and skipped: a blocking accept goes on waiting; a nonblocking
+    /// one says `WouldBlock` once nothing admitted is waiting, or after
+    /// [`REFUSALS_PER_ACCEPT`] refusals.
     pub(crate) fn accept(&self) -> io::Result<Stream> {
-        let (socket, _) = self.socket.accept()?;
+        let nonblocking = self.nonblocking.load(Ordering::Relaxed);
+        let budget = nonblocking.then_some(REFUSALS_PER_ACCEPT);
+        let accepted = self
+            .bound
+            .accept_admitted(budget, || Ok(self.socket.accept()?.0))?;
+        let Some(socket) = accepted else {
+            return Err(io::ErrorKind::WouldBlock.into());
+        };
         // Accepted sockets are blocking whatever the listener's mode. Linux's
         // accept4 never passes O_NONBLOCK on; BSD-style accept may.
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
@@ -515,178 +507,126 @@ impl Listener {
     }
 
     pub(crate) fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        self.socket.set_nonblocking(nonblocking)
+        self.socket.set_nonblocking(nonblocking)?;
+        self.nonblocking.store(nonblocking, Ordering::Relaxed);
+        Ok(())
     }
 }
 
-/// Binds and listens on `resolved`, with socket files getting `mode`.
-pub(crate) fn bind(resolved: &Resolved, mode: u32, nonblocking: bool) -> io::Result<Listener> {
-    if mode & !0o777 != 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("socket file mode {mode:#o} has bits outside the permission bits 0o777"),
-        ));
+/// How a listener is bound: the portable `ListenerOptions` less the name.
+#[derive(Clone, Default)]
+pub(crate) struct BindOptions {
+    pub(crate) access: Access,
+    pub(crate) on_refused: Option<RefusalHook>,
+    pub(crate) nonblocking: bool,
+    /// The socket file's exact permission bits, instead of those the
+    /// access policy implies.
+    pub(crate) mode: Option<u32>,
+}
+
+impl std::fmt::Debug for BindOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BindOptions")
+            .field("access", &self.access)
+            .field("on_refused", &self.on_refused.is_some())
+            .field("nonblocking", &self.nonblocking)
+            .field("mode", &self.mode.map(|mode| format!("{mode:#o}")))
+            .finish()
     }
-    let listener = match &resolved.address {
+}
+
+/// How a socket file enforces `access`: its permission bits and group, and
+/// the check left for accept (only for lists of users, which no mode can
+/// express).
+fn file_policy(
+    access: &Access,
+    mode: Option<u32>,
+    on_refused: Option<RefusalHook>,
+) -> (FilePermissions, Admission) {
+    let (implied, group, admission) = match access {
+        Access::CurrentUser => (0o600, None, Admission::everyone()),
+        Access::AnyUser => (0o666, None, Admission::everyone()),
+        Access::Group(group) => (0o660, Some(group.0), Admission::everyone()),
+        Access::Users(_) => (0o666, None, Admission::enforcing(access, on_refused)),
+    };
+    let permissions = FilePermissions {
+        mode: mode.unwrap_or(implied),
+        group,
+    };
+    (permissions, admission)
+}
+
+/// Binds and listens on `resolved`.
+pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
+    if let Some(mode) = options.mode {
+        if mode & !0o777 != 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("socket file mode {mode:#o} has bits outside the permission bits 0o777"),
+            ));
+        }
+    }
+    let on_refused = options.on_refused.clone();
+    let (socket, bound) = match &resolved.address {
         Address::Path(path) => {
             if let Some(dir) = &resolved.private_dir {
+                if options.access != Access::CurrentUser {
+                    return Err(per_user_directory_is_private(resolved));
+                }
                 ensure_private_dir(dir, true)?;
             }
-            bind_path(resolved, path, mode)?
+            let (permissions, admission) = file_policy(&options.access, options.mode, on_refused);
+            let bound_file = socket_file::bind(resolved, path, permissions, BACKLOG)?;
+            let bound = Bound {
+                file: Some(bound_file.file),
+                lock: Some(bound_file.lock),
+                admission,
+            };
+            (bound_file.socket, bound)
         }
         #[cfg(any(target_os = "linux", target_os = "android"))]
         Address::Abstract(_) => {
             let fd = new_socket()?;
-            rustix::net::bind(&fd, &socket_address(resolved)?)
+            rustix::net::bind(&fd, &socket_address(resolved)?).map_err(|errno| {
+                match super::sock_diag::abstract_name_owner(resolved) {
+                    Some(uid) => with_context(
+                        io::ErrorKind::AddrInUse,
+                        format!("cannot bind `{resolved}`: another listener is active on it (it runs as uid {uid})"),
+                        errno.into(),
+                    ),
+                    None => bind_error(resolved, errno.into()),
+                }
+            })?;
+            rustix::net::listen(&fd, BACKLOG)
                 .map_err(|errno| bind_error(resolved, errno.into()))?;
-            rustix::net::listen(&fd, BACKLOG)?;
-            Listener {
-                socket: UnixListener::from(fd),
+            let bound = Bound {
                 file: None,
-            }
+                lock: None,
+                admission: Admission::enforcing(&options.access, on_refused),
+            };
+            (fd, bound)
         }
     };
-    listener.set_nonblocking(nonblocking)?;
+    let listener = Listener {
+        socket: UnixListener::from(socket),
+        bound,
+        nonblocking: AtomicBool::new(false),
+    };
+    listener.set_nonblocking(options.nonblocking)?;
     Ok(listener)
 }
 
-fn bind_error(resolved: &Resolved, error: io::Error) -> io::Error {
-    match error.kind() {
-        io::ErrorKind::AddrInUse => io::Error::new(
-            io::ErrorKind::AddrInUse,
-            format!("cannot bind `{resolved}`: another listener is active on it"),
+/// Namespaced names outside Linux live in a directory only their user can
+/// enter; a wider policy could not be kept.
+fn per_user_directory_is_private(resolved: &Resolved) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "cannot bind `{resolved}` for other users: on this OS a namespaced name is a \
+             socket file in a per-user directory that only its user can enter, so only \
+             Access::current_user() applies; use Name::path for a socket other users reach"
         ),
-        kind => io::Error::new(kind, format!("cannot bind `{resolved}`: {error}")),
-    }
-}
-
-/// Binds a socket file with exactly `mode` and no moment in which it is more
-/// open: the socket is bound in a fresh 0700 directory next to `path`, given
-/// its mode there, and then linked (or, over a stale file, renamed) into place.
-fn bind_path(resolved: &Resolved, path: &Path, mode: u32) -> io::Result<Listener> {
-    let parent = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let staging = StagingDir::create(&parent).map_err(|error| bind_error(resolved, error))?;
-    let staged = staging.path.join("s");
-    if staged.as_os_str().len() > super::socket_name::max_path_len() {
-        // The staging path would not fit sockaddr_un (a short name close to
-        // the limit): bind in place; the umask keeps the socket at most as
-        // open as the umask allows until the chmod.
-        drop(staging);
-        return bind_in_place(resolved, path, mode);
-    }
-    let socket = UnixListener::bind(&staged).map_err(|error| bind_error(resolved, error))?;
-    std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(mode))
-        .map_err(|error| bind_error(resolved, error))?;
-    let metadata = std::fs::symlink_metadata(&staged)?;
-    install(resolved, &staged, path)?;
-    drop(staging);
-    Ok(Listener {
-        socket,
-        file: Some(SocketFile::at(path, &metadata)),
-    })
-}
-
-fn bind_in_place(resolved: &Resolved, path: &Path, mode: u32) -> io::Result<Listener> {
-    if reclaim_if_stale(resolved, path)? {
-        std::fs::remove_file(path).map_err(|error| bind_error(resolved, error))?;
-    }
-    let socket = UnixListener::bind(path).map_err(|error| bind_error(resolved, error))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
-    let metadata = std::fs::symlink_metadata(path)?;
-    Ok(Listener {
-        socket,
-        file: Some(SocketFile::at(path, &metadata)),
-    })
-}
-
-/// Puts the staged socket file at `path`: a hard link where nothing is there
-/// (atomic: of two servers binding at once, one wins), a rename over a stale
-/// socket file, and `AddrInUse` over a live one.
-fn install(resolved: &Resolved, staged: &Path, path: &Path) -> io::Result<()> {
-    for _ in 0..8 {
-        match std::fs::hard_link(staged, path) {
-            Ok(()) => return Ok(()),
-            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
-                if reclaim_if_stale(resolved, path)? {
-                    // Replace the stale file in one step.
-                    return std::fs::rename(staged, path)
-                        .map_err(|error| bind_error(resolved, error));
-                }
-                // It vanished between the link and the check: try again.
-            }
-            // Filesystems that cannot link sockets: check, then rename.
-            Err(_) => {
-                reclaim_if_stale(resolved, path)?;
-                return std::fs::rename(staged, path).map_err(|error| bind_error(resolved, error));
-            }
-        }
-    }
-    Err(bind_error(
-        resolved,
-        io::Error::from(io::ErrorKind::AddrInUse),
-    ))
-}
-
-/// Looks at what is at `path`: nothing (false), a stale socket file that may
-/// be replaced (true), or a live listener or some other file (an error).
-fn reclaim_if_stale(resolved: &Resolved, path: &Path) -> io::Result<bool> {
-    let metadata = match std::fs::symlink_metadata(path) {
-        Ok(metadata) => metadata,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(false),
-        Err(error) => return Err(bind_error(resolved, error)),
-    };
-    if !metadata.file_type().is_socket() {
-        return Err(io::Error::new(
-            io::ErrorKind::AddrInUse,
-            format!("cannot bind `{resolved}`: a file that is not a socket is in the way"),
-        ));
-    }
-    // A nonblocking probe: a live server with a full backlog must not make
-    // bind wait (it answers EAGAIN, which means alive just the same).
-    let probe = new_socket()?;
-    rustix::io::ioctl_fionbio(&probe, true)?;
-    match rustix::net::connect(&probe, &SocketAddrUnix::new(path)?) {
-        Ok(()) | Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INPROGRESS) => Err(bind_error(
-            resolved,
-            io::Error::from(io::ErrorKind::AddrInUse),
-        )),
-        // Stale: the server that made it is gone.
-        Err(rustix::io::Errno::CONNREFUSED) => Ok(true),
-        Err(rustix::io::Errno::NOENT) => Ok(false),
-        Err(errno) => Err(bind_error(resolved, errno.into())),
-    }
-}
-
-/// A private directory for staging a socket file, removed with its contents on drop.
-struct StagingDir {
-    path: PathBuf,
-}
-
-impl StagingDir {
-    fn create(parent: &Path) -> io::Result<Self> {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let mut attempt = 0;
-        loop {
-            let unique = NEXT.fetch_add(1, Ordering::Relaxed) ^ std::process::id().rotate_left(13);
-            let path = parent.join(format!(".l{:06x}", unique & 0xff_ffff));
-            match std::fs::DirBuilder::new().mode(0o700).create(&path) {
-                Ok(()) => return Ok(Self { path }),
-                Err(error) if error.kind() == io::ErrorKind::AlreadyExists && attempt < 64 => {
-                    attempt += 1
-                }
-                Err(error) => return Err(error),
-            }
-        }
-    }
-}
-
-impl Drop for StagingDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
+    )
 }
 
 pub(crate) use super::socket_name::{resolve_namespaced, resolve_path};

@@ -135,26 +135,26 @@ pub(crate) mod local_socket {
     use std::os::fd::{AsFd, BorrowedFd};
     use std::os::unix::net::UnixListener;
     use std::task::{Context, Poll};
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
     use super::{Reactor, retry};
     use crate::sys::Credentials;
-    use crate::sys::local_socket::{self as blocking, FileGuard, Resolved};
+    use crate::sys::local_socket::{self as blocking, Bound, Resolved};
 
-    /// A listening socket registered with a reactor, and its file's guard.
+    /// A listening socket registered with a reactor, and what it holds.
     #[derive(Debug)]
     pub(crate) struct Listener<R: Reactor> {
         socket: R::Io<UnixListener>,
-        file: FileGuard,
+        bound: Bound,
     }
 
     impl<R: Reactor> Listener<R> {
         pub(crate) fn from_blocking(listener: blocking::Listener) -> io::Result<Self> {
-            let (socket, file) = listener.into_parts();
+            let (socket, bound) = listener.into_parts();
             socket.set_nonblocking(true)?;
             Ok(Self {
                 socket: R::register(socket)?,
-                file,
+                bound,
             })
         }
 
@@ -162,20 +162,31 @@ pub(crate) mod local_socket {
         pub(crate) fn into_blocking(self) -> io::Result<blocking::Listener> {
             let socket = R::into_inner(self.socket)?;
             socket.set_nonblocking(false)?;
-            Ok(blocking::Listener::from_parts(socket, self.file))
+            Ok(blocking::Listener::from_parts(socket, self.bound))
         }
 
         pub(crate) fn as_borrowed(&self) -> BorrowedFd<'_> {
             R::get(&self.socket).as_fd()
         }
 
+        /// Connections the access policy refuses are closed and skipped;
+        /// after a run of them the task yields (waking itself), so a flood
+        /// of refused clients cannot hold the executor.
         pub(crate) fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<Stream<R>>> {
-            let accepted = R::poll_read_with(&self.socket, cx, blocking::accept_nonblocking);
-            accepted.map(|result| {
-                Ok(Stream {
-                    socket: R::register(result?)?,
-                })
-            })
+            let accepted = R::poll_read_with(&self.socket, cx, |socket| {
+                blocking::accept_nonblocking(socket, &self.bound)
+            });
+            match accepted {
+                Poll::Ready(Ok(Some(stream))) => Poll::Ready(Ok(Stream {
+                    socket: R::register(stream)?,
+                })),
+                Poll::Ready(Ok(None)) => {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+                Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+                Poll::Pending => Poll::Pending,
+            }
         }
     }
 
@@ -208,12 +219,12 @@ pub(crate) mod local_socket {
         /// retried with backoff until it gets in or `timeout` expires.
         pub(crate) async fn connect(
             resolved: &Resolved,
-            timeout: Option<Duration>,
+            options: &blocking::ConnectOptions,
         ) -> io::Result<Self> {
-            let deadline = timeout.map(|timeout| Instant::now() + timeout);
+            let deadline = options.timeout.map(|timeout| Instant::now() + timeout);
             let stream = retry::<R, _>(
                 deadline,
-                || blocking::connect_nonblocking(resolved),
+                || blocking::connect_nonblocking(resolved, &options.expected_server),
                 || blocking::backlog_timed_out(resolved),
             )
             .await?;

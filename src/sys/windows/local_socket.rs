@@ -3,6 +3,7 @@
 use std::ffi::{OsStr, OsString};
 use std::io::{self, IoSlice, IoSliceMut};
 use std::os::windows::io::BorrowedHandle;
+use std::sync::Arc;
 use std::time::Duration;
 
 use windows_sys::Win32::Storage::FileSystem::SECURITY_IDENTIFICATION;
@@ -10,8 +11,8 @@ use windows_sys::Win32::System::Pipes::PIPE_UNLIMITED_INSTANCES;
 
 use super::named_pipe::{self, ClientConfig, Direction, ServerConfig};
 use super::pipe_path::{self, PipePath};
-use super::security::SecurityDescriptor;
-use crate::sys::Credentials;
+use super::security::{self, SecurityDescriptor};
+use crate::sys::{Access, Credentials, ExpectedServer, RefusalHook};
 
 /// What a local-socket name resolves to on Windows: a pipe path.
 pub(crate) type Resolved = PipePath;
@@ -137,19 +138,57 @@ impl Stream {
     }
 }
 
-/// Creates the listener: an exclusive, byte-mode, duplex pipe.
-pub(crate) fn bind(
-    resolved: &Resolved,
-    security: Option<SecurityDescriptor>,
-    ready_instances: usize,
-    nonblocking: bool,
-) -> io::Result<Listener> {
+/// How a listener is bound: the portable `ListenerOptions` less the name.
+#[derive(Clone)]
+pub(crate) struct BindOptions {
+    pub(crate) access: Access,
+    /// Never called on Windows: the pipe's DACL keeps refused clients out.
+    pub(crate) on_refused: Option<RefusalHook>,
+    pub(crate) nonblocking: bool,
+    /// The descriptor for every instance, instead of the one the access
+    /// policy implies.
+    pub(crate) security: Option<Arc<SecurityDescriptor>>,
+    pub(crate) ready_instances: usize,
+}
+
+impl Default for BindOptions {
+    fn default() -> Self {
+        Self {
+            access: Access::default(),
+            on_refused: None,
+            nonblocking: false,
+            security: None,
+            ready_instances: 8,
+        }
+    }
+}
+
+impl std::fmt::Debug for BindOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BindOptions")
+            .field("access", &self.access)
+            .field("on_refused", &self.on_refused.is_some())
+            .field("nonblocking", &self.nonblocking)
+            .field("security", &self.security)
+            .field("ready_instances", &self.ready_instances)
+            .finish()
+    }
+}
+
+/// Creates the listener: an exclusive, byte-mode, duplex pipe whose DACL
+/// enforces the access policy.
+pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
+    let ready_instances = options.ready_instances;
     if !(1..=64).contains(&ready_instances) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("ready_instances must be 1 to 64, not {ready_instances}"),
         ));
     }
+    let security = match &options.security {
+        Some(descriptor) => descriptor.try_clone()?,
+        None => SecurityDescriptor::from_sddl(&security::access_sddl(&options.access)?)?,
+    };
     let config = ServerConfig {
         path: resolved.clone(),
         messages: false,
@@ -159,20 +198,66 @@ pub(crate) fn bind(
         out_buffer: 64 * 1024,
         reject_remote: true,
         inheritable: false,
-        security,
+        security: Some(security),
     };
-    named_pipe::Listener::new(config, ready_instances, nonblocking).map(Listener)
+    named_pipe::Listener::new(config, ready_instances, options.nonblocking).map(Listener)
 }
 
-/// Opens the client end, waiting for a busy pipe up to `timeout`.
-pub(crate) fn connect(
-    resolved: &Resolved,
-    timeout: Option<Duration>,
-    nonblocking: bool,
-) -> io::Result<Stream> {
-    let stream = named_pipe::connect(&client_config(resolved, timeout))?;
-    stream.set_nonblocking(nonblocking);
+/// How a client connects: the portable `ConnectOptions` less the name.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConnectOptions {
+    /// Bounds the wait for a free instance of a busy pipe.
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) nonblocking: bool,
+    pub(crate) expected_server: ExpectedServer,
+}
+
+/// Opens the client end, waiting for a busy pipe up to the timeout, and
+/// checks who serves it before returning.
+pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<Stream> {
+    let stream = named_pipe::connect(&client_config(resolved, options.timeout))?;
+    check_server(stream.as_borrowed(), resolved, &options.expected_server)?;
+    stream.set_nonblocking(options.nonblocking);
     Ok(Stream(stream))
+}
+
+/// Checks, before anything is written, that the pipe's owner is a user the
+/// client expects. The owner is set when the pipe's first instance is
+/// created, to the creator's user (or, if its descriptor names one, to that
+/// owner, which Windows allows only for the creator's own user and groups
+/// without a restore privilege): a squatter cannot make it another user.
+pub(crate) fn check_server(
+    handle: BorrowedHandle<'_>,
+    resolved: &Resolved,
+    expected: &ExpectedServer,
+) -> io::Result<()> {
+    let wanted = match expected {
+        ExpectedServer::AnyUser => return Ok(()),
+        ExpectedServer::CurrentUser => {
+            let me = security::current_user_sid()?;
+            let description = format!("this user ({me}) or the local system account");
+            (vec![me, security::LOCAL_SYSTEM_SID.to_owned()], description)
+        }
+        ExpectedServer::User(user) => (vec![user.sid().to_owned()], user.sid().to_owned()),
+    };
+    let owner = security::owner_sid(handle).map_err(|error| {
+        crate::error::with_context(
+            io::ErrorKind::PermissionDenied,
+            format!("cannot tell who serves `{resolved}`, so refusing it: {error}"),
+            error,
+        )
+    })?;
+    if wanted.0.contains(&owner) {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!(
+            "refusing the server of `{resolved}`: its pipe is owned by {owner}, not by {} \
+             (another user may have taken the name; see ExpectedServer to accept it)",
+            wanted.1
+        ),
+    ))
 }
 
 /// How a local-socket client opens its pipe: duplex, identification only,

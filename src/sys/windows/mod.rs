@@ -3,6 +3,7 @@
 #[cfg(any(feature = "tokio", feature = "smol"))]
 pub(crate) mod aio;
 pub(crate) mod handoff;
+pub(crate) mod identity;
 pub(crate) mod local_socket;
 pub(crate) mod named_pipe;
 pub(crate) mod overlapped;

@@ -9,7 +9,7 @@
 use std::ffi::c_void;
 use std::io;
 use std::mem::{self, MaybeUninit};
-use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
+use std::os::windows::io::{AsRawHandle, BorrowedHandle, FromRawHandle, OwnedHandle};
 use std::ptr::{self, NonNull};
 use std::slice;
 
@@ -18,12 +18,13 @@ use windows_sys::Win32::Foundation::{
 };
 use windows_sys::Win32::Security::Authorization::{
     ConvertSecurityDescriptorToStringSecurityDescriptorW, ConvertSidToStringSidW,
-    ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
+    ConvertStringSecurityDescriptorToSecurityDescriptorW, ConvertStringSidToSidW, GetSecurityInfo,
+    SDDL_REVISION_1, SE_FILE_OBJECT,
 };
 pub(crate) use windows_sys::Win32::Security::SECURITY_ATTRIBUTES;
 use windows_sys::Win32::Security::{
     DACL_SECURITY_INFORMATION, GROUP_SECURITY_INFORMATION, GetSecurityDescriptorLength,
-    GetTokenInformation, LABEL_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION, TOKEN_QUERY,
+    GetTokenInformation, LABEL_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION, PSID, TOKEN_QUERY,
     TOKEN_USER, TokenUser,
 };
 use windows_sys::Win32::Storage::FileSystem::{
@@ -198,10 +199,19 @@ pub(crate) fn current_user_sid() -> io::Result<String> {
     // SAFETY: `token_user` returns a buffer that GetTokenInformation filled,
     // starting with a TOKEN_USER (the SID it points to follows in the buffer).
     let user = unsafe { buffer[0].assume_init_ref() };
+    // SAFETY: the SID lives in `buffer`, which outlives the call.
+    unsafe { sid_to_string(user.User.Sid) }
+}
+
+/// The string form (`S-1-5-…`) of a SID.
+///
+/// # Safety
+///
+/// `sid` must point to a valid SID that stays alive during the call.
+pub(crate) unsafe fn sid_to_string(sid: PSID) -> io::Result<String> {
     let mut text = ptr::null_mut();
-    // SAFETY: the SID lives in `buffer`, which outlives the call, and `text`
-    // is a live out-pointer.
-    cvt(unsafe { ConvertSidToStringSidW(user.User.Sid, &mut text) })?;
+    // SAFETY: the caller guarantees the SID; `text` is a live out-pointer.
+    cvt(unsafe { ConvertSidToStringSidW(sid, &mut text) })?;
     // SAFETY: the conversion succeeded, so `text` is a fresh LocalAlloc'd
     // string that the caller, this function, must free.
     let _memory = unsafe { LocalMemory::from_raw(text.cast()) }
@@ -210,6 +220,72 @@ pub(crate) fn current_user_sid() -> io::Result<String> {
     // `_memory` until the end of this function.
     unsafe { string_from_wide(text) }
 }
+
+/// Parses the string form of a SID and writes it back in Windows' canonical
+/// spelling; `InvalidInput` quoting `text` if it is not a SID.
+pub(crate) fn canonical_sid(text: &str) -> io::Result<String> {
+    let invalid = || {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{text:?} is not a SID in string form (S-1-…)"),
+        )
+    };
+    if text.is_empty() || text.contains('\0') {
+        return Err(invalid());
+    }
+    let wide: Vec<u16> = text.encode_utf16().chain([0]).collect();
+    let mut sid = ptr::null_mut();
+    // SAFETY: `wide` is NUL-terminated UTF-16 and `sid` a live out-pointer.
+    if let Err(error) = cvt(unsafe { ConvertStringSidToSidW(wide.as_ptr(), &mut sid) }) {
+        return Err(if is_out_of_memory(&error) {
+            error
+        } else {
+            invalid()
+        });
+    }
+    // SAFETY: the conversion succeeded, so `sid` is a fresh LocalAlloc'd SID
+    // that the caller, this function, must free.
+    let memory = unsafe { LocalMemory::from_raw(sid) }
+        .ok_or_else(|| missing_result("ConvertStringSidToSidW"))?;
+    // SAFETY: `memory` holds the valid SID just returned until the end.
+    unsafe { sid_to_string(memory.as_ptr()) }
+}
+
+/// The owner of the object behind `handle`, which must have been opened
+/// with `READ_CONTROL`, as a SID string.
+pub(crate) fn owner_sid(handle: BorrowedHandle<'_>) -> io::Result<String> {
+    let mut owner: PSID = ptr::null_mut();
+    let mut descriptor = ptr::null_mut();
+    // SAFETY: the handle is open, `owner` and `descriptor` are live
+    // out-pointers, and the parts not asked for may be null.
+    let status = unsafe {
+        GetSecurityInfo(
+            handle.as_raw_handle(),
+            SE_FILE_OBJECT,
+            OWNER_SECURITY_INFORMATION,
+            &mut owner,
+            ptr::null_mut(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+            &mut descriptor,
+        )
+    };
+    if status != 0 {
+        return Err(io::Error::from_raw_os_error(status as i32));
+    }
+    // SAFETY: GetSecurityInfo succeeded, so `descriptor` is a fresh
+    // LocalAlloc'd descriptor that the caller, this function, must free.
+    let _memory = unsafe { LocalMemory::from_raw(descriptor) }
+        .ok_or_else(|| missing_result("GetSecurityInfo"))?;
+    if owner.is_null() {
+        return Err(io::Error::other("the object has no owner"));
+    }
+    // SAFETY: `owner` points into the descriptor that `_memory` keeps alive.
+    unsafe { sid_to_string(owner) }
+}
+
+/// The SID of the local system account.
+pub(crate) const LOCAL_SYSTEM_SID: &str = "S-1-5-18";
 
 /// The access token of this process, opened for queries.
 fn process_token() -> io::Result<OwnedHandle> {
@@ -318,6 +394,24 @@ pub(crate) fn current_user_only() -> io::Result<&'static SecurityDescriptor> {
     let descriptor =
         SecurityDescriptor::from_sddl(&format!("D:P(A;;GA;;;{})", current_user_sid()?))?;
     Ok(DEFAULT.get_or_init(|| descriptor))
+}
+
+/// The SDDL of the descriptor that enforces a local-socket access policy:
+/// owned by this user (so a client can check who serves the pipe), full
+/// access for this user, connect access (no new instances) for the local
+/// system account and for whoever else the policy admits.
+pub(crate) fn access_sddl(access: &crate::sys::Access) -> io::Result<String> {
+    let me = current_user_sid()?;
+    let access_mask = CONNECT_ACCESS;
+    let mut sddl = format!("O:{me}D:P(A;;GA;;;{me})(A;;{access_mask:#x};;;{LOCAL_SYSTEM_SID})");
+    let mut admit = |sid: &str| sddl.push_str(&format!("(A;;{access_mask:#x};;;{sid})"));
+    match access {
+        crate::sys::Access::CurrentUser => {}
+        crate::sys::Access::AnyUser => admit("WD"),
+        crate::sys::Access::Group(group) => admit(group.sid()),
+        crate::sys::Access::Users(users) => users.iter().for_each(|user| admit(user.sid())),
+    }
+    Ok(sddl)
 }
 
 impl std::fmt::Debug for SecurityDescriptor {

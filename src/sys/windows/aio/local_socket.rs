@@ -3,7 +3,6 @@
 
 use std::io::{self, IoSlice};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use crate::sys::Credentials;
 use crate::sys::windows::local_socket as blocking;
@@ -48,13 +47,14 @@ impl Stream {
             .map(blocking::Stream::from_named_pipe)
     }
 
+    /// Connects, and checks who serves the name before returning.
     pub(crate) async fn connect(
         resolved: &blocking::Resolved,
-        timeout: Option<Duration>,
+        options: &blocking::ConnectOptions,
     ) -> io::Result<Self> {
-        super::connect(&blocking::client_config(resolved, timeout))
-            .await
-            .map(Self)
+        let stream = super::connect(&blocking::client_config(resolved, options.timeout)).await?;
+        blocking::check_server(stream.as_borrowed(), resolved, &options.expected_server)?;
+        Ok(Self(stream))
     }
 
     pub(crate) fn poll_read(
