@@ -3,23 +3,30 @@
 use std::ffi::OsString;
 use std::io;
 
-use localipc::local_socket::Name;
+use localipc::identity::{Group, User};
+use localipc::local_socket::{Access, ExpectedServer, Name};
 
 pub(crate) const USAGE: &str = "\
 localipc: every local IPC primitive from the shell
 
 Usage:
-  localipc listen [--path] [--keep] [--echo] NAME
+  localipc listen [--path] [--keep] [--echo] [--access WHO] NAME
       Listen on a local socket and relay standard input and output to the
       client that connects (like `nc -lU`). --keep serves clients one after
       another instead of exiting after the first; --echo sends back what each
-      client sends instead of relaying.
-  localipc connect [--path] NAME
+      client sends instead of relaying. --access says who may connect:
+      current-user (the default), any-user, group:GROUP, or
+      users:USER[,USER...]; this user and the superuser always may. Clients
+      the listener refuses itself are reported on standard error.
+  localipc connect [--path] [--expect-server WHO] NAME
       Connect to a local socket and relay standard input and output (like
       `nc -U`). When standard input ends, the sending side is shut down and
       the output is relayed until the peer closes. (Windows pipes have no
       half-close: there localipc waits until the peer has read everything,
       relays its output until it has been quiet for 200 ms, and closes.)
+      --expect-server says whose server to talk to: current-user (this user
+      or the superuser, the default), any-user, or user:USER; any other
+      server is refused before a byte is sent.
   localipc names [--path] NAME
       Show what NAME resolves to on this OS.
   localipc bench [--quick] [--json]
@@ -30,6 +37,7 @@ Usage:
 NAME is a namespaced name (an abstract socket on Linux, a socket file in a
 private per-user directory on other Unixes, \\\\.\\pipe\\NAME on Windows);
 with --path it is a filesystem path (on Windows, a \\\\.\\pipe\\ path).
+USER and GROUP are names, or numeric ids on Unix and SIDs on Windows.
 
 Exit status: 0 on success, 1 on an error (one line on standard error), 2 on
 a usage error.
@@ -46,9 +54,11 @@ pub(crate) enum Command {
         name: Name,
         keep: bool,
         echo: bool,
+        access: Access,
     },
     Connect {
         name: Name,
+        expected_server: ExpectedServer,
     },
     Names {
         name: Name,
@@ -94,23 +104,31 @@ pub(crate) fn parse(args: impl Iterator<Item = OsString>) -> Result<Command, Ref
         Some("-h" | "--help" | "help") => Ok(Command::Help),
         Some("-V" | "--version") => Ok(Command::Version),
         Some("listen") => {
-            let (flags, name) = flags_and_name(rest, &["--path", "--keep", "--echo"])?;
+            let line = flags_and_name(rest, &["--path", "--keep", "--echo"], &["--access"])?;
             Ok(Command::Listen {
-                name: to_name(&name, flags.contains(&"--path"))?,
-                keep: flags.contains(&"--keep"),
-                echo: flags.contains(&"--echo"),
+                name: to_name(&line.name, line.has("--path"))?,
+                keep: line.has("--keep"),
+                echo: line.has("--echo"),
+                access: match line.value("--access") {
+                    Some(text) => to_access(text)?,
+                    None => Access::default(),
+                },
             })
         }
         Some("connect") => {
-            let (flags, name) = flags_and_name(rest, &["--path"])?;
+            let line = flags_and_name(rest, &["--path"], &["--expect-server"])?;
             Ok(Command::Connect {
-                name: to_name(&name, flags.contains(&"--path"))?,
+                name: to_name(&line.name, line.has("--path"))?,
+                expected_server: match line.value("--expect-server") {
+                    Some(text) => to_expected_server(text)?,
+                    None => ExpectedServer::default(),
+                },
             })
         }
         Some("names") => {
-            let (flags, name) = flags_and_name(rest, &["--path"])?;
+            let line = flags_and_name(rest, &["--path"], &[])?;
             Ok(Command::Names {
-                name: to_name(&name, flags.contains(&"--path"))?,
+                name: to_name(&line.name, line.has("--path"))?,
             })
         }
         Some("bench") => {
@@ -129,24 +147,130 @@ pub(crate) fn parse(args: impl Iterator<Item = OsString>) -> Result<Command, Ref
     }
 }
 
-/// Splits `args` into known flags and exactly one positional NAME.
+/// A subcommand's flags, options with values, and its one NAME.
+struct Line<'a> {
+    flags: Vec<&'a str>,
+    values: Vec<(&'a str, String)>,
+    name: OsString,
+}
+
+impl Line<'_> {
+    fn has(&self, flag: &str) -> bool {
+        self.flags.contains(&flag)
+    }
+
+    fn value(&self, option: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(name, _)| *name == option)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Splits `args` into known flags, known options with a value (`--option
+/// VALUE` or `--option=VALUE`) and exactly one positional NAME.
 fn flags_and_name<'a>(
     args: &[OsString],
     known: &[&'a str],
-) -> Result<(Vec<&'a str>, OsString), String> {
-    let mut flags = Vec::new();
+    valued: &[&'a str],
+) -> Result<Line<'a>, String> {
+    let mut line = Line {
+        flags: Vec::new(),
+        values: Vec::new(),
+        name: OsString::new(),
+    };
     let mut name = None;
-    for arg in args {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.to_str() {
-            Some(text) if text.starts_with("--") => flags.push(flag(text, known)?),
+            Some(text) if text.starts_with("--") => {
+                let (option, inline) = match text.split_once('=') {
+                    Some((option, value)) => (option, Some(value.to_owned())),
+                    None => (text, None),
+                };
+                if let Some(option) = valued.iter().find(|known| **known == option) {
+                    let value = match inline {
+                        Some(value) => value,
+                        None => args
+                            .next()
+                            .and_then(|value| value.to_str())
+                            .ok_or_else(|| format!("{option} needs a value"))?
+                            .to_owned(),
+                    };
+                    line.values.push((option, value));
+                } else {
+                    line.flags.push(flag(text, known)?);
+                }
+            }
             _ if name.is_some() => {
                 return Err(format!("unexpected argument {:?}", arg.to_string_lossy()));
             }
             _ => name = Some(arg.clone()),
         }
     }
-    let name = name.ok_or("missing NAME")?;
-    Ok((flags, name))
+    line.name = name.ok_or("missing NAME")?;
+    Ok(line)
+}
+
+/// A user by name, or by number (Unix) or SID (Windows).
+fn to_user(text: &str) -> io::Result<User> {
+    #[cfg(unix)]
+    if let Ok(uid) = text.parse() {
+        return Ok(<User as localipc::os::unix::identity::UserExt>::from_uid(
+            uid,
+        ));
+    }
+    #[cfg(windows)]
+    if text.starts_with("S-") {
+        return <User as localipc::os::windows::identity::UserExt>::from_sid(text);
+    }
+    User::from_name(text)
+}
+
+/// A group by name, or by number (Unix) or SID (Windows).
+fn to_group(text: &str) -> io::Result<Group> {
+    #[cfg(unix)]
+    if let Ok(gid) = text.parse() {
+        return Ok(<Group as localipc::os::unix::identity::GroupExt>::from_gid(
+            gid,
+        ));
+    }
+    #[cfg(windows)]
+    if text.starts_with("S-") {
+        return <Group as localipc::os::windows::identity::GroupExt>::from_sid(text);
+    }
+    Group::from_name(text)
+}
+
+/// `--access`: current-user, any-user, group:GROUP or users:USER[,USER...].
+fn to_access(text: &str) -> Result<Access, Refusal> {
+    let invalid = |error: io::Error| Refusal::Invalid(format!("--access {text}: {error}"));
+    match text.split_once(':') {
+        None if text == "current-user" => Ok(Access::current_user()),
+        None if text == "any-user" => Ok(Access::any_user()),
+        Some(("group", group)) => Ok(Access::group(to_group(group).map_err(invalid)?)),
+        Some(("users", users)) => {
+            let users: io::Result<Vec<User>> = users.split(',').map(to_user).collect();
+            Ok(Access::users(users.map_err(invalid)?))
+        }
+        _ => Err(Refusal::Usage(format!(
+            "--access takes current-user, any-user, group:GROUP or users:USER[,USER...], not {text:?}"
+        ))),
+    }
+}
+
+/// `--expect-server`: current-user, any-user or user:USER.
+fn to_expected_server(text: &str) -> Result<ExpectedServer, Refusal> {
+    let invalid = |error: io::Error| Refusal::Invalid(format!("--expect-server {text}: {error}"));
+    match text.split_once(':') {
+        None if text == "current-user" => Ok(ExpectedServer::current_user()),
+        None if text == "any-user" => Ok(ExpectedServer::any_user()),
+        Some(("user", user)) => Ok(ExpectedServer::user(to_user(user).map_err(invalid)?)),
+        _ => Err(Refusal::Usage(format!(
+            "--expect-server takes current-user, any-user or user:USER, not {text:?}"
+        ))),
+    }
 }
 
 fn only_flags<'a>(args: &[OsString], known: &[&'a str]) -> Result<Vec<&'a str>, Refusal> {

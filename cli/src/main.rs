@@ -1,8 +1,8 @@
 //! `localipc`: every local IPC primitive from the shell.
 //!
 //! ```text
-//! localipc listen [--path] [--keep] [--echo] NAME   serve one client (or, with --keep, one after another)
-//! localipc connect [--path] NAME                     relay stdin/stdout to a listener
+//! localipc listen [--path] [--keep] [--echo] [--access WHO] NAME   serve one client (or, with --keep, one after another)
+//! localipc connect [--path] [--expect-server WHO] NAME            relay stdin/stdout to a listener
 //! localipc names [--path] NAME                       show what NAME resolves to on this OS
 //! localipc bench [--quick] [--json]                  measure every primitive between two processes
 //! ```
@@ -39,8 +39,16 @@ fn main() -> ExitCode {
             println!("localipc {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
-        Command::Listen { name, keep, echo } => relay::listen(&name, keep, echo),
-        Command::Connect { name } => relay::connect(&name),
+        Command::Listen {
+            name,
+            keep,
+            echo,
+            access,
+        } => relay::listen(&name, keep, echo, access),
+        Command::Connect {
+            name,
+            expected_server,
+        } => relay::connect(&name, expected_server),
         Command::Names { name } => {
             relay::describe(&name);
             Ok(())

@@ -6,11 +6,25 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use localipc::local_socket::{Listener, Name, Stream};
+use localipc::local_socket::{
+    Access, ConnectOptions, ExpectedServer, ListenerOptions, Name, Stream,
+};
 
-/// Serves one client, or with `keep` one after another.
-pub(crate) fn listen(name: &Name, keep: bool, echo: bool) -> io::Result<()> {
-    let listener = Listener::bind(name)?;
+/// Serves one client, or with `keep` one after another; says on standard
+/// error which clients the access policy refused.
+pub(crate) fn listen(name: &Name, keep: bool, echo: bool, access: Access) -> io::Result<()> {
+    let listener = ListenerOptions::new(name)
+        .access(access)
+        .on_refused(|peer| {
+            let who = match (peer.uid, peer.pid) {
+                (Some(uid), Some(pid)) => format!("uid {uid}, pid {pid}"),
+                (Some(uid), None) => format!("uid {uid}"),
+                (None, Some(pid)) => format!("pid {pid}"),
+                (None, None) => "unknown".to_owned(),
+            };
+            eprintln!("localipc: refused a client ({who}): the access policy does not admit it");
+        })
+        .bind()?;
     eprintln!("localipc: listening on {name}");
     loop {
         let stream = listener.accept()?;
@@ -37,8 +51,11 @@ pub(crate) fn listen(name: &Name, keep: bool, echo: bool) -> io::Result<()> {
 }
 
 /// Relays standard input and output through a connection to `name`.
-pub(crate) fn connect(name: &Name) -> io::Result<()> {
-    relay(&Stream::connect(name)?)
+pub(crate) fn connect(name: &Name, expected_server: ExpectedServer) -> io::Result<()> {
+    let stream = ConnectOptions::new(name)
+        .expected_server(expected_server)
+        .connect()?;
+    relay(&stream)
 }
 
 /// Sends back everything the client sends until it closes.

@@ -199,6 +199,176 @@ fn a_taken_name_is_one_line_and_exit_1() {
     assert_one_line_error(&output, 1, "another listener is active");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_second_listen_on_a_live_path_leaves_the_first_serving() {
+    let _watchdog = watchdog(
+        "a_second_listen_on_a_live_path_leaves_the_first_serving",
+        LIMIT,
+    );
+    let dir = util::TempDir::new("cli-phantom");
+    let path = dir.path().join("tool.sock");
+    let path = path.to_str().unwrap();
+    let mut first = start_listener(&["--path", path]);
+    for _ in 0..3 {
+        let second = localipc()
+            .args(["listen", "--path", path])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_one_line_error(&second, 1, "another listener is active");
+    }
+    // The first one saw no client: it still waits, and serves the next.
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first listener left"
+    );
+    let mut first_stdin = first.stdin.take().unwrap();
+    first_stdin.write_all(b"still here\n").unwrap();
+    drop(first_stdin);
+    let output = connect(&["--path", path], b"");
+    assert_eq!(output.stdout, b"still here\n");
+    assert!(first.wait().unwrap().success());
+}
+
+/// Runs `command` as `nobody` (uid and gid 65534), if this is root; else
+/// prints a skip line and returns false.
+#[cfg(unix)]
+fn as_nobody(test: &str, command: &mut Command) -> bool {
+    use std::os::unix::process::CommandExt;
+    if !rustix::process::geteuid().is_root() {
+        util::skip(test, "needs root to run a process as another user");
+        return false;
+    }
+    command.uid(65534).gid(65534);
+    true
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn listen_reports_refused_clients_and_serves_the_next() {
+    let test = "listen_reports_refused_clients_and_serves_the_next";
+    let _watchdog = watchdog(test, LIMIT);
+    let name = unique("refusing");
+    let mut listener = localipc()
+        .args(["listen", &name])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(listener.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("listening on"), "{line:?}");
+    let mut other = localipc();
+    other.args(["connect", "--expect-server", "any-user", &name]);
+    if !as_nobody(test, &mut other) {
+        listener.kill().unwrap();
+        listener.wait().unwrap();
+        return;
+    }
+    let output = other.stdin(Stdio::null()).output().unwrap();
+    assert!(output.stdout.is_empty(), "the refused client got data");
+    line.clear();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("refused a client (uid 65534"), "{line:?}");
+    assert!(listener.try_wait().unwrap().is_none(), "the listener left");
+    let mut listener_stdin = listener.stdin.take().unwrap();
+    listener_stdin.write_all(b"for this user\n").unwrap();
+    drop(listener_stdin);
+    let output = connect(&[&name], b"");
+    assert_eq!(output.stdout, b"for this user\n");
+    assert!(listener.wait().unwrap().success());
+}
+
+#[cfg(unix)]
+#[test]
+fn connect_refuses_a_server_of_another_user_unless_told_to_expect_it() {
+    let test = "connect_refuses_a_server_of_another_user_unless_told_to_expect_it";
+    let _watchdog = watchdog(test, LIMIT);
+    let dir = util::TempDir::new("cli-squat");
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .unwrap();
+    let path = dir.path().join("tool.sock");
+    let path = path.to_str().unwrap();
+    let mut squatter = localipc();
+    squatter
+        .args([
+            "listen", "--keep", "--echo", "--access", "any-user", "--path", path,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if !as_nobody(test, &mut squatter) {
+        return;
+    }
+    let mut squatter = squatter.spawn().unwrap();
+    let mut stderr = BufReader::new(squatter.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("listening on"), "{line:?}");
+    let refused = connect(&["--path", path], b"secret\n");
+    assert_one_line_error(&refused, 1, "runs as uid 65534");
+    let expected = connect(
+        &["--expect-server", "user:65534", "--path", path],
+        b"hello\n",
+    );
+    assert_eq!(
+        expected.stdout,
+        b"hello\n",
+        "{}",
+        String::from_utf8_lossy(&expected.stderr)
+    );
+    squatter.kill().unwrap();
+    squatter.wait().unwrap();
+}
+
+#[test]
+fn bad_access_options_are_usage_or_lookup_errors() {
+    let _watchdog = watchdog("bad_access_options_are_usage_or_lookup_errors", LIMIT);
+    let name = unique("bad-access");
+    for (args, code, needle) in [
+        (
+            vec!["listen", "--access", "everybody", &name],
+            2,
+            "--access takes",
+        ),
+        (vec!["listen", "--access"], 2, "needs a value"),
+        (
+            vec!["connect", "--expect-server", "root", &name],
+            2,
+            "--expect-server takes",
+        ),
+        (
+            vec!["listen", "--access", "group:localipc-no-such-group", &name],
+            1,
+            "no group named",
+        ),
+        (
+            vec![
+                "connect",
+                "--expect-server=user:localipc-no-such-user",
+                &name,
+            ],
+            1,
+            "no user named",
+        ),
+    ] {
+        let output = localipc()
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn a_bad_name_is_one_line_and_exit_1() {
     let _watchdog = watchdog("a_bad_name_is_one_line_and_exit_1", LIMIT);

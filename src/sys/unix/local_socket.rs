@@ -10,7 +10,7 @@ use rustix::net::{AddressFamily, SocketAddrUnix, SocketType};
 
 pub(crate) use super::credentials::peer_credentials;
 use super::credentials::{Admission, check_server};
-use super::socket_file::{self, BindLock, FilePermissions, SocketFile, bind_error};
+use super::socket_file::{self, BindLock, FilePermissions, SocketFile};
 pub(crate) use super::socket_name::Resolved;
 use super::socket_name::{Address, ensure_private_dir};
 use crate::error::with_context;
@@ -594,11 +594,11 @@ pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Lis
                         format!("cannot bind `{resolved}`: another listener is active on it (it runs as uid {uid})"),
                         errno.into(),
                     ),
-                    None => bind_error(resolved, errno.into()),
+                    None => socket_file::bind_error(resolved, errno.into()),
                 }
             })?;
             rustix::net::listen(&fd, BACKLOG)
-                .map_err(|errno| bind_error(resolved, errno.into()))?;
+                .map_err(|errno| socket_file::bind_error(resolved, errno.into()))?;
             let bound = Bound {
                 file: None,
                 lock: None,

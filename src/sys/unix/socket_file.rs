@@ -33,7 +33,7 @@ use std::ffi::OsString;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStringExt;
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -371,26 +371,19 @@ pub(crate) fn bind(
     let socket = super::local_socket::new_socket()?;
     rustix::net::bind(&socket, &staging.address(resolved)?)
         .map_err(|errno| bind_error(resolved, errno.into()))?;
+    let staged_path = staging.path.join(STAGED);
     if let Some(group) = permissions.group {
-        rustix::fs::chownat(
-            &staging.dir,
-            STAGED,
-            None,
-            Some(rustix::fs::Gid::from_raw(group)),
-            AtFlags::SYMLINK_NOFOLLOW,
-        )
-        .map_err(|errno| group_error(resolved, group, errno.into()))?;
+        std::os::unix::fs::lchown(&staged_path, None, Some(group))
+            .map_err(|error| group_error(resolved, group, error))?;
     }
-    rustix::fs::chmodat(
-        &staging.dir,
-        STAGED,
-        Mode::from_raw_mode(permissions.mode),
-        AtFlags::empty(),
+    std::fs::set_permissions(
+        &staged_path,
+        std::fs::Permissions::from_mode(permissions.mode),
     )
-    .map_err(|errno| bind_error(resolved, errno.into()))?;
+    .map_err(|error| bind_error(resolved, error))?;
     rustix::net::listen(&socket, backlog).map_err(|errno| bind_error(resolved, errno.into()))?;
-    let staged = std::fs::symlink_metadata(staging.path.join(STAGED))
-        .map_err(|error| bind_error(resolved, error))?;
+    let staged =
+        std::fs::symlink_metadata(&staged_path).map_err(|error| bind_error(resolved, error))?;
     install(resolved, &staging, path, way)?;
     drop(staging);
     Ok(BoundFile {
