@@ -417,24 +417,40 @@ fn descriptor_is_send_and_sync() {
 
 /// The DACL Windows stored on the object behind `handle`, as SDDL.
 fn object_dacl_sddl(handle: std::os::windows::io::BorrowedHandle<'_>) -> String {
+    object_sddl(
+        handle,
+        windows_sys::Win32::Security::DACL_SECURITY_INFORMATION,
+    )
+}
+
+/// The owner and DACL Windows stored on the object behind `handle`, as SDDL.
+fn object_owner_and_dacl_sddl(handle: std::os::windows::io::BorrowedHandle<'_>) -> String {
+    use windows_sys::Win32::Security::{DACL_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION};
+    object_sddl(
+        handle,
+        OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+    )
+}
+
+/// The `parts` of the security descriptor of the object behind `handle`,
+/// read with `GetSecurityInfo`, as SDDL.
+fn object_sddl(handle: std::os::windows::io::BorrowedHandle<'_>, parts: u32) -> String {
     use std::os::windows::io::AsRawHandle;
     use windows_sys::Win32::Security::Authorization::{
         ConvertSecurityDescriptorToStringSecurityDescriptorW, GetSecurityInfo, SDDL_REVISION_1,
         SE_KERNEL_OBJECT,
     };
-    use windows_sys::Win32::Security::DACL_SECURITY_INFORMATION;
-    let mut dacl = ptr::null_mut();
     let mut descriptor = ptr::null_mut();
-    // SAFETY: the handle is open; the out-pointers are live locals and the
-    // ones for parts not asked for are null.
+    // SAFETY: the handle is open; the out-pointers for the parts are
+    // optional (null), and `descriptor` is a live local.
     let status = unsafe {
         GetSecurityInfo(
             handle.as_raw_handle(),
             SE_KERNEL_OBJECT,
-            DACL_SECURITY_INFORMATION,
+            parts,
             ptr::null_mut(),
             ptr::null_mut(),
-            &mut dacl,
+            ptr::null_mut(),
             ptr::null_mut(),
             &mut descriptor,
         )
@@ -446,7 +462,7 @@ fn object_dacl_sddl(handle: std::os::windows::io::BorrowedHandle<'_>) -> String 
         ConvertSecurityDescriptorToStringSecurityDescriptorW(
             descriptor,
             SDDL_REVISION_1,
-            DACL_SECURITY_INFORMATION,
+            parts,
             &mut text,
             ptr::null_mut(),
         )
@@ -548,4 +564,238 @@ fn a_descriptor_that_admits_nobody_refuses_clients() {
         Ok(_) => panic!("a client got through an empty DACL"),
         Err(error) => assert_eq!(error.kind(), ErrorKind::PermissionDenied, "{error}"),
     }
+}
+
+// --- Local sockets: access policies and server checks ---------------------------
+
+/// The owner (`O:` part) of `sddl`, as `S-1-…`.
+fn owner(sddl: &str) -> String {
+    let start = sddl
+        .find("O:")
+        .unwrap_or_else(|| panic!("{sddl:?} has no owner"));
+    let rest = &sddl[start + 2..];
+    let end = rest.find(':').map_or(rest.len(), |colon| colon - 1);
+    Sid::parse(&rest[..end]).to_sid_string()
+}
+
+/// The entry for `sid` in the DACL of `sddl`, if there is one.
+fn entry_for<'a>(aces: &'a [Ace], sid: &str) -> Option<&'a Ace> {
+    aces.iter()
+        .find(|ace| Sid::parse(&ace.trustee).to_sid_string() == sid)
+}
+
+#[test]
+fn local_socket_listeners_get_the_owner_and_dacl_of_their_access_policy() {
+    use localipc::identity::{Group, User};
+    use localipc::local_socket::{Access, ListenerOptions, Name, Stream};
+    use localipc::os::windows::identity::{GroupExt, UserExt};
+    use std::os::windows::io::AsHandle;
+    let _watchdog = util::watchdog(
+        "local_socket_listeners_get_the_owner_and_dacl_of_their_access_policy",
+        LIMIT,
+    );
+    let me = current_user_sid();
+    let users_group = "S-1-5-32-545";
+    let local_service = "S-1-5-19";
+    let network_service = "S-1-5-20";
+    for (access, extra) in [
+        (Access::current_user(), vec![]),
+        (Access::any_user(), vec!["S-1-1-0"]),
+        (
+            Access::group(Group::from_sid(users_group).unwrap()),
+            vec![users_group],
+        ),
+        (
+            Access::users([
+                User::from_sid(local_service).unwrap(),
+                User::from_sid(network_service).unwrap(),
+            ]),
+            vec![local_service, network_service],
+        ),
+    ] {
+        let name = Name::namespaced(format!(
+            "localipc-test-{}-policy-{}",
+            std::process::id(),
+            extra.len()
+        ))
+        .unwrap();
+        let listener = ListenerOptions::new(&name)
+            .access(access.clone())
+            .bind()
+            .unwrap();
+        let _client = Stream::connect(&name).unwrap();
+        let server = listener.accept().unwrap();
+        let sddl = object_owner_and_dacl_sddl(server.as_handle());
+        assert_eq!(owner(&sddl), me, "{access:?}: {sddl}");
+        let (flags, aces) = dacl(&sddl);
+        assert!(flags.contains('P'), "{access:?}: a protected DACL: {sddl}");
+        let mine = entry_for(&aces, &me).unwrap_or_else(|| panic!("{access:?}: {sddl}"));
+        assert!(
+            mine.rights == "GA" || mine.mask() == 0x001f_01ff,
+            "{access:?}: full access for this user: {sddl}"
+        );
+        let mut admitted = vec!["S-1-5-18"];
+        admitted.extend(&extra);
+        for sid in &admitted {
+            let entry = entry_for(&aces, sid)
+                .unwrap_or_else(|| panic!("{access:?}: no entry for {sid}: {sddl}"));
+            assert_eq!(entry.kind, "A", "{access:?}: {sddl}");
+            assert_eq!(entry.mask(), CONNECT_ACCESS, "{access:?}, {sid}: {sddl}");
+            assert_eq!(entry.mask() & FILE_CREATE_PIPE_INSTANCE, 0);
+        }
+        assert_eq!(
+            aces.len(),
+            1 + admitted.len(),
+            "{access:?}: nobody else: {sddl}"
+        );
+    }
+}
+
+/// Creates a pipe owned by `owner` (a SID), if Windows lets this process
+/// name that owner: real Windows refuses any owner but the creator's own
+/// user and groups (ERROR_INVALID_OWNER) without a restore privilege; Wine
+/// does not check.
+fn pipe_owned_by(owner: &str, path: &str) -> Option<localipc::os::windows::named_pipe::Listener> {
+    use localipc::os::windows::named_pipe::ListenerOptions;
+    let descriptor = SecurityDescriptor::from_sddl(&format!("O:{owner}D:P(A;;GA;;;WD)")).unwrap();
+    match ListenerOptions::new(path)
+        .security_descriptor(descriptor)
+        .create()
+    {
+        Ok(listener) => Some(listener),
+        Err(error) if localipc::raw_os_error(&error) == Some(1307) => None,
+        Err(error) => panic!("creating a pipe owned by {owner}: {error}"),
+    }
+}
+
+#[test]
+fn a_client_refuses_a_pipe_owned_by_another_user_before_writing() {
+    use localipc::identity::User;
+    use localipc::local_socket::{ConnectOptions, ExpectedServer, Name, Stream};
+    use localipc::os::windows::identity::UserExt;
+    use std::io::{Read, Write};
+    let test = "a_client_refuses_a_pipe_owned_by_another_user_before_writing";
+    let _watchdog = util::watchdog(test, LIMIT);
+    // A squatter of another user: the local service account's SID as owner.
+    let other = "S-1-5-19";
+    let path = format!(r"\\.\pipe\localipc-test-{}-squatted", std::process::id());
+    let Some(squatter) = pipe_owned_by(other, &path) else {
+        util::skip(
+            test,
+            "Windows lets a process own pipes only as itself: this needs a second account",
+        );
+        return;
+    };
+    let name = Name::path(&path).unwrap();
+    let refused = |result: std::io::Result<Box<dyn Write>>, how: &str| match result {
+        Ok(mut stream) => {
+            let _ = stream.write_all(b"secret");
+            panic!("{how}: connected to a pipe owned by {other}");
+        }
+        Err(error) => {
+            assert_eq!(error.kind(), ErrorKind::PermissionDenied, "{how}: {error}");
+            let message = error.to_string();
+            assert!(
+                message.contains(other) && message.contains(&path),
+                "{how}: {message}"
+            );
+        }
+    };
+    refused(
+        Stream::connect(&name).map(|stream| Box::new(stream) as Box<dyn Write>),
+        "blocking",
+    );
+    #[cfg(feature = "tokio")]
+    {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let connected = runtime.block_on(localipc::local_socket::tokio::Stream::connect(&name));
+        refused(
+            connected.map(|_| Box::new(Vec::new()) as Box<dyn Write>),
+            "tokio",
+        );
+    }
+    #[cfg(feature = "smol")]
+    {
+        let connected = smol::block_on(localipc::local_socket::smol::Stream::connect(&name));
+        refused(
+            connected.map(|_| Box::new(Vec::new()) as Box<dyn Write>),
+            "smol",
+        );
+    }
+    // Expecting that owner, or anyone, gets through.
+    for expected in [
+        ExpectedServer::user(User::from_sid(other).unwrap()),
+        ExpectedServer::any_user(),
+    ] {
+        drop(
+            ConnectOptions::new(&name)
+                .expected_server(expected.clone())
+                .connect()
+                .unwrap_or_else(|error| panic!("{expected:?}: {error}")),
+        );
+    }
+    // Every refused client left without writing: the squatter reads the
+    // end of each stream and nothing else.
+    squatter.set_nonblocking(true);
+    let mut accepted = 0;
+    while let Ok(mut stream) = squatter.accept() {
+        let mut got = Vec::new();
+        stream.read_to_end(&mut got).unwrap();
+        assert!(got.is_empty(), "the squatter received {got:?}");
+        accepted += 1;
+    }
+    assert!(accepted >= 2, "{accepted}");
+}
+
+#[test]
+fn a_pipe_of_the_local_system_account_is_accepted_by_default() {
+    use localipc::local_socket::{Name, Stream};
+    let test = "a_pipe_of_the_local_system_account_is_accepted_by_default";
+    let _watchdog = util::watchdog(test, LIMIT);
+    let path = format!(r"\\.\pipe\localipc-test-{}-system", std::process::id());
+    let Some(_service) = pipe_owned_by("S-1-5-18", &path) else {
+        util::skip(
+            test,
+            "Windows lets a process own pipes only as itself: this needs a service",
+        );
+        return;
+    };
+    drop(Stream::connect(&Name::path(&path).unwrap()).unwrap());
+}
+
+#[test]
+fn users_and_groups_are_looked_up_by_name_and_sid() {
+    use localipc::identity::{Group, User};
+    use localipc::os::windows::identity::{GroupExt, UserExt};
+    let _watchdog = util::watchdog("users_and_groups_are_looked_up_by_name_and_sid", LIMIT);
+    let me = User::current().unwrap();
+    assert_eq!(me.sid(), current_user_sid());
+    assert_eq!(me.to_string(), current_user_sid());
+    assert_eq!(User::from_name(&user_name()).unwrap(), me);
+    assert_eq!(User::superuser().sid(), "S-1-5-18");
+    assert_eq!(User::from_sid("S-1-5-18").unwrap(), User::superuser());
+    for bad in ["", "S-1-bogus", "nonsense", "S-1-5-18\0"] {
+        let error = User::from_sid(bad).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{bad:?}: {error}");
+    }
+    let error = User::from_name("localipc-no-such-user").unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
+    assert!(
+        error.to_string().contains("localipc-no-such-user"),
+        "{error}"
+    );
+    let error = Group::from_name("localipc-no-such-group").unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
+    // A user is not a group, nor the other way round.
+    assert_eq!(
+        Group::from_name(&user_name()).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        Group::from_sid("S-1-5-32-545").unwrap().sid(),
+        "S-1-5-32-545"
+    );
 }

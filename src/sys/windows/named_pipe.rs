@@ -603,29 +603,28 @@ impl ServerConfig {
         };
         if handle == INVALID_HANDLE_VALUE {
             let code = last_error();
-            return Err(match code {
-                ERROR_ACCESS_DENIED | ERROR_PIPE_BUSY if first => io::Error::new(
+            let error = error_for(code);
+            let (kind, message) = match code {
+                ERROR_ACCESS_DENIED | ERROR_PIPE_BUSY if first => (
                     io::ErrorKind::AddrInUse,
                     format!(
-                        "the pipe name `{}` is taken: another server already listens on it",
+                        "the pipe name `{}` is taken: another listener is active on it",
                         self.path
                     ),
                 ),
-                ERROR_PIPE_BUSY => io::Error::new(
+                ERROR_PIPE_BUSY => (
                     io::ErrorKind::ResourceBusy,
                     format!(
                         "all instances of the pipe `{}` allowed by its instance limit exist",
                         self.path
                     ),
                 ),
-                _ => {
-                    let error = error_for(code);
-                    io::Error::new(
-                        error.kind(),
-                        format!("cannot create the pipe `{}`: {error}", self.path),
-                    )
-                }
-            });
+                _ => (
+                    error.kind(),
+                    format!("cannot create the pipe `{}`: {error}", self.path),
+                ),
+            };
+            return Err(crate::error::with_context(kind, message, error));
         }
         // SAFETY: CreateNamedPipeW succeeded, so `handle` is a new handle we own.
         Ok(unsafe { OwnedHandle::from_raw_handle(handle) })
@@ -987,34 +986,34 @@ fn wait_until_free(config: &ClientConfig, deadline: Option<Instant>) -> io::Resu
 }
 
 pub(crate) fn busy_timeout(config: &ClientConfig) -> io::Error {
-    io::Error::new(
+    crate::error::with_context(
         io::ErrorKind::TimedOut,
         format!(
             "timed out waiting for a free instance of the busy pipe `{}`",
             config.path
         ),
+        error_for(ERROR_SEM_TIMEOUT),
     )
 }
 
 fn connect_error(config: &ClientConfig, code: u32) -> io::Error {
-    match code {
-        ERROR_FILE_NOT_FOUND | ERROR_PATH_NOT_FOUND => io::Error::new(
+    let error = error_for(code);
+    let (kind, message) = match code {
+        ERROR_FILE_NOT_FOUND | ERROR_PATH_NOT_FOUND => (
             io::ErrorKind::NotFound,
             format!("no listener on the pipe `{}`", config.path),
         ),
-        ERROR_ACCESS_DENIED => io::Error::new(
+        ERROR_ACCESS_DENIED => (
             io::ErrorKind::PermissionDenied,
             format!(
                 "access to the pipe `{}` denied: its security descriptor or its direction does not allow this client",
                 config.path
             ),
         ),
-        _ => {
-            let error = error_for(code);
-            io::Error::new(
-                error.kind(),
-                format!("cannot connect to the pipe `{}`: {error}", config.path),
-            )
-        }
-    }
+        _ => (
+            error.kind(),
+            format!("cannot connect to the pipe `{}`: {error}", config.path),
+        ),
+    };
+    crate::error::with_context(kind, message, error)
 }
