@@ -26,10 +26,13 @@
 //!   by a crashed server is [`ConnectionRefused`](std::io::ErrorKind::ConnectionRefused)).
 //!   Binding a name a live listener holds is
 //!   [`AddrInUse`](std::io::ErrorKind::AddrInUse). Bind and connect errors
-//!   name the endpoint.
-//! * **End of stream and broken pipes.** A read after the peer closed returns
-//!   `Ok(0)`; a write to a closed peer fails with
-//!   [`BrokenPipe`](std::io::ErrorKind::BrokenPipe) and never raises
+//!   name the endpoint and keep the OS error inside (see
+//!   [`raw_os_error`](crate::raw_os_error)).
+//! * **End of stream and broken pipes.** A read after the peer closed or
+//!   died returns what it sent, then `Ok(0)`, also when it died with data
+//!   unread; a write to a peer that is gone fails with
+//!   [`BrokenPipe`](std::io::ErrorKind::BrokenPipe), whatever the OS said
+//!   (`EPIPE`, `ECONNRESET`, `ERROR_NO_DATA`, ...), and never raises
 //!   `SIGPIPE`.
 //! * **Timeouts and nonblocking mode.** An expired read or write timeout is
 //!   [`TimedOut`](std::io::ErrorKind::TimedOut); an operation that would wait
@@ -38,20 +41,53 @@
 //!   another at once (`Read` and `Write` are implemented for `&Stream`).
 //! * **Not inherited.** Sockets and pipe handles are created close-on-exec or
 //!   non-inheritable.
-//! * **Secure by default.** Socket files get mode 0600 (see
-//!   `os::unix::ListenerOptionsExt::mode`), namespaced sockets outside Linux
-//!   live in a private directory, Windows pipes admit only the current user
-//!   and claim their name exclusively. Linux's abstract sockets have no
-//!   permissions at all: any process on the machine (in the same network
-//!   namespace) may connect, so check [`Stream::peer_credentials`] where that
-//!   matters.
+//! * **Secure by default, both ways.** A listener admits only its own user
+//!   and the superuser unless its [`Access`] policy says more; a client
+//!   talks only to a server of its own user or the superuser unless its
+//!   [`ExpectedServer`] says otherwise. See [Security](#security).
+//!
+//! # Security
+//!
+//! Two checks guard every connection, one on each side:
+//!
+//! * **Who may connect** is the listener's [`Access`] policy (set with
+//!   [`ListenerOptions::access`]): this user (the default), any user, a
+//!   group, or a list of users; the listener's own user and the superuser
+//!   (root, or the local system account) are always admitted.
+//! * **Whom a client talks to** is its [`ExpectedServer`] (set with
+//!   [`ConnectOptions::expected_server`]): by default a server run by this
+//!   user or the superuser. It is checked as soon as the connection stands,
+//!   before a byte can be written; any other server fails the connect with
+//!   [`PermissionDenied`](std::io::ErrorKind::PermissionDenied), naming the
+//!   user it found.
+//!
+//! A name that is free can always be taken by someone (a *squatter*): no
+//! OS reserves an abstract name or a pipe name for one user, and anyone
+//! may create files in a shared directory such as `/tmp`. The client's
+//! check is what keeps a squatter from receiving data, and
+//! [`ListenerOptions::bind`] says who holds a taken name where the OS can
+//! tell.
+//!
+//! | OS, kind of name | who may connect (how it is enforced) | who may squat | what the client checks |
+//! | --- | --- | --- | --- |
+//! | Linux, Android: namespaced (abstract) | the policy; the listener reads `SO_PEERCRED` (and `SO_PEERGROUPS` for a group) of each connection and closes refused ones unread, before `accept` returns | any process in the same network namespace | the server's uid (`SO_PEERCRED`) |
+//! | Unix: path | the policy, through the socket file: mode `0600` (this user), `0660` with the file's group (a group), `0666` (any user); for a list of users `0666` and the listener's check of each connection | whoever may create files in the directory | the server's uid (`SO_PEERCRED`, `getpeereid`) |
+//! | macOS, BSDs, other Unix: namespaced | this user only: the socket file is in a per-user directory (mode `0700`, owner checked) that nobody else can enter, so a wider policy is an `InvalidInput` error (use a path name) | nobody (the directory is private) | the directory's owner and mode, and the server's uid |
+//! | Windows: namespaced and path (named pipes) | the policy, through the pipe's DACL: full access for this user, connect access (without `FILE_CREATE_PIPE_INSTANCE`) for the local system account and whoever the policy admits; remote clients are always rejected | any process that can create the name first; once a pipe exists, only users allowed to create instances of it | the owner of the pipe, which localipc's listeners set to their user and which an unprivileged process cannot set to another user |
+//!
+//! Where the OS refuses a client (a socket file's mode, a pipe's DACL), the
+//! client's connect fails with `PermissionDenied`; where the listener
+//! refuses it, the client sees the end of the stream (or a reset) and never
+//! any data, and [`ListenerOptions::on_refused`] is told.
 //!
 //! # Platform-specific behavior
 //!
 //! * **Unix:** Unix domain stream sockets (std's `UnixListener` and
-//!   `UnixStream` inside). Stale socket files from a crashed server are
-//!   reclaimed on bind; a listener removes its socket file when dropped if
-//!   the file is still the one it created.
+//!   `UnixStream` inside). A listener on a path holds a lock on `PATH.lock`
+//!   (`flock`) for its lifetime, so of concurrent binders exactly one wins;
+//!   stale socket files from a crashed server are reclaimed on bind; a
+//!   listener removes its socket file and lock file when dropped if the
+//!   socket file is still the one it created.
 //! * **Windows:** byte-mode, duplex named pipes with overlapped handles (see
 //!   `os::windows::named_pipe`). There is no half-close.
 //!

@@ -151,7 +151,11 @@ impl Listener {
         Self::from_blocking(options.bind()?)
     }
 
-    /// Waits for a client and returns the connected stream.
+    /// Waits for a client and returns the connected stream. Clients the
+    /// access policy refuses, where the listener checks each connection, are
+    /// closed unread and skipped, as by the blocking
+    /// [`Listener::accept`](super::Listener::accept); a run of them makes
+    /// the task yield to the executor between batches.
     ///
     /// # Cancel safety
     ///
@@ -315,6 +319,8 @@ impl Stream {
     ///
     /// As for the blocking [`ConnectOptions::connect`]: `NotFound` when
     /// nobody listens, `TimedOut` when the timeout expired,
+    /// `PermissionDenied` when the server runs as a user the options do not
+    /// expect (checked before anything can be written),
     /// `InvalidInput` for a zero timeout; also an error outside a Tokio
     /// runtime.
     ///

@@ -20,15 +20,30 @@
 //! * `handoff::spawn(command, ends)`: spawns `command` so that exactly the
 //!   given ends are inherited, each announced in an environment variable, and
 //!   `handoff::claim(value, direction)`, the child's side of it.
+//! * `identity`: `User` and `Group` (a uid or gid on Unix, a SID on
+//!   Windows, with `Display`), `current_user`, `superuser`, `user_by_name`
+//!   and `group_by_name` (`NotFound` for an unknown name, `InvalidInput`
+//!   for an empty one or one with a NUL).
 //! * `local_socket`: `Resolved` (what a name means here, with `Display` and
 //!   `fs_path`), `resolve_namespaced`, `resolve_path` (both `InvalidInput`
-//!   with the reason and, for length, the limit), `bind`, `connect` (with a
-//!   timeout for a busy listener and a nonblocking flag), and `Listener`
-//!   (`accept`, `set_nonblocking`) and `Stream` with the pipe ends' I/O
-//!   rules plus `set_read_timeout`/`set_write_timeout` (an expiry is
-//!   `TimedOut`), `set_nonblocking` (`WouldBlock`), `try_clone` and
-//!   `peer_credentials` (a [`Credentials`]). Bind and connect errors name the
-//!   endpoint; no listener is `NotFound`, a live one on bind is `AddrInUse`.
+//!   with the reason and, for length, the limit), `BindOptions` and
+//!   `ConnectOptions` (the portable options less the name, with `Default`
+//!   for the defaults and the OS's own fields), `bind(&Resolved,
+//!   &BindOptions)`, which enforces the [`Access`] policy (never more open
+//!   than it, not even for a moment) and gives a name to exactly one of any
+//!   number of concurrent binders, `connect(&Resolved, &ConnectOptions)`
+//!   (with a timeout for a busy listener and a nonblocking flag), which
+//!   checks the server against [`ExpectedServer`] before it returns, and
+//!   `Listener` (`accept`, `set_nonblocking`; a connection the policy
+//!   refuses is closed unread, reported to the [`RefusalHook`], and never
+//!   returned) and `Stream` with the pipe ends' I/O rules (a read after the
+//!   peer vanished is `Ok(0)` once its data is read, a write is
+//!   `BrokenPipe`) plus `set_read_timeout`/`set_write_timeout` (an expiry
+//!   is `TimedOut`), `set_nonblocking` (`WouldBlock`), `try_clone` and
+//!   `peer_credentials` (a [`Credentials`]). Bind and connect errors name
+//!   the endpoint and carry the OS error as their source; no listener is
+//!   `NotFound`, a live one on bind is `AddrInUse`, a server of an
+//!   unexpected user `PermissionDenied`.
 //!
 //! Unix adds `fifo` (create and open named FIFOs), `socket_name` and the
 //! nonblocking and capacity controls used by `os::unix` and `os::linux`.
@@ -49,12 +64,15 @@
 //!   runtime for `tokio`, like Tokio's own `from_std`), `into_blocking(self)`
 //!   (back to a blocking listener, nothing lost), and
 //!   `poll_accept(&self, cx) -> Poll<io::Result<local_socket::Stream>>`
-//!   (the async stream type of the same module), cancel safe.
+//!   (the async stream type of the same module), cancel safe, skipping
+//!   refused connections as the blocking `accept` does and yielding after
+//!   a run of them.
 //! * `local_socket::Stream`: `from_blocking(local_socket::Stream)`,
 //!   `into_blocking(self)` (never loses data the OS already delivered),
-//!   `async fn connect(&Resolved, timeout: Option<Duration>)` (waits for a
-//!   busy listener up to `timeout` without blocking the executor; the same
-//!   errors as the blocking `connect`), and, all on `&self` so that one
+//!   `async fn connect(&Resolved, &local_socket::ConnectOptions)` (waits for
+//!   a busy listener up to the timeout without blocking the executor; the
+//!   same server check and errors as the blocking `connect`), and, all on
+//!   `&self` so that one
 //!   stream can be shared by a reading and a writing task:
 //!   `poll_read(cx, &mut [u8]) -> Poll<io::Result<usize>>` (`Ok(0)` at the
 //!   end of the stream), `poll_write(cx, &[u8])`,
