@@ -194,6 +194,16 @@ impl SecurityDescriptor {
 /// This is the user of the process token: a thread's impersonation token does
 /// not change it.
 pub(crate) fn current_user_sid() -> io::Result<String> {
+    // The process token's user never changes: look it up once.
+    static SID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(sid) = SID.get() {
+        return Ok(sid.clone());
+    }
+    let sid = look_up_current_user_sid()?;
+    Ok(SID.get_or_init(|| sid).clone())
+}
+
+fn look_up_current_user_sid() -> io::Result<String> {
     let token = process_token()?;
     let buffer = token_user(&token)?;
     // SAFETY: `token_user` returns a buffer that GetTokenInformation filled,
