@@ -57,6 +57,17 @@ fn run_child_role() -> bool {
     true
 }
 
+/// The start of a test that plays another user: runs this process's child
+/// role if it is a child, else arms the watchdog and checks that another
+/// user can be played (printing a skip line if not). `None`: return at once.
+fn begin_as_root(test: &str) -> Option<util::Watchdog> {
+    if run_child_role() {
+        return None;
+    }
+    let watchdog = watchdog(test, LIMIT);
+    can_be_another_user(test).then_some(watchdog)
+}
+
 /// Whether another user can be played here (as root); prints a skip line if not.
 fn can_be_another_user(test: &str) -> bool {
     if rustix::process::geteuid().is_root() {
@@ -356,70 +367,54 @@ mod policies {
     #[test]
     fn another_user_is_refused_by_default() {
         let test = "policies::another_user_is_refused_by_default";
-        if run_child_role() {
+        let Some(_watchdog) = begin_as_root(test) else {
             return;
-        }
-        let _watchdog = watchdog(test, LIMIT);
-        if can_be_another_user(test) {
-            assert_refused(test, Access::default(), NOBODY, NOBODY);
-        }
+        };
+        assert_refused(test, Access::default(), NOBODY, NOBODY);
     }
 
     #[test]
     fn any_user_admits_another_user() {
         let test = "policies::any_user_admits_another_user";
-        if run_child_role() {
+        let Some(_watchdog) = begin_as_root(test) else {
             return;
-        }
-        let _watchdog = watchdog(test, LIMIT);
-        if can_be_another_user(test) {
-            assert_admitted(test, Access::any_user(), |name| {
-                client_as(test, name, NOBODY, NOBODY)
-            });
-        }
+        };
+        assert_admitted(test, Access::any_user(), |name| {
+            client_as(test, name, NOBODY, NOBODY)
+        });
     }
 
     #[test]
     fn a_group_admits_its_members_by_primary_group() {
         let test = "policies::a_group_admits_its_members_by_primary_group";
-        if run_child_role() {
+        let Some(_watchdog) = begin_as_root(test) else {
             return;
-        }
-        let _watchdog = watchdog(test, LIMIT);
-        if can_be_another_user(test) {
-            let group = Access::group(Group::from_gid(NOBODY));
-            assert_admitted(test, group.clone(), |name| {
-                client_as(test, name, NOBODY, NOBODY)
-            });
-            assert_refused(test, group, NOBODY, NOT_NOBODYS);
-        }
+        };
+        let group = Access::group(Group::from_gid(NOBODY));
+        assert_admitted(test, group.clone(), |name| {
+            client_as(test, name, NOBODY, NOBODY)
+        });
+        assert_refused(test, group, NOBODY, NOT_NOBODYS);
     }
 
     #[test]
     fn a_group_admits_its_members_by_supplementary_group() {
         let test = "policies::a_group_admits_its_members_by_supplementary_group";
-        if run_child_role() {
+        let Some(_watchdog) = begin_as_root(test) else {
             return;
-        }
-        let _watchdog = watchdog(test, LIMIT);
-        if can_be_another_user(test) {
-            let group = Access::group(Group::from_gid(4242));
-            assert_admitted(test, group, |name| {
-                client_with_group(test, name, NOBODY, NOT_NOBODYS, 4242)
-            });
-        }
+        };
+        let group = Access::group(Group::from_gid(4242));
+        assert_admitted(test, group, |name| {
+            client_with_group(test, name, NOBODY, NOT_NOBODYS, 4242)
+        });
     }
 
     #[test]
     fn a_list_of_users_admits_them_and_refuses_others() {
         let test = "policies::a_list_of_users_admits_them_and_refuses_others";
-        if run_child_role() {
+        let Some(_watchdog) = begin_as_root(test) else {
             return;
-        }
-        let _watchdog = watchdog(test, LIMIT);
-        if !can_be_another_user(test) {
-            return;
-        }
+        };
         let listed = Access::users([User::from_uid(NOBODY)]);
         assert_admitted(test, listed.clone(), |name| {
             client_as(test, name, NOBODY, NOBODY)
@@ -538,13 +533,9 @@ fn assert_squatter_refused(name: &Name, how: &str, connected: std::io::Result<im
 #[test]
 fn a_squatter_of_another_user_never_receives_a_clients_data() {
     let test = "a_squatter_of_another_user_never_receives_a_clients_data";
-    if run_child_role() {
+    let Some(_watchdog) = begin_as_root(test) else {
         return;
-    }
-    let _watchdog = watchdog(test, LIMIT);
-    if !can_be_another_user(test) {
-        return;
-    }
+    };
     // A shared directory like /tmp, where the other user may create files.
     let shared = TempDir::new("squat");
     std::fs::set_permissions(
@@ -803,13 +794,9 @@ fn hammer_role() {
 #[test]
 fn a_socket_file_is_never_more_open_than_its_mode() {
     let test = "a_socket_file_is_never_more_open_than_its_mode";
-    if run_child_role() {
+    let Some(_watchdog) = begin_as_root(test) else {
         return;
-    }
-    let _watchdog = watchdog(test, LIMIT);
-    if !can_be_another_user(test) {
-        return;
-    }
+    };
     let limit = 107; // sun_path holds 108 bytes with the NUL on Linux.
     let base = TempDir::new("mode-window");
     let base_len = base.path().as_os_str().len();

@@ -121,6 +121,17 @@ pub(crate) enum ExpectedServer {
     User(identity::User),
 }
 
+/// How a local-socket client connects: the portable `ConnectOptions` less
+/// the name.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConnectOptions {
+    /// Bounds the wait for a busy listener: for a free pipe instance
+    /// (Windows), for room in a full listen backlog (Linux).
+    pub(crate) timeout: Option<std::time::Duration>,
+    pub(crate) nonblocking: bool,
+    pub(crate) expected_server: ExpectedServer,
+}
+
 /// Told about each connection a listener refused on its access policy.
 pub(crate) type RefusalHook = std::sync::Arc<dyn Fn(Credentials) + Send + Sync>;
 

@@ -14,6 +14,7 @@ use super::socket_file::{self, BindLock, FilePermissions, SocketFile};
 pub(crate) use super::socket_name::Resolved;
 use super::socket_name::{Address, ensure_private_dir};
 use crate::error::with_context;
+pub(crate) use crate::sys::ConnectOptions;
 use crate::sys::{Access, Credentials, ExpectedServer, RefusalHook};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -241,16 +242,6 @@ fn socket_address(resolved: &Resolved) -> io::Result<SocketAddrUnix> {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         Address::Abstract(name) => SocketAddrUnix::new_abstract_name(name)?,
     })
-}
-
-/// How a client connects: the portable `ConnectOptions` less the name.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ConnectOptions {
-    /// Bounds the wait for room in a full listen backlog, where the OS
-    /// waits at all (Linux does).
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) nonblocking: bool,
-    pub(crate) expected_server: ExpectedServer,
 }
 
 /// Connects to `resolved`, and checks who serves it before returning.

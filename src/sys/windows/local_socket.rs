@@ -12,6 +12,7 @@ use windows_sys::Win32::System::Pipes::PIPE_UNLIMITED_INSTANCES;
 use super::named_pipe::{self, ClientConfig, Direction, ServerConfig};
 use super::pipe_path::{self, PipePath};
 use super::security::{self, SecurityDescriptor};
+pub(crate) use crate::sys::ConnectOptions;
 use crate::sys::{Access, Credentials, ExpectedServer, RefusalHook};
 
 /// What a local-socket name resolves to on Windows: a pipe path.
@@ -201,15 +202,6 @@ pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Lis
         security: Some(security),
     };
     named_pipe::Listener::new(config, ready_instances, options.nonblocking).map(Listener)
-}
-
-/// How a client connects: the portable `ConnectOptions` less the name.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ConnectOptions {
-    /// Bounds the wait for a free instance of a busy pipe.
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) nonblocking: bool,
-    pub(crate) expected_server: ExpectedServer,
 }
 
 /// Opens the client end, waiting for a busy pipe up to the timeout, and
