@@ -52,6 +52,8 @@ fn run_child_role() -> bool {
         Ok("binder") => binder_role(),
         Ok("mode-binder") => mode_binder_role(),
         Ok("hammer") => hammer_role(),
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Ok("flood") => policies::flood_role(),
         role => panic!("unknown child role {role:?}"),
     }
     true
@@ -407,6 +409,96 @@ mod policies {
         assert_admitted(test, group, |name| {
             client_with_group(test, name, NOBODY, NOT_NOBODYS, 4242)
         });
+    }
+
+    /// Opens `LOCALIPC_TEST_COUNT` connections to the parent's name, says
+    /// so, and keeps them open until standard input ends.
+    pub(super) fn flood_role() {
+        let name = name_from_parent();
+        let count: usize = std::env::var("LOCALIPC_TEST_COUNT")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let streams: Vec<Stream> = (0..count)
+            .map(|_| {
+                ConnectOptions::new(&name)
+                    .expected_server(ExpectedServer::any_user())
+                    .connect()
+                    .unwrap()
+            })
+            .collect();
+        println!("localipc-flooded");
+        std::io::stdout().flush().unwrap();
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        drop(streams);
+    }
+
+    /// Has `nobody` open `count` connections to `name` and waits until they
+    /// stand.
+    fn flood(test: &str, name: &Name, count: usize) -> Child {
+        let mut command = client_as(test, name, NOBODY, NOBODY);
+        let mut child = command
+            .env(ROLE_VAR, "flood")
+            .env("LOCALIPC_TEST_COUNT", count.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while line.trim() != "localipc-flooded" {
+            line.clear();
+            assert_ne!(stdout.read_line(&mut line).unwrap(), 0, "the flood died");
+        }
+        // Its test harness writes on at exit: keep reading.
+        thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        child
+    }
+
+    #[test]
+    fn a_flood_of_refused_clients_never_holds_accept() {
+        let test = "policies::a_flood_of_refused_clients_never_holds_accept";
+        let Some(_watchdog) = begin_as_root(test) else {
+            return;
+        };
+        const FLOOD: usize = 200;
+        // Nonblocking: each accept skips at most 64 refused clients, then
+        // says WouldBlock, so the caller gets control back.
+        let name = namespaced("flood");
+        let (mut options, refused) = recording_refusals(&name);
+        let listener = options.nonblocking(true).bind().unwrap();
+        let mut flooder = flood(test, &name, FLOOD);
+        let mut calls = 0;
+        while refused.lock().unwrap().len() < FLOOD {
+            let before = refused.lock().unwrap().len();
+            let error = listener.accept().unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::WouldBlock, "{error}");
+            assert!(refused.lock().unwrap().len() - before <= 64);
+            calls += 1;
+            assert!(calls <= FLOOD, "accept stopped making progress");
+        }
+        assert!(calls >= FLOOD.div_ceil(64), "{calls}");
+        let _client = Stream::connect(&name).unwrap();
+        let served = listener.accept().unwrap();
+        assert_eq!(
+            served.peer_credentials().unwrap().pid,
+            Some(std::process::id())
+        );
+        drop(flooder.stdin.take());
+        assert_success(flooder.wait().unwrap(), "flood");
+        // Async: accept skips the whole flood, yielding between batches,
+        // and returns the admitted client that came after it.
+        for &front_end in FRONT_ENDS {
+            let name = namespaced("flood-async");
+            let (options, refused) = recording_refusals(&name);
+            let server = serve_one(front_end, &options);
+            let mut flooder = flood(test, &name, FLOOD);
+            assert_eq!(ping(&name), b"pong\n", "{front_end:?}");
+            assert_eq!(server.join().unwrap().pid, Some(std::process::id()));
+            assert_eq!(refused.lock().unwrap().len(), FLOOD, "{front_end:?}");
+            drop(flooder.stdin.take());
+            assert_success(flooder.wait().unwrap(), "flood");
+        }
     }
 
     #[test]

@@ -621,3 +621,36 @@ fn per_user_directory_is_private(resolved: &Resolved) -> io::Error {
 }
 
 pub(crate) use super::socket_name::{resolve_namespaced, resolve_path};
+
+/// What Linux cannot reach through the public API, since its namespaced
+/// names are abstract: a namespaced name in a per-user directory.
+#[cfg(test)]
+mod tests {
+    use std::io::ErrorKind;
+
+    use super::{BindOptions, bind};
+    use crate::sys::Access;
+    use crate::sys::unix::socket_name::{Address, Resolved};
+
+    #[test]
+    fn a_per_user_directory_takes_only_the_current_user_policy() {
+        let dir =
+            std::env::temp_dir().join(format!("localipc-unit-{}-peruser", std::process::id()));
+        let resolved = Resolved {
+            address: Address::Path(dir.join("app.sock")),
+            private_dir: Some(dir.clone()),
+        };
+        for access in [Access::AnyUser, Access::Users(Vec::new())] {
+            let options = BindOptions {
+                access,
+                ..BindOptions::default()
+            };
+            let error = bind(&resolved, &options).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+            assert!(error.to_string().contains("Name::path"), "{error}");
+        }
+        let listener = bind(&resolved, &BindOptions::default()).unwrap();
+        drop(listener);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
