@@ -15,7 +15,7 @@ pub(crate) use super::socket_name::Resolved;
 use super::socket_name::{Address, ensure_private_dir};
 use crate::error::with_context;
 pub(crate) use crate::sys::ConnectOptions;
-use crate::sys::{Access, Credentials, ExpectedServer, RefusalHook};
+use crate::sys::{Access, Credentials, RefusalHook};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How many connections may wait for `accept` (the kernel caps it at its
@@ -276,7 +276,7 @@ pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Resu
 /// other Unixes refuse at once).
 pub(crate) fn connect_nonblocking(
     resolved: &Resolved,
-    expected_server: &ExpectedServer,
+    expected_server: &crate::sys::ExpectedServer,
 ) -> io::Result<Option<Stream>> {
     check_private_dir(resolved)?;
     let fd = new_socket()?;
