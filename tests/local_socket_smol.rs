@@ -217,7 +217,6 @@ fn dropped_accept_futures_lose_no_client() {
                 .await
                 .is_none()
         );
-        let mut cancelled = 1;
         let connecting = spawn({
             let name = name.clone();
             async move {
@@ -240,12 +239,11 @@ fn dropped_accept_futures_lose_no_client() {
                     stream.read_exact(&mut id).await.unwrap();
                     seen.push(usize::from(id[0]));
                 }
-                None => cancelled += 1,
+                None => {}
             }
         }
         seen.sort_unstable();
         assert_eq!(seen, (0..CLIENTS).collect::<Vec<_>>());
-        assert!(cancelled > 0);
         drop(connecting.await);
     });
 }
@@ -282,7 +280,7 @@ fn dropped_read_futures_lose_no_byte() {
                         received += n as u64;
                     }
                 },
-                None => cancelled += 1,
+                None => {}
             }
         }
         writer.await;

@@ -207,7 +207,6 @@ fn dropped_accept_futures_lose_no_client() {
             accepted = listener.accept() => panic!("accepted {accepted:?} before any client"),
             () = tokio::time::sleep(Duration::from_millis(5)) => {}
         }
-        let mut cancelled = 1;
         let connecting = tokio::spawn({
             let name = name.clone();
             async move {
@@ -228,12 +227,11 @@ fn dropped_accept_futures_lose_no_client() {
                     let mut stream = accepted.unwrap();
                     seen.push(stream.read_u8().await.unwrap() as usize);
                 }
-                () = tokio::time::sleep(Duration::from_millis(1)) => cancelled += 1,
+                () = tokio::time::sleep(Duration::from_millis(1)) => {}
             }
         }
         seen.sort_unstable();
         assert_eq!(seen, (0..CLIENTS).collect::<Vec<_>>());
-        assert!(cancelled > 0);
         drop(connecting.await.unwrap());
     });
 }
