@@ -232,14 +232,11 @@ fn dropped_accept_futures_lose_no_client() {
         });
         let mut seen = Vec::new();
         while seen.len() < CLIENTS {
-            match within(Duration::from_millis(1), listener.accept()).await {
-                Some(accepted) => {
-                    let mut stream = accepted.unwrap();
-                    let mut id = [0];
-                    stream.read_exact(&mut id).await.unwrap();
-                    seen.push(usize::from(id[0]));
-                }
-                None => {}
+            if let Some(accepted) = within(Duration::from_millis(1), listener.accept()).await {
+                let mut stream = accepted.unwrap();
+                let mut id = [0];
+                stream.read_exact(&mut id).await.unwrap();
+                seen.push(usize::from(id[0]));
             }
         }
         seen.sort_unstable();
@@ -280,7 +277,7 @@ fn dropped_read_futures_lose_no_byte() {
                         received += n as u64;
                     }
                 },
-                None => {}
+                None => cancelled += 1,
             }
         }
         writer.await;
