@@ -300,11 +300,6 @@ impl Listener {
     pub fn name(&self) -> Option<&Name> {
         self.name.as_ref()
     }
-
-    #[cfg(unix)]
-    pub(crate) fn from_sys(inner: sys::Listener) -> Self {
-        Self { inner, name: None }
-    }
 }
 
 impl fmt::Debug for Listener {

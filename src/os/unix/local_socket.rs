@@ -4,7 +4,7 @@
 use std::io;
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::os::unix::net::UnixListener;
+use std::os::unix::net::{UnixListener, UnixStream};
 
 use crate::local_socket::{Listener, ListenerOptions, Stream};
 use crate::sealed::Sealed;
@@ -119,9 +119,14 @@ impl From<Listener> for OwnedFd {
 
 impl From<UnixListener> for Listener {
     /// Wraps a listening std socket. The result has no [`Listener::name`] and
-    /// does not remove a socket file when dropped: it did not create one.
+    /// does not remove a socket file when dropped: it did not create one. It
+    /// admits whoever the socket's file lets in (it does not check each
+    /// connection).
     fn from(listener: UnixListener) -> Self {
-        Listener::from_sys(sys::local_socket::Listener::from_std(listener))
+        Listener {
+            inner: sys::local_socket::Listener::from_std(listener),
+            name: None,
+        }
     }
 }
 
@@ -129,5 +134,44 @@ impl From<OwnedFd> for Listener {
     /// As for `From<UnixListener>`; `fd` must be a listening Unix socket.
     fn from(fd: OwnedFd) -> Self {
         Self::from(UnixListener::from(fd))
+    }
+}
+
+impl AsFd for Stream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.0.as_borrowed()
+    }
+}
+
+impl AsRawFd for Stream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_borrowed().as_raw_fd()
+    }
+}
+
+impl From<UnixStream> for Stream {
+    /// Wraps a connected std socket, keeping its blocking mode. No server
+    /// check is made: the socket is already connected.
+    fn from(socket: UnixStream) -> Self {
+        Self(sys::local_socket::Stream::from_std(socket))
+    }
+}
+
+impl From<Stream> for UnixStream {
+    fn from(stream: Stream) -> Self {
+        stream.0.into_std()
+    }
+}
+
+impl From<OwnedFd> for Stream {
+    /// Wraps a descriptor that must be a connected Unix stream socket.
+    fn from(fd: OwnedFd) -> Self {
+        Self::from(UnixStream::from(fd))
+    }
+}
+
+impl From<Stream> for OwnedFd {
+    fn from(stream: Stream) -> Self {
+        stream.0.into_std().into()
     }
 }

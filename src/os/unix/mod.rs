@@ -4,6 +4,7 @@
 pub mod fifo;
 pub mod identity;
 pub mod local_socket;
+mod pipe;
 
 use std::io;
 use std::os::fd::AsFd;

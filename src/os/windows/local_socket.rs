@@ -1,9 +1,11 @@
 //! Windows-only options of local sockets.
 
+use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, OwnedHandle, RawHandle};
 use std::sync::Arc;
 
+use super::named_pipe;
 use super::security::SecurityDescriptor;
-use crate::local_socket::ListenerOptions;
+use crate::local_socket::{ListenerOptions, Stream};
 use crate::sealed::Sealed;
 
 /// Windows-only options of [`ListenerOptions`]. Sealed.
@@ -59,5 +61,33 @@ impl ListenerOptionsExt for ListenerOptions {
     fn ready_instances(&mut self, count: usize) -> &mut Self {
         self.inner.ready_instances = count;
         self
+    }
+}
+
+impl AsHandle for Stream {
+    fn as_handle(&self) -> BorrowedHandle<'_> {
+        self.0.as_borrowed()
+    }
+}
+
+impl AsRawHandle for Stream {
+    fn as_raw_handle(&self) -> RawHandle {
+        self.0.as_borrowed().as_raw_handle()
+    }
+}
+
+impl From<Stream> for OwnedHandle {
+    /// The pipe handle, opened for overlapped I/O.
+    fn from(stream: Stream) -> Self {
+        stream.0.into_named_pipe().into_owned()
+    }
+}
+
+impl From<Stream> for named_pipe::Stream {
+    /// The same connection as a byte-mode named-pipe stream, for what
+    /// only named pipes can do (process and session ids, impersonation,
+    /// waiting for the peer to read with `flush`).
+    fn from(stream: Stream) -> Self {
+        named_pipe::Stream::from_sys(stream.0.into_named_pipe())
     }
 }

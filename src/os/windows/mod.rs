@@ -6,6 +6,7 @@
 pub mod identity;
 pub mod local_socket;
 pub mod named_pipe;
+mod pipe;
 pub mod security;
 
 use std::io;

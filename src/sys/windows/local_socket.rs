@@ -6,10 +6,7 @@ use std::os::windows::io::BorrowedHandle;
 use std::sync::Arc;
 use std::time::Duration;
 
-use windows_sys::Win32::Storage::FileSystem::SECURITY_IDENTIFICATION;
-use windows_sys::Win32::System::Pipes::PIPE_UNLIMITED_INSTANCES;
-
-use super::named_pipe::{self, ClientConfig, Direction, ServerConfig};
+use super::named_pipe::{self, ClientConfig, Direction, ImpersonationLevel, ServerConfig};
 use super::pipe_path::{self, PipePath};
 use super::security::{self, SecurityDescriptor};
 pub(crate) use crate::sys::ConnectOptions;
@@ -194,7 +191,7 @@ pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Lis
         path: resolved.clone(),
         messages: false,
         direction: Direction::Duplex,
-        max_instances: PIPE_UNLIMITED_INSTANCES,
+        max_instances: None,
         in_buffer: 64 * 1024,
         out_buffer: 64 * 1024,
         reject_remote: true,
@@ -259,7 +256,7 @@ pub(crate) fn client_config(resolved: &Resolved, timeout: Option<Duration>) -> C
         path: resolved.clone(),
         direction: Direction::Duplex,
         timeout,
-        impersonation: SECURITY_IDENTIFICATION,
+        impersonation: ImpersonationLevel::Identification,
         inheritable: false,
     }
 }

@@ -17,7 +17,8 @@ use windows_sys::Win32::Security::SECURITY_ATTRIBUTES;
 use windows_sys::Win32::Storage::FileSystem::{
     CreateFileW, FILE_FLAG_FIRST_PIPE_INSTANCE, FILE_FLAG_OVERLAPPED, FILE_READ_ATTRIBUTES,
     FILE_WRITE_ATTRIBUTES, FlushFileBuffers, OPEN_EXISTING, PIPE_ACCESS_DUPLEX,
-    PIPE_ACCESS_INBOUND, PIPE_ACCESS_OUTBOUND, ReadFile, SECURITY_SQOS_PRESENT, WriteFile,
+    PIPE_ACCESS_INBOUND, PIPE_ACCESS_OUTBOUND, ReadFile, SECURITY_ANONYMOUS, SECURITY_DELEGATION,
+    SECURITY_IDENTIFICATION, SECURITY_IMPERSONATION, SECURITY_SQOS_PRESENT, WriteFile,
 };
 use windows_sys::Win32::System::IO::{CancelIoEx, GetOverlappedResult, OVERLAPPED};
 use windows_sys::Win32::System::Pipes::{
@@ -25,7 +26,8 @@ use windows_sys::Win32::System::Pipes::{
     GetNamedPipeInfo, GetNamedPipeServerProcessId, GetNamedPipeServerSessionId,
     ImpersonateNamedPipeClient, NMPWAIT_WAIT_FOREVER, PIPE_ACCEPT_REMOTE_CLIENTS,
     PIPE_READMODE_BYTE, PIPE_READMODE_MESSAGE, PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE,
-    PIPE_TYPE_MESSAGE, PIPE_WAIT, PeekNamedPipe, SetNamedPipeHandleState, WaitNamedPipeW,
+    PIPE_TYPE_MESSAGE, PIPE_UNLIMITED_INSTANCES, PIPE_WAIT, PeekNamedPipe, SetNamedPipeHandleState,
+    WaitNamedPipeW,
 };
 use windows_sys::Win32::System::Threading::{INFINITE, WaitForMultipleObjects};
 
@@ -48,8 +50,8 @@ pub(crate) struct ServerConfig {
     pub(crate) path: PipePath,
     pub(crate) messages: bool,
     pub(crate) direction: Direction,
-    /// 1 to 254, or `PIPE_UNLIMITED_INSTANCES`.
-    pub(crate) max_instances: u32,
+    /// 1 to 254; `None` for no limit.
+    pub(crate) max_instances: Option<u8>,
     pub(crate) in_buffer: u32,
     pub(crate) out_buffer: u32,
     pub(crate) reject_remote: bool,
@@ -58,14 +60,34 @@ pub(crate) struct ServerConfig {
     pub(crate) security: Option<SecurityDescriptor>,
 }
 
+/// How far a server may act as its client (the `SECURITY_*` quality of
+/// service flags of `CreateFileW`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ImpersonationLevel {
+    Anonymous,
+    Identification,
+    Impersonation,
+    Delegation,
+}
+
+impl ImpersonationLevel {
+    fn flags(self) -> u32 {
+        match self {
+            Self::Anonymous => SECURITY_ANONYMOUS,
+            Self::Identification => SECURITY_IDENTIFICATION,
+            Self::Impersonation => SECURITY_IMPERSONATION,
+            Self::Delegation => SECURITY_DELEGATION,
+        }
+    }
+}
+
 /// Everything needed to open the client end of a pipe.
 #[derive(Debug)]
 pub(crate) struct ClientConfig {
     pub(crate) path: PipePath,
     pub(crate) direction: Direction,
     pub(crate) timeout: Option<Duration>,
-    /// `SECURITY_*` impersonation flags for `CreateFileW`.
-    pub(crate) impersonation: u32,
+    pub(crate) impersonation: ImpersonationLevel,
     pub(crate) inheritable: bool,
 }
 
@@ -594,7 +616,8 @@ impl ServerConfig {
                 self.path.wide.as_ptr(),
                 self.open_mode(first),
                 self.pipe_mode(),
-                self.max_instances,
+                self.max_instances
+                    .map_or(PIPE_UNLIMITED_INSTANCES, u32::from),
                 self.out_buffer,
                 self.in_buffer,
                 0,
@@ -923,7 +946,7 @@ pub(crate) fn open_client(
             0,
             &attributes,
             OPEN_EXISTING,
-            overlapped | SECURITY_SQOS_PRESENT | config.impersonation,
+            overlapped | SECURITY_SQOS_PRESENT | config.impersonation.flags(),
             ptr::null_mut(),
         )
     };

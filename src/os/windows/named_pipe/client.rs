@@ -4,10 +4,6 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::time::Duration;
 
-use windows_sys::Win32::Storage::FileSystem::{
-    SECURITY_ANONYMOUS, SECURITY_DELEGATION, SECURITY_IDENTIFICATION, SECURITY_IMPERSONATION,
-};
-
 use super::{PipeDirection, Stream, sys};
 use crate::sys::pipe_path;
 
@@ -130,10 +126,10 @@ impl ConnectOptions {
             direction: self.direction.to_sys(),
             timeout: self.timeout,
             impersonation: match self.impersonation {
-                ImpersonationLevel::Anonymous => SECURITY_ANONYMOUS,
-                ImpersonationLevel::Identification => SECURITY_IDENTIFICATION,
-                ImpersonationLevel::Impersonation => SECURITY_IMPERSONATION,
-                ImpersonationLevel::Delegation => SECURITY_DELEGATION,
+                ImpersonationLevel::Anonymous => sys::ImpersonationLevel::Anonymous,
+                ImpersonationLevel::Identification => sys::ImpersonationLevel::Identification,
+                ImpersonationLevel::Impersonation => sys::ImpersonationLevel::Impersonation,
+                ImpersonationLevel::Delegation => sys::ImpersonationLevel::Delegation,
             },
             inheritable: self.inheritable,
         })

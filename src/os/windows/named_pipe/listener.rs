@@ -173,8 +173,8 @@ impl ListenerOptions {
     pub fn create(&self) -> io::Result<Listener> {
         let path = pipe_path::local(&self.path)?;
         let max_instances = match self.max_instances {
-            None => windows_sys::Win32::System::Pipes::PIPE_UNLIMITED_INSTANCES,
-            Some(n @ 1..=254) => u32::from(n),
+            None => None,
+            Some(n @ 1..=254) => Some(n),
             Some(n) => {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidInput,

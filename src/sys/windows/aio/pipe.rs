@@ -15,10 +15,10 @@ use std::os::windows::io::{AsHandle, OwnedHandle};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
-use windows_sys::Win32::Storage::FileSystem::SECURITY_IDENTIFICATION;
-
 use super::Stream;
-use crate::sys::windows::named_pipe::{self, ClientConfig, Direction, ServerConfig};
+use crate::sys::windows::named_pipe::{
+    self, ClientConfig, Direction, ImpersonationLevel, ServerConfig,
+};
 use crate::sys::windows::pipe as blocking;
 use crate::sys::windows::pipe_path;
 
@@ -92,7 +92,7 @@ fn pair(direction: Direction, client_overlapped: bool) -> io::Result<(OwnedHandl
         path: path.clone(),
         messages: false,
         direction,
-        max_instances: 1,
+        max_instances: Some(1),
         in_buffer: BUFFER_SIZE,
         out_buffer: BUFFER_SIZE,
         reject_remote: true,
@@ -104,7 +104,7 @@ fn pair(direction: Direction, client_overlapped: bool) -> io::Result<(OwnedHandl
         path,
         direction,
         timeout: None,
-        impersonation: SECURITY_IDENTIFICATION,
+        impersonation: ImpersonationLevel::Identification,
         inheritable: false,
     };
     let client = named_pipe::open_client(&client_config, client_overlapped)?.ok_or_else(|| {

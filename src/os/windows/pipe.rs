@@ -1,0 +1,49 @@
+//! Handle conversions of the pipe ends, blocking and async.
+
+use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, OwnedHandle, RawHandle};
+
+use crate::pipe::{Receiver, Sender};
+use crate::sys;
+
+/// `AsHandle` and `AsRawHandle` for ends that wrap a backend end in field `0`.
+macro_rules! borrowed_handle {
+    ($($end:ty),*) => {$(
+        impl AsHandle for $end {
+            fn as_handle(&self) -> BorrowedHandle<'_> {
+                self.0.as_borrowed()
+            }
+        }
+
+        impl AsRawHandle for $end {
+            fn as_raw_handle(&self) -> RawHandle {
+                self.0.as_borrowed().as_raw_handle()
+            }
+        }
+    )*};
+}
+
+borrowed_handle!(Sender, Receiver);
+#[cfg(feature = "tokio")]
+borrowed_handle!(crate::pipe::tokio::Sender, crate::pipe::tokio::Receiver);
+#[cfg(feature = "smol")]
+borrowed_handle!(crate::pipe::smol::Sender, crate::pipe::smol::Receiver);
+
+/// Owned handles in and out of the blocking ends.
+macro_rules! owned_handle {
+    ($($end:ident),*) => {$(
+        impl From<OwnedHandle> for $end {
+            /// Wraps a handle that must be the matching end of a pipe.
+            fn from(handle: OwnedHandle) -> Self {
+                Self(sys::pipe::$end::from_owned(handle))
+            }
+        }
+
+        impl From<$end> for OwnedHandle {
+            fn from(end: $end) -> Self {
+                end.0.into_owned()
+            }
+        }
+    )*};
+}
+
+owned_handle!(Sender, Receiver);
