@@ -119,7 +119,7 @@
 //! ```
 
 mod access;
-#[cfg(any(feature = "tokio", feature = "smol"))]
+#[cfg(async_front_end)]
 mod async_common;
 mod listener;
 mod name;

@@ -3,7 +3,7 @@
 //! Everything here is behind `#[cfg]`, so using it on another OS is a compile
 //! error rather than a runtime surprise.
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "android"))))]
 pub mod linux;
 #[cfg(unix)]

@@ -10,7 +10,7 @@ use super::socket_name::Resolved;
 use crate::sys::{Access, Credentials, ExpectedServer, RefusalHook};
 
 /// `SO_PEERCRED`: pid, uid and gid as of `connect`/`listen`.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
     let credentials = rustix::net::sockopt::socket_peercred(fd)?;
     Ok(Credentials {
@@ -21,7 +21,7 @@ pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
 }
 
 /// `getpeereid(3)` for uid and gid, plus the pid where the OS says it.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(linux_like))]
 pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
     let (uid, gid) = peer_ids(fd)?;
     Ok(Credentials {
@@ -32,7 +32,7 @@ pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
 }
 
 /// `LOCAL_PEERPID`.
-#[cfg(target_vendor = "apple")]
+#[cfg(apple)]
 fn peer_pid(fd: BorrowedFd<'_>) -> Option<u32> {
     let pid: libc::pid_t = local_option(fd, libc::SOL_LOCAL, libc::LOCAL_PEERPID)?;
     u32::try_from(pid).ok()
@@ -51,18 +51,13 @@ fn peer_pid(fd: BorrowedFd<'_>) -> Option<u32> {
 }
 
 /// Other Unixes do not say.
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_vendor = "apple",
-    target_os = "freebsd"
-)))]
+#[cfg(not(any(linux_like, bsd_peer_options)))]
 fn peer_pid(_fd: BorrowedFd<'_>) -> Option<u32> {
     None
 }
 
 /// One `getsockopt(2)` of a plain-old-data value; `None` if it fails.
-#[cfg(any(target_vendor = "apple", target_os = "freebsd"))]
+#[cfg(bsd_peer_options)]
 fn local_option<T: Copy>(fd: BorrowedFd<'_>, level: libc::c_int, option: libc::c_int) -> Option<T> {
     let mut value = std::mem::MaybeUninit::<T>::zeroed();
     let mut len = size_of::<T>() as libc::socklen_t;
@@ -82,7 +77,7 @@ fn local_option<T: Copy>(fd: BorrowedFd<'_>, level: libc::c_int, option: libc::c
     (status == 0).then(|| unsafe { value.assume_init() })
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(linux_like))]
 fn peer_ids(fd: BorrowedFd<'_>) -> io::Result<(u32, u32)> {
     let mut uid: libc::uid_t = 0;
     let mut gid: libc::gid_t = 0;
@@ -96,7 +91,7 @@ fn peer_ids(fd: BorrowedFd<'_>) -> io::Result<(u32, u32)> {
 /// `SO_PEERGROUPS` (Linux 4.13 and later): the peer's supplementary groups
 /// as of `connect`/`listen`. The option's number is 59 but on SPARC and
 /// PA-RISC; libc does not define it yet.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 fn peer_groups(fd: BorrowedFd<'_>) -> io::Result<Vec<u32>> {
     #[cfg(any(target_arch = "sparc", target_arch = "sparc64"))]
     const SO_PEERGROUPS: libc::c_int = 0x003d;
@@ -215,11 +210,11 @@ fn is_member(fd: BorrowedFd<'_>, credentials: &Credentials, group: u32) -> bool 
     if credentials.gid == Some(group) {
         return true;
     }
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     {
         peer_groups(fd).is_ok_and(|groups| groups.contains(&group))
     }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[cfg(not(linux_like))]
     {
         // Only Linux's abstract names are checked for a group, and elsewhere
         // the socket file's group does it; this is the effective gid alone.

@@ -31,7 +31,7 @@ pub(crate) fn create(path: &Path, mode: u32) -> io::Result<()> {
     })
 }
 
-#[cfg(not(any(target_vendor = "apple", target_os = "redox")))]
+#[cfg(not(no_mkfifoat))]
 fn mkfifo(path: &CString, mode: RawMode) -> io::Result<()> {
     Ok(rustix::fs::mkfifoat(
         rustix::fs::CWD,
@@ -40,7 +40,7 @@ fn mkfifo(path: &CString, mode: RawMode) -> io::Result<()> {
     )?)
 }
 
-#[cfg(any(target_vendor = "apple", target_os = "redox"))]
+#[cfg(no_mkfifoat)]
 fn mkfifo(path: &CString, mode: RawMode) -> io::Result<()> {
     // SAFETY: `path` is a NUL-terminated string that outlives the call.
     if unsafe { libc::mkfifo(path.as_ptr(), mode as libc::mode_t) } == 0 {
@@ -125,9 +125,9 @@ fn c_path(path: &Path) -> io::Result<CString> {
 /// two apart in `poll`: neither `POLLIN` nor `POLLHUP` until a writer has
 /// come (and `POLLHUP` once every writer that came has gone). Other Unixes
 /// are taken at their word.
-#[cfg(any(feature = "tokio", feature = "smol"))]
+#[cfg(async_front_end)]
 pub(crate) fn end_is_real(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<bool> {
-    if cfg!(not(any(target_os = "linux", target_os = "android"))) {
+    if cfg!(not(linux_like)) {
         return Ok(true);
     }
     use rustix::event::{PollFd, PollFlags, Timespec};

@@ -163,7 +163,7 @@ impl std::os::fd::AsRawFd for Stream {
 }
 
 /// `send(2)` with `MSG_NOSIGNAL`: a closed peer is `EPIPE`, never `SIGPIPE`.
-#[cfg(not(target_vendor = "apple"))]
+#[cfg(not(apple))]
 pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
     Ok(rustix::net::send(
         fd,
@@ -172,7 +172,7 @@ pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
     )?)
 }
 
-#[cfg(not(target_vendor = "apple"))]
+#[cfg(not(apple))]
 pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     let mut control = rustix::net::SendAncillaryBuffer::default();
     Ok(rustix::net::sendmsg(
@@ -184,22 +184,22 @@ pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Res
 }
 
 /// Apple has no `MSG_NOSIGNAL`; every socket gets `SO_NOSIGPIPE` instead.
-#[cfg(target_vendor = "apple")]
+#[cfg(apple)]
 pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
     Ok(rustix::io::write(fd, buf)?)
 }
 
-#[cfg(target_vendor = "apple")]
+#[cfg(apple)]
 pub(crate) fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     Ok(rustix::io::writev(fd, bufs)?)
 }
 
-#[cfg(target_vendor = "apple")]
+#[cfg(apple)]
 pub(crate) fn suppress_sigpipe(fd: BorrowedFd<'_>) -> io::Result<()> {
     Ok(rustix::net::sockopt::set_socket_nosigpipe(fd, true)?)
 }
 
-#[cfg(not(target_vendor = "apple"))]
+#[cfg(not(apple))]
 pub(crate) fn suppress_sigpipe(_fd: BorrowedFd<'_>) -> io::Result<()> {
     Ok(())
 }
@@ -208,14 +208,14 @@ pub(crate) fn suppress_sigpipe(_fd: BorrowedFd<'_>) -> io::Result<()> {
 
 /// A fresh close-on-exec stream socket.
 pub(crate) fn new_socket() -> io::Result<OwnedFd> {
-    #[cfg(not(any(target_vendor = "apple", target_os = "aix", target_os = "haiku")))]
+    #[cfg(not(no_sock_cloexec))]
     let fd = rustix::net::socket_with(
         AddressFamily::UNIX,
         SocketType::STREAM,
         rustix::net::SocketFlags::CLOEXEC,
         None,
     )?;
-    #[cfg(any(target_vendor = "apple", target_os = "aix", target_os = "haiku"))]
+    #[cfg(no_sock_cloexec)]
     let fd = {
         let fd = rustix::net::socket(AddressFamily::UNIX, SocketType::STREAM, None)?;
         super::pipe::set_inheritable(fd.as_fd(), false)?;
@@ -239,7 +239,7 @@ fn check_private_dir(resolved: &Resolved) -> io::Result<()> {
 fn socket_address(resolved: &Resolved) -> io::Result<SocketAddrUnix> {
     Ok(match &resolved.address {
         Address::Path(path) => SocketAddrUnix::new(path.as_path())?,
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(linux_like)]
         Address::Abstract(name) => SocketAddrUnix::new_abstract_name(name)?,
     })
 }
@@ -270,7 +270,7 @@ pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Resu
     Ok(stream)
 }
 
-#[cfg(any(feature = "tokio", feature = "smol"))]
+#[cfg(async_front_end)]
 /// Connects without waiting, and checks who serves the name: the stream
 /// (nonblocking), or `None` when the listener's backlog is full (Linux;
 /// other Unixes refuse at once).
@@ -293,7 +293,7 @@ pub(crate) fn connect_nonblocking(
     Stream::new(UnixStream::from(fd), true).map(Some)
 }
 
-#[cfg(any(feature = "tokio", feature = "smol"))]
+#[cfg(async_front_end)]
 /// The error of a connect whose timeout expired while the backlog was full.
 pub(crate) fn backlog_timed_out(resolved: &Resolved) -> io::Error {
     connect_error(
@@ -406,7 +406,7 @@ pub(crate) struct Listener {
     nonblocking: AtomicBool,
 }
 
-#[cfg(any(feature = "tokio", feature = "smol"))]
+#[cfg(async_front_end)]
 /// Accepts a connection that `bound`'s policy admits, already in
 /// nonblocking mode, for the async front ends: one `accept4` on Linux and
 /// Android, `accept` plus `FIONBIO` elsewhere. `Ok(None)` after
@@ -416,12 +416,12 @@ pub(crate) fn accept_nonblocking(
     bound: &Bound,
 ) -> io::Result<Option<Stream>> {
     let accepted = bound.accept_admitted(Some(REFUSALS_PER_ACCEPT), || {
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(linux_like)]
         let socket = UnixStream::from(rustix::net::accept_with(
             listener,
             rustix::net::SocketFlags::NONBLOCK | rustix::net::SocketFlags::CLOEXEC,
         )?);
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        #[cfg(not(linux_like))]
         let socket = {
             let (socket, _) = listener.accept()?;
             socket.set_nonblocking(true)?;
@@ -460,14 +460,14 @@ impl Listener {
         self.socket.as_fd()
     }
 
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     /// The socket and what it holds, apart, for an async front end that
     /// carries the socket in its own type.
     pub(crate) fn into_parts(self) -> (UnixListener, Bound) {
         (self.socket, self.bound)
     }
 
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     /// A blocking listener (in blocking mode) from parts.
     pub(crate) fn from_parts(socket: UnixListener, bound: Bound) -> Self {
         Self {
@@ -492,7 +492,7 @@ impl Listener {
         };
         // Accepted sockets are blocking whatever the listener's mode. Linux's
         // accept4 never passes O_NONBLOCK on; BSD-style accept may.
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        #[cfg(not(linux_like))]
         socket.set_nonblocking(false)?;
         Stream::new(socket, false)
     }
@@ -575,7 +575,7 @@ pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Lis
             };
             (bound_file.socket, bound)
         }
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(linux_like)]
         Address::Abstract(_) => {
             let fd = new_socket()?;
             rustix::net::bind(&fd, &socket_address(resolved)?).map_err(|errno| {

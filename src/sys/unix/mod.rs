@@ -8,12 +8,12 @@ pub(crate) mod handoff;
 pub(crate) mod identity;
 pub(crate) mod local_socket;
 pub(crate) mod pipe;
-#[cfg(any(feature = "tokio", feature = "smol"))]
+#[cfg(async_front_end)]
 mod reactor;
 mod sigpipe;
 #[cfg(feature = "smol")]
 pub(crate) mod smol;
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 mod sock_diag;
 mod socket_file;
 pub(crate) mod socket_name;

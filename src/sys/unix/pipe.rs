@@ -27,28 +27,14 @@ pub(crate) fn pipe() -> io::Result<(Sender, Receiver)> {
     Ok((Sender::from_owned(write), Receiver(read)))
 }
 
-#[cfg(not(any(
-    target_vendor = "apple",
-    target_os = "aix",
-    target_os = "espidf",
-    target_os = "haiku",
-    target_os = "horizon",
-    target_os = "nto"
-)))]
+#[cfg(not(no_pipe2))]
 fn new_cloexec_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?)
 }
 
 /// These OSes have no `pipe2`: the flag is set right after creation, so a
 /// `fork` in another thread in between could inherit the ends.
-#[cfg(any(
-    target_vendor = "apple",
-    target_os = "aix",
-    target_os = "espidf",
-    target_os = "haiku",
-    target_os = "horizon",
-    target_os = "nto"
-))]
+#[cfg(no_pipe2)]
 fn new_cloexec_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let (read, write) = rustix::pipe::pipe()?;
     set_inheritable(read.as_fd(), false)?;
@@ -76,14 +62,14 @@ pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>, nonblocking: bool) -> io::Resu
 }
 
 /// Reads the capacity of the pipe, in bytes (`F_GETPIPE_SZ`).
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 pub(crate) fn capacity(fd: BorrowedFd<'_>) -> io::Result<usize> {
     Ok(rustix::pipe::fcntl_getpipe_size(fd)?)
 }
 
 /// Asks for a capacity of at least `bytes` (`F_SETPIPE_SZ`); returns what the
 /// kernel granted.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 pub(crate) fn set_capacity(fd: BorrowedFd<'_>, bytes: usize) -> io::Result<usize> {
     Ok(rustix::pipe::fcntl_setpipe_size(fd, bytes)?)
 }

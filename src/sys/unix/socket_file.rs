@@ -309,14 +309,14 @@ impl StagingDir {
         if staged.as_os_str().len() <= max_path_len() {
             return Ok(SocketAddrUnix::new(staged.as_path())?);
         }
-        #[cfg(any(target_os = "linux", target_os = "android"))]
+        #[cfg(linux_like)]
         {
             use std::os::fd::AsRawFd;
             let _ = resolved;
             let alias = format!("/proc/self/fd/{}/{STAGED}", self.dir.as_raw_fd());
             Ok(SocketAddrUnix::new(alias.as_str())?)
         }
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        #[cfg(not(linux_like))]
         Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!(

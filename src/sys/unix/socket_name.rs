@@ -20,7 +20,7 @@ pub(crate) enum Address {
     /// A socket file.
     Path(PathBuf),
     /// A name in Linux's abstract namespace (without the leading NUL).
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(linux_like)]
     Abstract(Vec<u8>),
 }
 
@@ -37,7 +37,7 @@ impl fmt::Display for Resolved {
         match &self.address {
             Address::Path(path) => write!(f, "{}", path.display()),
             // `@name` is how ss(8) and netstat(8) print abstract names.
-            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[cfg(linux_like)]
             Address::Abstract(name) => write!(f, "@{}", String::from_utf8_lossy(name)),
         }
     }
@@ -48,7 +48,7 @@ impl Resolved {
     pub(crate) fn fs_path(&self) -> Option<&Path> {
         match &self.address {
             Address::Path(path) => Some(path),
-            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[cfg(linux_like)]
             Address::Abstract(_) => None,
         }
     }
@@ -62,7 +62,7 @@ fn too_long(what: &str, shown: &dyn fmt::Display, len: usize, limit: usize) -> i
 }
 
 /// A namespaced name: Linux's abstract namespace.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(linux_like)]
 pub(crate) fn resolve_namespaced(name: &OsStr) -> io::Result<Resolved> {
     // The abstract name follows a leading NUL in sun_path.
     let limit = max_path_len();
@@ -81,7 +81,7 @@ pub(crate) fn resolve_namespaced(name: &OsStr) -> io::Result<Resolved> {
 }
 
 /// A namespaced name: a socket file in the per-user directory.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(linux_like))]
 pub(crate) fn resolve_namespaced(name: &OsStr) -> io::Result<Resolved> {
     let dir = runtime_dir();
     let path = dir.join(name);
@@ -103,7 +103,7 @@ pub(crate) fn resolve_namespaced(name: &OsStr) -> io::Result<Resolved> {
 
 /// The per-user directory for namespaced sockets: `$XDG_RUNTIME_DIR` if it is
 /// set to an absolute path, else `localipc-<uid>` in the temporary directory.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(not(linux_like))]
 fn runtime_dir() -> PathBuf {
     match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
         Some(dir) if dir.is_absolute() => dir,

@@ -40,12 +40,12 @@ pub(crate) fn resolve_path(path: &std::path::Path) -> io::Result<Resolved> {
 pub(crate) struct Listener(named_pipe::Listener);
 
 impl Listener {
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     pub(crate) fn into_named_pipe(self) -> named_pipe::Listener {
         self.0
     }
 
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     pub(crate) fn from_named_pipe(listener: named_pipe::Listener) -> Self {
         Self(listener)
     }
@@ -69,7 +69,7 @@ impl Stream {
         self.0
     }
 
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     pub(crate) fn from_named_pipe(stream: named_pipe::Stream) -> Self {
         Self(stream)
     }

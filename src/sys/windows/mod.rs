@@ -1,6 +1,6 @@
 //! The Windows backend: windows-sys, nothing else.
 
-#[cfg(any(feature = "tokio", feature = "smol"))]
+#[cfg(async_front_end)]
 pub(crate) mod aio;
 pub(crate) mod handoff;
 pub(crate) mod identity;

@@ -188,7 +188,7 @@ impl Stream {
     }
 
     /// The handle, side, mode and any data read ahead but not yet consumed.
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     pub(crate) fn into_parts(self) -> (OwnedHandle, bool, bool, Option<Prefix>) {
         let prefix = self
             .prefix
@@ -712,13 +712,13 @@ impl Waiting {
     }
 
     /// The event signalled once a client has connected.
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     pub(crate) fn event(&self) -> &Event {
         &self.event
     }
 
     /// Whether a client has connected (the event is signalled).
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     pub(crate) fn is_connected(&self) -> bool {
         // SAFETY: the event is open; a zero timeout only polls it.
         unsafe {
@@ -830,7 +830,7 @@ impl Listener {
     }
 
     /// The configuration, the instances waiting and the backlog.
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     pub(crate) fn into_parts(self) -> (ServerConfig, Vec<Waiting>, usize) {
         let waiting = self
             .waiting
@@ -840,7 +840,7 @@ impl Listener {
     }
 
     /// A blocking listener over instances started by someone else.
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     pub(crate) fn from_parts(
         config: ServerConfig,
         waiting: Vec<Waiting>,

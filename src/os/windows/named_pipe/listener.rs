@@ -246,12 +246,12 @@ pub struct Listener {
 }
 
 impl Listener {
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     pub(crate) fn from_sys(inner: sys::Listener) -> Self {
         Self { inner }
     }
 
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     pub(crate) fn into_sys(self) -> sys::Listener {
         self.inner
     }

@@ -31,7 +31,7 @@ impl Stream {
         Self { inner }
     }
 
-    #[cfg(any(feature = "tokio", feature = "smol"))]
+    #[cfg(async_front_end)]
     pub(crate) fn into_sys(self) -> sys::Stream {
         self.inner
     }

@@ -1,0 +1,42 @@
+//! cfg aliases: each family of targets (or features) is named here once,
+//! and the code says `#[cfg(linux_like)]` instead of repeating lists.
+
+use std::env;
+
+fn main() {
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let vendor = env::var("CARGO_CFG_TARGET_VENDOR").unwrap_or_default();
+    let feature = |name: &str| env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
+    let os_in = |list: &[&str]| list.contains(&os.as_str());
+    let apple = vendor == "apple";
+
+    let aliases = [
+        // Linux and Android: abstract socket names, SO_PEERCRED, accept4,
+        // /proc, sock_diag.
+        ("linux_like", os_in(&["linux", "android"])),
+        ("apple", apple),
+        // Either async front end.
+        ("async_front_end", feature("TOKIO") || feature("SMOL")),
+        // Systems without SOCK_CLOEXEC, whose sockets get FD_CLOEXEC after
+        // creation.
+        ("no_sock_cloexec", apple || os_in(&["aix", "haiku"])),
+        // Systems without pipe2: FD_CLOEXEC after creation.
+        (
+            "no_pipe2",
+            apple || os_in(&["aix", "espidf", "haiku", "horizon", "nto"]),
+        ),
+        // Systems where rustix has no mkfifoat.
+        ("no_mkfifoat", apple || os == "redox"),
+        // Systems with peer-credential socket options of the BSD family
+        // (LOCAL_PEERPID or LOCAL_PEERCRED with a pid).
+        ("bsd_peer_options", apple || os == "freebsd"),
+    ];
+    let names: Vec<&str> = aliases.iter().map(|(name, _)| *name).collect();
+    println!("cargo::rustc-check-cfg=cfg({})", names.join(", "));
+    for (name, on) in aliases {
+        if on {
+            println!("cargo::rustc-cfg={name}");
+        }
+    }
+    println!("cargo::rerun-if-changed=build.rs");
+}
