@@ -25,6 +25,16 @@ fn main() {
             "no_pipe2",
             apple || os_in(&["aix", "espidf", "haiku", "horizon", "nto"]),
         ),
+        // Systems without MSG_CMSG_CLOEXEC: received descriptors get
+        // FD_CLOEXEC after recvmsg.
+        (
+            "no_cmsg_cloexec",
+            apple
+                || os_in(&[
+                    "solaris", "illumos", "aix", "espidf", "haiku", "horizon", "nto", "redox",
+                    "vita",
+                ]),
+        ),
         // Systems where rustix has no mkfifoat.
         ("no_mkfifoat", apple || os == "redox"),
         // Systems with peer-credential socket options of the BSD family

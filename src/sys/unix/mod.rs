@@ -15,7 +15,9 @@ mod sigpipe;
 pub(crate) mod smol;
 #[cfg(linux_like)]
 mod sock_diag;
+mod socket;
 mod socket_file;
+mod socket_io;
 pub(crate) mod socket_name;
 #[cfg(feature = "tokio")]
 pub(crate) mod tokio;

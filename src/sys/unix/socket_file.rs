@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use rustix::fs::{AtFlags, Mode, OFlags};
-use rustix::net::SocketAddrUnix;
+use rustix::net::{SocketAddrUnix, SocketType};
 
 use super::socket_name::{Resolved, max_path_len};
 use crate::error::with_context;
@@ -206,7 +206,7 @@ enum Way {
 
 /// Looks at `path` without disturbing a live localipc listener (which
 /// holds the lock, so the caller never gets here for its path).
-fn clear_way(resolved: &Resolved, path: &Path) -> io::Result<Way> {
+fn clear_way(resolved: &Resolved, path: &Path, kind: SocketType) -> io::Result<Way> {
     let metadata = match std::fs::symlink_metadata(path) {
         Ok(metadata) => metadata,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Way::Free),
@@ -232,7 +232,7 @@ fn clear_way(resolved: &Resolved, path: &Path) -> io::Result<Way> {
     // program that does not use localipc listens here. Only a connect can
     // tell; a nonblocking one, so a full backlog (EAGAIN) cannot make bind
     // wait.
-    let probe = super::local_socket::new_socket()?;
+    let probe = super::socket::new_socket(kind)?;
     rustix::io::ioctl_fionbio(&probe, true)?;
     match rustix::net::connect(&probe, &SocketAddrUnix::new(path)?) {
         Ok(()) | Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INPROGRESS) => {
@@ -360,15 +360,16 @@ pub(crate) fn bind(
     path: &Path,
     permissions: FilePermissions,
     backlog: i32,
+    kind: SocketType,
 ) -> io::Result<BoundFile> {
     let lock = BindLock::acquire(resolved, path)?;
-    let way = clear_way(resolved, path)?;
+    let way = clear_way(resolved, path, kind)?;
     let parent = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     let staging = StagingDir::create(parent).map_err(|error| bind_error(resolved, error))?;
-    let socket = super::local_socket::new_socket()?;
+    let socket = super::socket::new_socket(kind)?;
     rustix::net::bind(&socket, &staging.address(resolved)?)
         .map_err(|errno| bind_error(resolved, errno.into()))?;
     let staged_path = staging.path.join(STAGED);
