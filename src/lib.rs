@@ -65,6 +65,8 @@ pub use error::raw_os_error;
 
 mod error;
 mod sealed;
+#[cfg(feature = "smol")]
+mod smol_context;
 mod sys;
 mod timeout;
 #[cfg(feature = "tokio")]

@@ -120,7 +120,7 @@
 
 mod access;
 #[cfg(async_front_end)]
-mod async_common;
+mod front_end;
 mod listener;
 mod name;
 #[cfg(feature = "smol")]

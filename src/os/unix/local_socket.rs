@@ -175,3 +175,32 @@ impl From<Stream> for OwnedFd {
         stream.0.into_std().into()
     }
 }
+
+/// `AsFd` and `AsRawFd` for the async front ends' streams and listeners.
+#[cfg(async_front_end)]
+macro_rules! async_borrowed_fd {
+    ($($ty:ty),*) => {$(
+        impl AsFd for $ty {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                self.as_sys().as_borrowed()
+            }
+        }
+
+        impl AsRawFd for $ty {
+            fn as_raw_fd(&self) -> RawFd {
+                self.as_sys().as_borrowed().as_raw_fd()
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "tokio")]
+async_borrowed_fd!(
+    crate::local_socket::tokio::Stream,
+    crate::local_socket::tokio::Listener
+);
+#[cfg(feature = "smol")]
+async_borrowed_fd!(
+    crate::local_socket::smol::Stream,
+    crate::local_socket::smol::Listener
+);

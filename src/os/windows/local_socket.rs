@@ -91,3 +91,26 @@ impl From<Stream> for named_pipe::Stream {
         named_pipe::Stream::from_sys(stream.0.into_named_pipe())
     }
 }
+
+/// `AsHandle` and `AsRawHandle` for the async front ends' streams.
+#[cfg(async_front_end)]
+macro_rules! async_borrowed_handle {
+    ($($ty:ty),*) => {$(
+        impl AsHandle for $ty {
+            fn as_handle(&self) -> BorrowedHandle<'_> {
+                self.as_sys().as_borrowed()
+            }
+        }
+
+        impl AsRawHandle for $ty {
+            fn as_raw_handle(&self) -> RawHandle {
+                self.as_sys().as_borrowed().as_raw_handle()
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "tokio")]
+async_borrowed_handle!(crate::local_socket::tokio::Stream);
+#[cfg(feature = "smol")]
+async_borrowed_handle!(crate::local_socket::smol::Stream);

@@ -1,0 +1,630 @@
+//! The async local-socket API, written once: [`front_end!`] defines
+//! `Listener`, `Stream` and the halves of a stream, with their docs, for
+//! one runtime's backend (`sys::tokio` or `sys::smol`). Each runtime's
+//! module invokes it once, with the few words and doc-test lines that
+//! differ, and adds its own `AsyncRead`/`AsyncWrite` impls (its binding).
+//! Raw descriptor and handle impls live in `os::unix` and `os::windows`.
+
+/// Defines the async local-socket types for one runtime. The arguments:
+///
+/// * `sys`: the backend module (`crate::sys::<runtime>::local_socket`);
+/// * `check_context`: `fn() -> io::Result<()>`, called before creating
+///   anything (Tokio's needs a runtime; smol's needs nothing);
+/// * `runtime`, `module`: the runtime's name and the module's, for docs;
+/// * `io`: the path of its `AsyncReadExt`/`AsyncWriteExt`;
+/// * `run`: a doc-test line that opens an async block on the runtime, closed
+///   by `# })?;`;
+/// * `spawn`, `joined`: how a doc test spawns a task and takes its output;
+/// * `shutdown`: the name of the method that ends the writing direction;
+/// * `select`: what the runtime cancels futures with, for the docs;
+/// * `context_error`: what creating outside the runtime does, for `# Errors`.
+macro_rules! front_end {
+    (
+        sys: $sys:path,
+        check_context: $check_context:path,
+        runtime: $runtime:literal,
+        module: $module:literal,
+        io: $io:literal,
+        run: $run:literal,
+        spawn: $spawn:literal,
+        joined: $joined:literal,
+        shutdown: $shutdown:literal,
+        select: $select:literal,
+        context_error: $context_error:literal $(,)?
+    ) => {
+        use std::fmt;
+        use std::future::poll_fn;
+        use std::io;
+        use std::sync::Arc;
+        use std::task::{Context, Poll, ready};
+
+        use $sys as sys;
+        use super::{ConnectOptions, ListenerOptions, Name, PeerCredentials};
+
+        #[doc = concat!("A local-socket server on ", $runtime, ": accepts [`Stream`]s on a [`Name`].")]
+        ///
+        /// Dropping the listener stops accepting; on Unix it also removes its
+        /// socket file, if that file is still the one it created.
+        ///
+        /// # Examples
+        ///
+        /// An accept loop that serves each client in its own task:
+        ///
+        /// ```no_run
+        /// use localipc::local_socket::Name;
+        #[doc = concat!("use localipc::local_socket::", $module, "::Listener;")]
+        #[doc = concat!("use ", $io, "::{AsyncReadExt, AsyncWriteExt};")]
+        ///
+        /// # async fn serve() -> std::io::Result<()> {
+        /// let listener = Listener::bind(&Name::namespaced("my-service.sock")?)?;
+        /// loop {
+        ///     let mut stream = match listener.accept().await {
+        ///         Ok(stream) => stream,
+        ///         Err(error) => {
+        ///             eprintln!("accept failed: {error}");
+        ///             continue;
+        ///         }
+        ///     };
+        #[doc = concat!("    ", $spawn, "(async move {")]
+        ///         let mut request = [0; 4];
+        ///         if stream.read_exact(&mut request).await.is_ok() {
+        ///             let _ = stream.write_all(&request).await;
+        ///         }
+        ///     });
+        /// }
+        /// # }
+        /// ```
+        pub struct Listener {
+            inner: sys::Listener,
+            name: Option<Name>,
+        }
+
+        impl Listener {
+            /// Binds a listener on `name` with default options.
+            ///
+            /// # Errors
+            ///
+            #[doc = concat!("As for the blocking [`ListenerOptions::bind`]", $context_error, ".")]
+            ///
+            /// # Examples
+            ///
+            /// See the [module docs](self).
+            pub fn bind(name: &Name) -> io::Result<Self> {
+                Self::bind_with(&ListenerOptions::new(name))
+            }
+
+            /// Binds a listener with `options` (the blocking module's
+            /// builder; its `nonblocking` setting does not matter here).
+            ///
+            /// # Errors
+            ///
+            #[doc = concat!("As for the blocking [`ListenerOptions::bind`]", $context_error, ".")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use localipc::local_socket::{Access, ListenerOptions, Name};
+            #[doc = concat!("use localipc::local_socket::", $module, "::Listener;")]
+            ///
+            #[doc = concat!("# ", $run)]
+            #[doc = concat!("let name = Name::namespaced(format!(\"localipc-doc-", $module, "-with-{}.sock\", std::process::id()))?;")]
+            /// let listener = Listener::bind_with(ListenerOptions::new(&name).access(Access::any_user()))?;
+            /// assert_eq!(listener.name(), Some(&name));
+            /// # Ok::<(), std::io::Error>(())
+            /// # })?;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
+            pub fn bind_with(options: &ListenerOptions) -> io::Result<Self> {
+                $check_context()?;
+                Self::from_blocking(options.bind()?)
+            }
+
+            /// Waits for a client and returns the connected stream. Clients
+            /// the access policy refuses, where the listener checks each
+            /// connection, are closed unread and skipped, as by the blocking
+            /// [`Listener::accept`](super::Listener::accept); a run of them
+            /// makes the task yield to the executor between batches.
+            ///
+            /// # Cancel safety
+            ///
+            /// Cancel safe: a connection is taken from the OS only by the
+            #[doc = concat!("poll that returns it, so dropping this future (in ", $select, ", say)")]
+            /// loses no client.
+            ///
+            /// # Errors
+            ///
+            /// The OS error; the listener stays usable.
+            ///
+            /// # Examples
+            ///
+            /// See the [module docs](self).
+            pub async fn accept(&self) -> io::Result<Stream> {
+                poll_fn(|cx| self.poll_accept(cx)).await
+            }
+
+            /// Polls for a client: the poll form of [`accept`](Self::accept),
+            /// for hand-written futures. Only the waker of the latest call is
+            /// woken.
+            ///
+            /// # Errors
+            ///
+            /// As for [`accept`](Self::accept).
+            pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<Stream>> {
+                let stream = ready!(self.inner.poll_accept(cx))?;
+                Poll::Ready(Ok(Stream { inner: stream }))
+            }
+
+            /// The name this listener was bound to; `None` if it was made
+            /// from a raw listener whose name is unknown.
+            pub fn name(&self) -> Option<&Name> {
+                self.name.as_ref()
+            }
+
+            /// Makes a blocking listener async, whatever its nonblocking
+            /// setting.
+            ///
+            /// # Errors
+            ///
+            #[doc = concat!("If the OS refuses the change of mode or the reactor the descriptor", $context_error, ".")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use localipc::local_socket::{self, Name};
+            #[doc = concat!("use localipc::local_socket::", $module, "::Listener;")]
+            ///
+            #[doc = concat!("# ", $run)]
+            #[doc = concat!("let name = Name::namespaced(format!(\"localipc-doc-", $module, "-conv-{}.sock\", std::process::id()))?;")]
+            /// let blocking = local_socket::Listener::bind(&name)?;
+            /// let listener = Listener::from_blocking(blocking)?;
+            /// let blocking = listener.into_blocking()?;
+            /// assert_eq!(blocking.name(), Some(&name));
+            /// # Ok::<(), std::io::Error>(())
+            /// # })?;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
+            pub fn from_blocking(listener: super::Listener) -> io::Result<Self> {
+                $check_context()?;
+                let super::Listener { inner, name } = listener;
+                Ok(Self {
+                    inner: sys::Listener::from_blocking(inner)?,
+                    name,
+                })
+            }
+
+            /// Makes this listener blocking again (blocking `accept`).
+            /// Nothing is lost: clients waiting to be accepted stay waiting.
+            ///
+            /// # Errors
+            ///
+            /// If the OS refuses the change of mode.
+            ///
+            /// # Examples
+            ///
+            /// See [`from_blocking`](Self::from_blocking).
+            pub fn into_blocking(self) -> io::Result<super::Listener> {
+                Ok(super::Listener {
+                    inner: self.inner.into_blocking()?,
+                    name: self.name,
+                })
+            }
+
+            /// The backend listener, for the OS-specific trait impls.
+            #[cfg_attr(windows, allow(dead_code, reason = "used by os::unix only"))]
+            pub(crate) fn as_sys(&self) -> &sys::Listener {
+                &self.inner
+            }
+        }
+
+        impl fmt::Debug for Listener {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct("Listener")
+                    .field("name", &self.name)
+                    .finish_non_exhaustive()
+            }
+        }
+
+        #[doc = concat!("A connected local socket on ", $runtime, ": a full-duplex byte stream.")]
+        ///
+        /// Implements `AsyncRead` and `AsyncWrite` (see the module docs). To
+        /// read in one task and write in another, [`split`](Self::split) it
+        /// (borrowed halves) or [`into_split`](Self::into_split) it (owned
+        /// halves, which [`OwnedReadHalf::reunite`] joins again).
+        ///
+        /// # Ending the writing direction
+        ///
+        #[doc = concat!("`AsyncWriteExt::", $shutdown, "` ends the writing direction:")]
+        ///
+        /// * **Unix:** a real half-close (`shutdown(SHUT_WR)`): the peer
+        ///   reads the end of the stream after everything written before,
+        ///   and this side can go on reading.
+        #[doc = concat!("* **Windows:** named pipes have no half-close. `", $shutdown, "` waits until")]
+        ///   every write has been handed to the pipe, and makes later writes
+        ///   fail with [`BrokenPipe`](io::ErrorKind::BrokenPipe); the peer
+        ///   sees the end of the stream only when this stream (both halves,
+        ///   if split) is dropped.
+        ///
+        /// # Examples
+        ///
+        /// ```no_run
+        /// use localipc::local_socket::Name;
+        #[doc = concat!("use localipc::local_socket::", $module, "::Stream;")]
+        #[doc = concat!("use ", $io, "::{AsyncReadExt, AsyncWriteExt};")]
+        ///
+        /// # async fn client() -> std::io::Result<()> {
+        /// let mut stream = Stream::connect(&Name::namespaced("my-service.sock")?).await?;
+        /// stream.write_all(b"ping").await?;
+        /// let mut reply = [0; 4];
+        /// stream.read_exact(&mut reply).await?;
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub struct Stream {
+            inner: sys::Stream,
+        }
+
+        impl Stream {
+            /// Connects to `name` with default options.
+            ///
+            /// # Cancel safety
+            ///
+            /// As for [`connect_with`](Self::connect_with).
+            ///
+            /// # Errors
+            ///
+            /// As for the blocking [`ConnectOptions::connect`].
+            ///
+            /// # Examples
+            ///
+            /// See the [module docs](self).
+            pub async fn connect(name: &Name) -> io::Result<Self> {
+                Self::connect_with(&ConnectOptions::new(name)).await
+            }
+
+            /// Connects with `options` (the blocking module's builder): a
+            /// busy listener is waited for up to the options' timeout without
+            /// blocking the executor, and the server is checked against the
+            /// options' [`ExpectedServer`](super::ExpectedServer) before
+            /// anything can be written; the `nonblocking` setting does not
+            /// matter here.
+            ///
+            /// # Cancel safety
+            ///
+            /// Not cancel safe, though nothing is lost: dropping the future
+            /// abandons the attempt. If the listener was busy, an attempt
+            /// already under way may still reach it, and the listener then
+            /// accepts a connection that is closed at once.
+            ///
+            /// # Errors
+            ///
+            /// As for the blocking [`ConnectOptions::connect`]: `NotFound`
+            /// when nobody listens, `TimedOut` when the timeout expired,
+            /// `PermissionDenied` when the server runs as a user the options
+            /// do not expect, `InvalidInput` for a zero timeout
+            #[doc = concat!($context_error, ".")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use std::io::ErrorKind;
+            /// use std::time::Duration;
+            /// use localipc::local_socket::{ConnectOptions, Name};
+            #[doc = concat!("use localipc::local_socket::", $module, "::Stream;")]
+            ///
+            #[doc = concat!("# ", $run)]
+            #[doc = concat!("let name = Name::namespaced(format!(\"localipc-doc-", $module, "-none-{}.sock\", std::process::id()))?;")]
+            /// let mut options = ConnectOptions::new(&name);
+            /// options.timeout(Some(Duration::from_secs(1)));
+            /// let error = Stream::connect_with(&options).await.unwrap_err();
+            /// assert_eq!(error.kind(), ErrorKind::NotFound);
+            /// # Ok::<(), std::io::Error>(())
+            /// # })?;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
+            pub async fn connect_with(options: &ConnectOptions) -> io::Result<Self> {
+                crate::timeout::check(options.inner.timeout)?;
+                $check_context()?;
+                let inner = sys::Stream::connect(options.name.resolved(), &options.inner).await?;
+                Ok(Self { inner })
+            }
+
+            /// What the OS says about the process at the other end; see
+            /// [`PeerCredentials`].
+            ///
+            /// # Errors
+            ///
+            /// The OS error, rare on a connected stream.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use localipc::local_socket::Name;
+            #[doc = concat!("use localipc::local_socket::", $module, "::{Listener, Stream};")]
+            ///
+            #[doc = concat!("# ", $run)]
+            #[doc = concat!("let name = Name::namespaced(format!(\"localipc-doc-", $module, "-creds-{}.sock\", std::process::id()))?;")]
+            /// let listener = Listener::bind(&name)?;
+            /// let _client = Stream::connect(&name).await?;
+            /// let server = listener.accept().await?;
+            /// assert_eq!(server.peer_credentials()?.pid, Some(std::process::id()));
+            /// # Ok::<(), std::io::Error>(())
+            /// # })?;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
+            pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
+                self.inner.peer_credentials().map(PeerCredentials::from_sys)
+            }
+
+            /// Borrowed halves, to read and write at once in one task.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use localipc::local_socket::Name;
+            #[doc = concat!("use localipc::local_socket::", $module, "::{Listener, Stream};")]
+            #[doc = concat!("use ", $io, "::{AsyncReadExt, AsyncWriteExt};")]
+            ///
+            #[doc = concat!("# ", $run)]
+            #[doc = concat!("let name = Name::namespaced(format!(\"localipc-doc-", $module, "-split-{}.sock\", std::process::id()))?;")]
+            /// let listener = Listener::bind(&name)?;
+            /// let mut client = Stream::connect(&name).await?;
+            /// let mut server = listener.accept().await?;
+            /// let (mut reader, mut writer) = server.split();
+            /// writer.write_all(b"to the client").await?;
+            /// client.write_all(b"to the server").await?;
+            /// let mut buf = [0; 13];
+            /// reader.read_exact(&mut buf).await?;
+            /// assert_eq!(&buf, b"to the server");
+            /// # Ok::<(), std::io::Error>(())
+            /// # })?;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
+            pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+                (ReadHalf(self), WriteHalf(self))
+            }
+
+            /// Owned halves, to move into separate tasks;
+            /// [`OwnedReadHalf::reunite`] gives the stream back.
+            ///
+            /// Dropping the write half does not end the writing direction:
+            #[doc = concat!("call `", $shutdown, "` on it first if the peer should see the end of the")]
+            /// stream while this side goes on reading.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use localipc::local_socket::Name;
+            #[doc = concat!("use localipc::local_socket::", $module, "::{Listener, Stream};")]
+            #[doc = concat!("use ", $io, "::{AsyncReadExt, AsyncWriteExt};")]
+            ///
+            #[doc = concat!("# ", $run)]
+            #[doc = concat!("let name = Name::namespaced(format!(\"localipc-doc-", $module, "-owned-{}.sock\", std::process::id()))?;")]
+            /// let listener = Listener::bind(&name)?;
+            /// let client = Stream::connect(&name).await?;
+            /// let mut server = listener.accept().await?;
+            /// let (mut reader, mut writer) = client.into_split();
+            #[doc = concat!("let writing = ", $spawn, "(async move {")]
+            ///     writer.write_all(b"ping").await?;
+            ///     Ok::<_, std::io::Error>(writer)
+            /// });
+            /// let mut buf = [0; 4];
+            /// server.read_exact(&mut buf).await?;
+            /// server.write_all(b"pong").await?;
+            /// reader.read_exact(&mut buf).await?;
+            /// assert_eq!(&buf, b"pong");
+            #[doc = concat!("let writer = writing", $joined, "?;")]
+            /// let _client: Stream = reader.reunite(writer).unwrap();
+            /// # Ok::<(), std::io::Error>(())
+            /// # })?;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
+            pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+                let shared = Arc::new(self);
+                (OwnedReadHalf(Arc::clone(&shared)), OwnedWriteHalf(shared))
+            }
+
+            /// Makes a blocking stream async, whatever its nonblocking
+            /// setting. Its read and write timeouts no longer apply.
+            ///
+            /// # Errors
+            ///
+            #[doc = concat!("If the OS refuses the change of mode or the reactor the descriptor", $context_error, ".")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use localipc::local_socket::{self, Name};
+            #[doc = concat!("use localipc::local_socket::", $module, "::Stream;")]
+            ///
+            #[doc = concat!("# ", $run)]
+            #[doc = concat!("let name = Name::namespaced(format!(\"localipc-doc-", $module, "-sconv-{}.sock\", std::process::id()))?;")]
+            /// let listener = local_socket::Listener::bind(&name)?;
+            /// let client = Stream::from_blocking(local_socket::Stream::connect(&name)?)?;
+            /// let _server = listener.accept()?;
+            /// let blocking: local_socket::Stream = client.into_blocking()?;
+            /// # Ok::<(), std::io::Error>(())
+            /// # })?;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
+            pub fn from_blocking(stream: super::Stream) -> io::Result<Self> {
+                $check_context()?;
+                Ok(Self {
+                    inner: sys::Stream::from_blocking(stream.0)?,
+                })
+            }
+
+            /// Makes this stream blocking again, with no timeouts. Nothing is
+            /// lost: bytes the OS already delivered (on Windows, into this
+            /// stream's read buffer) are read first by the blocking stream.
+            ///
+            /// # Errors
+            ///
+            /// If the OS refuses the change of mode.
+            ///
+            /// # Examples
+            ///
+            /// See [`from_blocking`](Self::from_blocking).
+            pub fn into_blocking(self) -> io::Result<super::Stream> {
+                self.inner.into_blocking().map(super::Stream)
+            }
+
+            /// The backend stream, for the OS-specific trait impls.
+            pub(crate) fn as_sys(&self) -> &sys::Stream {
+                &self.inner
+            }
+        }
+
+        impl fmt::Debug for Stream {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct("Stream").finish_non_exhaustive()
+            }
+        }
+
+        /// A borrowed reading half of a [`Stream`], from [`Stream::split`].
+        pub struct ReadHalf<'a>(&'a Stream);
+
+        /// A borrowed writing half of a [`Stream`], from [`Stream::split`].
+        pub struct WriteHalf<'a>(&'a Stream);
+
+        /// An owned reading half of a [`Stream`], from [`Stream::into_split`].
+        pub struct OwnedReadHalf(Arc<Stream>);
+
+        /// An owned writing half of a [`Stream`], from
+        /// [`Stream::into_split`].
+        ///
+        /// Dropping it does not end the writing direction; see
+        /// [`Stream::into_split`].
+        pub struct OwnedWriteHalf(Arc<Stream>);
+
+        impl OwnedReadHalf {
+            /// Joins this half with its writing half into the stream they
+            /// came from.
+            ///
+            /// # Errors
+            ///
+            /// [`ReuniteError`], which gives both halves back, if they come
+            /// from different streams.
+            ///
+            /// # Examples
+            ///
+            /// See [`Stream::into_split`].
+            pub fn reunite(self, other: OwnedWriteHalf) -> Result<Stream, ReuniteError> {
+                reunite(self, other)
+            }
+
+            /// What the OS says about the process at the other end.
+            ///
+            /// # Errors
+            ///
+            /// As for [`Stream::peer_credentials`].
+            pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
+                self.0.peer_credentials()
+            }
+        }
+
+        impl OwnedWriteHalf {
+            /// Joins this half with its reading half into the stream they
+            /// came from.
+            ///
+            /// # Errors
+            ///
+            /// [`ReuniteError`], which gives both halves back, if they come
+            /// from different streams.
+            pub fn reunite(self, other: OwnedReadHalf) -> Result<Stream, ReuniteError> {
+                reunite(other, self)
+            }
+
+            /// What the OS says about the process at the other end.
+            ///
+            /// # Errors
+            ///
+            /// As for [`Stream::peer_credentials`].
+            pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
+                self.0.peer_credentials()
+            }
+        }
+
+        fn reunite(read: OwnedReadHalf, write: OwnedWriteHalf) -> Result<Stream, ReuniteError> {
+            if !Arc::ptr_eq(&read.0, &write.0) {
+                return Err(ReuniteError(read, write));
+            }
+            drop(write);
+            // Two halves of one stream hold its only two references.
+            Ok(Arc::into_inner(read.0).expect("the other half was just dropped"))
+        }
+
+        /// Two owned halves of different streams, given back by `reunite`.
+        #[derive(Debug)]
+        pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+        impl fmt::Display for ReuniteError {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("the halves come from different streams")
+            }
+        }
+
+        impl std::error::Error for ReuniteError {}
+
+        impl fmt::Debug for ReadHalf<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple("ReadHalf").field(&self.0).finish()
+            }
+        }
+
+        impl fmt::Debug for WriteHalf<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple("WriteHalf").field(&self.0).finish()
+            }
+        }
+
+        impl fmt::Debug for OwnedReadHalf {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple("OwnedReadHalf").field(&self.0).finish()
+            }
+        }
+
+        impl fmt::Debug for OwnedWriteHalf {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple("OwnedWriteHalf").field(&self.0).finish()
+            }
+        }
+
+        /// The stream behind a stream or a half, for the runtime's I/O
+        /// trait impls.
+        trait AsStream {
+            fn stream(&self) -> &sys::Stream;
+        }
+
+        impl AsStream for Stream {
+            fn stream(&self) -> &sys::Stream {
+                &self.inner
+            }
+        }
+
+        impl AsStream for ReadHalf<'_> {
+            fn stream(&self) -> &sys::Stream {
+                &self.0.inner
+            }
+        }
+
+        impl AsStream for WriteHalf<'_> {
+            fn stream(&self) -> &sys::Stream {
+                &self.0.inner
+            }
+        }
+
+        impl AsStream for OwnedReadHalf {
+            fn stream(&self) -> &sys::Stream {
+                &self.0.inner
+            }
+        }
+
+        impl AsStream for OwnedWriteHalf {
+            fn stream(&self) -> &sys::Stream {
+                &self.0.inner
+            }
+        }
+    };
+}
+
+pub(super) use front_end;
