@@ -46,6 +46,8 @@
 //!   synchronous `ReadFile`/`WriteFile`.
 //!   Vectored I/O moves the first non-empty buffer per call.
 
+#[cfg(async_front_end)]
+mod front_end;
 mod handoff;
 #[cfg(feature = "smol")]
 #[cfg_attr(docsrs, doc(cfg(feature = "smol")))]

@@ -54,6 +54,8 @@
 use std::io;
 use std::path::Path;
 
+#[cfg(async_front_end)]
+mod front_end;
 #[cfg(feature = "smol")]
 #[cfg_attr(docsrs, doc(cfg(feature = "smol")))]
 pub mod smol;

@@ -40,47 +40,9 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io;
-use std::path::Path;
-
-use crate::pipe::tokio::{Receiver, Sender};
-use crate::sys::tokio::pipe as sys;
-
-/// Opens the FIFO at `path` for reading, at once (see the [module
-/// docs](self) for what reads then do).
-///
-/// # Cancel safety
-///
-/// Cancel safe: it completes on its first poll, and nothing is open before.
-///
-/// # Errors
-///
-/// As for the blocking [`open_receiver`](super::open_receiver): a path that
-/// is not a FIFO is [`InvalidInput`](io::ErrorKind::InvalidInput) and is
-/// never opened; also an error outside a Tokio runtime.
-///
-/// # Examples
-///
-/// See the [module docs](self).
-pub async fn open_receiver(path: impl AsRef<Path>) -> io::Result<Receiver> {
-    sys::open_fifo_receiver(path.as_ref()).map(Receiver)
-}
-
-/// Opens the FIFO at `path` for writing, waiting (asynchronously) until it
-/// has a reader.
-///
-/// # Cancel safety
-///
-/// Cancel safe: nothing is open until the future completes.
-///
-/// # Errors
-///
-/// As for the blocking [`open_sender`](super::open_sender); also an error
-/// outside a Tokio runtime.
-///
-/// # Examples
-///
-/// See the [module docs](self).
-pub async fn open_sender(path: impl AsRef<Path>) -> io::Result<Sender> {
-    sys::open_fifo_sender(path.as_ref()).await.map(Sender)
+super::front_end::front_end! {
+    ends: crate::pipe::tokio,
+    sys: crate::sys::tokio::pipe,
+    check_context: crate::tokio_context::require,
+    context_error: "; also an error outside a Tokio runtime",
 }
