@@ -1,0 +1,843 @@
+//! The async named-pipe types, one runtime-neutral implementation for both
+//! front ends: [`named_pipe::tokio`](super) (feature `tokio`) and
+//! [`named_pipe::smol`](super) (feature `smol`) are two paths to these same
+//! types, which implement Tokio's I/O traits and the `futures-io` traits as
+//! the features say. They need no runtime: each pipe direction is one
+//! overlapped operation awaited through a Win32 thread-pool wait (see the
+//! [module docs](super#async-front-ends) for the design), so they work on any
+//! executor and their drops work anywhere.
+//!
+//! The examples use smol; with Tokio only the extension traits and the
+//! executor differ.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, IoSlice};
+use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, RawHandle};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::{ConnectOptions, ListenerOptions};
+use crate::sys::aio as sys;
+use crate::sys::named_pipe as blocking_sys;
+
+/// The server side of an async named pipe: keeps instances waiting for
+/// clients and hands out the connected ones.
+///
+/// Created from the same [`ListenerOptions`] as the blocking listener (mode,
+/// direction, instance limit, buffer sizes, ready instances, security
+/// descriptor); its `nonblocking` setting does not apply.
+///
+/// # Examples
+///
+/// An accept loop that serves each client in its own task (the next instance
+/// is waiting before a connected one is handed out, so no client is refused):
+///
+#[cfg_attr(feature = "smol", doc = "```no_run")]
+#[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+/// use localipc::os::windows::named_pipe::ListenerOptions;
+/// use localipc::os::windows::named_pipe::smol::Listener;
+/// use smol::io::AsyncWriteExt;
+///
+/// # async fn serve() -> std::io::Result<()> {
+/// let listener = Listener::create(&ListenerOptions::new(r"\\.\pipe\my-service"))?;
+/// loop {
+///     let mut stream = listener.accept().await?;
+///     smol::spawn(async move {
+///         let _ = stream.write_all(b"hello").await;
+///     });
+/// }
+/// # }
+/// ```
+pub struct Listener {
+    inner: sys::Listener,
+}
+
+impl Listener {
+    /// Checks the options, claims the name and starts waiting for clients,
+    /// as [`ListenerOptions::create`] does.
+    ///
+    /// This needs no executor: it only creates the pipe instances.
+    ///
+    /// # Errors
+    ///
+    /// As for [`ListenerOptions::create`].
+    ///
+    /// # Examples
+    ///
+    #[cfg_attr(feature = "smol", doc = "```")]
+    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+    /// use localipc::os::windows::named_pipe::{ListenerOptions, PipeMode};
+    /// use localipc::os::windows::named_pipe::smol::Listener;
+    ///
+    /// let path = format!(r"\\.\pipe\localipc-doc-smol-create-{}", std::process::id());
+    /// let listener = Listener::create(ListenerOptions::new(&path).mode(PipeMode::Messages))?;
+    /// assert_eq!(listener.path(), path);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[doc(alias = "CreateNamedPipeW")]
+    pub fn create(options: &ListenerOptions) -> io::Result<Self> {
+        Self::from_blocking(options.create()?)
+    }
+
+    /// Turns a blocking listener into an async one, keeping its instances
+    /// and any client already connected to one of them.
+    ///
+    /// # Errors
+    ///
+    /// The OS error if the thread-pool waits cannot be created.
+    ///
+    /// # Examples
+    ///
+    #[cfg_attr(feature = "smol", doc = "```")]
+    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+    /// use localipc::os::windows::named_pipe::ListenerOptions;
+    /// use localipc::os::windows::named_pipe::smol::Listener;
+    ///
+    /// let path = format!(r"\\.\pipe\localipc-doc-smol-from-{}", std::process::id());
+    /// let blocking = ListenerOptions::new(&path).create()?;
+    /// let listener = Listener::from_blocking(blocking)?;
+    /// let blocking = listener.into_blocking();
+    /// assert_eq!(blocking.path(), path);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn from_blocking(listener: super::Listener) -> io::Result<Self> {
+        sys::Listener::from_blocking(listener.into_sys()).map(|inner| Self { inner })
+    }
+
+    /// Turns this listener back into a blocking one (in blocking mode), with
+    /// its instances and any client connected but not accepted yet.
+    ///
+    /// # Examples
+    ///
+    /// See [`from_blocking`](Self::from_blocking).
+    pub fn into_blocking(self) -> super::Listener {
+        super::Listener::from_sys(self.inner.into_blocking())
+    }
+
+    /// Waits for a client and returns the connected stream.
+    ///
+    /// A client that connected before `accept` was called counts as
+    /// connected, even if it has already left: its stream yields whatever it
+    /// wrote and then the end of the stream. Before returning, the listener
+    /// puts a fresh instance in place of the connected one.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: the instances and their pending connections belong to
+    /// the listener, not to the future, so a client that connects while no
+    /// `accept` future is being polled is returned by the next `accept`.
+    ///
+    /// # Errors
+    ///
+    /// * [`ResourceBusy`](io::ErrorKind::ResourceBusy) when every instance the
+    ///   instance limit allows is connected and none is left to wait on.
+    /// * Otherwise the OS error of `ConnectNamedPipe`; the listener stays
+    ///   usable.
+    ///
+    /// # Examples
+    ///
+    /// See the accept loop in [`Listener`]'s docs.
+    #[doc(alias = "ConnectNamedPipe")]
+    pub async fn accept(&self) -> io::Result<Stream> {
+        poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// Polls for a connected client: the building block of
+    /// [`accept`](Self::accept), for hand-written futures.
+    ///
+    /// # Errors
+    ///
+    /// As for [`accept`](Self::accept).
+    ///
+    /// # Examples
+    ///
+    #[cfg_attr(feature = "smol", doc = "```")]
+    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+    /// use std::future::poll_fn;
+    /// use localipc::os::windows::named_pipe::ListenerOptions;
+    /// use localipc::os::windows::named_pipe::smol::{Listener, Stream};
+    /// use localipc::os::windows::named_pipe::ConnectOptions;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// smol::block_on(async {
+    ///     let path = format!(r"\\.\pipe\localipc-doc-smol-poll-{}", std::process::id());
+    ///     let listener = Listener::create(&ListenerOptions::new(&path))?;
+    ///     let _client = Stream::connect(&ConnectOptions::new(&path)).await?;
+    ///     let server = poll_fn(|cx| listener.poll_accept(cx)).await?;
+    ///     assert!(server.is_server());
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<Stream>> {
+        self.inner.poll_accept(cx).map_ok(|inner| Stream { inner })
+    }
+
+    /// The pipe's path, as given.
+    ///
+    /// # Examples
+    ///
+    /// See [`create`](Self::create).
+    pub fn path(&self) -> &str {
+        self.inner.path()
+    }
+}
+
+impl fmt::Debug for Listener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+/// A connected async named-pipe end, server side (from
+/// [`Listener::accept`]) or client side (from [`Stream::connect`]).
+///
+/// `AsyncRead` and `AsyncWrite` are implemented for `Stream` and `&Stream`
+/// (Tokio's with feature `tokio`, the `futures-io` traits with feature
+/// `smol`), and every method takes `&self`, so one stream can be read by
+/// one task and written by another (share it with an `Arc`). If two tasks
+/// read (or two tasks write) at the same time, only the one that polled last
+/// is woken: give each direction one task.
+///
+/// * Reads go through a buffer owned by the stream, so a dropped read loses
+///   nothing. A read after the peer closed returns `Ok(0)`.
+/// * A write is complete as soon as the stream has copied the data and
+///   started writing it; the next write (or a flush) waits for that and
+///   reports its error. `poll_flush` (and [`flush`](Self::flush))
+///   waits until the peer has read everything, like the blocking
+///   [`Write::flush`](std::io::Write::flush).
+/// * `poll_shutdown` (Tokio) and `poll_close` (futures-io) wait until every
+///   write has been handed to
+///   the pipe and then refuses further writes with
+///   [`BrokenPipe`](io::ErrorKind::BrokenPipe). Named pipes have no
+///   half-close: the peer sees the end of the stream only when this stream
+///   is dropped.
+/// * Dropping the stream never waits for the peer: a pending read is
+///   cancelled; a write still in flight carries on, and the peer reads
+///   everything written before the drop. This works on any executor or
+///   none, also while one is dropped.
+///
+/// In message mode, use [`send`](Self::send) and [`recv`](Self::recv) to keep
+/// message boundaries: `recv` returns whole messages of any length.
+///
+/// # Examples
+///
+#[cfg_attr(feature = "smol", doc = "```")]
+#[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+/// use localipc::os::windows::named_pipe::{ConnectOptions, ListenerOptions, PipeMode};
+/// use localipc::os::windows::named_pipe::smol::{Listener, Stream};
+///
+/// # fn main() -> std::io::Result<()> {
+/// smol::block_on(async {
+///     let path = format!(r"\\.\pipe\localipc-doc-smol-stream-{}", std::process::id());
+///     let listener = Listener::create(ListenerOptions::new(&path).mode(PipeMode::Messages))?;
+///     let client = Stream::connect(&ConnectOptions::new(&path)).await?;
+///     let server = listener.accept().await?;
+///     client.send(b"hello").await?;
+///     assert_eq!(server.recv().await?.as_deref(), Some(&b"hello"[..]));
+///     Ok(())
+/// })
+/// # }
+/// ```
+pub struct Stream {
+    inner: sys::Stream,
+}
+
+impl Stream {
+    /// Opens the client end of a pipe, as [`ConnectOptions::connect`] does,
+    /// but waits for a busy pipe without blocking the executor (short,
+    /// growing pauses, bounded by [`ConnectOptions::timeout`]). The options'
+    /// `nonblocking` setting does not apply.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a connection is made only by the call that returns it;
+    /// dropping the future while it waits for a busy pipe opens nothing.
+    ///
+    /// # Errors
+    ///
+    /// As for [`ConnectOptions::connect`]: `InvalidInput`, `NotFound`,
+    /// `TimedOut` once the timeout has passed with every instance busy,
+    /// `PermissionDenied`, or the OS error.
+    ///
+    /// # Examples
+    ///
+    #[cfg_attr(feature = "smol", doc = "```")]
+    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+    /// use localipc::os::windows::named_pipe::ConnectOptions;
+    /// use localipc::os::windows::named_pipe::smol::Stream;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let path = format!(r"\\.\pipe\localipc-doc-smol-nobody-{}", std::process::id());
+    /// let error = smol::block_on(Stream::connect(&ConnectOptions::new(&path))).unwrap_err();
+    /// assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[doc(alias = "CreateFileW")]
+    pub async fn connect(options: &ConnectOptions) -> io::Result<Self> {
+        let config = options.to_sys()?;
+        sys::connect(&config).await.map(|inner| Self { inner })
+    }
+
+    /// Turns a blocking stream into an async one. Its timeouts and
+    /// nonblocking mode do not apply any more; data it had already read
+    /// (from an earlier [`into_blocking`](Self::into_blocking)) is kept.
+    ///
+    /// # Errors
+    ///
+    /// The OS error if the stream's events or thread-pool waits cannot be
+    /// created.
+    ///
+    /// # Examples
+    ///
+    #[cfg_attr(feature = "smol", doc = "```")]
+    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+    /// use std::io::Write;
+    /// use localipc::os::windows::named_pipe::{ConnectOptions, ListenerOptions};
+    /// use localipc::os::windows::named_pipe::smol::Stream;
+    /// use smol::io::AsyncReadExt;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let path = format!(r"\\.\pipe\localipc-doc-smol-convert-{}", std::process::id());
+    /// let listener = ListenerOptions::new(&path).create()?;
+    /// let mut client = ConnectOptions::new(&path).connect()?;
+    /// let server = Stream::from_blocking(listener.accept()?)?;
+    /// client.write_all(b"abc")?;
+    /// let mut first = [0; 1];
+    /// smol::block_on((&server).read_exact(&mut first))?;
+    /// // The stream may have read ahead; converting back keeps those bytes.
+    /// let mut server = server.into_blocking()?;
+    /// let mut rest = [0; 2];
+    /// std::io::Read::read_exact(&mut server, &mut rest)?;
+    /// assert_eq!((&first, &rest), (b"a", b"bc"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_blocking(stream: super::Stream) -> io::Result<Self> {
+        sys::Stream::from_blocking(stream.into_sys()).map(|inner| Self { inner })
+    }
+
+    /// Turns this stream back into a blocking one, in blocking mode without
+    /// timeouts. A read in flight is cancelled; every byte this stream had
+    /// already read and not handed out is read first by the blocking stream.
+    /// A write in flight carries on.
+    ///
+    /// # Errors
+    ///
+    /// The OS error if the blocking stream's events cannot be created.
+    ///
+    /// # Examples
+    ///
+    /// See [`from_blocking`](Self::from_blocking).
+    pub fn into_blocking(self) -> io::Result<super::Stream> {
+        self.inner.into_blocking().map(super::Stream::from_sys)
+    }
+
+    /// Sends one message: in message mode the peer receives exactly these
+    /// bytes as one message (an empty message is allowed); in byte mode this
+    /// writes all of them. Returns once the message has been handed to the
+    /// pipe, which for a message larger than the pipe's buffer means once the
+    /// peer has read most of it.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: if the future is dropped, the message may have been
+    /// sent or not (never a part of it).
+    ///
+    /// # Errors
+    ///
+    /// * [`BrokenPipe`](io::ErrorKind::BrokenPipe) if the peer has closed or
+    ///   the stream was shut down.
+    /// * [`InvalidInput`](io::ErrorKind::InvalidInput) for a message of 4 GiB
+    ///   or more.
+    /// * An error left by an earlier write.
+    ///
+    /// # Examples
+    ///
+    /// See [`Stream`].
+    pub async fn send(&self, message: &[u8]) -> io::Result<()> {
+        if !self.is_message_mode() {
+            let mut rest = message;
+            while !rest.is_empty() {
+                let n = poll_fn(|cx| self.inner.poll_write(cx, rest)).await?;
+                rest = &rest[n..];
+            }
+        } else {
+            poll_fn(|cx| self.inner.poll_start_message(cx, message)).await?;
+        }
+        poll_fn(|cx| self.inner.poll_flush(cx)).await
+    }
+
+    /// Receives one whole message, however long; `None` once the peer has
+    /// closed and every message has been read. In byte mode, returns what
+    /// one read brings (up to 64 KiB).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: the parts of a message read so far stay in the stream,
+    /// and the next receive (or read) returns them.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `ReadFile`.
+    ///
+    /// # Examples
+    ///
+    /// See [`Stream`].
+    pub async fn recv(&self) -> io::Result<Option<Vec<u8>>> {
+        let mut message = Vec::new();
+        Ok(self.recv_to_vec(&mut message).await?.map(|_| message))
+    }
+
+    /// Receives one whole message into `buf`, replacing its contents, and
+    /// returns its length; `None` at the end of the stream. Reusing one
+    /// `Vec` saves an allocation per message.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as [`recv`](Self::recv); `buf` is left unchanged by a
+    /// dropped call.
+    ///
+    /// # Errors
+    ///
+    /// As for [`recv`](Self::recv).
+    ///
+    /// # Examples
+    ///
+    #[cfg_attr(feature = "smol", doc = "```")]
+    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+    /// use localipc::os::windows::named_pipe::{ConnectOptions, ListenerOptions, PipeMode};
+    /// use localipc::os::windows::named_pipe::smol::{Listener, Stream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// smol::block_on(async {
+    ///     let path = format!(r"\\.\pipe\localipc-doc-smol-recv-{}", std::process::id());
+    ///     let listener = Listener::create(ListenerOptions::new(&path).mode(PipeMode::Messages))?;
+    ///     let client = Stream::connect(&ConnectOptions::new(&path)).await?;
+    ///     let server = listener.accept().await?;
+    ///     // Larger than the pipe's buffer: `send` returns once it is read.
+    ///     let sender = smol::spawn(async move {
+    ///         client.send(&[7; 100_000]).await?;
+    ///         client.send(b"").await
+    ///     });
+    ///     let mut buf = Vec::new();
+    ///     assert_eq!(server.recv_to_vec(&mut buf).await?, Some(100_000));
+    ///     assert_eq!(server.recv_to_vec(&mut buf).await?, Some(0));
+    ///     sender.await?; // the client is dropped with the task
+    ///     assert_eq!(server.recv_to_vec(&mut buf).await?, None);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub async fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<Option<usize>> {
+        let mut message = std::mem::take(buf);
+        message.clear();
+        let received = poll_fn(|cx| self.inner.poll_recv_message(cx, &mut message)).await;
+        *buf = message;
+        received
+    }
+
+    /// Waits until the peer has read everything written so far: every write
+    /// is handed to the pipe, then `FlushFileBuffers` runs on a thread-pool
+    /// thread (it has no overlapped form) while the task waits.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped flush leaves the wait running, and the next
+    /// flush collects it; dropping the stream ends it at once, so it never
+    /// keeps the pipe open.
+    ///
+    /// # Errors
+    ///
+    /// [`BrokenPipe`](io::ErrorKind::BrokenPipe) if the peer closed, or an
+    /// error left by an earlier write.
+    ///
+    /// # Examples
+    ///
+    #[cfg_attr(feature = "smol", doc = "```")]
+    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+    /// use localipc::os::windows::named_pipe::{ConnectOptions, ListenerOptions};
+    /// use localipc::os::windows::named_pipe::smol::{Listener, Stream};
+    /// use smol::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// smol::block_on(async {
+    ///     let path = format!(r"\\.\pipe\localipc-doc-smol-flush-{}", std::process::id());
+    ///     let listener = Listener::create(&ListenerOptions::new(&path))?;
+    ///     let mut client = Stream::connect(&ConnectOptions::new(&path)).await?;
+    ///     let mut server = listener.accept().await?;
+    ///     client.write_all(b"data").await?;
+    ///     let reader = smol::spawn(async move {
+    ///         let mut buf = [0; 4];
+    ///         server.read_exact(&mut buf).await.map(|_| buf)
+    ///     });
+    ///     client.flush().await?; // returns once the server has read "data"
+    ///     assert_eq!(&reader.await?, b"data");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    #[doc(alias = "FlushFileBuffers")]
+    pub async fn flush(&self) -> io::Result<()> {
+        poll_fn(|cx| self.inner.poll_flush_peer(cx)).await
+    }
+
+    /// Whether this is the server end.
+    ///
+    /// # Examples
+    ///
+    /// See [`Listener::poll_accept`].
+    pub fn is_server(&self) -> bool {
+        self.inner.is_server()
+    }
+
+    /// Whether the pipe is in message mode.
+    ///
+    /// # Examples
+    ///
+    #[cfg_attr(feature = "smol", doc = "```")]
+    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+    /// use localipc::os::windows::named_pipe::{ConnectOptions, ListenerOptions, PipeMode};
+    /// use localipc::os::windows::named_pipe::smol::Stream;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let path = format!(r"\\.\pipe\localipc-doc-smol-mode-{}", std::process::id());
+    /// let _listener = ListenerOptions::new(&path).mode(PipeMode::Messages).create()?;
+    /// let client = smol::block_on(Stream::connect(&ConnectOptions::new(&path)))?;
+    /// assert!(client.is_message_mode() && !client.is_server());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn is_message_mode(&self) -> bool {
+        self.inner.is_message_mode()
+    }
+
+    /// The process id of the client end's process (see the blocking
+    /// [`Stream::client_process_id`](super::Stream::client_process_id) for
+    /// the pid-reuse caveat).
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `GetNamedPipeClientProcessId`.
+    ///
+    /// # Examples
+    ///
+    #[cfg_attr(feature = "smol", doc = "```")]
+    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+    /// use localipc::os::windows::named_pipe::{ConnectOptions, ListenerOptions};
+    /// use localipc::os::windows::named_pipe::smol::Stream;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let path = format!(r"\\.\pipe\localipc-doc-smol-pid-{}", std::process::id());
+    /// let listener = ListenerOptions::new(&path).create()?;
+    /// let client = Stream::from_blocking(ConnectOptions::new(&path).connect()?)?;
+    /// let server = Stream::from_blocking(listener.accept()?)?;
+    /// let me = std::process::id();
+    /// assert_eq!(server.client_process_id()?, me);
+    /// assert_eq!(client.server_process_id()?, me);
+    /// assert_eq!(client.peer_process_id()?, me);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[doc(alias = "GetNamedPipeClientProcessId")]
+    pub fn client_process_id(&self) -> io::Result<u32> {
+        blocking_sys::client_process_id(self.as_handle())
+    }
+
+    /// The process id of the server end's process.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `GetNamedPipeServerProcessId`.
+    ///
+    /// # Examples
+    ///
+    /// See [`client_process_id`](Self::client_process_id).
+    #[doc(alias = "GetNamedPipeServerProcessId")]
+    pub fn server_process_id(&self) -> io::Result<u32> {
+        blocking_sys::server_process_id(self.as_handle())
+    }
+
+    /// The process id of the other end.
+    ///
+    /// # Errors
+    ///
+    /// As for [`client_process_id`](Self::client_process_id).
+    ///
+    /// # Examples
+    ///
+    /// See [`client_process_id`](Self::client_process_id).
+    pub fn peer_process_id(&self) -> io::Result<u32> {
+        if self.is_server() {
+            self.client_process_id()
+        } else {
+            self.server_process_id()
+        }
+    }
+
+    /// The Terminal Services session id of the client end's process.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `GetNamedPipeClientSessionId`.
+    ///
+    /// # Examples
+    ///
+    #[cfg_attr(feature = "smol", doc = "```no_run")]
+    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+    /// # fn demo(stream: &localipc::os::windows::named_pipe::smol::Stream) -> std::io::Result<()> {
+    /// println!("client session {}", stream.client_session_id()?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[doc(alias = "GetNamedPipeClientSessionId")]
+    pub fn client_session_id(&self) -> io::Result<u32> {
+        blocking_sys::client_session_id(self.as_handle())
+    }
+
+    /// The Terminal Services session id of the server end's process.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `GetNamedPipeServerSessionId`.
+    ///
+    /// # Examples
+    ///
+    #[cfg_attr(feature = "smol", doc = "```no_run")]
+    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+    /// # fn demo(stream: &localipc::os::windows::named_pipe::smol::Stream) -> std::io::Result<()> {
+    /// println!("server session {}", stream.server_session_id()?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[doc(alias = "GetNamedPipeServerSessionId")]
+    pub fn server_session_id(&self) -> io::Result<u32> {
+        blocking_sys::server_session_id(self.as_handle())
+    }
+
+    /// Runs `f` on this thread while it impersonates the client, and reverts
+    /// afterwards, exactly as the blocking
+    /// [`Stream::impersonate_client`](super::Stream::impersonate_client).
+    /// It is synchronous: keep `f` short, since it runs on an executor thread.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput`](io::ErrorKind::InvalidInput) on a client stream;
+    /// otherwise the OS error of `ImpersonateNamedPipeClient`.
+    ///
+    /// # Examples
+    ///
+    #[cfg_attr(feature = "smol", doc = "```no_run")]
+    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
+    /// # fn demo(stream: &localipc::os::windows::named_pipe::smol::Stream) -> std::io::Result<()> {
+    /// let allowed = stream.impersonate_client(|| std::fs::metadata(r"C:\secret").is_ok())?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[doc(alias = "ImpersonateNamedPipeClient")]
+    pub fn impersonate_client<R>(&self, f: impl FnOnce() -> R) -> io::Result<R> {
+        blocking_sys::impersonate_client(self.as_handle(), self.is_server(), f)
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl tokio::io::AsyncRead for &Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let n = std::task::ready!(self.inner.poll_read(cx, buf.initialize_unfilled()))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl tokio::io::AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_read(cx, buf)
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl tokio::io::AsyncWrite for &Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    /// Waits until the peer has read everything written so far, as
+    /// [`Stream::flush`] does.
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_flush_peer(cx)
+    }
+
+    /// Waits until every write has been handed to the pipe, then refuses
+    /// further writes with `BrokenPipe`. The peer sees the end of the stream
+    /// only once this stream is dropped: named pipes have no half-close.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_shutdown(cx)
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl tokio::io::AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    /// As for `&Stream`: waits until the peer has read everything.
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_flush_peer(cx)
+    }
+
+    /// As for `&Stream`: refuses further writes; no half-close.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_shutdown(cx)
+    }
+}
+
+/// Cancel safe: bytes are taken only by the poll that returns them.
+#[cfg(feature = "smol")]
+impl futures_io::AsyncRead for &Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_read(cx, buf)
+    }
+}
+
+/// As for `&Stream`.
+#[cfg(feature = "smol")]
+impl futures_io::AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_read(cx, buf)
+    }
+}
+
+/// Cancel safe: a write that returns `Pending` wrote nothing.
+#[cfg(feature = "smol")]
+impl futures_io::AsyncWrite for &Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write_vectored(cx, bufs)
+    }
+
+    /// Waits until the peer has read everything written so far, as
+    /// [`Stream::flush`] does.
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_flush_peer(cx)
+    }
+
+    /// Waits until every write has been handed to the pipe, then refuses
+    /// further writes with `BrokenPipe`. The peer sees the end of the stream
+    /// only once this stream is dropped: named pipes have no half-close.
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_shutdown(cx)
+    }
+}
+
+/// As for `&Stream`.
+#[cfg(feature = "smol")]
+impl futures_io::AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_flush_peer(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_shutdown(cx)
+    }
+}
+
+impl fmt::Debug for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stream")
+            .field("handle", &self.as_handle())
+            .field("server", &self.is_server())
+            .field("message_mode", &self.is_message_mode())
+            .finish()
+    }
+}
+
+impl AsHandle for Stream {
+    fn as_handle(&self) -> BorrowedHandle<'_> {
+        self.inner.as_borrowed()
+    }
+}
+
+impl AsRawHandle for Stream {
+    fn as_raw_handle(&self) -> RawHandle {
+        self.inner.as_borrowed().as_raw_handle()
+    }
+}
