@@ -13,7 +13,7 @@ use localipc_bench_engine::job::Job;
 use localipc_bench_engine::link::Pipes;
 use localipc_bench_engine::measure::Measurement;
 
-use crate::measure::{on_futures, on_tokio, tokio_runtime};
+use crate::measure::{on_futures, on_tokio};
 
 /// The capacity of the "1 MiB" rows: Linux's default ceiling for
 /// unprivileged processes (`/proc/sys/fs/pipe-max-size`).
@@ -89,22 +89,20 @@ fn tokio_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
     };
     pipes.measure(context, job, |to_peer, from_peer| {
         // Registered inside the runtime that drives them.
-        tokio_runtime()?.block_on(async {
+        on_tokio(job, || async {
             let to_peer = pipe::Sender::from_owned_fd(to_peer)?;
             let from_peer = pipe::Receiver::from_owned_fd(from_peer)?;
-            let mut stream = tokio::io::join(from_peer, to_peer);
-            on_tokio::run(&mut stream, job).await
+            Ok(tokio::io::join(from_peer, to_peer))
         })
     })
 }
 
 fn localipc_tokio_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
     Pipes::localipc()?.measure(context, job, |to_peer, from_peer| {
-        tokio_runtime()?.block_on(async {
+        on_tokio(job, || async {
             let to_peer = localipc::pipe::tokio::Sender::from_blocking(to_peer)?;
             let from_peer = localipc::pipe::tokio::Receiver::from_blocking(from_peer)?;
-            let mut stream = tokio::io::join(from_peer, to_peer);
-            on_tokio::run(&mut stream, job).await
+            Ok(tokio::io::join(from_peer, to_peer))
         })
     })
 }
@@ -175,11 +173,10 @@ where
 
 fn localipc_smol_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
     Pipes::localipc()?.measure(context, job, |to_peer, from_peer| {
-        async_io::block_on(async {
+        on_futures(job, || async {
             let to_peer = localipc::pipe::smol::Sender::from_blocking(to_peer)?;
             let from_peer = localipc::pipe::smol::Receiver::from_blocking(from_peer)?;
-            let mut stream = Joined(from_peer, to_peer);
-            on_futures::run(&mut stream, job).await
+            Ok(Joined(from_peer, to_peer))
         })
     })
 }

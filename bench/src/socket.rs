@@ -8,11 +8,13 @@ use std::path::Path;
 use localipc_bench_engine::context::Context;
 use localipc_bench_engine::family::{Contender, Family};
 use localipc_bench_engine::job::Job;
-use localipc_bench_engine::link::{at_socket_path, with_listening_peer};
+use localipc_bench_engine::link::at_socket_path;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use localipc_bench_engine::link::at_unique_name;
 use localipc_bench_engine::measure::{self, Measurement};
 use localipc_bench_engine::peer::Transport;
 
-use crate::measure::{on_futures, on_tokio, tokio_runtime};
+use crate::measure::{on_futures, on_tokio};
 
 /// The family's key in the JSON output.
 pub(crate) const KEY: &str = "sockets";
@@ -102,20 +104,15 @@ fn localipc_path(context: &Context, job: Job) -> io::Result<Measurement> {
 fn localipc_namespaced(context: &Context, job: Job) -> io::Result<Measurement> {
     use localipc::local_socket::{Name, Stream};
 
-    let name = context.unique_name();
-    let transport = Transport::StdSocketAbstract(name.clone());
-    with_listening_peer(context, transport, job, || {
-        let stream = Stream::connect(&Name::namespaced(&name)?)?;
+    at_unique_name(context, Transport::StdSocketAbstract, job, |name| {
+        let stream = Stream::connect(&Name::namespaced(name)?)?;
         measure::blocking(&stream, &stream, job)
     })
 }
 
 fn tokio_stream(context: &Context, job: Job) -> io::Result<Measurement> {
     at_path(context, job, |path| {
-        tokio_runtime()?.block_on(async {
-            let mut stream = tokio::net::UnixStream::connect(path).await?;
-            on_tokio::run(&mut stream, job).await
-        })
+        on_tokio(job, || tokio::net::UnixStream::connect(path))
     })
 }
 
@@ -124,19 +121,14 @@ fn localipc_tokio_stream(context: &Context, job: Job) -> io::Result<Measurement>
     use localipc::local_socket::tokio::Stream;
 
     at_path(context, job, |path| {
-        tokio_runtime()?.block_on(async {
-            let mut stream = Stream::connect(&Name::path(path)?).await?;
-            on_tokio::run(&mut stream, job).await
-        })
+        let name = Name::path(path)?;
+        on_tokio(job, || Stream::connect(&name))
     })
 }
 
 fn async_io_stream(context: &Context, job: Job) -> io::Result<Measurement> {
     at_path(context, job, |path| {
-        async_io::block_on(async {
-            let mut stream = async_io::Async::<UnixStream>::connect(path).await?;
-            on_futures::run(&mut stream, job).await
-        })
+        on_futures(job, || async_io::Async::<UnixStream>::connect(path))
     })
 }
 
@@ -145,10 +137,8 @@ fn localipc_smol_stream(context: &Context, job: Job) -> io::Result<Measurement> 
     use localipc::local_socket::smol::Stream;
 
     at_path(context, job, |path| {
-        async_io::block_on(async {
-            let mut stream = Stream::connect(&Name::path(path)?).await?;
-            on_futures::run(&mut stream, job).await
-        })
+        let name = Name::path(path)?;
+        on_futures(job, || Stream::connect(&name))
     })
 }
 
@@ -168,9 +158,7 @@ fn interprocess_tokio_stream(context: &Context, job: Job) -> io::Result<Measurem
     use interprocess::local_socket::tokio::prelude::*;
 
     at_path(context, job, |path| {
-        tokio_runtime()?.block_on(async {
-            let mut stream = Stream::connect(path.to_fs_name::<GenericFilePath>()?).await?;
-            on_tokio::run(&mut stream, job).await
-        })
+        let name = path.to_fs_name::<GenericFilePath>()?;
+        on_tokio(job, || Stream::connect(name))
     })
 }

@@ -13,11 +13,11 @@ use localipc::local_socket::{self, Name};
 use localipc_bench_engine::context::Context;
 use localipc_bench_engine::family::{Contender, Family};
 use localipc_bench_engine::job::Job;
-use localipc_bench_engine::link::with_listening_peer;
+use localipc_bench_engine::link::at_unique_name;
 use localipc_bench_engine::measure::{self, Measurement};
 use localipc_bench_engine::peer::Transport;
 
-use crate::measure::{on_futures, on_tokio, tokio_runtime};
+use crate::measure::{on_futures, on_tokio};
 
 /// The family's key in the JSON output.
 pub(crate) const KEY: &str = "local_sockets";
@@ -57,10 +57,8 @@ fn with_peer(
     job: Job,
     measure: impl FnOnce(&Name) -> io::Result<Measurement>,
 ) -> io::Result<Measurement> {
-    let name = context.unique_name();
-    let transport = Transport::LocalSocketNamespaced(name.clone());
-    with_listening_peer(context, transport, job, || {
-        measure(&Name::namespaced(&name)?)
+    at_unique_name(context, Transport::LocalSocketNamespaced, job, |name| {
+        measure(&Name::namespaced(name)?)
     })
 }
 
@@ -73,19 +71,13 @@ fn blocking(context: &Context, job: Job) -> io::Result<Measurement> {
 
 fn localipc_tokio(context: &Context, job: Job) -> io::Result<Measurement> {
     with_peer(context, job, |name| {
-        tokio_runtime()?.block_on(async {
-            let mut stream = local_socket::tokio::Stream::connect(name).await?;
-            on_tokio::run(&mut stream, job).await
-        })
+        on_tokio(job, || local_socket::tokio::Stream::connect(name))
     })
 }
 
 fn localipc_smol(context: &Context, job: Job) -> io::Result<Measurement> {
     with_peer(context, job, |name| {
-        futures_lite::future::block_on(async {
-            let mut stream = local_socket::smol::Stream::connect(name).await?;
-            on_futures::run(&mut stream, job).await
-        })
+        on_futures(job, || local_socket::smol::Stream::connect(name))
     })
 }
 
@@ -93,9 +85,9 @@ fn tokio_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
     use tokio::net::windows::named_pipe::ClientOptions;
 
     with_peer(context, job, |name| {
-        tokio_runtime()?.block_on(async {
-            let mut stream = ClientOptions::new().open(name.to_string())?;
-            on_tokio::run(&mut stream, job).await
+        // Opened inside the runtime, whose IOCP it registers with.
+        on_tokio(job, || async {
+            ClientOptions::new().open(name.to_string())
         })
     })
 }

@@ -29,6 +29,23 @@ pub fn with_listening_peer(
     peer.conclude(measure())
 }
 
+/// [`with_listening_peer`] on a fresh name (see
+/// [`Context::unique_name`]), which `listen_at` turns into the peer's
+/// transport and `measure` connects to.
+///
+/// # Errors
+///
+/// As [`with_listening_peer`].
+pub fn at_unique_name(
+    context: &Context,
+    listen_at: fn(String) -> Transport,
+    job: Job,
+    measure: impl FnOnce(&str) -> io::Result<Measurement>,
+) -> io::Result<Measurement> {
+    let name = context.unique_name();
+    with_listening_peer(context, listen_at(name.clone()), job, || measure(&name))
+}
+
 /// [`with_listening_peer`] on a fresh socket path, which `listen_at` turns
 /// into the peer's transport and `measure` connects to: a socket file in
 /// the scratch directory on Unix (removed afterwards), a `\\.\pipe\` path on
