@@ -9,8 +9,8 @@
 //!   localipc's blocking API, its Tokio and smol front ends, and Tokio's own
 //!   named pipes (`windows.rs`).
 //!
-//! This file holds the contenders and the goals (`targets.rs`); the engine
-//! holds the peer, the rounds and the statistics.
+//! This crate holds the contenders, the goals (`targets.rs`) and the
+//! reports; the engine holds the peer, the rounds and the statistics.
 //!
 //! # Modes
 //!
