@@ -116,7 +116,7 @@ pub struct Measurement {
     pub value: Value,
     /// Allocations in this process during the timed part, per write
     /// (throughput) or per round trip; `None` where the binary does not
-    /// count allocations (see [`allocator`](crate::allocator)).
+    /// count allocations (see [`allocator`]).
     pub allocations_per_op: Option<f64>,
 }
 
@@ -130,7 +130,7 @@ pub enum Value {
         mib_per_s: f64,
     },
     /// A round-trip job's figures over its timed samples (see
-    /// [`stats`](crate::stats)).
+    /// [`stats`]).
     RoundTrip {
         /// The median round trip.
         median_ns: f64,
