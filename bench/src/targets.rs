@@ -250,3 +250,21 @@ fn most_allocations_of(row: &Row) -> f64 {
         .map(|summary| summary.allocations_per_op.unwrap_or(f64::INFINITY))
         .fold(0.0, f64::max)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goals_are_shown_to_three_decimals_at_most() {
+        assert_eq!(Goal::AtMost(0.712_874_999_999_999_9).describe(), "<= 0.713");
+        assert_eq!(Goal::AtLeast(0.97).describe(), ">= 0.97");
+        assert_eq!(Goal::AtLeast(3.0).describe(), ">= 3");
+    }
+
+    #[test]
+    fn a_figure_without_ratio_or_count_misses_its_target() {
+        assert!(!Goal::AtLeast(0.97).met(f64::NAN));
+        assert!(!Goal::AtMost(0.0).met(f64::INFINITY));
+    }
+}
