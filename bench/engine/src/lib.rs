@@ -6,6 +6,9 @@
 //!
 //! * [`job`]: the four figures (throughput of 64 KiB and 4 KiB writes, round
 //!   trips of 1 B and 64 B messages), the job behind each and a run's plan.
+//! * [`family`]: contenders and the families they are compared in;
+//!   [`context`]: what a contender's run needs (a scratch directory, fresh
+//!   names, how to start a peer).
 //! * [`measure`]: the measured side of a job, written once for blocking,
 //!   Tokio and futures-io streams.
 //! * [`peer`]: the second process of every measurement and the protocol it

@@ -11,7 +11,7 @@ use crate::job::Job;
 use crate::measure::Measurement;
 use crate::watchdog;
 
-/// What a socket peer prints on its standard output once it listens.
+/// What a listening peer prints on its standard output once it listens.
 pub(super) const READY: &[u8] = b"ready\n";
 
 /// A running peer. [`Peer::conclude`] waits for it and reports its failure.
@@ -50,7 +50,7 @@ impl Peer {
             let status = peer.child.wait()?;
             watchdog::forget_peer();
             Err(io::Error::other(format!(
-                "the socket peer stopped before it listened ({status})"
+                "the peer stopped before it listened ({status})"
             )))
         }
     }
