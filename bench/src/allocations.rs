@@ -4,12 +4,10 @@
 //! allocation counter. The target is zero.
 
 use std::io::{self, Read, Write};
-use std::os::unix::net::UnixStream;
 
-use crate::allocator::allocations;
-use crate::contender::Context;
-use crate::pipe::{self, fifo_ends};
-use crate::socket;
+use localipc::local_socket::{Listener, Name, Stream};
+use localipc_bench_engine::allocator::allocations;
+use localipc_bench_engine::context::Context;
 
 /// The size of each message.
 pub(crate) const MESSAGE: usize = 64;
@@ -27,20 +25,14 @@ pub(crate) struct AllocationCount {
 
 /// Counts every primitive, `ops` writes and reads each.
 pub(crate) fn count_all(context: &Context, ops: u32) -> io::Result<Vec<AllocationCount>> {
-    use localipc::local_socket::{Listener, Name, Stream};
-
     let mut counts = Vec::new();
 
-    let (client, server) = UnixStream::pair()?;
-    counts.push(count("std UnixStream (reference)", ops, &client, &server)?);
-
-    let path = context.scratch.join("allocations.sock");
-    let mut names = vec![(socket::LOCALIPC_PATH, Name::path(&path)?)];
-    if cfg!(any(target_os = "linux", target_os = "android")) {
-        let namespaced = format!("localipc-bench-{}-allocations", std::process::id());
-        names.push((socket::LOCALIPC_NAMESPACED, Name::namespaced(namespaced)?));
+    #[cfg(unix)]
+    {
+        let (client, server) = std::os::unix::net::UnixStream::pair()?;
+        counts.push(count("std UnixStream (reference)", ops, &client, &server)?);
     }
-    for (primitive, name) in names {
+    for (primitive, name) in local_socket_names(context)? {
         let listener = Listener::bind(&name)?;
         let client = Stream::connect(&name)?;
         let server = listener.accept()?;
@@ -50,10 +42,36 @@ pub(crate) fn count_all(context: &Context, ops: u32) -> io::Result<Vec<Allocatio
     let (reader, writer) = std::io::pipe()?;
     counts.push(count("std pipe (reference)", ops, writer, reader)?);
     let (sender, receiver) = localipc::pipe::pipe()?;
-    counts.push(count(pipe::LOCALIPC_PIPE, ops, sender, receiver)?);
-    let (sender, receiver) = fifo_ends(context)?;
-    counts.push(count(pipe::LOCALIPC_FIFO, ops, sender, receiver)?);
+    counts.push(count("localipc pipe", ops, sender, receiver)?);
+    #[cfg(unix)]
+    {
+        let (sender, receiver) = localipc_bench_engine::link::fifo_ends(context)?;
+        counts.push(count("localipc FIFO", ops, sender, receiver)?);
+    }
     Ok(counts)
+}
+
+/// The local-socket names counted, with their rows' names.
+#[cfg(unix)]
+fn local_socket_names(context: &Context) -> io::Result<Vec<(&'static str, Name)>> {
+    use crate::socket::{LOCALIPC_NAMESPACED, LOCALIPC_PATH};
+
+    let mut names = vec![(LOCALIPC_PATH, Name::path(context.scratch_path("sock"))?)];
+    if cfg!(any(target_os = "linux", target_os = "android")) {
+        names.push((
+            LOCALIPC_NAMESPACED,
+            Name::namespaced(context.unique_name())?,
+        ));
+    }
+    Ok(names)
+}
+
+#[cfg(windows)]
+fn local_socket_names(context: &Context) -> io::Result<Vec<(&'static str, Name)>> {
+    Ok(vec![(
+        "localipc Stream",
+        Name::namespaced(context.unique_name())?,
+    )])
 }
 
 fn count(
@@ -68,13 +86,15 @@ fn count(
         writer.write_all(&message)?;
         reader.read_exact(&mut received)?;
     }
+    let counted =
+        || allocations().ok_or_else(|| io::Error::other("the counting allocator is not installed"));
     let (mut in_writes, mut in_reads) = (0, 0);
     for _ in 0..ops {
-        let before = allocations();
+        let before = counted()?;
         writer.write_all(&message)?;
-        let between = allocations();
+        let between = counted()?;
         reader.read_exact(&mut received)?;
-        let after = allocations();
+        let after = counted()?;
         in_writes += between - before;
         in_reads += after - between;
     }

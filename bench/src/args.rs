@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use localipc_bench_engine::job::{KIB, MIB, Plan, Sizes};
+
 /// What the command line asks for.
 #[derive(Debug)]
 pub(crate) enum Command {
@@ -13,7 +15,7 @@ pub(crate) enum Command {
     Help,
 }
 
-/// How much to measure: the sizes behind each mode are in `job::Plan`.
+/// How much to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mode {
     Full,
@@ -28,6 +30,46 @@ impl Mode {
             Self::Quick => "quick",
             Self::Smoke => "smoke",
         }
+    }
+
+    /// The mode's jobs, in `rounds` rounds or the mode's default; a smoke
+    /// run checks every byte.
+    pub(crate) fn plan(self, rounds: Option<usize>) -> Plan {
+        let (default_rounds, sizes) = match self {
+            Self::Full => (
+                7,
+                Sizes {
+                    large_writes: (16 * MIB, 256 * MIB),
+                    small_writes: (4 * MIB, 64 * MIB),
+                    round_trips: (800, 8_000),
+                },
+            ),
+            Self::Quick => (
+                3,
+                Sizes {
+                    large_writes: (2 * MIB, 24 * MIB),
+                    small_writes: (512 * KIB, 6 * MIB),
+                    round_trips: (200, 1_500),
+                },
+            ),
+            Self::Smoke => (
+                1,
+                Sizes {
+                    large_writes: (256 * KIB, MIB),
+                    small_writes: (64 * KIB, 256 * KIB),
+                    round_trips: (20, 200),
+                },
+            ),
+        };
+        Plan {
+            verify: self == Self::Smoke,
+            ..Plan::new(rounds.unwrap_or(default_rounds), sizes)
+        }
+    }
+
+    /// Writes and reads counted per primitive for the allocation figures.
+    pub(crate) fn allocation_ops(self) -> u32 {
+        if self == Self::Smoke { 1_000 } else { 10_000 }
     }
 }
 
@@ -48,7 +90,7 @@ Measures localipc's local sockets, pipes and FIFOs side by side with std,
 Tokio, async-io and interprocess: throughput for 64 KiB and 4 KiB writes and
 round-trip latency for 1 B and 64 B messages, against a peer process.
 
-  (default)        the full run: 7 rounds, a few minutes
+  (default)        the full run: 7 rounds, under 2 minutes on 2 cores
   --quick          3 rounds of smaller transfers, for a first look
   --smoke          1 round of tiny transfers with every byte checked (for CI);
                    fails if any transfer is incomplete or corrupt
@@ -115,5 +157,18 @@ fn results_dir() -> PathBuf {
             target.join("bench-results")
         }
         _ => PathBuf::from("target").join("bench-results"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mode_has_a_valid_plan() {
+        for mode in [Mode::Full, Mode::Quick, Mode::Smoke] {
+            assert!(mode.plan(None).rounds > 0, "{}", mode.name());
+        }
+        assert_eq!(Mode::Quick.plan(Some(9)).rounds, 9);
     }
 }

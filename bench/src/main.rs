@@ -1,26 +1,20 @@
-//! The localipc benchmark suite: localipc's local sockets, unnamed pipes and
-//! FIFOs measured side by side with std, Tokio, async-io and the
-//! `interprocess` crate, in one run.
+//! The localipc benchmark suite: localipc measured side by side with std,
+//! Tokio, async-io and the `interprocess` crate, in one run, on the
+//! measurement engine that `localipc bench` uses too (`localipc-bench-engine`,
+//! whose docs say how a figure is made and why it is fair).
 //!
-//! # How it is fair
+//! * **Unix:** local sockets, unnamed pipes and FIFOs (`socket.rs`,
+//!   `pipe.rs`), unpinned and (Linux) with both processes pinned to one CPU.
+//! * **Windows:** local sockets, which are named pipes there, through
+//!   localipc's blocking API, its Tokio and smol front ends, and Tokio's own
+//!   named pipes (`windows.rs`).
 //!
-//! * **One measured side.** This process drives each contender's library.
-//!   The other end is always a second, real process (this binary run again
-//!   with the hidden `--peer` argument) that runs the same plain blocking
-//!   code for every contender of a family: a std `UnixListener` for sockets,
-//!   localipc pipe ends for pipes and FIFOs. Differences come from the
-//!   measured side only.
-//! * **Interleaved rounds.** Each round measures every contender of a family
-//!   back to back for one figure before moving to the next figure, in an
-//!   order rotated every round, so slow drifts of the machine hit everyone
-//!   alike. A figure is the median over rounds, and the ratio to the family's
-//!   baseline is the median of the ratios measured within each round.
-//! * **Two placements.** Unpinned (what users get) and, on Linux, both
-//!   processes pinned to one CPU.
+//! This crate holds the contenders, the goals (`targets.rs`) and the
+//! reports; the engine holds the peer, the rounds and the statistics.
 //!
 //! # Modes
 //!
-//! * default: the full run, a few minutes;
+//! * default: the full run;
 //! * `--quick`: fewer rounds and smaller transfers, for a first look;
 //! * `--smoke`: tiny transfers, one round, every byte checked: for CI, fails
 //!   when a transfer is incomplete or corrupt or a peer fails.
@@ -29,56 +23,33 @@
 //! (by default `bench-results/latest.json` and `latest.md` in the target
 //! directory).
 
-#[cfg(unix)]
-mod affinity;
-#[cfg(unix)]
 mod allocations;
-#[cfg(unix)]
-mod allocator;
-#[cfg(unix)]
 mod args;
-#[cfg(unix)]
-mod contender;
-#[cfg(unix)]
-mod job;
-#[cfg(unix)]
-mod machine;
-#[cfg(unix)]
 mod measure;
 #[cfg(unix)]
-mod pattern;
-#[cfg(unix)]
-mod peer;
-#[cfg(unix)]
 mod pipe;
-#[cfg(unix)]
 mod report;
 #[cfg(unix)]
-mod results;
-#[cfg(unix)]
 mod socket;
-#[cfg(unix)]
-mod stats;
-#[cfg(unix)]
 mod suite;
-#[cfg(unix)]
 mod targets;
-#[cfg(unix)]
-mod watchdog;
+#[cfg(windows)]
+mod windows;
+
+use std::process::ExitCode;
 
 /// Counts every allocation, so the suite can show that localipc's data path
 /// allocates nothing.
-#[cfg(unix)]
 #[global_allocator]
-static ALLOCATOR: allocator::CountingAllocator = allocator::CountingAllocator;
+static ALLOCATOR: localipc_bench_engine::allocator::CountingAllocator =
+    localipc_bench_engine::allocator::CountingAllocator;
 
-#[cfg(unix)]
-fn main() -> std::process::ExitCode {
-    use std::process::ExitCode;
-
+fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     match args::parse(&arguments) {
-        Ok(args::Command::Peer(peer_arguments)) => peer::main(&peer_arguments),
+        Ok(args::Command::Peer(peer_arguments)) => {
+            localipc_bench_engine::peer::main(&peer_arguments)
+        }
         Ok(args::Command::Help) => {
             print!("{}", args::USAGE);
             ExitCode::SUCCESS
@@ -93,23 +64,6 @@ fn main() -> std::process::ExitCode {
         Err(message) => {
             eprintln!("localipc-bench: {message}\n\n{}", args::USAGE);
             ExitCode::from(2)
-        }
-    }
-}
-
-#[cfg(windows)]
-mod windows;
-
-/// Windows measures its local sockets in-process (see `windows.rs`);
-/// `--smoke` shrinks the transfers for CI.
-#[cfg(windows)]
-fn main() -> std::process::ExitCode {
-    let smoke = std::env::args().skip(1).any(|arg| arg == "--smoke");
-    match windows::main(smoke) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("localipc-bench: {error}");
-            std::process::ExitCode::FAILURE
         }
     }
 }

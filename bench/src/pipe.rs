@@ -2,15 +2,18 @@
 //! (one to the peer, one back) and hands the peer its ends as localipc pipe
 //! ends, so the peer's code is the same for every contender.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::os::fd::OwnedFd;
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 use localipc::pipe::{Receiver, Sender};
+use localipc_bench_engine::context::Context;
+use localipc_bench_engine::family::{Contender, Family};
+use localipc_bench_engine::job::Job;
+use localipc_bench_engine::link::Pipes;
+use localipc_bench_engine::measure::Measurement;
 
-use crate::contender::{Contender, Context, Family};
-use crate::job::Job;
-use crate::measure::{self, Measurement};
-use crate::peer::{Peer, Transport};
+use crate::measure::{on_futures, on_tokio};
 
 /// The capacity of the "1 MiB" rows: Linux's default ceiling for
 /// unprivileged processes (`/proc/sys/fs/pipe-max-size`).
@@ -20,7 +23,6 @@ const LARGE_CAPACITY: usize = 1 << 20;
 /// The family's key in the JSON output.
 pub(crate) const KEY: &str = "pipes";
 pub(crate) const LOCALIPC_PIPE: &str = "localipc pipe";
-pub(crate) const LOCALIPC_FIFO: &str = "localipc FIFO";
 pub(crate) const INTERPROCESS: &str = "interprocess pipe";
 pub(crate) const TOKIO: &str = "tokio pipe";
 pub(crate) const LOCALIPC_TOKIO: &str = "localipc tokio pipe";
@@ -30,6 +32,7 @@ pub(crate) fn family() -> Family {
     Family {
         name: "Pipes and FIFOs",
         key: KEY,
+        compared: true,
         contenders: vec![
             Contender {
                 name: "std pipe",
@@ -45,7 +48,7 @@ pub(crate) fn family() -> Family {
                 run: localipc_pipe_large,
             },
             Contender {
-                name: LOCALIPC_FIFO,
+                name: "localipc FIFO",
                 run: localipc_fifo,
             },
             #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -73,43 +76,6 @@ pub(crate) fn family() -> Family {
     }
 }
 
-/// Two pipes as this process and the peer hold them.
-#[derive(Debug)]
-struct Pipes<W, R> {
-    to_peer: W,
-    from_peer: R,
-    peer_input: Receiver,
-    peer_output: Sender,
-}
-
-/// Hands the peer its ends, closes them here, and runs `job` over the rest.
-fn with_peer<W: Write, R: Read>(
-    context: &Context,
-    job: Job,
-    pipes: Pipes<W, R>,
-) -> io::Result<Measurement> {
-    with_peer_async(context, job, pipes, |to_peer, from_peer| {
-        measure::blocking::run(to_peer, from_peer, job)
-    })
-}
-
-/// [`with_peer`] with the measuring left to `measure`, which gets this
-/// side's two ends.
-fn with_peer_async<W, R>(
-    context: &Context,
-    job: Job,
-    pipes: Pipes<W, R>,
-    measure: impl FnOnce(W, R) -> io::Result<Measurement>,
-) -> io::Result<Measurement> {
-    let spec = context.peer_spec(Transport::Pipe, job);
-    let peer = Peer::with_pipes(&context.exe, &spec, &pipes.peer_input, &pipes.peer_output)?;
-    // The peer holds the only copies now, so each pipe ends when one side
-    // closes it.
-    drop(pipes.peer_input);
-    drop(pipes.peer_output);
-    peer.conclude(measure(pipes.to_peer, pipes.from_peer))
-}
-
 fn tokio_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
     use tokio::net::unix::pipe;
 
@@ -121,24 +87,22 @@ fn tokio_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
         peer_input: peer_input.into(),
         peer_output: peer_output.into(),
     };
-    with_peer_async(context, job, pipes, |to_peer, from_peer| {
+    pipes.measure(context, job, |to_peer, from_peer| {
         // Registered inside the runtime that drives them.
-        crate::socket::tokio_runtime()?.block_on(async {
+        on_tokio(job, || async {
             let to_peer = pipe::Sender::from_owned_fd(to_peer)?;
             let from_peer = pipe::Receiver::from_owned_fd(from_peer)?;
-            let mut stream = tokio::io::join(from_peer, to_peer);
-            measure::tokio::run(&mut stream, job).await
+            Ok(tokio::io::join(from_peer, to_peer))
         })
     })
 }
 
 fn localipc_tokio_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
-    with_peer_async(context, job, localipc_pipes()?, |to_peer, from_peer| {
-        crate::socket::tokio_runtime()?.block_on(async {
+    Pipes::localipc()?.measure(context, job, |to_peer, from_peer| {
+        on_tokio(job, || async {
             let to_peer = localipc::pipe::tokio::Sender::from_blocking(to_peer)?;
             let from_peer = localipc::pipe::tokio::Receiver::from_blocking(from_peer)?;
-            let mut stream = tokio::io::join(from_peer, to_peer);
-            measure::tokio::run(&mut stream, job).await
+            Ok(tokio::io::join(from_peer, to_peer))
         })
     })
 }
@@ -152,27 +116,16 @@ fn std_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
         peer_input: peer_input.into(),
         peer_output: peer_output.into(),
     };
-    with_peer(context, job, pipes)
-}
-
-fn localipc_pipes() -> io::Result<Pipes<Sender, Receiver>> {
-    let (to_peer, peer_input) = localipc::pipe::pipe()?;
-    let (peer_output, from_peer) = localipc::pipe::pipe()?;
-    Ok(Pipes {
-        to_peer,
-        from_peer,
-        peer_input,
-        peer_output,
-    })
+    pipes.measure_blocking(context, job)
 }
 
 fn localipc_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
-    with_peer(context, job, localipc_pipes()?)
+    Pipes::localipc()?.measure_blocking(context, job)
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn localipc_pipe_large(context: &Context, job: Job) -> io::Result<Measurement> {
-    with_peer(context, job, enlarged(localipc_pipes()?)?)
+    enlarged(Pipes::localipc()?)?.measure_blocking(context, job)
 }
 
 /// Both pipes with `LARGE_CAPACITY`.
@@ -185,42 +138,13 @@ fn enlarged(pipes: Pipes<Sender, Receiver>) -> io::Result<Pipes<Sender, Receiver
     Ok(pipes)
 }
 
-fn fifo_pipes(context: &Context) -> io::Result<Pipes<Sender, Receiver>> {
-    let (to_peer, peer_input) = fifo_ends(context)?;
-    let (peer_output, from_peer) = fifo_ends(context)?;
-    Ok(Pipes {
-        to_peer,
-        from_peer,
-        peer_input,
-        peer_output,
-    })
-}
-
-/// Creates a FIFO and opens both its ends here: the read end first, without
-/// waiting for a writer, then the write end, which finds that reader. The
-/// name is removed once both are open; the ends outlive it.
-pub(crate) fn fifo_ends(context: &Context) -> io::Result<(Sender, Receiver)> {
-    use localipc::os::unix::PipeExt as _;
-    use localipc::os::unix::fifo;
-
-    let path = context.scratch.join(format!("{}.fifo", context.unique()));
-    fifo::create(&path, 0o600)?;
-    let receiver = fifo::OpenOptions::new()
-        .nonblocking(true)
-        .open_receiver(&path)?;
-    let sender = fifo::open_sender(&path)?;
-    receiver.set_nonblocking(false)?;
-    std::fs::remove_file(&path)?;
-    Ok((sender, receiver))
-}
-
 fn localipc_fifo(context: &Context, job: Job) -> io::Result<Measurement> {
-    with_peer(context, job, fifo_pipes(context)?)
+    Pipes::fifos(context)?.measure_blocking(context, job)
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn localipc_fifo_large(context: &Context, job: Job) -> io::Result<Measurement> {
-    with_peer(context, job, enlarged(fifo_pipes(context)?)?)
+    enlarged(Pipes::fifos(context)?)?.measure_blocking(context, job)
 }
 
 fn interprocess_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
@@ -232,7 +156,7 @@ fn interprocess_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
         peer_input: OwnedFd::from(peer_input).into(),
         peer_output: OwnedFd::from(peer_output).into(),
     };
-    with_peer(context, job, pipes)
+    pipes.measure_blocking(context, job)
 }
 
 /// interprocess creates its pipes inheritable, so the peer would inherit
@@ -248,12 +172,11 @@ where
 }
 
 fn localipc_smol_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
-    with_peer_async(context, job, localipc_pipes()?, |to_peer, from_peer| {
-        async_io::block_on(async {
+    Pipes::localipc()?.measure(context, job, |to_peer, from_peer| {
+        on_futures(job, || async {
             let to_peer = localipc::pipe::smol::Sender::from_blocking(to_peer)?;
             let from_peer = localipc::pipe::smol::Receiver::from_blocking(from_peer)?;
-            let mut stream = Joined(from_peer, to_peer);
-            measure::futures::run(&mut stream, job).await
+            Ok(Joined(from_peer, to_peer))
         })
     })
 }

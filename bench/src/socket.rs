@@ -5,10 +5,16 @@ use std::io;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 
-use crate::contender::{Contender, Context, Family};
-use crate::job::Job;
-use crate::measure::{self, Measurement};
-use crate::peer::{Peer, Transport};
+use localipc_bench_engine::context::Context;
+use localipc_bench_engine::family::{Contender, Family};
+use localipc_bench_engine::job::Job;
+use localipc_bench_engine::link::at_socket_path;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use localipc_bench_engine::link::at_unique_name;
+use localipc_bench_engine::measure::{self, Measurement};
+use localipc_bench_engine::peer::Transport;
+
+use crate::measure::{on_futures, on_tokio};
 
 /// The family's key in the JSON output.
 pub(crate) const KEY: &str = "sockets";
@@ -25,6 +31,7 @@ pub(crate) fn family() -> Family {
     Family {
         name: "Unix sockets",
         key: KEY,
+        compared: true,
         contenders: vec![
             Contender {
                 name: "std UnixStream",
@@ -67,38 +74,20 @@ pub(crate) fn family() -> Family {
     }
 }
 
-/// Starts a peer that listens on `transport`, runs `measure` (which connects
-/// to it and drops its stream when done) and concludes with the peer.
-fn with_peer(
-    context: &Context,
-    transport: Transport,
-    job: Job,
-    measure: impl FnOnce() -> io::Result<Measurement>,
-) -> io::Result<Measurement> {
-    let peer = Peer::listen(&context.exe, &context.peer_spec(transport, job))?;
-    peer.conclude(measure())
-}
-
-/// [`with_peer`] on a fresh socket file, removed afterwards.
+/// A peer listening with std's `UnixListener` on a fresh socket file, and
+/// `measure` connecting to it.
 fn at_path(
     context: &Context,
     job: Job,
     measure: impl FnOnce(&Path) -> io::Result<Measurement>,
 ) -> io::Result<Measurement> {
-    let path = context.scratch.join(format!("{}.sock", context.unique()));
-    let measured = with_peer(context, Transport::SocketPath(path.clone()), job, || {
-        measure(&path)
-    });
-    // std's listener leaves its file behind; the scratch directory goes at
-    // the end anyway, so a failure here costs nothing.
-    let _ = std::fs::remove_file(&path);
-    measured
+    at_socket_path(context, Transport::StdSocketPath, job, measure)
 }
 
 fn std_stream(context: &Context, job: Job) -> io::Result<Measurement> {
     at_path(context, job, |path| {
         let stream = UnixStream::connect(path)?;
-        measure::blocking::run(&stream, &stream, job)
+        measure::blocking(&stream, &stream, job)
     })
 }
 
@@ -107,7 +96,7 @@ fn localipc_path(context: &Context, job: Job) -> io::Result<Measurement> {
 
     at_path(context, job, |path| {
         let stream = Stream::connect(&Name::path(path)?)?;
-        measure::blocking::run(&stream, &stream, job)
+        measure::blocking(&stream, &stream, job)
     })
 }
 
@@ -115,28 +104,15 @@ fn localipc_path(context: &Context, job: Job) -> io::Result<Measurement> {
 fn localipc_namespaced(context: &Context, job: Job) -> io::Result<Measurement> {
     use localipc::local_socket::{Name, Stream};
 
-    let name = format!("localipc-bench-{}-{}", std::process::id(), context.unique());
-    let transport = Transport::SocketAbstract(name.clone());
-    with_peer(context, transport, job, || {
-        let stream = Stream::connect(&Name::namespaced(&name)?)?;
-        measure::blocking::run(&stream, &stream, job)
+    at_unique_name(context, Transport::StdSocketAbstract, job, |name| {
+        let stream = Stream::connect(&Name::namespaced(name)?)?;
+        measure::blocking(&stream, &stream, job)
     })
-}
-
-/// A current-thread Tokio runtime with I/O: what a single-threaded Tokio
-/// program runs on.
-pub(crate) fn tokio_runtime() -> io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .build()
 }
 
 fn tokio_stream(context: &Context, job: Job) -> io::Result<Measurement> {
     at_path(context, job, |path| {
-        tokio_runtime()?.block_on(async {
-            let mut stream = tokio::net::UnixStream::connect(path).await?;
-            measure::tokio::run(&mut stream, job).await
-        })
+        on_tokio(job, || tokio::net::UnixStream::connect(path))
     })
 }
 
@@ -145,19 +121,14 @@ fn localipc_tokio_stream(context: &Context, job: Job) -> io::Result<Measurement>
     use localipc::local_socket::tokio::Stream;
 
     at_path(context, job, |path| {
-        tokio_runtime()?.block_on(async {
-            let mut stream = Stream::connect(&Name::path(path)?).await?;
-            measure::tokio::run(&mut stream, job).await
-        })
+        let name = Name::path(path)?;
+        on_tokio(job, || Stream::connect(&name))
     })
 }
 
 fn async_io_stream(context: &Context, job: Job) -> io::Result<Measurement> {
     at_path(context, job, |path| {
-        async_io::block_on(async {
-            let mut stream = async_io::Async::<UnixStream>::connect(path).await?;
-            measure::futures::run(&mut stream, job).await
-        })
+        on_futures(job, || async_io::Async::<UnixStream>::connect(path))
     })
 }
 
@@ -166,10 +137,8 @@ fn localipc_smol_stream(context: &Context, job: Job) -> io::Result<Measurement> 
     use localipc::local_socket::smol::Stream;
 
     at_path(context, job, |path| {
-        async_io::block_on(async {
-            let mut stream = Stream::connect(&Name::path(path)?).await?;
-            measure::futures::run(&mut stream, job).await
-        })
+        let name = Name::path(path)?;
+        on_futures(job, || Stream::connect(&name))
     })
 }
 
@@ -179,7 +148,7 @@ fn interprocess_stream(context: &Context, job: Job) -> io::Result<Measurement> {
 
     at_path(context, job, |path| {
         let stream = Stream::connect(path.to_fs_name::<GenericFilePath>()?)?;
-        measure::blocking::run(&stream, &stream, job)
+        measure::blocking(&stream, &stream, job)
     })
 }
 
@@ -189,9 +158,7 @@ fn interprocess_tokio_stream(context: &Context, job: Job) -> io::Result<Measurem
     use interprocess::local_socket::tokio::prelude::*;
 
     at_path(context, job, |path| {
-        tokio_runtime()?.block_on(async {
-            let mut stream = Stream::connect(path.to_fs_name::<GenericFilePath>()?).await?;
-            measure::tokio::run(&mut stream, job).await
-        })
+        let name = path.to_fs_name::<GenericFilePath>()?;
+        on_tokio(job, || Stream::connect(name))
     })
 }

@@ -1,39 +1,71 @@
-//! The run: rounds of interleaved measurements in each placement, then the
-//! allocation counts, then the reports.
+//! The run: the engine's interleaved rounds over this OS's families in
+//! each placement, then the allocation counts, then the reports.
 
 use std::io;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::affinity::{self, Placement};
-use crate::allocations;
-use crate::args::Settings;
-use crate::contender::{self, Contender, Context, Family};
-use crate::job::{Figure, Plan};
-use crate::machine::Machine;
+use localipc_bench_engine::affinity::{self, Placement};
+use localipc_bench_engine::context::Context;
+use localipc_bench_engine::family::Family;
+use localipc_bench_engine::job::Plan;
+use localipc_bench_engine::machine::Machine;
+use localipc_bench_engine::results::{self, PlacementTables};
+use localipc_bench_engine::rounds::{self, Progress};
+use localipc_bench_engine::watchdog;
+
+use crate::allocations::{self, AllocationCount};
+use crate::args::{Mode, PEER_FLAG, Settings};
 use crate::report;
-use crate::results::{self, Record, Results};
-use crate::{targets, watchdog};
+use crate::targets::{self, Check};
+
+/// Everything a report shows.
+#[derive(Clone, Debug)]
+pub(crate) struct Results {
+    pub(crate) machine: Machine,
+    pub(crate) mode: Mode,
+    pub(crate) plan: Plan,
+    pub(crate) placements: Vec<PlacementTables>,
+    pub(crate) pinning_note: Option<&'static str>,
+    /// Writes and reads behind each allocation count.
+    pub(crate) allocation_ops: u32,
+    pub(crate) allocations: Vec<AllocationCount>,
+    pub(crate) targets: Vec<Check>,
+    pub(crate) elapsed: Duration,
+}
+
+/// Every family this OS can measure.
+#[cfg(unix)]
+fn families() -> Vec<Family> {
+    vec![crate::socket::family(), crate::pipe::family()]
+}
+
+/// Every family this OS can measure.
+#[cfg(windows)]
+fn families() -> Vec<Family> {
+    vec![crate::windows::family()]
+}
 
 /// Runs the suite as `settings` say and writes the reports.
 pub(crate) fn run(settings: &Settings) -> io::Result<()> {
     let started = Instant::now();
-    let plan = Plan::new(settings.mode, settings.rounds);
+    let mode = settings.mode;
+    let plan = mode.plan(settings.rounds);
     watchdog::start();
     let machine = Machine::describe();
     let placements = affinity::placements();
-    let families = contender::families();
+    let families = families();
     eprintln!(
         "localipc-bench: {} run, {} round(s), {} placement(s), on {}",
-        plan.mode.name(),
+        mode.name(),
         plan.rounds,
         placements.len(),
         machine.line()
     );
-    let context = Context::new(plan.verify)?;
-    watchdog::remove_on_expiry(&context.scratch);
-    let measured = measure_rounds(&context, &plan, &placements, &families).and_then(|records| {
+    let context = Context::new(PEER_FLAG, plan.verify)?;
+    watchdog::remove_on_expiry(context.scratch());
+    let measured = measure(&context, &plan, &placements, &families).and_then(|records| {
         watchdog::arm("counting allocations", "localipc", plan.step_limit);
-        let allocations = allocations::count_all(&context, plan.allocation_ops)?;
+        let allocations = allocations::count_all(&context, mode.allocation_ops())?;
         watchdog::disarm();
         Ok((records, allocations))
     });
@@ -44,81 +76,33 @@ pub(crate) fn run(settings: &Settings) -> io::Result<()> {
     let tables = results::summarize(&placements, &families, &records);
     let results = Results {
         machine,
+        mode,
         targets: targets::evaluate(&tables, &allocations),
         pinning_note: affinity::pinning_note(&placements),
         placements: tables,
         plan,
+        allocation_ops: mode.allocation_ops(),
         allocations,
         elapsed: started.elapsed(),
     };
     report::write_all(&results, settings)
 }
 
-/// Every round: in each placement, for each figure, every contender of each
-/// family back to back, starting one further along the family every round.
-fn measure_rounds(
+/// The rounds, with a line on stderr after each.
+fn measure(
     context: &Context,
     plan: &Plan,
     placements: &[Placement],
     families: &[Family],
-) -> io::Result<Vec<Record>> {
-    let started = Instant::now();
-    let mut records = Vec::new();
-    for round in 0..plan.rounds {
-        for (placement_index, &placement) in placements.iter().enumerate() {
-            let saved = placement.apply()?;
-            for figure in Figure::ALL {
-                for (family_index, family) in families.iter().enumerate() {
-                    let count = family.contenders.len();
-                    for turn in 0..count {
-                        let contender_index = (turn + round) % count;
-                        let contender = family.contenders[contender_index];
-                        records.push(Record {
-                            round,
-                            placement: placement_index,
-                            family: family_index,
-                            contender: contender_index,
-                            figure,
-                            measurement: measure_one(context, plan, contender, figure).map_err(
-                                |error| {
-                                    io::Error::new(
-                                        error.kind(),
-                                        format!(
-                                            "{} ({}, {}, round {}): {error}",
-                                            contender.name,
-                                            figure.title(),
-                                            placement.key(),
-                                            round + 1
-                                        ),
-                                    )
-                                },
-                            )?,
-                        });
-                    }
-                }
-            }
-            if let Some(saved) = saved {
-                saved.restore()?;
-            }
+) -> io::Result<Vec<rounds::Record>> {
+    rounds::measure_rounds(context, plan, placements, families, |progress| {
+        if let Progress::RoundDone { round, elapsed } = progress {
+            eprintln!(
+                "localipc-bench: round {} of {} done after {:.1} s",
+                round + 1,
+                plan.rounds,
+                elapsed.as_secs_f64()
+            );
         }
-        eprintln!(
-            "localipc-bench: round {} of {} done after {:.1} s",
-            round + 1,
-            plan.rounds,
-            started.elapsed().as_secs_f64()
-        );
-    }
-    Ok(records)
-}
-
-fn measure_one(
-    context: &Context,
-    plan: &Plan,
-    contender: Contender,
-    figure: Figure,
-) -> io::Result<crate::measure::Measurement> {
-    watchdog::arm(figure.title(), contender.name, plan.step_limit);
-    let measurement = (contender.run)(context, plan.job(figure));
-    watchdog::disarm();
-    measurement
+    })
 }

@@ -1,11 +1,12 @@
 //! The goals the figures are held against. They are reported, never
 //! enforced: a slow or busy machine must not fail a run.
 
-use crate::affinity::Placement;
+use localipc_bench_engine::affinity::Placement;
+use localipc_bench_engine::job::Figure;
+use localipc_bench_engine::results::{PlacementTables, Row};
+
 use crate::allocations::AllocationCount;
-use crate::contender::is_localipc;
-use crate::job::Figure;
-use crate::results::{PlacementTables, Row};
+#[cfg(unix)]
 use crate::{pipe, socket};
 
 /// The least ratio to std's `UnixStream` for the throughput of a blocking
@@ -16,6 +17,58 @@ const SOCKET_THROUGHPUT_FLOOR: f64 = 0.97;
 const SOCKET_ROUND_TRIP_CEILING: f64 = 1.03;
 /// The least speed-up over std's pipe for 64 KiB writes, unpinned, on Linux.
 const PIPE_SPEEDUP: f64 = 3.0;
+
+/// Blocking local sockets held to std's `UnixStream`: (family, row).
+#[cfg(unix)]
+const STD_PARITY: &[(&str, &str)] = &[
+    (socket::KEY, socket::LOCALIPC_PATH),
+    (socket::KEY, socket::LOCALIPC_NAMESPACED),
+];
+#[cfg(windows)]
+const STD_PARITY: &[(&str, &str)] = &[];
+
+/// localipc rows held to be at least as good as another library's:
+/// (family, ours, theirs). localipc is at least as good as interprocess,
+/// and its async front ends as good as the runtimes' own types.
+#[cfg(unix)]
+const AS_GOOD_AS: &[(&str, &str, &str)] = &[
+    (socket::KEY, socket::LOCALIPC_PATH, socket::INTERPROCESS),
+    (pipe::KEY, pipe::LOCALIPC_PIPE, pipe::INTERPROCESS),
+    (socket::KEY, socket::LOCALIPC_TOKIO, socket::TOKIO),
+    (
+        socket::KEY,
+        socket::LOCALIPC_TOKIO,
+        socket::INTERPROCESS_TOKIO,
+    ),
+    (pipe::KEY, pipe::LOCALIPC_TOKIO, pipe::TOKIO),
+    (socket::KEY, socket::LOCALIPC_SMOL, socket::ASYNC_IO),
+];
+#[cfg(windows)]
+const AS_GOOD_AS: &[(&str, &str, &str)] = &[(
+    crate::windows::KEY,
+    crate::windows::LOCALIPC_TOKIO,
+    crate::windows::TOKIO,
+)];
+
+/// The family of pipes that Linux can make much faster than std's.
+#[cfg(unix)]
+const PIPES: Option<&str> = Some(pipe::KEY);
+#[cfg(windows)]
+const PIPES: Option<&str> = None;
+
+/// The row whose allocations the smol rows are held to: async-io's own
+/// reactor allocates on its ticks. On Windows there is no such row, and the
+/// smol rows are held to zero like the others.
+#[cfg(unix)]
+const SMOL_BASELINE: Option<(&str, &str)> = Some((socket::KEY, socket::ASYNC_IO));
+#[cfg(windows)]
+const SMOL_BASELINE: Option<(&str, &str)> = None;
+
+/// Whether a row or an allocation count is localipc's: names start with
+/// the library's name.
+fn is_localipc(name: &str) -> bool {
+    name.starts_with("localipc ")
+}
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Goal {
@@ -32,9 +85,11 @@ impl Goal {
     }
 
     pub(crate) fn describe(self) -> String {
+        // Three decimals at most, as the values are shown.
+        let shown = |bound: f64| (bound * 1000.0).round() / 1000.0;
         match self {
-            Self::AtLeast(least) => format!(">= {least}"),
-            Self::AtMost(most) => format!("<= {most}"),
+            Self::AtLeast(least) => format!(">= {}", shown(least)),
+            Self::AtMost(most) => format!("<= {}", shown(most)),
         }
     }
 
@@ -82,8 +137,8 @@ pub(crate) fn evaluate(
                 .find(|row| row.contender == contender)
         };
         // Blocking local sockets cost what std's UnixStream costs.
-        for name in [socket::LOCALIPC_PATH, socket::LOCALIPC_NAMESPACED] {
-            let Some(ours) = row(socket::KEY, name) else {
+        for &(family, name) in STD_PARITY {
+            let Some(ours) = row(family, name) else {
                 continue;
             };
             for figure in Figure::ALL {
@@ -95,34 +150,20 @@ pub(crate) fn evaluate(
                 checks.push(Check {
                     target: format!("{name}, {}: ×std", figure.title()),
                     placement,
-                    value: ours.figures[figure.index()].ratio,
+                    value: ratio(ours, figure),
                     goal,
                 });
             }
         }
-        // localipc is at least as good as interprocess, and its Tokio front
-        // end as good as Tokio's own types.
-        for (family, ours, theirs) in [
-            (socket::KEY, socket::LOCALIPC_PATH, socket::INTERPROCESS),
-            (pipe::KEY, pipe::LOCALIPC_PIPE, pipe::INTERPROCESS),
-            (socket::KEY, socket::LOCALIPC_TOKIO, socket::TOKIO),
-            (
-                socket::KEY,
-                socket::LOCALIPC_TOKIO,
-                socket::INTERPROCESS_TOKIO,
-            ),
-            (pipe::KEY, pipe::LOCALIPC_TOKIO, pipe::TOKIO),
-            (socket::KEY, socket::LOCALIPC_SMOL, socket::ASYNC_IO),
-        ] {
+        for &(family, ours, theirs) in AS_GOOD_AS {
             let (Some(our_row), Some(their_row)) = (row(family, ours), row(family, theirs)) else {
                 continue;
             };
             for figure in Figure::ALL {
-                let index = figure.index();
                 checks.push(Check {
                     target: format!("{ours} ÷ {theirs}, {}", figure.title()),
                     placement,
-                    value: our_row.figures[index].ratio / their_row.figures[index].ratio,
+                    value: ratio(our_row, figure) / ratio(their_row, figure),
                     goal: Goal::as_good_as(figure, 1.0),
                 });
             }
@@ -134,53 +175,50 @@ pub(crate) fn evaluate(
             let pipes = tables
                 .families
                 .iter()
-                .filter(|table| table.key == pipe::KEY);
+                .filter(|table| Some(table.key) == PIPES);
             for ours in pipes.flat_map(|table| &table.rows) {
                 if is_localipc(ours.contender) {
                     checks.push(Check {
                         target: format!("{}, 64 KiB writes: ×std pipe", ours.contender),
                         placement,
-                        value: ours.figures[Figure::Throughput64K.index()].ratio,
+                        value: ratio(ours, Figure::Throughput64K),
                         goal: Goal::AtLeast(PIPE_SPEEDUP),
                     });
                 }
             }
         }
         // localipc allocates nothing on the data path, even while timed.
-        // async-io's own reactor allocates on its ticks (its Async<UnixStream>
-        // row shows the same), so the smol rows are held to that baseline.
         let most_allocations = |filter: &dyn Fn(&str) -> bool| {
             tables
                 .families
                 .iter()
                 .flat_map(|table| &table.rows)
                 .filter(|row| filter(row.contender))
-                .flat_map(|row| &row.figures)
-                .map(|summary| summary.allocations_per_op)
+                .map(most_allocations_of)
                 .fold(0.0, f64::max)
         };
-        let on_async_io = |name: &str| name.starts_with("localipc smol ");
+        let on_async_io =
+            |name: &str| SMOL_BASELINE.is_some() && name.starts_with("localipc smol ");
         checks.push(Check {
-            target: "every localipc row but smol's: allocations per op while timed (the most)"
-                .to_owned(),
+            target: if SMOL_BASELINE.is_some() {
+                "every localipc row but smol's: allocations per op while timed (the most)"
+            } else {
+                "every localipc row: allocations per op while timed (the most)"
+            }
+            .to_owned(),
             placement,
             value: most_allocations(&|name| is_localipc(name) && !on_async_io(name)),
             goal: Goal::AtMost(0.0),
         });
-        if let Some(baseline) = row(socket::KEY, socket::ASYNC_IO) {
-            let theirs = baseline
-                .figures
-                .iter()
-                .map(|summary| summary.allocations_per_op)
-                .fold(0.0, f64::max);
+        if let Some(baseline) = SMOL_BASELINE.and_then(|(family, name)| row(family, name)) {
             checks.push(Check {
                 target: format!(
                     "localipc smol rows: allocations per op while timed (the most), ≤ {} + 0.1",
-                    socket::ASYNC_IO
+                    baseline.contender
                 ),
                 placement,
                 value: most_allocations(&on_async_io),
-                goal: Goal::AtMost(theirs + 0.1),
+                goal: Goal::AtMost(most_allocations_of(baseline) + 0.1),
             });
         }
     }
@@ -196,4 +234,37 @@ pub(crate) fn evaluate(
         goal: Goal::AtMost(0.0),
     });
     checks
+}
+
+/// A row's ratio to its family's baseline for `figure`; NaN (a target not
+/// met) if the family has none.
+fn ratio(row: &Row, figure: Figure) -> f64 {
+    row.figures[figure.index()].ratio.unwrap_or(f64::NAN)
+}
+
+/// The most allocations per op over a row's figures; infinite (a target
+/// not met) if they were not counted.
+fn most_allocations_of(row: &Row) -> f64 {
+    row.figures
+        .iter()
+        .map(|summary| summary.allocations_per_op.unwrap_or(f64::INFINITY))
+        .fold(0.0, f64::max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goals_are_shown_to_three_decimals_at_most() {
+        assert_eq!(Goal::AtMost(0.712_874_999_999_999_9).describe(), "<= 0.713");
+        assert_eq!(Goal::AtLeast(0.97).describe(), ">= 0.97");
+        assert_eq!(Goal::AtLeast(3.0).describe(), ">= 3");
+    }
+
+    #[test]
+    fn a_figure_without_ratio_or_count_misses_its_target() {
+        assert!(!Goal::AtLeast(0.97).met(f64::NAN));
+        assert!(!Goal::AtMost(0.0).met(f64::INFINITY));
+    }
 }

@@ -1,432 +1,390 @@
 //! `localipc bench`: throughput and round-trip latency of every primitive,
-//! measured between this process and a second one it starts.
+//! with localipc at both ends, between this process and a second one it
+//! starts. The measuring (peer processes, interleaved rounds, statistics,
+//! JSON) is the engine the benchmark suite uses; this module holds the
+//! primitives, the sizes of a run and the table.
 
-use std::io::{self, IsTerminal, Read, Write};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::io::{self, IsTerminal, Write};
+use std::time::Instant;
 
-use crate::measure;
-use crate::peer::{IN_VAR, NAME_VAR, OUT_VAR};
+use localipc::local_socket::{Name, Stream};
+use localipc_bench_engine::affinity::Placement;
+use localipc_bench_engine::context::Context;
+use localipc_bench_engine::family::{Contender, Family};
+use localipc_bench_engine::job::{Figure, Job, KIB, MIB, Plan, Sizes};
+use localipc_bench_engine::json::{self, Json};
+use localipc_bench_engine::link::{Pipes, at_socket_path, at_unique_name};
+use localipc_bench_engine::machine::Machine;
+use localipc_bench_engine::measure::{self, Measurement};
+use localipc_bench_engine::peer::Transport;
+use localipc_bench_engine::results::{self, FamilyTable, Summary};
+use localipc_bench_engine::rounds::{self, Progress, Record};
+use localipc_bench_engine::watchdog;
 
-/// The primitives this OS has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Primitive {
-    SocketNamespaced,
-    SocketPath,
-    Pipe,
-    #[cfg(unix)]
-    Fifo,
-    #[cfg(windows)]
-    NamedPipeBytes,
-    #[cfg(windows)]
-    NamedPipeMessages,
-}
+/// The hidden first argument that makes `localipc` a peer.
+pub(crate) const PEER_ARGUMENT: &str = "__peer";
 
-const PRIMITIVES: &[Primitive] = &[
-    Primitive::SocketNamespaced,
-    Primitive::SocketPath,
-    Primitive::Pipe,
-    #[cfg(unix)]
-    Primitive::Fifo,
-    #[cfg(windows)]
-    Primitive::NamedPipeBytes,
-    #[cfg(windows)]
-    Primitive::NamedPipeMessages,
-];
-
-impl Primitive {
-    fn id(self) -> &'static str {
-        match self {
-            Self::SocketNamespaced => "socket-namespaced",
-            Self::SocketPath => "socket-path",
-            Self::Pipe => "pipe",
-            #[cfg(unix)]
-            Self::Fifo => "fifo",
-            #[cfg(windows)]
-            Self::NamedPipeBytes => "named-pipe-bytes",
-            #[cfg(windows)]
-            Self::NamedPipeMessages => "named-pipe-messages",
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::SocketNamespaced => "local socket, namespaced",
-            Self::SocketPath => "local socket, path",
-            Self::Pipe => "unnamed pipe",
-            #[cfg(unix)]
-            Self::Fifo => "FIFO",
-            #[cfg(windows)]
-            Self::NamedPipeBytes => "named pipe, byte mode",
-            #[cfg(windows)]
-            Self::NamedPipeMessages => "named pipe, message mode",
-        }
-    }
-
-    pub(crate) fn from_id(id: &str) -> io::Result<Self> {
-        PRIMITIVES
-            .iter()
-            .copied()
-            .find(|primitive| primitive.id() == id)
-            .ok_or_else(|| {
-                io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("unknown primitive {id}"),
-                )
-            })
-    }
-}
-
-/// One measurement, sized for the run's mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Test {
-    Bulk { chunk: usize, total: u64 },
-    RoundTrips { size: usize, count: usize },
-}
-
-impl Test {
-    fn all(quick: bool) -> [Test; 4] {
-        let scale = if quick { 8 } else { 1 };
-        [
-            Test::Bulk {
-                chunk: 64 * 1024,
-                total: (512 << 20) / scale,
+/// The jobs of a run: `--quick` or not.
+fn plan(quick: bool) -> Plan {
+    if quick {
+        Plan::new(
+            5,
+            Sizes {
+                large_writes: (MIB, 16 * MIB),
+                small_writes: (256 * KIB, 4 * MIB),
+                round_trips: (100, 1_000),
             },
-            Test::Bulk {
-                chunk: 4 * 1024,
-                total: (128 << 20) / scale,
-            },
-            Test::RoundTrips {
-                size: 1,
-                count: 20_000 / scale as usize,
-            },
-            Test::RoundTrips {
-                size: 64,
-                count: 20_000 / scale as usize,
-            },
-        ]
-    }
-
-    fn id(self) -> String {
-        match self {
-            Test::Bulk { chunk, total } => format!("bulk:{chunk}:{total}"),
-            Test::RoundTrips { size, count } => format!("rtt:{size}:{count}"),
-        }
-    }
-
-    pub(crate) fn from_id(id: &str) -> io::Result<Self> {
-        let invalid = || io::Error::new(io::ErrorKind::InvalidInput, format!("unknown test {id}"));
-        let mut parts = id.split(':');
-        let (kind, a, b) = (parts.next(), parts.next(), parts.next());
-        let a: u64 = a.and_then(|a| a.parse().ok()).ok_or_else(invalid)?;
-        let b: u64 = b.and_then(|b| b.parse().ok()).ok_or_else(invalid)?;
-        match kind {
-            Some("bulk") => Ok(Test::Bulk {
-                chunk: a as usize,
-                total: b,
-            }),
-            Some("rtt") => Ok(Test::RoundTrips {
-                size: a as usize,
-                count: b as usize,
-            }),
-            _ => Err(invalid()),
-        }
-    }
-
-    pub(crate) fn bulk_total(self) -> Option<u64> {
-        match self {
-            Test::Bulk { total, .. } => Some(total),
-            Test::RoundTrips { .. } => None,
-        }
-    }
-
-    pub(crate) fn message_size(self) -> usize {
-        match self {
-            Test::Bulk { chunk, .. } => chunk,
-            Test::RoundTrips { size, .. } => size,
-        }
-    }
-
-    pub(crate) fn count(self) -> usize {
-        match self {
-            Test::Bulk { .. } => 0,
-            Test::RoundTrips { count, .. } => count,
-        }
-    }
-}
-
-/// One primitive's figures.
-#[derive(Debug, Default)]
-struct Row {
-    label: &'static str,
-    throughput_64k: f64,
-    throughput_4k: f64,
-    rtt_1: (Duration, Duration),
-    rtt_64: (Duration, Duration),
-}
-
-/// Runs every measurement of every primitive and prints the results.
-pub(crate) fn run(quick: bool, json: bool) -> io::Result<()> {
-    let progress = io::stderr().is_terminal();
-    let mut rows = Vec::new();
-    for &primitive in PRIMITIVES {
-        let mut row = Row {
-            label: primitive.label(),
-            ..Row::default()
-        };
-        for test in Test::all(quick) {
-            if progress {
-                eprint!(
-                    "\r\x1b[2K  measuring {}: {}",
-                    primitive.label(),
-                    describe(test)
-                );
-                io::stderr().flush()?;
-            }
-            match test {
-                Test::Bulk { chunk, total } => {
-                    let elapsed = with_link(primitive, test, |to, from| {
-                        measure::send_bulk(to, from, total, chunk)
-                    })?;
-                    let rate = measure::rate(total, elapsed);
-                    if chunk == 64 * 1024 {
-                        row.throughput_64k = rate
-                    } else {
-                        row.throughput_4k = rate
-                    }
-                }
-                Test::RoundTrips { size, count } => {
-                    let times = with_link(primitive, test, |to, from| {
-                        measure::ping(to, from, size, count)
-                    })?;
-                    let figures = measure::median_and_p99(times);
-                    if size == 1 {
-                        row.rtt_1 = figures
-                    } else {
-                        row.rtt_64 = figures
-                    }
-                }
-            }
-        }
-        rows.push(row);
-    }
-    if progress {
-        eprint!("\r\x1b[2K");
-    }
-    if json {
-        print_json(&rows, quick)
+        )
     } else {
-        print_table(&rows, quick)
-    }
-    Ok(())
-}
-
-fn describe(test: Test) -> String {
-    match test {
-        Test::Bulk { chunk, total } => {
-            format!("{} MiB in {} KiB writes", total >> 20, chunk / 1024)
-        }
-        Test::RoundTrips { size, count } => format!("{count} round trips of {size} B"),
+        Plan::new(
+            7,
+            Sizes {
+                large_writes: (8 * MIB, 128 * MIB),
+                small_writes: (2 * MIB, 32 * MIB),
+                round_trips: (500, 5_000),
+            },
+        )
     }
 }
 
-fn unique() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "localipc-bench-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn peer_command(primitive: Primitive, test: Test) -> io::Result<Command> {
-    let mut command = Command::new(std::env::current_exe()?);
-    command
-        .args(["__peer", primitive.id(), &test.id()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
-    Ok(command)
-}
-
-/// Sets up `primitive` between this process and a peer running its half of
-/// `test`, runs `measure` on this side, and checks the peer succeeded.
-fn with_link<T>(
-    primitive: Primitive,
-    test: Test,
-    measure: impl FnOnce(&mut dyn Write, &mut dyn Read) -> io::Result<T>,
-) -> io::Result<T> {
-    let mut command = peer_command(primitive, test)?;
-    let (mut child, mut to_peer, mut from_peer, _cleanup) = open(primitive, &mut command)?;
-    let result = measure(&mut *to_peer, &mut *from_peer);
-    drop((to_peer, from_peer));
-    let status = finish(&mut child, result.is_err())?;
-    let value = result
-        .map_err(|error| io::Error::new(error.kind(), format!("{}: {error}", primitive.label())))?;
-    if !status.success() {
-        return Err(io::Error::other(format!(
-            "{}: the peer process ended with {status}",
-            primitive.label()
-        )));
-    }
-    Ok(value)
-}
-
-fn finish(child: &mut Child, failed: bool) -> io::Result<std::process::ExitStatus> {
-    if failed {
-        let _ = child.kill();
-    }
-    child.wait()
-}
-
-/// Something removed when the measurement is over.
-struct Cleanup(Option<std::path::PathBuf>);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        if let Some(dir) = &self.0 {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+/// Every primitive this OS has.
+fn primitives() -> Family {
+    Family {
+        name: "every primitive",
+        key: "primitives",
+        contenders: vec![
+            Contender {
+                name: "local socket, namespaced",
+                run: socket_namespaced,
+            },
+            Contender {
+                name: "local socket, path",
+                run: socket_path,
+            },
+            Contender {
+                name: "unnamed pipe",
+                run: pipe,
+            },
+            #[cfg(unix)]
+            Contender {
+                name: "FIFO",
+                run: fifo,
+            },
+            #[cfg(windows)]
+            Contender {
+                name: "named pipe, byte mode",
+                run: named_pipe_bytes,
+            },
+            #[cfg(windows)]
+            Contender {
+                name: "named pipe, message mode",
+                run: named_pipe_messages,
+            },
+        ],
+        compared: false,
     }
 }
 
-type Opened = (Child, Box<dyn Write>, Box<dyn Read>, Cleanup);
-
-/// This side of `primitive`, with the peer started on the other.
-fn open(primitive: Primitive, command: &mut Command) -> io::Result<Opened> {
-    use localipc::local_socket::{Listener, Name};
-    match primitive {
-        Primitive::SocketNamespaced | Primitive::SocketPath => {
-            let (name, given, cleanup) = if primitive == Primitive::SocketNamespaced {
-                let given = format!("{}.sock", unique());
-                (
-                    Name::namespaced(&given)?,
-                    std::ffi::OsString::from(given),
-                    Cleanup(None),
-                )
-            } else {
-                let (given, cleanup) = socket_path()?;
-                (Name::path(&given)?, given, cleanup)
-            };
-            let listener = Listener::bind(&name)?;
-            let child = command.env(NAME_VAR, given).spawn()?;
-            let stream = listener.accept()?;
-            Ok((
-                child,
-                Box::new(stream.try_clone()?),
-                Box::new(stream),
-                cleanup,
-            ))
-        }
-        Primitive::Pipe => {
-            let (down_tx, down_rx) = localipc::pipe::pipe()?;
-            let (up_tx, up_rx) = localipc::pipe::pipe()?;
-            let child = localipc::pipe::Handoff::new()
-                .receiver(IN_VAR, &down_rx)
-                .sender(OUT_VAR, &up_tx)
-                .spawn(command)?;
-            drop((down_rx, up_tx));
-            Ok((child, Box::new(down_tx), Box::new(up_rx), Cleanup(None)))
-        }
-        #[cfg(unix)]
-        Primitive::Fifo => {
-            use localipc::os::unix::fifo;
-            let dir = std::env::temp_dir().join(unique());
-            std::fs::create_dir(&dir)?;
-            let cleanup = Cleanup(Some(dir.clone()));
-            let (down, up) = (dir.join("down"), dir.join("up"));
-            fifo::create(&down, 0o600)?;
-            fifo::create(&up, 0o600)?;
-            let child = command.env(IN_VAR, &down).env(OUT_VAR, &up).spawn()?;
-            let to_peer = fifo::open_sender(&down)?;
-            let from_peer = fifo::open_receiver(&up)?;
-            Ok((child, Box::new(to_peer), Box::new(from_peer), cleanup))
-        }
-        #[cfg(windows)]
-        Primitive::NamedPipeBytes | Primitive::NamedPipeMessages => {
-            use localipc::os::windows::named_pipe::{ListenerOptions, PipeMode};
-            let path = format!(r"\\.\pipe\{}", unique());
-            let mode = if primitive == Primitive::NamedPipeMessages {
-                PipeMode::Messages
-            } else {
-                PipeMode::Bytes
-            };
-            let listener = ListenerOptions::new(&path).mode(mode).create()?;
-            let child = command.env(NAME_VAR, &path).spawn()?;
-            let stream = listener.accept()?;
-            Ok((
-                child,
-                Box::new(stream.try_clone()?),
-                Box::new(stream),
-                Cleanup(None),
-            ))
-        }
-    }
+fn socket_namespaced(context: &Context, job: Job) -> io::Result<Measurement> {
+    at_unique_name(context, Transport::LocalSocketNamespaced, job, |name| {
+        let stream = Stream::connect(&Name::namespaced(name)?)?;
+        measure::blocking(&stream, &stream, job)
+    })
 }
 
-/// A socket path for the path-name rows, and what removes it.
+fn socket_path(context: &Context, job: Job) -> io::Result<Measurement> {
+    at_socket_path(context, Transport::LocalSocketPath, job, |path| {
+        let stream = Stream::connect(&Name::path(path)?)?;
+        measure::blocking(&stream, &stream, job)
+    })
+}
+
+fn pipe(context: &Context, job: Job) -> io::Result<Measurement> {
+    Pipes::localipc()?.measure_blocking(context, job)
+}
+
 #[cfg(unix)]
-fn socket_path() -> io::Result<(std::ffi::OsString, Cleanup)> {
-    let dir = std::env::temp_dir().join(unique());
-    std::fs::create_dir(&dir)?;
-    Ok((dir.join("bench.sock").into_os_string(), Cleanup(Some(dir))))
+fn fifo(context: &Context, job: Job) -> io::Result<Measurement> {
+    Pipes::fifos(context)?.measure_blocking(context, job)
 }
 
 #[cfg(windows)]
-fn socket_path() -> io::Result<(std::ffi::OsString, Cleanup)> {
-    Ok((format!(r"\\.\pipe\{}-path", unique()).into(), Cleanup(None)))
+fn named_pipe_bytes(context: &Context, job: Job) -> io::Result<Measurement> {
+    named_pipe(context, job, false)
 }
 
-fn micros(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1e6
+#[cfg(windows)]
+fn named_pipe_messages(context: &Context, job: Job) -> io::Result<Measurement> {
+    named_pipe(context, job, true)
 }
 
-fn print_table(rows: &[Row], quick: bool) {
-    println!(
-        "localipc bench{}: {} ({} CPUs), both ends in separate processes, unpinned",
+/// A named pipe in message mode if `messages`, else in byte mode.
+#[cfg(windows)]
+fn named_pipe(context: &Context, job: Job, messages: bool) -> io::Result<Measurement> {
+    use localipc::os::windows::named_pipe::ConnectOptions;
+    use localipc_bench_engine::link::with_listening_peer;
+
+    let path = format!(r"\\.\pipe\{}", context.unique_name());
+    let transport = Transport::NamedPipe {
+        path: path.clone(),
+        messages,
+    };
+    with_listening_peer(context, transport, job, || {
+        let stream = ConnectOptions::new(&path).connect()?;
+        measure::blocking(&stream, &stream, job)
+    })
+}
+
+/// Measures every primitive as `quick` says and prints a table, or JSON.
+pub(crate) fn run(quick: bool, json: bool) -> io::Result<()> {
+    let started = Instant::now();
+    let plan = plan(quick);
+    let families = [primitives()];
+    let placements = [Placement::Unpinned];
+    let records = measure(&plan, &placements, &families)?;
+    let tables = results::summarize(&placements, &families, &records);
+    let machine = Machine::describe();
+    let elapsed = started.elapsed().as_secs_f64();
+    let output = if json {
+        Json::Object(vec![
+            ("tool", Json::text("localipc bench")),
+            ("quick", Json::Bool(quick)),
+            ("rounds", Json::count(plan.rounds as u64)),
+            ("elapsed_s", Json::Number(elapsed)),
+            ("machine", json::machine(&machine)),
+            ("jobs", json::jobs(&plan)),
+            ("placements", json::placements(&tables)),
+        ])
+        .render()
+    } else {
+        let table = &tables[0].families[0];
+        render_table(table, &plan, &machine, quick, elapsed)
+    };
+    print!("{output}");
+    Ok(())
+}
+
+/// The rounds of `plan`, with a progress line on standard error if it is
+/// a terminal.
+fn measure(plan: &Plan, placements: &[Placement], families: &[Family]) -> io::Result<Vec<Record>> {
+    watchdog::start();
+    let context = Context::new(PEER_ARGUMENT, plan.verify)?;
+    watchdog::remove_on_expiry(context.scratch());
+    let terminal = io::stderr().is_terminal();
+    let measured = rounds::measure_rounds(&context, plan, placements, families, |progress| {
+        if let (
+            true,
+            Progress::Measuring {
+                round,
+                contender,
+                figure,
+            },
+        ) = (terminal, progress)
+        {
+            eprint!(
+                "\r\x1b[2K  round {} of {}: {contender}, {}",
+                round + 1,
+                plan.rounds,
+                figure.title()
+            );
+            let _ = io::stderr().flush();
+        }
+    });
+    if terminal {
+        eprint!("\r\x1b[2K");
+    }
+    // The scratch directory goes whether or not the run succeeded.
+    let removed = context.remove();
+    let records = measured?;
+    removed?;
+    Ok(records)
+}
+
+/// The width of the primitive column: the longest name.
+const NAME_WIDTH: usize = 24;
+/// The width of a number from [`compact`].
+const NUMBER_WIDTH: usize = 5;
+/// The width of a cell from [`spread`]: `median [lowest–highest]`.
+const SPREAD_WIDTH: usize = 3 * NUMBER_WIDTH + 4;
+/// The width of a round-trip column: the spread and the p99.
+const LATENCY_WIDTH: usize = SPREAD_WIDTH + 2 + NUMBER_WIDTH;
+
+/// The table for people: throughput, then round trips, each figure as its
+/// median with the lowest and highest round; every column of a fixed width.
+fn render_table(
+    table: &FamilyTable,
+    plan: &Plan,
+    machine: &Machine,
+    quick: bool,
+    elapsed: f64,
+) -> String {
+    let mut out = format!(
+        "localipc bench{}: {}, {} CPUs; localipc at both ends, two processes, unpinned\n\
+         {} rounds; in each, every primitive in turn: {},\n\
+         {}, {} of each size\n\
+         each figure is the median over rounds [lowest–highest round];\n\
+         p99: each round's 99th percentile (nearest rank), median over rounds\n",
         if quick { " --quick" } else { "" },
-        std::env::consts::OS,
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        machine.os,
+        machine.logical_cpus,
+        plan.rounds,
+        describe(plan.job(Figure::Throughput64K)),
+        describe(plan.job(Figure::Throughput4K)),
+        describe(plan.job(Figure::RoundTrip1)),
     );
-    println!(
-        "{:<28} {:>12} {:>12} {:>18} {:>18}",
-        "primitive", "64 KiB MiB/s", "4 KiB MiB/s", "RTT 1 B med/p99", "RTT 64 B med/p99"
+    let line = |out: &mut String, name: &str, cells: &[String]| {
+        let mut text = format!("{name:<NAME_WIDTH$}");
+        for cell in cells {
+            text.push_str("  ");
+            text.push_str(cell);
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    let heading = |title: &str, width: usize| format!("{title:<width$}");
+    let sub_heading = format!("{:<SPREAD_WIDTH$}", "median [range]");
+    out.push('\n');
+    line(
+        &mut out,
+        "MiB/s",
+        &[
+            heading("64 KiB writes", SPREAD_WIDTH),
+            heading("4 KiB writes", SPREAD_WIDTH),
+        ],
     );
-    for row in rows {
-        println!(
-            "{:<28} {:>12.0} {:>12.0} {:>8.1}/{:<6.1}us {:>8.1}/{:<6.1}us",
-            row.label,
-            row.throughput_64k,
-            row.throughput_4k,
-            micros(row.rtt_1.0),
-            micros(row.rtt_1.1),
-            micros(row.rtt_64.0),
-            micros(row.rtt_64.1),
+    line(&mut out, "", &[sub_heading.clone(), sub_heading.clone()]);
+    for row in &table.rows {
+        let cell = |figure: Figure| spread(&row.figures[figure.index()], 1.0);
+        line(
+            &mut out,
+            row.contender,
+            &[cell(Figure::Throughput64K), cell(Figure::Throughput4K)],
         );
+    }
+    out.push('\n');
+    line(
+        &mut out,
+        "µs",
+        &[
+            heading("1 B round trip", LATENCY_WIDTH),
+            heading("64 B round trip", LATENCY_WIDTH),
+        ],
+    );
+    let p99 = format!("{:>NUMBER_WIDTH$}", "p99");
+    line(
+        &mut out,
+        "",
+        &[sub_heading.clone(), p99.clone(), sub_heading, p99],
+    );
+    for row in &table.rows {
+        let mut cells = Vec::new();
+        for figure in [Figure::RoundTrip1, Figure::RoundTrip64] {
+            let summary = &row.figures[figure.index()];
+            let p99_us = summary.p99.map_or(f64::NAN, |nanos| nanos / 1e3);
+            cells.push(spread(summary, 1e-3));
+            cells.push(format!("{:>NUMBER_WIDTH$}", compact(p99_us)));
+        }
+        line(&mut out, row.contender, &cells);
+    }
+    out.push_str(&format!("\ntook {elapsed:.1} s\n"));
+    out
+}
+
+/// What a job moves in one round, for people.
+fn describe(job: Job) -> String {
+    match job {
+        Job::Throughput {
+            write_size,
+            total_bytes,
+            ..
+        } => format!(
+            "{} MiB in {} KiB writes",
+            total_bytes / MIB,
+            write_size as u64 / KIB
+        ),
+        Job::RoundTrip { count, .. } => format!("{count} round trips"),
     }
 }
 
-fn print_json(rows: &[Row], quick: bool) {
-    let entries: Vec<String> = rows
-        .iter()
-        .map(|row| {
-            format!(
-                "    {{\"primitive\": \"{}\", \"throughput_64k_mib_s\": {:.1}, \"throughput_4k_mib_s\": {:.1}, \
-                 \"rtt_1b_median_us\": {:.2}, \"rtt_1b_p99_us\": {:.2}, \"rtt_64b_median_us\": {:.2}, \"rtt_64b_p99_us\": {:.2}}}",
-                row.label,
-                row.throughput_64k,
-                row.throughput_4k,
-                micros(row.rtt_1.0),
-                micros(row.rtt_1.1),
-                micros(row.rtt_64.0),
-                micros(row.rtt_64.1),
-            )
-        })
-        .collect();
-    println!(
-        "{{\n  \"os\": \"{}\",\n  \"cpus\": {},\n  \"quick\": {quick},\n  \"placement\": \"unpinned\",\n  \"results\": [\n{}\n  ]\n}}",
-        std::env::consts::OS,
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        entries.join(",\n")
+/// `median [lowest–highest]` of `summary`, times `scale`, in
+/// [`SPREAD_WIDTH`] characters.
+fn spread(summary: &Summary, scale: f64) -> String {
+    let range = format!(
+        "[{}–{}]",
+        compact(summary.lowest * scale),
+        compact(summary.highest * scale)
     );
+    format!(
+        "{:>NUMBER_WIDTH$} {range:<width$}",
+        compact(summary.value * scale),
+        width = SPREAD_WIDTH - NUMBER_WIDTH - 1
+    )
+}
+
+/// `value` in at most [`NUMBER_WIDTH`] characters: three or four
+/// significant digits, with a k, M or G suffix past 9999; `-` for a value
+/// that is not a finite, non-negative number.
+fn compact(value: f64) -> String {
+    if !(value.is_finite() && value >= 0.0) {
+        return "-".to_owned();
+    }
+    for (scale, suffix) in [(1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "G")] {
+        let scaled = value / scale;
+        // The most decimals that fit: four characters before the suffix.
+        for decimals in [2, 1, 0] {
+            let text = format!("{scaled:.decimals$}");
+            if text.len() <= 4 {
+                return text + suffix;
+            }
+        }
+    }
+    "huge".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_plans_are_valid() {
+        assert_eq!(plan(true).rounds, 5);
+        assert_eq!(plan(false).rounds, 7);
+    }
+
+    #[test]
+    fn numbers_never_outgrow_their_column() {
+        let cases = [
+            (0.0, "0.00"),
+            (0.004, "0.00"),
+            (9.996, "10.0"),
+            (29.5, "29.5"),
+            (99.96, "100"),
+            (2122.0, "2122"),
+            (9999.6, "10.0k"),
+            (21220.0, "21.2k"),
+            (999_999.0, "1000k"),
+            (1.5e7, "15.0M"),
+            (f64::NAN, "-"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(compact(value), expected, "{value}");
+        }
+        for exponent in -3..13 {
+            for mantissa in [1.0, 1.2345, 9.9999] {
+                let value = mantissa * 10f64.powi(exponent);
+                assert!(compact(value).chars().count() <= NUMBER_WIDTH, "{value}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_fit_their_column() {
+        for contender in primitives().contenders {
+            assert!(
+                contender.name.chars().count() <= NAME_WIDTH,
+                "{}",
+                contender.name
+            );
+        }
+    }
 }

@@ -9,8 +9,6 @@
 
 mod args;
 mod bench;
-mod measure;
-mod peer;
 mod relay;
 
 use std::process::ExitCode;
@@ -54,7 +52,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Bench { quick, json } => bench::run(quick, json),
-        Command::Peer(request) => peer::run(&request),
+        Command::Peer(request) => return localipc_bench_engine::peer::main(&request),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

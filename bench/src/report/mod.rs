@@ -9,11 +9,13 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
+use localipc_bench_engine::job::{Figure, Job};
+use localipc_bench_engine::peer;
+use localipc_bench_engine::results::Row;
+
 use crate::allocations;
 use crate::args::Settings;
-use crate::job::{Figure, Job, Plan};
-use crate::peer;
-use crate::results::{Results, Row, Summary};
+use crate::suite::Results;
 
 /// Prints the table and writes the files `settings` name.
 pub(crate) fn write_all(results: &Results, settings: &Settings) -> io::Result<()> {
@@ -56,11 +58,12 @@ const HEADINGS: [&str; 12] = [
 ];
 
 /// What the headings mean, and how the figures were made.
-fn legend(plan: &Plan) -> Vec<String> {
-    vec![
+fn legend(results: &Results) -> Vec<String> {
+    let plan = &results.plan;
+    let mut notes = vec![
         format!(
-            "{} run, {} round(s). Each figure is the median over rounds; ×base is the median of the per-round ratios to the family's baseline (its first row) measured in the same round.",
-            plan.mode.name(),
+            "{} run, {} round(s). Each figure is the median over rounds; ×base is the median of the per-round ratios to the family's baseline (its first row) measured in the same round; the JSON has every round's value and the lowest and highest.",
+            results.mode.name(),
             plan.rounds
         ),
         format!(
@@ -69,7 +72,7 @@ fn legend(plan: &Plan) -> Vec<String> {
             describe_job(plan.job(Figure::Throughput4K)),
         ),
         format!(
-            "1B/64B µs: the median of {} of a 1-byte or 64-byte message, echoed by the peer; p99 µs: their 99th percentile; lower is better.",
+            "1B/64B µs: the median of {} of a 1-byte or 64-byte message, echoed by the peer; p99 µs: their 99th percentile by nearest rank; lower is better.",
             describe_job(plan.job(Figure::RoundTrip1)),
         ),
         "allocs/op: allocations in the measured process per write or per round trip while timed, the most over the four figures.".to_owned(),
@@ -77,7 +80,13 @@ fn legend(plan: &Plan) -> Vec<String> {
             "The peer is always a second process running the same plain blocking std/localipc code for every contender of a family; it reads up to {} at a time.",
             bytes(peer::READ_BUFFER as u64)
         ),
-    ]
+    ];
+    if cfg!(windows) {
+        notes.push(
+            "On Windows the peer listens with a blocking localipc Listener. Run under Wine, the figures say how the contenders compare on Wine, not what Windows gives.".to_owned(),
+        );
+    }
+    notes
 }
 
 fn describe_job(job: Job) -> String {
@@ -119,14 +128,18 @@ fn cells(row: &Row) -> Vec<String> {
             cells.push(micros(summary.value));
             cells.push(summary.p99.map_or_else(String::new, micros));
         }
-        cells.push(format!("{:.3}", summary.ratio));
+        cells.push(
+            summary
+                .ratio
+                .map_or_else(String::new, |ratio| format!("{ratio:.3}")),
+        );
     }
     let most = row
         .figures
         .iter()
-        .map(|summary: &Summary| summary.allocations_per_op)
-        .fold(0.0, f64::max);
-    cells.push(format!("{most:.2}"));
+        .map(|summary| summary.allocations_per_op)
+        .try_fold(0.0, |most: f64, count| Some(most.max(count?)));
+    cells.push(most.map_or_else(String::new, |most| format!("{most:.2}")));
     cells
 }
 
@@ -191,7 +204,7 @@ enum Block {
 /// The whole report as blocks.
 fn document(results: &Results) -> Vec<Block> {
     let mut blocks = vec![Block::Note(format!("machine: {}", results.machine.line()))];
-    blocks.extend(legend(&results.plan).into_iter().map(Block::Note));
+    blocks.extend(legend(results).into_iter().map(Block::Note));
     if let Some(note) = results.pinning_note {
         blocks.push(Block::Note(format!("note: {note}")));
     }
@@ -200,7 +213,10 @@ fn document(results: &Results) -> Vec<Block> {
         for family in &tables.families {
             blocks.push(Block::Heading(
                 2,
-                format!("{} (baseline: {})", family.name, family.baseline),
+                match family.baseline {
+                    Some(baseline) => format!("{} (baseline: {baseline})", family.name),
+                    None => family.name.to_owned(),
+                },
             ));
             blocks.push(Block::Table {
                 headings: &HEADINGS,
@@ -212,7 +228,7 @@ fn document(results: &Results) -> Vec<Block> {
         1,
         format!(
             "Allocations in steady state, counted in this process over {} writes and reads of {} B after {} to warm up (target: 0)",
-            results.plan.allocation_ops,
+            results.allocation_ops,
             allocations::MESSAGE,
             allocations::WARM,
         ),

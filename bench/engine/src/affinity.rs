@@ -6,21 +6,27 @@ use std::io;
 
 /// A placement of the measured process and its peer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Placement {
+pub enum Placement {
+    /// Wherever the scheduler puts them.
     Unpinned,
-    Pinned { cpu: usize },
+    /// Both on CPU `cpu`.
+    Pinned {
+        /// The CPU.
+        cpu: usize,
+    },
 }
 
 impl Placement {
     /// The placement's name in the JSON output.
-    pub(crate) fn key(self) -> &'static str {
+    pub fn key(self) -> &'static str {
         match self {
             Self::Unpinned => "unpinned",
             Self::Pinned { .. } => "pinned",
         }
     }
 
-    pub(crate) fn describe(self) -> String {
+    /// A sentence for people.
+    pub fn describe(self) -> String {
         match self {
             Self::Unpinned => {
                 "unpinned: the scheduler places both processes (what users get)".to_owned()
@@ -32,7 +38,11 @@ impl Placement {
     /// Applies the placement to the calling thread, from which the peers are
     /// spawned: a child inherits its parent's CPU mask. Returns the mask to
     /// restore afterwards, if any was changed.
-    pub(crate) fn apply(self) -> io::Result<Option<Saved>> {
+    ///
+    /// # Errors
+    ///
+    /// If the thread cannot be pinned.
+    pub fn apply(self) -> io::Result<Option<Saved>> {
         match self {
             Self::Unpinned => Ok(None),
             Self::Pinned { cpu } => pin(cpu).map(Some),
@@ -41,7 +51,7 @@ impl Placement {
 }
 
 /// Unpinned, and pinned where this OS can pin.
-pub(crate) fn placements() -> Vec<Placement> {
+pub fn placements() -> Vec<Placement> {
     let mut placements = vec![Placement::Unpinned];
     if let Some(cpu) = first_allowed_cpu() {
         placements.push(Placement::Pinned { cpu });
@@ -50,7 +60,7 @@ pub(crate) fn placements() -> Vec<Placement> {
 }
 
 /// What the report says when `placements` has no pinned placement.
-pub(crate) fn pinning_note(placements: &[Placement]) -> Option<&'static str> {
+pub fn pinning_note(placements: &[Placement]) -> Option<&'static str> {
     if placements
         .iter()
         .any(|placement| matches!(placement, Placement::Pinned { .. }))
@@ -64,79 +74,53 @@ pub(crate) fn pinning_note(placements: &[Placement]) -> Option<&'static str> {
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) use linux::{Saved, first_allowed_cpu, pin};
+pub use linux::Saved;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use linux::{first_allowed_cpu, pin};
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub(crate) use other::{Saved, first_allowed_cpu, pin};
+pub use other::Saved;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+use other::{first_allowed_cpu, pin};
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod linux {
     use std::io;
-    use std::mem::size_of;
 
-    use libc::cpu_set_t;
-
-    /// How many CPUs a mask can name.
-    const MASK_BITS: usize = 8 * size_of::<cpu_set_t>();
+    use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
 
     /// The CPU mask the calling thread had before it was pinned.
     #[derive(Debug)]
-    pub(crate) struct Saved(cpu_set_t);
+    pub struct Saved(CpuSet);
 
     impl Saved {
-        pub(crate) fn restore(self) -> io::Result<()> {
-            set(&self.0)
-        }
-    }
-
-    fn empty() -> cpu_set_t {
-        // SAFETY: `cpu_set_t` is an array of integers, for which all zeros is
-        // a valid value: the empty set, as `CPU_ZERO` makes it.
-        unsafe { std::mem::zeroed() }
-    }
-
-    fn get() -> io::Result<cpu_set_t> {
-        let mut mask = empty();
-        // SAFETY: the pointer and the size describe `mask`, which is live and
-        // writable; pid 0 is the calling thread.
-        let result = unsafe { libc::sched_getaffinity(0, size_of::<cpu_set_t>(), &mut mask) };
-        if result == 0 {
-            Ok(mask)
-        } else {
-            Err(io::Error::last_os_error())
-        }
-    }
-
-    fn set(mask: &cpu_set_t) -> io::Result<()> {
-        // SAFETY: the pointer and the size describe `mask`, which is live;
-        // pid 0 is the calling thread.
-        let result = unsafe { libc::sched_setaffinity(0, size_of::<cpu_set_t>(), mask) };
-        if result == 0 {
-            Ok(())
-        } else {
-            Err(io::Error::last_os_error())
+        /// Gives the calling thread its mask back.
+        ///
+        /// # Errors
+        ///
+        /// As `sched_setaffinity(2)`.
+        pub fn restore(self) -> io::Result<()> {
+            Ok(sched_setaffinity(None, &self.0)?)
         }
     }
 
     /// The lowest CPU this thread may run on, if the mask can be read.
     pub(crate) fn first_allowed_cpu() -> Option<usize> {
-        let mask = get().ok()?;
-        // SAFETY: `cpu` is below the number of bits in the mask.
-        (0..MASK_BITS).find(|&cpu| unsafe { libc::CPU_ISSET(cpu, &mask) })
+        let mask = sched_getaffinity(None).ok()?;
+        (0..CpuSet::MAX_CPU).find(|&cpu| mask.is_set(cpu))
     }
 
     /// Pins the calling thread to `cpu`, returning the mask it had.
     pub(crate) fn pin(cpu: usize) -> io::Result<Saved> {
-        if cpu >= MASK_BITS {
+        if cpu >= CpuSet::MAX_CPU {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("CPU {cpu} is beyond what a CPU mask holds"),
             ));
         }
-        let saved = get()?;
-        let mut only = empty();
-        // SAFETY: `cpu` is below the number of bits in the mask (checked above).
-        unsafe { libc::CPU_SET(cpu, &mut only) };
-        set(&only)?;
+        let saved = sched_getaffinity(None)?;
+        let mut only = CpuSet::new();
+        only.set(cpu);
+        sched_setaffinity(None, &only)?;
         Ok(Saved(saved))
     }
 }
@@ -147,10 +131,15 @@ mod other {
 
     /// Nothing to restore: nothing was pinned.
     #[derive(Debug)]
-    pub(crate) struct Saved;
+    pub struct Saved;
 
     impl Saved {
-        pub(crate) fn restore(self) -> io::Result<()> {
+        /// Does nothing.
+        ///
+        /// # Errors
+        ///
+        /// Never.
+        pub fn restore(self) -> io::Result<()> {
             Ok(())
         }
     }

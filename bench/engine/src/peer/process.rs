@@ -1,29 +1,42 @@
 //! The measured side's handle on its peer process.
 
 use std::io::{self, Read};
-use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 
 use localipc::pipe::{Handoff, Receiver, Sender};
 
-use super::{INPUT_VAR, OUTPUT_VAR, Spec};
-use crate::args::PEER_FLAG;
+use super::{INPUT_VAR, OUTPUT_VAR, Spec, Transport};
+use crate::context::Context;
+use crate::job::Job;
 use crate::measure::Measurement;
 use crate::watchdog;
 
-/// What a socket peer prints on its standard output once it listens.
+/// What a listening peer prints on its standard output once it listens.
 pub(super) const READY: &[u8] = b"ready\n";
 
 /// A running peer. [`Peer::conclude`] waits for it and reports its failure.
 #[derive(Debug)]
-pub(crate) struct Peer {
+pub struct Peer {
     child: Child,
 }
 
 impl Peer {
-    /// Starts a socket peer and returns once it listens.
-    pub(crate) fn listen(exe: &Path, spec: &Spec) -> io::Result<Self> {
-        let mut command = command(exe, spec);
+    /// Starts a peer that listens on `transport` to answer `job`, and
+    /// returns once it listens.
+    ///
+    /// # Errors
+    ///
+    /// If the peer cannot be started or stops before it listens (its own
+    /// message is on standard error), or `InvalidInput` for
+    /// `Transport::Pipe`, which [`Peer::with_pipes`] starts.
+    pub fn listen(context: &Context, transport: Transport, job: Job) -> io::Result<Self> {
+        if !transport.listens() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a pipe peer is started with its pipes",
+            ));
+        }
+        let mut command = command(context, transport, job);
         command.stdout(Stdio::piped());
         let mut peer = Self::watch(command.spawn()?);
         let stdout = peer
@@ -37,20 +50,25 @@ impl Peer {
             let status = peer.child.wait()?;
             watchdog::forget_peer();
             Err(io::Error::other(format!(
-                "the socket peer stopped before it listened ({status})"
+                "the peer stopped before it listened ({status})"
             )))
         }
     }
 
-    /// Starts a pipe peer that reads from `input` and writes to `output`.
-    /// Close both in this process afterwards, or the pipes never end.
-    pub(crate) fn with_pipes(
-        exe: &Path,
-        spec: &Spec,
+    /// Starts a peer that answers `job` reading from `input` and writing to
+    /// `output`. Close both in this process afterwards, or the pipes never
+    /// end.
+    ///
+    /// # Errors
+    ///
+    /// If the peer cannot be started.
+    pub fn with_pipes(
+        context: &Context,
+        job: Job,
         input: &Receiver,
         output: &Sender,
     ) -> io::Result<Self> {
-        let mut command = command(exe, spec);
+        let mut command = command(context, Transport::Pipe, job);
         command.stdout(Stdio::null());
         let child = Handoff::new()
             .receiver(INPUT_VAR, input)
@@ -69,7 +87,11 @@ impl Peer {
     /// is killed and the error returned. Otherwise the peer is waited for,
     /// and the result stands only if the peer succeeded: if it got every
     /// byte it expected, then the end of the stream.
-    pub(crate) fn conclude(mut self, measured: io::Result<Measurement>) -> io::Result<Measurement> {
+    ///
+    /// # Errors
+    ///
+    /// The measurement's error, or the peer's failure.
+    pub fn conclude(mut self, measured: io::Result<Measurement>) -> io::Result<Measurement> {
         match measured {
             Ok(measurement) => self.finish().map(|()| measurement),
             Err(error) => {
@@ -95,10 +117,15 @@ impl Peer {
     }
 }
 
-fn command(exe: &Path, spec: &Spec) -> Command {
-    let mut command = Command::new(exe);
+fn command(context: &Context, transport: Transport, job: Job) -> Command {
+    let spec = Spec {
+        transport,
+        job,
+        verify: context.verify,
+    };
+    let mut command = Command::new(&context.exe);
     command
-        .arg(PEER_FLAG)
+        .arg(context.peer_argument)
         .args(spec.to_arguments())
         .stdin(Stdio::null())
         .stderr(Stdio::inherit());

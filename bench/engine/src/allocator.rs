@@ -1,5 +1,6 @@
-//! A global allocator that counts allocations, so the suite can show how many
-//! a read or a write costs.
+//! A global allocator that counts allocations, so a run can show how many a
+//! read or a write costs. A binary opts in by making [`CountingAllocator`]
+//! its `#[global_allocator]`; without it nothing is counted.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,7 +11,7 @@ static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
 /// The system allocator, counting each `alloc`, `alloc_zeroed` and `realloc`.
 #[derive(Debug)]
-pub(crate) struct CountingAllocator;
+pub struct CountingAllocator;
 
 // SAFETY: every method forwards to `System` with the caller's arguments
 // unchanged, so `System`'s guarantees hold; the counter is only an atomic add.
@@ -41,7 +42,12 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 }
 
-/// Allocations so far, in every thread of this process.
-pub(crate) fn allocations() -> u64 {
-    ALLOCATIONS.load(Ordering::Relaxed)
+/// Allocations so far, in every thread of this process; `None` if
+/// [`CountingAllocator`] is not the global allocator (nothing was counted,
+/// though every program allocates before it measures anything).
+pub fn allocations() -> Option<u64> {
+    match ALLOCATIONS.load(Ordering::Relaxed) {
+        0 => None,
+        count => Some(count),
+    }
 }

@@ -3,7 +3,7 @@
 //! a message that names the step instead of stalling CI.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ static DEADLINE: AtomicU64 = AtomicU64::new(DISARMED);
 /// What the current step is, for the message: (step, contender, limit).
 static STEP: Mutex<(&str, &str, Duration)> = Mutex::new(("", "", Duration::ZERO));
 /// The peer process of the current step, killed on expiry; 0 for none.
-static PEER: AtomicI32 = AtomicI32::new(0);
+static PEER: AtomicU32 = AtomicU32::new(0);
 /// A scratch directory to remove on expiry.
 static SCRATCH: OnceLock<PathBuf> = OnceLock::new();
 
@@ -30,7 +30,7 @@ fn now_ms() -> u64 {
 }
 
 /// Starts the watchdog thread, once per process.
-pub(crate) fn start() {
+pub fn start() {
     now_ms();
     START.call_once(|| {
         std::thread::Builder::new()
@@ -52,14 +52,11 @@ fn watch() {
 fn expire() -> ! {
     let (step, contender, limit) = *STEP.lock().unwrap_or_else(|poison| poison.into_inner());
     eprintln!(
-        "localipc-bench: {step} ({contender}) did not finish within {} s; giving up",
+        "{}: {step} ({contender}) did not finish within {} s; giving up",
+        program(),
         limit.as_secs()
     );
-    let peer = PEER.load(Ordering::Acquire);
-    if peer > 0 {
-        // SAFETY: kill(2) takes no pointers; at worst the process is gone already.
-        unsafe { libc::kill(peer, libc::SIGKILL) };
-    }
+    kill(PEER.load(Ordering::Acquire));
     if let Some(scratch) = SCRATCH.get() {
         // Best effort: the run fails anyway, this only tidies up.
         let _ = std::fs::remove_dir_all(scratch);
@@ -68,28 +65,52 @@ fn expire() -> ! {
 }
 
 /// Gives the step `step` of `contender` until `limit` from now.
-pub(crate) fn arm(step: &'static str, contender: &'static str, limit: Duration) {
+pub fn arm(step: &'static str, contender: &'static str, limit: Duration) {
     *STEP.lock().unwrap_or_else(|poison| poison.into_inner()) = (step, contender, limit);
     let limit_ms = u64::try_from(limit.as_millis()).unwrap_or(DISARMED / 2);
     DEADLINE.store(now_ms().saturating_add(limit_ms), Ordering::Release);
 }
 
 /// Removes `scratch` too if a step expires.
-pub(crate) fn remove_on_expiry(scratch: &Path) {
+pub fn remove_on_expiry(scratch: &Path) {
     let _ = SCRATCH.set(scratch.to_owned());
 }
 
 /// Ends the current step's bound.
-pub(crate) fn disarm() {
+pub fn disarm() {
     DEADLINE.store(DISARMED, Ordering::Release);
 }
 
 /// Kills `pid` too if the current step expires.
 pub(crate) fn watch_peer(pid: u32) {
-    PEER.store(i32::try_from(pid).unwrap_or(0), Ordering::Release);
+    PEER.store(pid, Ordering::Release);
 }
 
 /// The peer is gone: nothing to kill any more.
 pub(crate) fn forget_peer() {
     PEER.store(0, Ordering::Release);
+}
+
+/// Kills the peer `pid` (0: none); at worst it is gone already.
+#[cfg(unix)]
+fn kill(pid: u32) {
+    use rustix::process::{Pid, Signal, kill_process};
+
+    let pid = i32::try_from(pid).ok().and_then(Pid::from_raw);
+    if let Some(pid) = pid {
+        let _ = kill_process(pid, Signal::KILL);
+    }
+}
+
+/// Nothing to do: std cannot kill a process by its id, and a Windows peer
+/// ends itself when its own lifetime bound expires.
+#[cfg(windows)]
+fn kill(_pid: u32) {}
+
+/// This program's name, for messages: the measuring binary's or its peer's.
+pub(crate) fn program() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.file_stem()?.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "localipc-bench".to_owned())
 }

@@ -2,10 +2,10 @@
 //! for every contender of a family.
 
 use std::io::{self, Read, Write};
-use std::os::unix::net::UnixListener;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use localipc::local_socket::{Listener, Name};
 use localipc::pipe::{Receiver, Sender};
 
 use super::process::READY;
@@ -18,8 +18,9 @@ use crate::{pattern, watchdog};
 /// that side reports a hang first, with the better message.
 const LIFETIME: Duration = Duration::from_secs(120);
 
-/// The peer's `main`: `arguments` are those after `--peer`.
-pub(crate) fn main(arguments: &[String]) -> ExitCode {
+/// The peer's `main`: `arguments` are those after the peer argument that
+/// the binary gave [`Context::new`](crate::context::Context::new).
+pub fn main(arguments: &[String]) -> ExitCode {
     watchdog::start();
     watchdog::arm("serving", "peer", LIFETIME);
     match Spec::parse(arguments)
@@ -28,55 +29,77 @@ pub(crate) fn main(arguments: &[String]) -> ExitCode {
     {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("localipc-bench peer: {error}");
+            eprintln!("{} (peer): {error}", watchdog::program());
             ExitCode::FAILURE
         }
     }
 }
 
 fn serve(spec: Spec) -> io::Result<()> {
-    match spec.transport {
-        Transport::SocketPath(path) => {
-            accept_one(UnixListener::bind(&path)?, spec.job, spec.verify)
+    let Spec {
+        transport,
+        job,
+        verify,
+    } = spec;
+    match transport {
+        #[cfg(unix)]
+        Transport::StdSocketPath(path) => {
+            let listener = std::os::unix::net::UnixListener::bind(path)?;
+            serve_one(|| Ok(listener.accept()?.0), job, verify)
         }
-        Transport::SocketAbstract(name) => accept_one(bind_abstract(&name)?, spec.job, spec.verify),
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Transport::StdSocketAbstract(name) => {
+            #[cfg(target_os = "android")]
+            use std::os::android::net::SocketAddrExt;
+            #[cfg(target_os = "linux")]
+            use std::os::linux::net::SocketAddrExt;
+            use std::os::unix::net::{SocketAddr, UnixListener};
+
+            let address = SocketAddr::from_abstract_name(name.as_bytes())?;
+            let listener = UnixListener::bind_addr(&address)?;
+            serve_one(|| Ok(listener.accept()?.0), job, verify)
+        }
+        Transport::LocalSocketNamespaced(name) => {
+            let listener = Listener::bind(&Name::namespaced(name)?)?;
+            serve_one(|| listener.accept(), job, verify)
+        }
+        Transport::LocalSocketPath(path) => {
+            let listener = Listener::bind(&Name::path(path)?)?;
+            serve_one(|| listener.accept(), job, verify)
+        }
+        #[cfg(windows)]
+        Transport::NamedPipe { path, messages } => {
+            use localipc::os::windows::named_pipe::{ListenerOptions, PipeMode};
+
+            let mode = if messages {
+                PipeMode::Messages
+            } else {
+                PipeMode::Bytes
+            };
+            let listener = ListenerOptions::new(path).mode(mode).create()?;
+            serve_one(|| listener.accept(), job, verify)
+        }
         Transport::Pipe => {
             // SAFETY: the measured side set the variable with a `Handoff`, and
             // this is the only claim of it in this process.
             let input = unsafe { Receiver::from_handoff(INPUT_VAR) }?;
             // SAFETY: as for the input.
             let output = unsafe { Sender::from_handoff(OUTPUT_VAR) }?;
-            answer(&input, &output, spec.job, spec.verify)
+            answer(&input, &output, job, verify)
         }
     }
 }
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn bind_abstract(name: &str) -> io::Result<UnixListener> {
-    #[cfg(target_os = "android")]
-    use std::os::android::net::SocketAddrExt;
-    #[cfg(target_os = "linux")]
-    use std::os::linux::net::SocketAddrExt;
-
-    let address = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
-    UnixListener::bind_addr(&address)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn bind_abstract(name: &str) -> io::Result<UnixListener> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        format!("abstract socket names such as {name:?} exist on Linux only"),
-    ))
-}
-
-/// Says the peer listens, then serves the one connection the job needs.
-fn accept_one(listener: UnixListener, job: Job, verify: bool) -> io::Result<()> {
+/// Says the peer listens, then serves the one connection `accept` returns.
+fn serve_one<S>(accept: impl FnOnce() -> io::Result<S>, job: Job, verify: bool) -> io::Result<()>
+where
+    for<'a> &'a S: Read + Write,
+{
     let mut stdout = io::stdout().lock();
     stdout.write_all(READY)?;
     stdout.flush()?;
     drop(stdout);
-    let (stream, _) = listener.accept()?;
+    let stream = accept()?;
     answer(&stream, &stream, job, verify)
 }
 

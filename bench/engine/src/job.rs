@@ -1,21 +1,29 @@
-//! What is measured: the four figures, the job behind each, and the sizes
-//! each mode uses.
+//! What is measured: the four figures, the job behind each, and the plan of
+//! a run.
 
 use std::time::Duration;
 
-use crate::args::Mode;
+/// 1024 bytes.
+pub const KIB: u64 = 1024;
+/// 1024 KiB.
+pub const MIB: u64 = 1024 * KIB;
 
 /// One column of the results.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Figure {
+pub enum Figure {
+    /// Throughput of 64 KiB writes.
     Throughput64K,
+    /// Throughput of 4 KiB writes.
     Throughput4K,
+    /// Round trip of a 1-byte message.
     RoundTrip1,
+    /// Round trip of a 64-byte message.
     RoundTrip64,
 }
 
 impl Figure {
-    pub(crate) const ALL: [Self; 4] = [
+    /// Every figure, in the order of the results.
+    pub const ALL: [Self; 4] = [
         Self::Throughput64K,
         Self::Throughput4K,
         Self::RoundTrip1,
@@ -23,7 +31,7 @@ impl Figure {
     ];
 
     /// The figure's position in [`Figure::ALL`] and in per-figure arrays.
-    pub(crate) fn index(self) -> usize {
+    pub fn index(self) -> usize {
         match self {
             Self::Throughput64K => 0,
             Self::Throughput4K => 1,
@@ -33,7 +41,7 @@ impl Figure {
     }
 
     /// The key of the figure in the JSON output.
-    pub(crate) fn key(self) -> &'static str {
+    pub fn key(self) -> &'static str {
         match self {
             Self::Throughput64K => "throughput_64k",
             Self::Throughput4K => "throughput_4k",
@@ -43,7 +51,7 @@ impl Figure {
     }
 
     /// A heading for people.
-    pub(crate) fn title(self) -> &'static str {
+    pub fn title(self) -> &'static str {
         match self {
             Self::Throughput64K => "64 KiB writes",
             Self::Throughput4K => "4 KiB writes",
@@ -52,27 +60,34 @@ impl Figure {
         }
     }
 
-    pub(crate) fn is_throughput(self) -> bool {
+    /// Throughput (higher is better) rather than latency (lower is better).
+    pub fn is_throughput(self) -> bool {
         matches!(self, Self::Throughput64K | Self::Throughput4K)
     }
 }
 
 /// The work of one measurement, shared by the measured side and its peer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Job {
+pub enum Job {
     /// Write `warm_bytes` and wait for an acknowledgement, then write
     /// `total_bytes` (timed) and wait for the second one; always in writes of
     /// `write_size`, which divides both byte counts.
     Throughput {
+        /// The size of every write.
         write_size: usize,
+        /// Bytes written before the clock starts.
         warm_bytes: u64,
+        /// Bytes written while timed.
         total_bytes: u64,
     },
     /// Send a message of `message_size` and read its echo, `warm` times
     /// untimed and then `count` times, each timed.
     RoundTrip {
+        /// The size of every message.
         message_size: usize,
+        /// Round trips before the clock starts.
         warm: u32,
+        /// Round trips timed, one sample each.
         count: u32,
     },
 }
@@ -120,64 +135,73 @@ impl Job {
     }
 }
 
-/// The sizes and counts of one run.
-#[derive(Clone, Debug)]
-pub(crate) struct Plan {
-    pub(crate) mode: Mode,
-    pub(crate) rounds: usize,
-    /// One job per figure, in the order of [`Figure::ALL`].
-    pub(crate) jobs: [Job; 4],
-    /// Whether the peer checks every byte it receives against the pattern.
-    pub(crate) verify: bool,
-    /// Writes and reads counted per primitive for the allocation figures.
-    pub(crate) allocation_ops: u32,
-    /// How long one measurement (spawn, transfer, peer exit) may take
-    /// before the watchdog fails the run.
-    pub(crate) step_limit: Duration,
+/// How much each job of a run moves.
+#[derive(Clone, Copy, Debug)]
+pub struct Sizes {
+    /// (bytes to warm up, bytes timed) in 64 KiB writes.
+    pub large_writes: (u64, u64),
+    /// (bytes to warm up, bytes timed) in 4 KiB writes.
+    pub small_writes: (u64, u64),
+    /// (round trips to warm up, round trips timed), for 1 B and 64 B
+    /// messages alike.
+    pub round_trips: (u32, u32),
 }
 
-const KIB: u64 = 1024;
-const MIB: u64 = 1024 * KIB;
+/// The jobs and rounds of one run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// How many times every contender does every job.
+    pub rounds: usize,
+    /// One job per figure, in the order of [`Figure::ALL`].
+    pub jobs: [Job; 4],
+    /// Whether the peer checks every byte it receives against the pattern.
+    pub verify: bool,
+    /// How long one measurement (spawn, transfer, peer exit) may take
+    /// before the watchdog fails the run.
+    pub step_limit: Duration,
+}
 
 impl Plan {
-    pub(crate) fn new(mode: Mode, rounds: Option<usize>) -> Self {
-        // (bytes to warm up, bytes timed) for 64 KiB and 4 KiB writes, then
-        // (round trips to warm up, round trips timed).
-        let (large, small, round_trips) = match mode {
-            Mode::Full => ((16 * MIB, 256 * MIB), (4 * MIB, 64 * MIB), (800, 8_000)),
-            Mode::Quick => ((2 * MIB, 24 * MIB), (512 * KIB, 6 * MIB), (200, 1_500)),
-            Mode::Smoke => ((256 * KIB, MIB), (64 * KIB, 256 * KIB), (20, 200)),
+    /// `rounds` rounds of jobs of `sizes`, unverified, each measurement
+    /// bounded by a minute.
+    ///
+    /// # Panics
+    ///
+    /// If a write size does not divide its byte counts: a plan is a table
+    /// of constants, and a test of each table calls this.
+    pub fn new(rounds: usize, sizes: Sizes) -> Self {
+        let throughput = |write_size: u64, (warm_bytes, total_bytes): (u64, u64)| {
+            assert!(
+                warm_bytes.is_multiple_of(write_size) && total_bytes.is_multiple_of(write_size),
+                "{write_size}-byte writes do not divide {warm_bytes} and {total_bytes} bytes"
+            );
+            Job::Throughput {
+                write_size: write_size as usize,
+                warm_bytes,
+                total_bytes,
+            }
         };
-        let throughput = |write_size: usize, (warm_bytes, total_bytes)| Job::Throughput {
-            write_size,
-            warm_bytes,
-            total_bytes,
-        };
-        let round_trip = |message_size, (warm, count)| Job::RoundTrip {
+        let (warm, count) = sizes.round_trips;
+        let round_trip = |message_size| Job::RoundTrip {
             message_size,
             warm,
             count,
         };
         Self {
-            mode,
-            rounds: rounds.unwrap_or(match mode {
-                Mode::Full => 7,
-                Mode::Quick => 3,
-                Mode::Smoke => 1,
-            }),
+            rounds,
             jobs: [
-                throughput(64 * 1024, large),
-                throughput(4 * 1024, small),
-                round_trip(1, round_trips),
-                round_trip(64, round_trips),
+                throughput(64 * KIB, sizes.large_writes),
+                throughput(4 * KIB, sizes.small_writes),
+                round_trip(1),
+                round_trip(64),
             ],
-            verify: mode == Mode::Smoke,
-            allocation_ops: if mode == Mode::Smoke { 1_000 } else { 10_000 },
+            verify: false,
             step_limit: Duration::from_secs(60),
         }
     }
 
-    pub(crate) fn job(&self, figure: Figure) -> Job {
+    /// The job behind `figure`.
+    pub fn job(&self, figure: Figure) -> Job {
         self.jobs[figure.index()]
     }
 }
@@ -187,28 +211,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_job_of_every_mode_survives_the_command_line() {
-        for mode in [Mode::Full, Mode::Quick, Mode::Smoke] {
-            for job in Plan::new(mode, None).jobs {
-                assert_eq!(Job::parse(&job.to_argument()), Some(job));
-            }
+    fn every_job_survives_the_command_line() {
+        let plan = Plan::new(
+            1,
+            Sizes {
+                large_writes: (64 * KIB, 3 * MIB),
+                small_writes: (4 * KIB, 12 * KIB),
+                round_trips: (7, 9),
+            },
+        );
+        for job in plan.jobs {
+            assert_eq!(Job::parse(&job.to_argument()), Some(job));
         }
     }
 
     #[test]
-    fn write_sizes_divide_the_byte_counts() {
-        for mode in [Mode::Full, Mode::Quick, Mode::Smoke] {
-            for job in Plan::new(mode, None).jobs {
-                if let Job::Throughput {
-                    write_size,
-                    warm_bytes,
-                    total_bytes,
-                } = job
-                {
-                    assert_eq!(warm_bytes % write_size as u64, 0);
-                    assert_eq!(total_bytes % write_size as u64, 0);
-                }
-            }
-        }
+    #[should_panic(expected = "do not divide")]
+    fn a_write_size_that_does_not_divide_the_bytes_is_refused() {
+        Plan::new(
+            1,
+            Sizes {
+                large_writes: (0, 100_000),
+                small_writes: (0, 4 * KIB),
+                round_trips: (1, 1),
+            },
+        );
     }
 }

@@ -1,0 +1,190 @@
+//! The peer: the second process of every measurement, the measuring binary
+//! run again with its hidden peer argument. It runs the same plain blocking
+//! code for every contender of a family, so the contenders differ only on
+//! the measured side.
+//!
+//! The protocol: the peer's command line says how to meet the measured side
+//! ([`Transport`]) and which job to answer. A peer that listens prints
+//! `ready` on its standard output once it does. For a throughput job it
+//! reads the warm-up bytes and acknowledges with one byte, then reads the
+//! timed bytes and acknowledges again; for a round-trip job it echoes every
+//! message. Then it expects the end of the stream and exits with success.
+
+mod process;
+mod serve;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+pub use process::Peer;
+pub use serve::main;
+
+use crate::job::Job;
+
+/// The most the peer reads at once: large, so that it drains whatever the
+/// kernel holds and the measured writer, not the peer, sets the pace.
+pub const READ_BUFFER: usize = 1 << 20;
+
+/// The variable through which a pipe peer finds the end it reads.
+const INPUT_VAR: &str = "LOCALIPC_BENCH_PEER_INPUT";
+/// The variable through which a pipe peer finds the end it writes.
+const OUTPUT_VAR: &str = "LOCALIPC_BENCH_PEER_OUTPUT";
+
+/// How the peer meets the measured side. The peer listens, or takes pipe
+/// ends; the measured side connects with the contender's library.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Listen with std's `UnixListener` on this socket file.
+    #[cfg(unix)]
+    StdSocketPath(PathBuf),
+    /// Listen with std's `UnixListener` on this Linux abstract name.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    StdSocketAbstract(String),
+    /// Listen with a localipc `Listener` on `Name::namespaced` of this.
+    LocalSocketNamespaced(String),
+    /// Listen with a localipc `Listener` on `Name::path` of this.
+    LocalSocketPath(PathBuf),
+    /// Listen with localipc's Windows named-pipe listener on this path, in
+    /// message mode if `messages`, else in byte mode.
+    #[cfg(windows)]
+    NamedPipe {
+        /// A `\\.\pipe\` path.
+        path: String,
+        /// Message mode rather than byte mode.
+        messages: bool,
+    },
+    /// Use the pipe ends handed over with `localipc::pipe::Handoff`.
+    Pipe,
+}
+
+impl Transport {
+    /// Whether the peer listens (and says `ready`), rather than take pipes.
+    fn listens(&self) -> bool {
+        !matches!(self, Self::Pipe)
+    }
+}
+
+/// Everything a peer is told on its command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Spec {
+    transport: Transport,
+    job: Job,
+    /// Whether to check every byte of a throughput transfer.
+    verify: bool,
+}
+
+impl Spec {
+    /// The arguments after the peer argument.
+    fn to_arguments(&self) -> Vec<OsString> {
+        let mut arguments: Vec<OsString> = match &self.transport {
+            #[cfg(unix)]
+            Transport::StdSocketPath(path) => vec!["std-socket-path".into(), path.into()],
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Transport::StdSocketAbstract(name) => vec!["std-socket-abstract".into(), name.into()],
+            Transport::LocalSocketNamespaced(name) => {
+                vec!["local-socket-namespaced".into(), name.into()]
+            }
+            Transport::LocalSocketPath(path) => vec!["local-socket-path".into(), path.into()],
+            #[cfg(windows)]
+            Transport::NamedPipe { path, messages } => {
+                let kind = if *messages {
+                    "named-pipe-messages"
+                } else {
+                    "named-pipe-bytes"
+                };
+                vec![kind.into(), path.into()]
+            }
+            Transport::Pipe => vec!["pipe".into()],
+        };
+        arguments.push(self.job.to_argument().into());
+        arguments.push(if self.verify { "verify" } else { "count" }.into());
+        arguments
+    }
+
+    /// The inverse of [`Spec::to_arguments`].
+    fn parse(arguments: &[String]) -> Result<Self, String> {
+        let (transport, rest) = match arguments {
+            [kind, rest @ ..] if kind == "pipe" => (Transport::Pipe, rest),
+            [kind, address, rest @ ..] => (transport(kind, address)?, rest),
+            _ => return Err(format!("no transport in the peer arguments {arguments:?}")),
+        };
+        match rest {
+            [job, check] => Ok(Self {
+                transport,
+                job: Job::parse(job).ok_or_else(|| format!("bad job {job:?}"))?,
+                verify: check == "verify",
+            }),
+            _ => Err(format!("bad peer arguments {arguments:?}")),
+        }
+    }
+}
+
+/// The listening transport `kind` at `address`.
+fn transport(kind: &str, address: &str) -> Result<Transport, String> {
+    let address = address.to_owned();
+    Ok(match kind {
+        #[cfg(unix)]
+        "std-socket-path" => Transport::StdSocketPath(address.into()),
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        "std-socket-abstract" => Transport::StdSocketAbstract(address),
+        "local-socket-namespaced" => Transport::LocalSocketNamespaced(address),
+        "local-socket-path" => Transport::LocalSocketPath(address.into()),
+        #[cfg(windows)]
+        "named-pipe-bytes" | "named-pipe-messages" => Transport::NamedPipe {
+            path: address,
+            messages: kind == "named-pipe-messages",
+        },
+        _ => return Err(format!("no transport {kind:?} on this OS")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(spec: &Spec) -> Result<Spec, String> {
+        let arguments: Vec<String> = spec
+            .to_arguments()
+            .into_iter()
+            .map(|argument| argument.into_string().unwrap())
+            .collect();
+        Spec::parse(&arguments)
+    }
+
+    #[test]
+    fn every_transport_survives_the_command_line() {
+        let job = Job::RoundTrip {
+            message_size: 64,
+            warm: 3,
+            count: 9,
+        };
+        let transports = [
+            #[cfg(unix)]
+            Transport::StdSocketPath("/tmp/x/s1.sock".into()),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Transport::StdSocketAbstract("bench-1".into()),
+            Transport::LocalSocketNamespaced("bench-2".into()),
+            Transport::LocalSocketPath("/tmp/x/s2.sock".into()),
+            #[cfg(windows)]
+            Transport::NamedPipe {
+                path: r"\\.\pipe\bench-3".into(),
+                messages: true,
+            },
+            Transport::Pipe,
+        ];
+        for (index, transport) in transports.into_iter().enumerate() {
+            let spec = Spec {
+                transport,
+                job,
+                verify: index % 2 == 0,
+            };
+            assert_eq!(round_trip(&spec), Ok(spec));
+        }
+    }
+
+    #[test]
+    fn an_unknown_transport_is_refused() {
+        let arguments = ["carrier-pigeon", "x", "round-trip:1:1:1", "count"].map(String::from);
+        assert!(Spec::parse(&arguments).is_err());
+    }
+}
