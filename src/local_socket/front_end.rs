@@ -154,6 +154,65 @@ macro_rules! front_end {
                 Poll::Ready(Ok(Stream { inner: stream }))
             }
 
+            /// The accepted connections as a stream (the `futures-core`
+            /// `Stream` trait, which `futures`, `tokio-stream` and servers
+            /// such as tonic's `serve_with_incoming` take), borrowing the
+            /// listener; [`into_incoming`](Self::into_incoming) owns it. It
+            /// never ends: an error is yielded and the next item is the next
+            /// connection.
+            ///
+            /// # Cancel safety
+            ///
+            /// Cancel safe, as [`accept`](Self::accept): a connection is taken
+            /// only by the poll that yields it.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use futures_util::StreamExt;
+            /// use localipc::local_socket::Name;
+            #[doc = concat!("use localipc::local_socket::", $module, "::{Listener, Stream};")]
+            ///
+            #[doc = concat!("# ", $run)]
+            #[doc = concat!("let name = Name::namespaced(format!(\"localipc-doc-", $module, "-incoming-{}.sock\", std::process::id()))?;")]
+            /// let listener = Listener::bind(&name)?;
+            /// let _client = Stream::connect(&name).await?;
+            /// let mut incoming = listener.incoming();
+            /// let server = incoming.next().await.expect("never ends")?;
+            /// assert_eq!(server.peer_credentials()?.pid, Some(std::process::id()));
+            /// # Ok::<(), std::io::Error>(())
+            /// # })?;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
+            pub fn incoming(&self) -> Incoming<'_> {
+                Incoming { listener: self }
+            }
+
+            /// The accepted connections as a stream that owns the listener,
+            /// for APIs that want a `'static` stream; otherwise as
+            /// [`incoming`](Self::incoming).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use futures_util::StreamExt;
+            /// use localipc::local_socket::Name;
+            #[doc = concat!("use localipc::local_socket::", $module, "::{Listener, Stream};")]
+            ///
+            #[doc = concat!("# ", $run)]
+            #[doc = concat!("let name = Name::namespaced(format!(\"localipc-doc-", $module, "-into-incoming-{}.sock\", std::process::id()))?;")]
+            /// let mut incoming = Listener::bind(&name)?.into_incoming();
+            /// let _client = Stream::connect(&name).await?;
+            /// let _server: Stream = incoming.next().await.expect("never ends")?;
+            /// let _listener: Listener = incoming.into_inner();
+            /// # Ok::<(), std::io::Error>(())
+            /// # })?;
+            /// # Ok::<(), std::io::Error>(())
+            /// ```
+            pub fn into_incoming(self) -> IntoIncoming {
+                IntoIncoming { listener: self }
+            }
+
             /// The name this listener was bound to; `None` if it was made
             /// from a raw listener whose name is unknown.
             pub fn name(&self) -> Option<&Name> {
@@ -221,6 +280,50 @@ macro_rules! front_end {
                 f.debug_struct("Listener")
                     .field("name", &self.name)
                     .finish_non_exhaustive()
+            }
+        }
+
+        /// The accepted connections of a borrowed [`Listener`], from
+        /// [`Listener::incoming`]: a `futures-core` `Stream` that never ends.
+        #[derive(Debug)]
+        pub struct Incoming<'a> {
+            listener: &'a Listener,
+        }
+
+        impl futures_core::Stream for Incoming<'_> {
+            type Item = io::Result<Stream>;
+
+            fn poll_next(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut Context<'_>,
+            ) -> Poll<Option<Self::Item>> {
+                self.listener.poll_accept(cx).map(Some)
+            }
+        }
+
+        /// The accepted connections of an owned [`Listener`], from
+        /// [`Listener::into_incoming`]: a `futures-core` `Stream` that never
+        /// ends.
+        #[derive(Debug)]
+        pub struct IntoIncoming {
+            listener: Listener,
+        }
+
+        impl IntoIncoming {
+            /// The listener back.
+            pub fn into_inner(self) -> Listener {
+                self.listener
+            }
+        }
+
+        impl futures_core::Stream for IntoIncoming {
+            type Item = io::Result<Stream>;
+
+            fn poll_next(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut Context<'_>,
+            ) -> Poll<Option<Self::Item>> {
+                self.listener.poll_accept(cx).map(Some)
             }
         }
 
