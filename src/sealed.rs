@@ -10,6 +10,7 @@ pub trait Sealed {}
 
 impl Sealed for crate::pipe::Sender {}
 impl Sealed for crate::pipe::Receiver {}
+impl Sealed for crate::local_socket::Listener {}
 impl Sealed for crate::local_socket::ListenerOptions {}
 impl Sealed for crate::local_socket::Stream {}
 impl Sealed for crate::identity::User {}

@@ -976,3 +976,55 @@ fn binding_over_a_live_listener_with_a_full_backlog_fails_at_once() {
         started.elapsed()
     );
 }
+
+// --- Debug and clones ------------------------------------------------------------
+
+#[test]
+fn debug_shows_the_name_and_the_side() {
+    let _watchdog = watchdog("debug_shows_the_name_and_the_side", LIMIT);
+    for (name, _keep) in both_kinds("debug") {
+        let listener = Listener::bind(&name).unwrap();
+        let client = Stream::connect(&name).unwrap();
+        let server = listener.accept().unwrap();
+        let shown = name.to_string();
+        for (what, debug) in [
+            ("listener", format!("{listener:?}")),
+            ("client", format!("{client:?}")),
+            ("server", format!("{server:?}")),
+        ] {
+            assert!(debug.contains(&format!("{shown:?}")), "{what}: {debug}");
+        }
+        assert!(format!("{client:?}").contains("Client"), "{client:?}");
+        assert!(format!("{server:?}").contains("Server"), "{server:?}");
+        let clone = server.try_clone().unwrap();
+        assert!(format!("{clone:?}").contains("Server"), "{clone:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cloned_listener_shares_the_queue_and_the_file_stays_with_the_original() {
+    use localipc::os::unix::local_socket::ListenerExt;
+    let _watchdog = watchdog(
+        "a_cloned_listener_shares_the_queue_and_the_file_stays_with_the_original",
+        LIMIT,
+    );
+    let path = path_name("lclone");
+    let file = path.name.fs_path().unwrap().to_owned();
+    let listener = Listener::bind(&path.name).unwrap();
+    let clone = listener.try_clone().unwrap();
+    assert_eq!(clone.name(), Some(&path.name));
+    for accepting in [&listener, &clone, &listener] {
+        let mut client = Stream::connect(&path.name).unwrap();
+        client.write_all(b"x").unwrap();
+        let mut server = accepting.accept().unwrap();
+        let mut got = [0; 1];
+        server.read_exact(&mut got).unwrap();
+    }
+    drop(clone);
+    assert!(file.exists(), "a clone leaves the file in place");
+    let _client = Stream::connect(&path.name).unwrap();
+    listener.accept().unwrap();
+    drop(listener);
+    assert!(!file.exists(), "the original removes it");
+}

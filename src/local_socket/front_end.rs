@@ -39,6 +39,7 @@ macro_rules! front_end {
         use std::task::{Context, Poll, ready};
 
         use $sys as sys;
+        use super::stream::Origin;
         use super::{ConnectOptions, ListenerOptions, Name, PeerCredentials};
 
         #[doc = concat!("A local-socket server on ", $runtime, ": accepts [`Stream`]s on a [`Name`].")]
@@ -151,7 +152,10 @@ macro_rules! front_end {
             /// As for [`accept`](Self::accept).
             pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<Stream>> {
                 let stream = ready!(self.inner.poll_accept(cx))?;
-                Poll::Ready(Ok(Stream { inner: stream }))
+                Poll::Ready(Ok(Stream {
+                    inner: stream,
+                    origin: Origin::server(self.name.as_ref()),
+                }))
             }
 
             /// The accepted connections as a stream (the `futures-core`
@@ -364,6 +368,7 @@ macro_rules! front_end {
         /// ```
         pub struct Stream {
             inner: sys::Stream,
+            origin: Origin,
         }
 
         impl Stream {
@@ -428,7 +433,10 @@ macro_rules! front_end {
                 crate::timeout::check(options.inner.timeout)?;
                 $check_context()?;
                 let inner = sys::Stream::connect(options.name.resolved(), &options.inner).await?;
-                Ok(Self { inner })
+                Ok(Self {
+                    inner,
+                    origin: Origin::client(&options.name),
+                })
             }
 
             /// What the OS says about the process at the other end; see
@@ -552,7 +560,8 @@ macro_rules! front_end {
             pub fn from_blocking(stream: super::Stream) -> io::Result<Self> {
                 $check_context()?;
                 Ok(Self {
-                    inner: sys::Stream::from_blocking(stream.0)?,
+                    inner: sys::Stream::from_blocking(stream.inner)?,
+                    origin: stream.origin,
                 })
             }
 
@@ -568,7 +577,10 @@ macro_rules! front_end {
             ///
             /// See [`from_blocking`](Self::from_blocking).
             pub fn into_blocking(self) -> io::Result<super::Stream> {
-                self.inner.into_blocking().map(super::Stream)
+                Ok(super::Stream {
+                    inner: self.inner.into_blocking()?,
+                    origin: self.origin,
+                })
             }
 
             /// The backend stream, for the OS-specific trait impls.
@@ -578,8 +590,11 @@ macro_rules! front_end {
         }
 
         impl fmt::Debug for Stream {
+            /// The name and side where known, and the descriptor or handle.
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct("Stream").finish_non_exhaustive()
+                let mut fields = f.debug_struct("Stream");
+                self.origin.fields(&mut fields);
+                fields.field("raw", &self.inner.as_borrowed()).finish()
             }
         }
 

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io;
 
+use super::stream::Origin;
 use super::{Access, Name, PeerCredentials, Stream};
 use crate::sys::local_socket as sys;
 
@@ -255,7 +256,11 @@ impl Listener {
     #[doc(alias = "accept4")]
     #[doc(alias = "ConnectNamedPipe")]
     pub fn accept(&self) -> io::Result<Stream> {
-        self.inner.accept().map(Stream)
+        let inner = self.inner.accept()?;
+        Ok(Stream {
+            inner,
+            origin: Origin::server(self.name.as_ref()),
+        })
     }
 
     /// An endless iterator over [`accept`](Self::accept)'s results; it never
@@ -305,7 +310,7 @@ impl Listener {
 impl fmt::Debug for Listener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Listener")
-            .field("name", &self.name)
+            .field("name", &self.name.as_ref().map(ToString::to_string))
             .finish_non_exhaustive()
     }
 }

@@ -157,7 +157,11 @@ impl ConnectOptions {
     #[doc(alias = "CreateFileW")]
     pub fn connect(&self) -> io::Result<Stream> {
         crate::timeout::check(self.inner.timeout)?;
-        sys::connect(self.name.resolved(), &self.inner).map(Stream)
+        let inner = sys::connect(self.name.resolved(), &self.inner)?;
+        Ok(Stream {
+            inner,
+            origin: Origin::client(&self.name),
+        })
     }
 }
 
@@ -179,7 +183,48 @@ impl ConnectOptions {
 /// stream.read_exact(&mut reply)?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub struct Stream(pub(crate) sys::Stream);
+pub struct Stream {
+    pub(crate) inner: sys::Stream,
+    pub(crate) origin: Origin,
+}
+
+/// Where a stream came from: its name and side, where known (for `Debug`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Origin {
+    name: Option<Name>,
+    side: Option<Side>,
+}
+
+/// Which end of a connection a stream is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Client,
+    Server,
+}
+
+impl Origin {
+    /// A stream connected to `name`.
+    pub(crate) fn client(name: &Name) -> Self {
+        Self {
+            name: Some(name.clone()),
+            side: Some(Side::Client),
+        }
+    }
+
+    /// A stream accepted by a listener on `name`, if it has one.
+    pub(crate) fn server(name: Option<&Name>) -> Self {
+        Self {
+            name: name.cloned(),
+            side: Some(Side::Server),
+        }
+    }
+
+    /// The fields every stream's `Debug` shows.
+    pub(crate) fn fields(&self, f: &mut fmt::DebugStruct<'_, '_>) {
+        f.field("name", &self.name.as_ref().map(ToString::to_string))
+            .field("side", &self.side);
+    }
+}
 
 impl Stream {
     /// Connects to `name` with default options.
@@ -222,7 +267,7 @@ impl Stream {
     #[doc(alias = "SO_RCVTIMEO")]
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         crate::timeout::check(timeout)?;
-        self.0.set_read_timeout(timeout)
+        self.inner.set_read_timeout(timeout)
     }
 
     /// Sets how long a write may wait for room; `None` waits without limit.
@@ -249,7 +294,7 @@ impl Stream {
     #[doc(alias = "SO_SNDTIMEO")]
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         crate::timeout::check(timeout)?;
-        self.0.set_write_timeout(timeout)
+        self.inner.set_write_timeout(timeout)
     }
 
     /// The read timeout.
@@ -262,7 +307,7 @@ impl Stream {
     ///
     /// See [`set_read_timeout`](Self::set_read_timeout).
     pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
-        self.0.read_timeout()
+        self.inner.read_timeout()
     }
 
     /// The write timeout.
@@ -275,7 +320,7 @@ impl Stream {
     ///
     /// See [`set_write_timeout`](Self::set_write_timeout).
     pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
-        self.0.write_timeout()
+        self.inner.write_timeout()
     }
 
     /// Switches nonblocking mode: reads and writes that would wait fail with
@@ -303,7 +348,7 @@ impl Stream {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
-        self.0.set_nonblocking(nonblocking)
+        self.inner.set_nonblocking(nonblocking)
     }
 
     /// Creates a second `Stream` for the same connection.
@@ -331,7 +376,10 @@ impl Stream {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn try_clone(&self) -> io::Result<Self> {
-        self.0.try_clone().map(Self)
+        Ok(Self {
+            inner: self.inner.try_clone()?,
+            origin: self.origin.clone(),
+        })
     }
 
     /// What the OS knows about the peer process; see [`PeerCredentials`] for
@@ -356,7 +404,7 @@ impl Stream {
     #[doc(alias = "SO_PEERCRED")]
     #[doc(alias = "getpeereid")]
     pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
-        self.0.peer_credentials().map(PeerCredentials::from_sys)
+        self.inner.peer_credentials().map(PeerCredentials::from_sys)
     }
 }
 
@@ -372,31 +420,31 @@ impl PeerCredentials {
 
 impl Read for &Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
+        self.inner.read(buf)
     }
 
     fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.0.read_vectored(bufs)
+        self.inner.read_vectored(bufs)
     }
 }
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
+        self.inner.read(buf)
     }
 
     fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.0.read_vectored(bufs)
+        self.inner.read_vectored(bufs)
     }
 }
 
 impl Write for &Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
+        self.inner.write(buf)
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.0.write_vectored(bufs)
+        self.inner.write_vectored(bufs)
     }
 
     /// Does nothing and succeeds: writes are not buffered by localipc.
@@ -407,11 +455,11 @@ impl Write for &Stream {
 
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
+        self.inner.write(buf)
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.0.write_vectored(bufs)
+        self.inner.write_vectored(bufs)
     }
 
     /// Does nothing and succeeds: writes are not buffered by localipc.
@@ -421,9 +469,11 @@ impl Write for Stream {
 }
 
 impl fmt::Debug for Stream {
+    /// The name and side where known, and the descriptor or handle:
+    /// `Stream { name: Some("@app.sock"), side: Some(Server), raw: 7 }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Stream")
-            .field(&self.0.as_borrowed())
-            .finish()
+        let mut fields = f.debug_struct("Stream");
+        self.origin.fields(&mut fields);
+        fields.field("raw", &self.inner.as_borrowed()).finish()
     }
 }

@@ -84,9 +84,47 @@ pub trait StreamExt: Sealed {
     fn shutdown(&self, how: Shutdown) -> io::Result<()>;
 }
 
+/// Unix-only methods of [`Listener`]. Sealed.
+pub trait ListenerExt: Sealed {
+    /// A second listener on the same socket (`dup(2)`): both accept from the
+    /// one queue of waiting clients, with the same access policy and
+    /// nonblocking mode. The socket file is removed, and its lock released,
+    /// only when the listener that bound it is dropped; clients can then no
+    /// longer reach any clone by name.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `fcntl(F_DUPFD_CLOEXEC)`, such as running out of
+    /// descriptors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::local_socket::{Listener, Name, Stream};
+    /// use localipc::os::unix::local_socket::ListenerExt;
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-lclone-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// let other = listener.try_clone()?;
+    /// let _client = Stream::connect(&name)?;
+    /// let _server = other.accept()?; // the one queue, from either listener
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    fn try_clone(&self) -> io::Result<Listener>;
+}
+
+impl ListenerExt for Listener {
+    fn try_clone(&self) -> io::Result<Listener> {
+        Ok(Listener {
+            inner: self.inner.try_clone()?,
+            name: self.name.clone(),
+        })
+    }
+}
+
 impl StreamExt for Stream {
     fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.0.shutdown(how)
+        self.inner.shutdown(how)
     }
 }
 
@@ -139,13 +177,13 @@ impl From<OwnedFd> for Listener {
 
 impl AsFd for Stream {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.0.as_borrowed()
+        self.inner.as_borrowed()
     }
 }
 
 impl AsRawFd for Stream {
     fn as_raw_fd(&self) -> RawFd {
-        self.0.as_borrowed().as_raw_fd()
+        self.inner.as_borrowed().as_raw_fd()
     }
 }
 
@@ -153,13 +191,16 @@ impl From<UnixStream> for Stream {
     /// Wraps a connected std socket, keeping its blocking mode. No server
     /// check is made: the socket is already connected.
     fn from(socket: UnixStream) -> Self {
-        Self(sys::local_socket::Stream::from_std(socket))
+        Self {
+            inner: sys::local_socket::Stream::from_std(socket),
+            origin: Default::default(),
+        }
     }
 }
 
 impl From<Stream> for UnixStream {
     fn from(stream: Stream) -> Self {
-        stream.0.into_std()
+        stream.inner.into_std()
     }
 }
 
@@ -172,7 +213,7 @@ impl From<OwnedFd> for Stream {
 
 impl From<Stream> for OwnedFd {
     fn from(stream: Stream) -> Self {
-        stream.0.into_std().into()
+        stream.inner.into_std().into()
     }
 }
 

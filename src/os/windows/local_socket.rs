@@ -66,20 +66,20 @@ impl ListenerOptionsExt for ListenerOptions {
 
 impl AsHandle for Stream {
     fn as_handle(&self) -> BorrowedHandle<'_> {
-        self.0.as_borrowed()
+        self.inner.as_borrowed()
     }
 }
 
 impl AsRawHandle for Stream {
     fn as_raw_handle(&self) -> RawHandle {
-        self.0.as_borrowed().as_raw_handle()
+        self.inner.as_borrowed().as_raw_handle()
     }
 }
 
 impl From<Stream> for OwnedHandle {
     /// The pipe handle, opened for overlapped I/O.
     fn from(stream: Stream) -> Self {
-        stream.0.into_named_pipe().into_owned()
+        stream.inner.into_named_pipe().into_owned()
     }
 }
 
@@ -88,7 +88,7 @@ impl From<Stream> for named_pipe::Stream {
     /// only named pipes can do (process and session ids, impersonation,
     /// waiting for the peer to read with `flush`).
     fn from(stream: Stream) -> Self {
-        named_pipe::Stream::from_sys(stream.0.into_named_pipe())
+        named_pipe::Stream::from_sys(stream.inner.into_named_pipe())
     }
 }
 

@@ -277,6 +277,16 @@ impl Listener {
         self.nonblocking.store(nonblocking, Ordering::Relaxed);
         Ok(())
     }
+
+    /// A second listener on the same socket, with the same checks; the
+    /// socket file and its lock stay with this one.
+    pub(crate) fn try_clone(&self) -> io::Result<Self> {
+        Ok(Self {
+            socket: self.socket.try_clone()?,
+            bound: self.bound.for_clone(),
+            nonblocking: AtomicBool::new(self.nonblocking.load(Ordering::Relaxed)),
+        })
+    }
 }
 
 /// Binds and listens on `resolved`.

@@ -218,6 +218,17 @@ impl Bound {
 }
 
 impl Bound {
+    /// What a clone of the listener holds: the same check of each
+    /// connection, but neither the file nor the lock, which stay with the
+    /// listener that bound them.
+    pub(crate) fn for_clone(&self) -> Self {
+        Self {
+            file: None,
+            lock: None,
+            admission: self.admission.clone(),
+        }
+    }
+
     /// What a listener made from a socket of the caller's holds: no file,
     /// no lock, no check.
     pub(crate) fn nothing() -> Self {
