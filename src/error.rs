@@ -64,3 +64,46 @@ pub fn raw_os_error(error: &io::Error) -> Option<i32> {
         inner = inner.source()?;
     }
 }
+
+/// The error payload of a receive whose resources (descriptors, handles)
+/// could not all be received: none is returned, every one that did arrive
+/// is closed, and the bytes that came with them are at the start of the
+/// buffer. Get it with `error.get_ref()` and `downcast_ref`.
+///
+/// # Examples
+///
+/// ```
+/// use localipc::resource::ResourcesLost;
+///
+/// fn bytes_kept(error: &std::io::Error) -> Option<usize> {
+///     error.get_ref()?.downcast_ref::<ResourcesLost>().map(|lost| lost.bytes)
+/// }
+/// assert_eq!(bytes_kept(&std::io::Error::other("no")), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResourcesLost {
+    /// How many bytes came with the lost resources (at the start of the
+    /// receive buffer).
+    pub bytes: usize,
+    /// Why, in a few words.
+    pub reason: &'static str,
+}
+
+impl fmt::Display for ResourcesLost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the resources sent with {} received bytes were lost ({}); those that arrived were closed",
+            self.bytes, self.reason
+        )
+    }
+}
+
+impl Error for ResourcesLost {}
+
+impl ResourcesLost {
+    pub(crate) fn error(kind: io::ErrorKind, bytes: usize, reason: &'static str) -> io::Error {
+        io::Error::new(kind, Self { bytes, reason })
+    }
+}

@@ -60,6 +60,7 @@ pub mod identity;
 pub mod local_socket;
 pub mod os;
 pub mod pipe;
+pub mod resource;
 
 pub use error::raw_os_error;
 

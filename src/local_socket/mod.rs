@@ -123,6 +123,7 @@ mod access;
 mod front_end;
 mod listener;
 mod name;
+mod resource_stream;
 #[cfg(feature = "smol")]
 #[cfg_attr(docsrs, doc(cfg(feature = "smol")))]
 pub mod smol;
@@ -134,4 +135,5 @@ pub mod tokio;
 pub use access::{Access, ExpectedServer};
 pub use listener::{Incoming, Listener, ListenerOptions};
 pub use name::Name;
+pub use resource_stream::ResourceStream;
 pub use stream::{ConnectOptions, PeerCredentials, Stream};

@@ -132,6 +132,27 @@ pub(crate) struct ConnectOptions {
     pub(crate) expected_server: ExpectedServer,
 }
 
+/// The most resources one call may carry (see `resource::MAX_PER_CALL`).
+pub(crate) const MAX_RESOURCES: usize = 253;
+
+/// Checks what a send with `count` resources asks for: at most
+/// [`MAX_RESOURCES`], and at least one byte to carry any.
+pub(crate) fn check_resources(bytes: &[u8], count: usize) -> std::io::Result<()> {
+    if count > MAX_RESOURCES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{count} resources in one call; at most {MAX_RESOURCES} may go at once"),
+        ));
+    }
+    if count > 0 && bytes.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "resources travel with bytes: send at least one byte with them",
+        ));
+    }
+    Ok(())
+}
+
 /// Told about each connection a listener refused on its access policy.
 pub(crate) type RefusalHook = std::sync::Arc<dyn Fn(Credentials) + Send + Sync>;
 

@@ -83,6 +83,25 @@ impl From<Stream> for OwnedHandle {
     }
 }
 
+impl TryFrom<OwnedHandle> for Stream {
+    type Error = std::io::Error;
+
+    /// Wraps a handle that must be a byte-mode pipe end opened for
+    /// overlapped I/O, such as a local-socket stream another process sent
+    /// with a [`ResourceStream`](crate::local_socket::ResourceStream).
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput`](std::io::ErrorKind::InvalidInput) if the handle is no
+    /// pipe end or is in message mode.
+    fn try_from(handle: OwnedHandle) -> std::io::Result<Self> {
+        Ok(Stream {
+            inner: crate::sys::local_socket::Stream::from_owned(handle)?,
+            origin: Default::default(),
+        })
+    }
+}
+
 impl From<Stream> for named_pipe::Stream {
     /// The same connection as a byte-mode named-pipe stream, for what
     /// only named pipes can do (process and session ids, impersonation,

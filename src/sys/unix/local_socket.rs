@@ -2,7 +2,7 @@
 //! `UnixListener` and `UnixStream`, over the type-neutral `socket` layer.
 
 use std::io::{self, IoSlice, IoSliceMut};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -10,6 +10,7 @@ use std::time::Duration;
 use rustix::net::{RecvAncillaryBuffer, SendAncillaryBuffer, SocketType};
 
 pub(crate) use super::credentials::peer_credentials;
+use super::scm_rights;
 use super::socket::REFUSALS_PER_ACCEPT;
 pub(crate) use super::socket::{BindOptions, Bound};
 use super::socket_io::{self, MAX_RW, suppress_sigpipe};
@@ -103,6 +104,27 @@ impl Stream {
             .map_err(|error| self.normalise(error))
     }
 
+    /// Some of `bytes` (at least one) with every descriptor of `fds`.
+    pub(crate) fn send_with(&self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
+        scm_rights::send_with(self.socket.as_fd(), bytes, fds)
+            .map_err(|error| self.normalise(error))
+    }
+
+    /// Bytes into `buf`, and the descriptors that came with them into
+    /// `fds`; a loss of descriptors is an error that closes those that came.
+    pub(crate) fn recv_with(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+        match scm_rights::recv_with(self.socket.as_fd(), buf, fds) {
+            Ok(received) if received.lost => Err(crate::error::ResourcesLost::error(
+                io::ErrorKind::InvalidData,
+                received.bytes,
+                "the kernel could not deliver them all: too many open files, or too many for one call",
+            )),
+            Ok(received) => Ok(received.bytes),
+            Err(rustix::io::Errno::CONNRESET) => Ok(0),
+            Err(errno) => Err(self.normalise(errno.into())),
+        }
+    }
+
     pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.socket.set_read_timeout(timeout)
     }
@@ -139,6 +161,47 @@ impl Stream {
 
     pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
         peer_credentials(self.socket.as_fd())
+    }
+}
+
+/// A stream that carries descriptors: the stream itself, with
+/// `SCM_RIGHTS` (no framing of the bytes).
+#[derive(Debug)]
+pub(crate) struct ResourceStream(Stream);
+
+impl ResourceStream {
+    pub(crate) fn new(stream: Stream) -> io::Result<Self> {
+        Ok(Self(stream))
+    }
+
+    pub(crate) fn as_borrowed(&self) -> BorrowedFd<'_> {
+        self.0.as_borrowed()
+    }
+
+    pub(crate) fn send_with(&self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
+        self.0.send_with(bytes, fds)
+    }
+
+    pub(crate) fn recv_with(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+        self.0.recv_with(buf, fds)
+    }
+
+    /// A plain `read`: the kernel closes descriptors that come with the
+    /// bytes, since no room is given for them.
+    pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+
+    pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.0.set_read_timeout(timeout)
+    }
+
+    pub(crate) fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.0.set_write_timeout(timeout)
+    }
+
+    pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
+        self.0.peer_credentials()
     }
 }
 

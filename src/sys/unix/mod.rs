@@ -10,6 +10,7 @@ pub(crate) mod local_socket;
 pub(crate) mod pipe;
 #[cfg(async_front_end)]
 mod reactor;
+pub(crate) mod scm_rights;
 mod sigpipe;
 #[cfg(feature = "smol")]
 pub(crate) mod smol;

@@ -56,7 +56,6 @@ pub(crate) struct Received {
     /// `MSG_CTRUNC`: control messages did not fit `ancillary` and were
     /// discarded (the kernel closes descriptors it drops). Plain reads pass
     /// no room at all and need not look.
-    #[allow(dead_code, reason = "read once messages carry descriptors (issue 13)")]
     pub(crate) control_truncated: bool,
 }
 

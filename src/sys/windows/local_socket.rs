@@ -2,7 +2,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, IoSlice, IoSliceMut};
-use std::os::windows::io::BorrowedHandle;
+use std::os::windows::io::{AsHandle, BorrowedHandle, OwnedHandle};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,6 +34,8 @@ pub(crate) fn resolve_namespaced(name: &OsStr) -> io::Result<Resolved> {
 pub(crate) fn resolve_path(path: &std::path::Path) -> io::Result<Resolved> {
     pipe_path::local(path.as_os_str())
 }
+
+pub(crate) use super::resource_stream::ResourceStream;
 
 /// A listener: named-pipe instances waiting for clients.
 #[derive(Debug)]
@@ -67,6 +69,24 @@ pub(crate) struct Stream(named_pipe::Stream);
 impl Stream {
     pub(crate) fn into_named_pipe(self) -> named_pipe::Stream {
         self.0
+    }
+
+    pub(crate) fn as_named_pipe(&self) -> &named_pipe::Stream {
+        &self.0
+    }
+
+    /// A stream over a handle that another process sent: it must be a
+    /// byte-mode pipe end (either side), opened for overlapped I/O as
+    /// localipc opens its own.
+    pub(crate) fn from_owned(handle: OwnedHandle) -> io::Result<Self> {
+        let (server, messages) = named_pipe::describe(handle.as_handle())?;
+        if messages {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a message-mode pipe is no local socket; use named_pipe::Stream for it",
+            ));
+        }
+        named_pipe::Stream::from_parts(handle, server, false, None).map(Self)
     }
 
     #[cfg(async_front_end)]

@@ -2,6 +2,7 @@
 
 #[cfg(async_front_end)]
 pub(crate) mod aio;
+mod frames;
 pub(crate) mod handoff;
 pub(crate) mod identity;
 pub(crate) mod local_socket;
@@ -9,6 +10,7 @@ pub(crate) mod named_pipe;
 pub(crate) mod overlapped;
 pub(crate) mod pipe;
 pub(crate) mod pipe_path;
+mod resource_stream;
 pub(crate) mod security;
 
 #[cfg(feature = "smol")]

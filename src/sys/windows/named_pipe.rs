@@ -25,9 +25,9 @@ use windows_sys::Win32::System::Pipes::{
     ConnectNamedPipe, CreateNamedPipeW, GetNamedPipeClientProcessId, GetNamedPipeClientSessionId,
     GetNamedPipeInfo, GetNamedPipeServerProcessId, GetNamedPipeServerSessionId,
     ImpersonateNamedPipeClient, NMPWAIT_WAIT_FOREVER, PIPE_ACCEPT_REMOTE_CLIENTS,
-    PIPE_READMODE_BYTE, PIPE_READMODE_MESSAGE, PIPE_REJECT_REMOTE_CLIENTS, PIPE_TYPE_BYTE,
-    PIPE_TYPE_MESSAGE, PIPE_UNLIMITED_INSTANCES, PIPE_WAIT, PeekNamedPipe, SetNamedPipeHandleState,
-    WaitNamedPipeW,
+    PIPE_READMODE_BYTE, PIPE_READMODE_MESSAGE, PIPE_REJECT_REMOTE_CLIENTS, PIPE_SERVER_END,
+    PIPE_TYPE_BYTE, PIPE_TYPE_MESSAGE, PIPE_UNLIMITED_INSTANCES, PIPE_WAIT, PeekNamedPipe,
+    SetNamedPipeHandleState, WaitNamedPipeW,
 };
 use windows_sys::Win32::System::Threading::{INFINITE, WaitForMultipleObjects};
 
@@ -416,6 +416,30 @@ impl Stream {
             return Ok(Some(left + more));
         }
         self.peek_pipe()
+    }
+
+    /// Copies the next bytes in the pipe into `buf` without taking them;
+    /// how many. Zero while bytes read ahead (a prefix) come first, whose
+    /// order with the pipe's a peek could not tell.
+    pub(crate) fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.has_prefix.load(Ordering::Relaxed) || buf.is_empty() {
+            return Ok(0);
+        }
+        let mut read = 0;
+        // SAFETY: `buf` is writable for its length, and the out-pointer is a
+        // live local; the other out-pointers may be null.
+        let ok = unsafe {
+            PeekNamedPipe(
+                self.handle.as_raw_handle(),
+                buf.as_mut_ptr().cast(),
+                clamp(buf.len()),
+                &mut read,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        };
+        cvt(ok).map_err(normalise_write_error)?;
+        Ok(read as usize)
     }
 
     fn peek_pipe(&self) -> io::Result<Option<usize>> {
@@ -960,9 +984,9 @@ pub(crate) fn open_client(
     }
 }
 
-/// The client stream over a freshly opened overlapped client handle, in the
-/// read mode that matches the pipe's type.
-pub(crate) fn client_stream(handle: OwnedHandle) -> io::Result<Stream> {
+/// Which end of a pipe `handle` is (true: the server's) and whether the pipe
+/// is in message mode; an error if it is no pipe.
+pub(crate) fn describe(handle: BorrowedHandle<'_>) -> io::Result<(bool, bool)> {
     let mut flags = 0;
     // SAFETY: the handle is open; null out-pointers are allowed for the
     // values not asked for.
@@ -974,8 +998,21 @@ pub(crate) fn client_stream(handle: OwnedHandle) -> io::Result<Stream> {
             ptr::null_mut(),
             ptr::null_mut(),
         )
+    })
+    .map_err(|error| {
+        crate::error::with_context(
+            io::ErrorKind::InvalidInput,
+            format!("the handle is not a pipe end: {error}"),
+            error,
+        )
     })?;
-    let messages = flags & PIPE_TYPE_MESSAGE != 0;
+    Ok((flags & PIPE_SERVER_END != 0, flags & PIPE_TYPE_MESSAGE != 0))
+}
+
+/// The client stream over a freshly opened overlapped client handle, in the
+/// read mode that matches the pipe's type.
+pub(crate) fn client_stream(handle: OwnedHandle) -> io::Result<Stream> {
+    let (_, messages) = describe(handle.as_handle())?;
     if messages {
         let mode = PIPE_READMODE_MESSAGE;
         // SAFETY: the handle is open and `mode` is a live local.
