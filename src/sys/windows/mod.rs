@@ -3,6 +3,7 @@
 #[cfg(async_front_end)]
 pub(crate) mod aio;
 mod frames;
+mod framing;
 pub(crate) mod handoff;
 pub(crate) mod identity;
 pub(crate) mod local_socket;
