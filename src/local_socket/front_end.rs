@@ -742,6 +742,232 @@ macro_rules! front_end {
                 &self.0.inner
             }
         }
+
+        #[doc = concat!("A local-socket stream on ", $runtime, " that carries OS resources (descriptors, handles) along with bytes: the async [`ResourceStream`](super::ResourceStream), with the same rules for what arrives, when, and what is closed.")]
+        ///
+        /// Make one from a connected [`Stream`] at both ends. It reads and
+        /// writes bytes like a [`Stream`] (`AsyncRead` and `AsyncWrite`),
+        /// and adds [`send_with`](Self::send_with) and
+        /// [`recv_with`](Self::recv_with).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use localipc::local_socket::Name;
+        #[doc = concat!("use localipc::local_socket::", $module, "::{Listener, ResourceStream, Stream};")]
+        /// use localipc::resource::AsResource;
+        ///
+        #[doc = concat!("# ", $run)]
+        #[doc = concat!("let name = Name::namespaced(format!(\"localipc-doc-", $module, "-rs-{}.sock\", std::process::id()))?;")]
+        /// let listener = Listener::bind(&name)?;
+        /// let client = ResourceStream::new(Stream::connect(&name).await?)?;
+        /// let server = ResourceStream::new(listener.accept().await?)?;
+        /// let file = std::fs::File::open(std::env::current_exe()?)?;
+        /// server.send_with(b"a file", &[file.as_resource()]).await?;
+        /// let mut buf = [0; 6];
+        /// let mut resources = Vec::new();
+        /// let n = client.recv_with(&mut buf, &mut resources).await?;
+        /// assert_eq!((&buf[..n], resources.len()), (&b"a file"[..], 1));
+        /// let _copy = std::fs::File::from(resources.pop().unwrap());
+        /// # Ok::<(), std::io::Error>(())
+        /// # })?;
+        /// # Ok::<(), std::io::Error>(())
+        /// ```
+        pub struct ResourceStream {
+            inner: sys::ResourceStream,
+            origin: Origin,
+        }
+
+        impl ResourceStream {
+            /// Makes a connected stream carry resources. Do the same at the
+            /// other end.
+            ///
+            /// # Errors
+            ///
+            /// As for the blocking
+            /// [`ResourceStream::new`](super::ResourceStream::new).
+            ///
+            /// # Examples
+            ///
+            /// See [`ResourceStream`].
+            pub fn new(stream: Stream) -> io::Result<Self> {
+                Ok(Self {
+                    inner: sys::ResourceStream::new(stream.inner)?,
+                    origin: stream.origin,
+                })
+            }
+
+            /// Writes some of `bytes` (at least one) with every resource of
+            /// `resources` attached; see the blocking
+            /// [`send_with`](super::ResourceStream::send_with).
+            ///
+            /// # Cancel safety
+            ///
+            /// Cancel safe: dropped before it completes, it sent nothing.
+            ///
+            /// # Errors
+            ///
+            /// As for the blocking
+            /// [`send_with`](super::ResourceStream::send_with).
+            ///
+            /// # Examples
+            ///
+            /// See [`ResourceStream`].
+            pub async fn send_with(
+                &self,
+                bytes: &[u8],
+                resources: &[crate::resource::BorrowedResource<'_>],
+            ) -> io::Result<usize> {
+                poll_fn(|cx| self.poll_send_with(cx, bytes, resources)).await
+            }
+
+            /// The poll form of [`send_with`](Self::send_with). Only the
+            /// waker of the latest call is woken.
+            ///
+            /// # Errors
+            ///
+            /// As for [`send_with`](Self::send_with).
+            pub fn poll_send_with(
+                &self,
+                cx: &mut Context<'_>,
+                bytes: &[u8],
+                resources: &[crate::resource::BorrowedResource<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.inner.poll_send_with(cx, bytes, resources)
+            }
+
+            /// Reads bytes into `buf` and appends the resources that came
+            /// with them to `resources`; see the blocking
+            /// [`recv_with`](super::ResourceStream::recv_with). `Ok(0)` is
+            /// the end of the stream.
+            ///
+            /// # Cancel safety
+            ///
+            /// Cancel safe: bytes and resources are taken only by the poll
+            /// that returns them.
+            ///
+            /// # Errors
+            ///
+            /// As for the blocking
+            /// [`recv_with`](super::ResourceStream::recv_with).
+            ///
+            /// # Examples
+            ///
+            /// See [`ResourceStream`].
+            pub async fn recv_with(
+                &self,
+                buf: &mut [u8],
+                resources: &mut Vec<crate::resource::OwnedResource>,
+            ) -> io::Result<usize> {
+                poll_fn(|cx| self.poll_recv_with(cx, buf, resources)).await
+            }
+
+            /// The poll form of [`recv_with`](Self::recv_with). Only the
+            /// waker of the latest call is woken.
+            ///
+            /// # Errors
+            ///
+            /// As for [`recv_with`](Self::recv_with).
+            pub fn poll_recv_with(
+                &self,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+                resources: &mut Vec<crate::resource::OwnedResource>,
+            ) -> Poll<io::Result<usize>> {
+                self.inner.poll_recv_with(cx, buf, resources)
+            }
+
+            /// What the OS says about the peer process; see
+            /// [`PeerCredentials`].
+            ///
+            /// # Errors
+            ///
+            /// The OS error of the query.
+            pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
+                self.inner.peer_credentials().map(PeerCredentials::from_sys)
+            }
+
+            /// The backend stream, for the OS-specific trait impls.
+            pub(crate) fn as_sys(&self) -> &sys::ResourceStream {
+                &self.inner
+            }
+        }
+
+        impl fmt::Debug for ResourceStream {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut fields = f.debug_struct("ResourceStream");
+                self.origin.fields(&mut fields);
+                fields.field("raw", &self.inner.as_borrowed()).finish()
+            }
+        }
+
+        /// The polls the runtime's I/O trait impls make, for streams, their
+        /// halves and resource streams alike.
+        trait PollIo {
+            fn poll_read_into(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+            fn poll_write_from(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
+            fn poll_write_vectored_from(
+                &self,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>>;
+            fn poll_flush_out(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+            fn poll_shutdown_out(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+        }
+
+        impl<T: AsStream> PollIo for T {
+            fn poll_read_into(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.stream().poll_read(cx, buf)
+            }
+
+            fn poll_write_from(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.stream().poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored_from(
+                &self,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.stream().poll_write_vectored(cx, bufs)
+            }
+
+            fn poll_flush_out(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.stream().poll_flush(cx)
+            }
+
+            fn poll_shutdown_out(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.stream().poll_shutdown(cx)
+            }
+        }
+
+        impl PollIo for ResourceStream {
+            fn poll_read_into(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.inner.poll_read(cx, buf)
+            }
+
+            fn poll_write_from(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.inner.poll_write(cx, buf)
+            }
+
+            /// The first buffer that is not empty: frames carry one buffer.
+            fn poll_write_vectored_from(
+                &self,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let first = bufs.iter().find(|buf| !buf.is_empty());
+                self.inner.poll_write(cx, first.map_or(&[][..], |buf| &buf[..]))
+            }
+
+            fn poll_flush_out(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.inner.poll_flush(cx)
+            }
+
+            fn poll_shutdown_out(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.inner.poll_shutdown(cx)
+            }
+        }
     };
 }
 

@@ -47,16 +47,21 @@ use crate::sys::local_socket as sys;
 ///   `recvmsg` on Apple systems (a `fork` in another thread in between could
 ///   inherit them there).
 /// * **Windows:** handles cross by `DuplicateHandle` between the two
-///   processes. The sender duplicates what it sends into a copy it keeps,
-///   and announces the copies' values in a frame; the receiver duplicates
-///   them out of the sender (which needs `PROCESS_DUP_HANDLE` access to the
-///   sender's process: granted between processes of one user at the same
-///   integrity level, refused with
-///   [`PermissionDenied`](io::ErrorKind::PermissionDenied) otherwise) and
-///   acknowledges, and the sender then closes its copies. So nothing leaks
-///   when the receiver declines the resources, is killed, or the sender dies
-///   halfway: unacknowledged copies are closed when the sending stream is
-///   dropped. The receiver opens the sender's process when the
+///   processes, and the bytes travel in frames. The sender duplicates what
+///   it sends into copies of its own and announces their values; the
+///   receiver duplicates them out of the sender's process (which needs
+///   `PROCESS_DUP_HANDLE` access to it: granted between processes of one
+///   user at the same integrity level, refused with
+///   [`PermissionDenied`](io::ErrorKind::PermissionDenied) otherwise), or
+///   declines them, and then signals an event the sender sent along. A
+///   thread-pool wait in the sender closes the copies at that signal, or
+///   when the receiver's process ends, whichever comes first: never
+///   earlier (a closed value could be reused for another handle, which the
+///   receiver would then take), and never later than needed, so a passed
+///   connection ends as soon as its last real holder closes it. Nothing
+///   leaks when the receiver declines the resources, is killed, or never
+///   reads them, nor when the sender dies halfway (its handles go with
+///   it). The receiver opens the sender's process when the
 ///   `ResourceStream` is made, while the connection proves the peer alive,
 ///   so a reused process id never stands in for it.
 ///
@@ -215,6 +220,11 @@ impl ResourceStream {
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         crate::timeout::check(timeout)?;
         self.inner.set_read_timeout(timeout)
+    }
+
+    /// The backend stream, for the OS-specific trait impls.
+    pub(crate) fn as_sys(&self) -> &sys::ResourceStream {
+        &self.inner
     }
 
     /// Sets how long a write may wait, as [`Stream::set_write_timeout`].

@@ -95,7 +95,7 @@ macro_rules! async_read {
                 cx: &mut Context<'_>,
                 buf: &mut [u8],
             ) -> Poll<io::Result<usize>> {
-                self.stream().poll_read(cx, buf)
+                self.poll_read_into(cx, buf)
             }
         }
     )*};
@@ -112,7 +112,7 @@ macro_rules! async_write {
                 cx: &mut Context<'_>,
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
-                self.stream().poll_write(cx, buf)
+                self.poll_write_from(cx, buf)
             }
 
             fn poll_write_vectored(
@@ -120,19 +120,19 @@ macro_rules! async_write {
                 cx: &mut Context<'_>,
                 bufs: &[IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
-                self.stream().poll_write_vectored(cx, bufs)
+                self.poll_write_vectored_from(cx, bufs)
             }
 
             fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.stream().poll_flush(cx)
+                self.poll_flush_out(cx)
             }
 
             fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.stream().poll_shutdown(cx)
+                self.poll_shutdown_out(cx)
             }
         }
     )*};
 }
 
-async_read!(Stream, ReadHalf<'_>, OwnedReadHalf);
-async_write!(Stream, WriteHalf<'_>, OwnedWriteHalf);
+async_read!(Stream, ReadHalf<'_>, OwnedReadHalf, ResourceStream);
+async_write!(Stream, WriteHalf<'_>, OwnedWriteHalf, ResourceStream);

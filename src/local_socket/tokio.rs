@@ -92,7 +92,7 @@ macro_rules! async_read {
                 buf: &mut ReadBuf<'_>,
             ) -> Poll<io::Result<()>> {
                 let unfilled = buf.initialize_unfilled();
-                let n = ready!(self.stream().poll_read(cx, unfilled))?;
+                let n = ready!(self.poll_read_into(cx, unfilled))?;
                 buf.advance(n);
                 Poll::Ready(Ok(()))
             }
@@ -111,7 +111,7 @@ macro_rules! async_write {
                 cx: &mut Context<'_>,
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
-                self.stream().poll_write(cx, buf)
+                self.poll_write_from(cx, buf)
             }
 
             fn poll_write_vectored(
@@ -119,7 +119,7 @@ macro_rules! async_write {
                 cx: &mut Context<'_>,
                 bufs: &[IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
-                self.stream().poll_write_vectored(cx, bufs)
+                self.poll_write_vectored_from(cx, bufs)
             }
 
             fn is_write_vectored(&self) -> bool {
@@ -127,15 +127,15 @@ macro_rules! async_write {
             }
 
             fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.stream().poll_flush(cx)
+                self.poll_flush_out(cx)
             }
 
             fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.stream().poll_shutdown(cx)
+                self.poll_shutdown_out(cx)
             }
         }
     )*};
 }
 
-async_read!(Stream, ReadHalf<'_>, OwnedReadHalf);
-async_write!(Stream, WriteHalf<'_>, OwnedWriteHalf);
+async_read!(Stream, ReadHalf<'_>, OwnedReadHalf, ResourceStream);
+async_write!(Stream, WriteHalf<'_>, OwnedWriteHalf, ResourceStream);

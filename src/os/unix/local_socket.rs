@@ -217,8 +217,8 @@ impl From<Stream> for OwnedFd {
     }
 }
 
-/// `AsFd` and `AsRawFd` for the async front ends' streams and listeners.
-#[cfg(async_front_end)]
+/// `AsFd` and `AsRawFd` for resource streams and the async front ends'
+/// streams and listeners.
 macro_rules! async_borrowed_fd {
     ($($ty:ty),*) => {$(
         impl AsFd for $ty {
@@ -235,13 +235,16 @@ macro_rules! async_borrowed_fd {
     )*};
 }
 
+async_borrowed_fd!(crate::local_socket::ResourceStream);
 #[cfg(feature = "tokio")]
 async_borrowed_fd!(
     crate::local_socket::tokio::Stream,
-    crate::local_socket::tokio::Listener
+    crate::local_socket::tokio::Listener,
+    crate::local_socket::tokio::ResourceStream
 );
 #[cfg(feature = "smol")]
 async_borrowed_fd!(
     crate::local_socket::smol::Stream,
-    crate::local_socket::smol::Listener
+    crate::local_socket::smol::Listener,
+    crate::local_socket::smol::ResourceStream
 );

@@ -111,8 +111,8 @@ impl From<Stream> for named_pipe::Stream {
     }
 }
 
-/// `AsHandle` and `AsRawHandle` for the async front ends' streams.
-#[cfg(async_front_end)]
+/// `AsHandle` and `AsRawHandle` for resource streams and the async front
+/// ends' streams.
 macro_rules! async_borrowed_handle {
     ($($ty:ty),*) => {$(
         impl AsHandle for $ty {
@@ -129,7 +129,14 @@ macro_rules! async_borrowed_handle {
     )*};
 }
 
+async_borrowed_handle!(crate::local_socket::ResourceStream);
 #[cfg(feature = "tokio")]
-async_borrowed_handle!(crate::local_socket::tokio::Stream);
+async_borrowed_handle!(
+    crate::local_socket::tokio::Stream,
+    crate::local_socket::tokio::ResourceStream
+);
 #[cfg(feature = "smol")]
-async_borrowed_handle!(crate::local_socket::smol::Stream);
+async_borrowed_handle!(
+    crate::local_socket::smol::Stream,
+    crate::local_socket::smol::ResourceStream
+);

@@ -65,6 +65,7 @@ macro_rules! front_end {
 
             pub(crate) type Listener = generic::Listener<$reactor>;
             pub(crate) type Stream = generic::Stream<$reactor>;
+            pub(crate) type ResourceStream = generic::ResourceStream<$reactor>;
         }
 
         pub(crate) mod pipe {
@@ -132,7 +133,7 @@ async fn retry<R: Reactor, T>(
 pub(crate) mod local_socket {
     use std::io::{self, IoSlice};
     use std::net::Shutdown;
-    use std::os::fd::{AsFd, BorrowedFd};
+    use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
     use std::os::unix::net::UnixListener;
     use std::task::{Context, Poll};
     use std::time::Instant;
@@ -268,6 +269,69 @@ pub(crate) mod local_socket {
 
         pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
             R::get(&self.socket).peer_credentials()
+        }
+    }
+
+    /// A stream that carries descriptors (`SCM_RIGHTS`), registered with a
+    /// reactor: the stream itself, with two more operations.
+    #[derive(Debug)]
+    pub(crate) struct ResourceStream<R: Reactor>(Stream<R>);
+
+    impl<R: Reactor> ResourceStream<R> {
+        pub(crate) fn new(stream: Stream<R>) -> io::Result<Self> {
+            Ok(Self(stream))
+        }
+
+        pub(crate) fn as_borrowed(&self) -> BorrowedFd<'_> {
+            self.0.as_borrowed()
+        }
+
+        /// Cancel safe: a poll that returns `Pending` sent nothing.
+        pub(crate) fn poll_send_with(
+            &self,
+            cx: &mut Context<'_>,
+            bytes: &[u8],
+            fds: &[BorrowedFd<'_>],
+        ) -> Poll<io::Result<usize>> {
+            R::poll_write_with(&self.0.socket, cx, |stream| stream.send_with(bytes, fds))
+        }
+
+        /// Cancel safe: a poll that returns `Pending` received nothing.
+        pub(crate) fn poll_recv_with(
+            &self,
+            cx: &mut Context<'_>,
+            buf: &mut [u8],
+            fds: &mut Vec<OwnedFd>,
+        ) -> Poll<io::Result<usize>> {
+            R::poll_read_with(&self.0.socket, cx, |stream| stream.recv_with(buf, fds))
+        }
+
+        pub(crate) fn poll_read(
+            &self,
+            cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            self.0.poll_read(cx, buf)
+        }
+
+        pub(crate) fn poll_write(
+            &self,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.0.poll_write(cx, buf)
+        }
+
+        pub(crate) fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.0.poll_flush(cx)
+        }
+
+        pub(crate) fn poll_shutdown(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.0.poll_shutdown(cx)
+        }
+
+        pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
+            self.0.peer_credentials()
         }
     }
 }

@@ -8,8 +8,7 @@
 //! | kind | payload |
 //! | --- | --- |
 //! | `DATA` (1) | the user's bytes, 1 to [`MAX_DATA`] |
-//! | `HANDLES` (2) | a record id (`u64`), a count (`u32`, 1 to 253), then that many handle values (`u64` each) in the sender's process; always followed by a `DATA` frame, the bytes they ride with |
-//! | `ACK` (3) | the id of a `HANDLES` record the receiver is done with |
+//! | `HANDLES` (2) | the value of an event to signal once done (`u64`), a count (`u32`, 1 to 253), then that many handle values (`u64` each), all in the sender's process; always followed by a `DATA` frame, the bytes they ride with |
 //!
 //! The peer is untrusted: a header is checked before its length is used,
 //! and a payload's length must be exactly what its kind implies.
@@ -19,7 +18,6 @@ use std::io;
 pub(crate) const HEADER: usize = 8;
 pub(crate) const DATA: u8 = 1;
 pub(crate) const HANDLES: u8 = 2;
-pub(crate) const ACK: u8 = 3;
 /// The most user bytes in one frame.
 pub(crate) const MAX_DATA: usize = 1 << 20;
 /// The most handles in one record.
@@ -51,7 +49,6 @@ pub(crate) fn parse_header(bytes: [u8; HEADER]) -> io::Result<Header> {
     let fits = match kind {
         DATA => (1..=MAX_DATA).contains(&len),
         HANDLES => (12 + 8..=MAX_RECORD).contains(&len) && (len - 12).is_multiple_of(8),
-        ACK => len == 8,
         _ => return Err(invalid("unknown frame kind")),
     };
     if !fits {
@@ -67,17 +64,17 @@ pub(crate) fn header(kind: u8, len: usize) -> [u8; HEADER] {
     [kind, 0, 0, 0, l0, l1, l2, l3]
 }
 
-/// A `HANDLES` record: its id and the handle values.
+/// A `HANDLES` record: the event to signal and the handle values.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Record {
-    pub(crate) id: u64,
+    pub(crate) taken: u64,
     pub(crate) values: Vec<u64>,
 }
 
 /// Reads and checks the payload of a `HANDLES` frame (whose header was
 /// checked).
 pub(crate) fn parse_record(payload: &[u8]) -> io::Result<Record> {
-    let id = u64_at(payload, 0)?;
+    let taken = u64_at(payload, 0)?;
     let count = u32::from_le_bytes(
         payload
             .get(8..12)
@@ -91,34 +88,21 @@ pub(crate) fn parse_record(payload: &[u8]) -> io::Result<Record> {
     let values = (0..count)
         .map(|i| u64_at(payload, 12 + 8 * i))
         .collect::<io::Result<_>>()?;
-    Ok(Record { id, values })
+    Ok(Record { taken, values })
 }
 
 /// Writes a `HANDLES` frame, header included.
-pub(crate) fn record(id: u64, values: &[u64]) -> Vec<u8> {
+pub(crate) fn record(taken: u64, values: &[u64]) -> Vec<u8> {
     let len = 12 + 8 * values.len();
     let mut frame = Vec::with_capacity(HEADER + len);
     frame.extend_from_slice(&header(HANDLES, len));
-    frame.extend_from_slice(&id.to_le_bytes());
+    frame.extend_from_slice(&taken.to_le_bytes());
     let count = u32::try_from(values.len()).expect("at most MAX_HANDLES values");
     frame.extend_from_slice(&count.to_le_bytes());
     for value in values {
         frame.extend_from_slice(&value.to_le_bytes());
     }
     frame
-}
-
-/// Writes an `ACK` frame, header included.
-pub(crate) fn ack(id: u64) -> [u8; HEADER + 8] {
-    let mut frame = [0; HEADER + 8];
-    frame[..HEADER].copy_from_slice(&header(ACK, 8));
-    frame[HEADER..].copy_from_slice(&id.to_le_bytes());
-    frame
-}
-
-/// The id in an `ACK` payload (whose header was checked).
-pub(crate) fn parse_ack(payload: &[u8]) -> io::Result<u64> {
-    u64_at(payload, 0)
 }
 
 fn u64_at(bytes: &[u8], at: usize) -> io::Result<u64> {
@@ -150,14 +134,10 @@ mod tests {
         assert_eq!(
             record,
             Record {
-                id: 7,
+                taken: 7,
                 values: vec![1, 2, 0xffff_ffff_ffff]
             }
         );
-        let ack = ack(9);
-        let header_bytes: [u8; HEADER] = ack[..HEADER].try_into().unwrap();
-        assert_eq!(parse_header(header_bytes).unwrap().kind, ACK);
-        assert_eq!(parse_ack(&ack[HEADER..]).unwrap(), 9);
     }
 
     #[test]
@@ -167,7 +147,7 @@ mod tests {
             [DATA, 1, 0, 0, 1, 0, 0, 0],          // reserved byte set
             [DATA, 0, 0, 0, 0, 0, 0, 0],          // empty data
             [DATA, 0, 0, 0, 1, 0, 0x10, 0],       // data too long
-            [ACK, 0, 0, 0, 9, 0, 0, 0],           // ack of the wrong length
+            [3, 0, 0, 0, 8, 0, 0, 0],             // a kind not in use
             [HANDLES, 0, 0, 0, 12, 0, 0, 0],      // no handle
             [HANDLES, 0, 0, 0, 21, 0, 0, 0],      // not a whole handle
             [HANDLES, 0, 0, 0, 0xff, 0xff, 0, 0], // too many

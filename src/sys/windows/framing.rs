@@ -1,27 +1,28 @@
 //! What a resource stream keeps and decides, whatever does its I/O: the
-//! reader's place in the incoming frames, the handles sent and not yet
-//! acknowledged, the acknowledgements owed, and the peer's process. The
+//! reader's place in the incoming frames and the peer's process. The
 //! blocking stream (`resource_stream`) and the async one (`aio`) drive it
 //! with their own reads and writes.
 //!
-//! To send handles, the sender duplicates them into copies of its own,
-//! announces the copies' values in a `HANDLES` record followed by the bytes
-//! they ride with, and keeps the copies until the receiver acknowledges the
-//! record (or the stream is dropped). The receiver duplicates the values
-//! out of the sender's process (opened when the stream was made, so a
-//! reused process id cannot stand in), or declines them, and owes an
-//! acknowledgement either way.
+//! To send handles, the sender duplicates them into copies of its own and
+//! announces the copies' values, with an event of its own, in a `HANDLES`
+//! record followed by the bytes they ride with. The receiver duplicates the
+//! values out of the sender's process (opened when the stream was made, so
+//! a reused process id cannot stand in), or declines them, and then signals
+//! the event; the sender's copies are closed then (see `release`), or when
+//! the receiver's process ends, never before: a value closed early could be
+//! reused for another handle, which the receiver would then take.
 
-use std::collections::HashMap;
 use std::io;
 use std::os::windows::io::{AsRawHandle, BorrowedHandle, FromRawHandle, OwnedHandle};
 use std::ptr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Poll, ready};
 
 use windows_sys::Win32::Foundation::{DUPLICATE_SAME_ACCESS, DuplicateHandle, HANDLE};
-use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcess, PROCESS_DUP_HANDLE};
+use windows_sys::Win32::System::Threading::{
+    GetCurrentProcess, OpenProcess, PROCESS_ACCESS_RIGHTS, PROCESS_DUP_HANDLE, PROCESS_SYNCHRONIZE,
+    SetEvent,
+};
 
 use super::frames::{self, Header};
 use crate::error::ResourcesLost;
@@ -41,7 +42,7 @@ enum Stage {
     /// Reading a header into `bytes`.
     #[default]
     Header,
-    /// Reading the payload of a `HANDLES` or `ACK` frame into `bytes`.
+    /// Reading the payload of a `HANDLES` frame into `bytes`.
     Payload(Header),
     /// A `HANDLES` record was handled; the header of the `DATA` frame with
     /// its bytes comes next.
@@ -60,21 +61,22 @@ pub(crate) struct Reader {
 /// One `send_with`, ready to be written in one piece.
 pub(crate) struct Outgoing {
     pub(crate) frames: Vec<u8>,
-    /// The record whose copies wait for an acknowledgement.
-    pub(crate) record: Option<u64>,
     /// How many of the caller's bytes it carries.
     pub(crate) len: usize,
+    /// The copies announced and the event the receiver signals.
+    copies: Option<(Vec<OwnedHandle>, OwnedHandle)>,
 }
+
+/// A process opened with some access, or why it could not be.
+type Opened = Result<OwnedHandle, (io::ErrorKind, String)>;
 
 #[derive(Debug)]
 pub(crate) struct Framing {
-    /// The peer's process, opened for `PROCESS_DUP_HANDLE`, or why not.
-    peer: Result<OwnedHandle, (io::ErrorKind, String)>,
+    /// The peer's process, to duplicate the handles it sends out of.
+    peer_to_take_from: Opened,
+    /// The peer's process, to learn when it ends.
+    peer_to_wait_for: Opened,
     reader: Mutex<Reader>,
-    owed_acks: Mutex<Vec<u64>>,
-    /// Our copies of handles sent, by record id, until acknowledged.
-    sent: Mutex<HashMap<u64, Vec<OwnedHandle>>>,
-    next_record: AtomicU64,
 }
 
 impl Framing {
@@ -82,27 +84,33 @@ impl Framing {
     /// whether the connection is still whole right after the process was
     /// opened, which proves it the peer and not a later user of its id.
     pub(crate) fn new(pid: u32, peer_alive: impl FnOnce() -> bool) -> Self {
-        let mut peer = open_for_duplication(pid);
-        if peer.is_ok() && !peer_alive() {
-            peer = Err((
-                io::ErrorKind::BrokenPipe,
-                "the peer had closed before its process could be opened".to_owned(),
-            ));
+        let mut take = open_process(pid, PROCESS_DUP_HANDLE, "take the handles it sends");
+        let mut wait = open_process(
+            pid,
+            PROCESS_SYNCHRONIZE,
+            "learn when it has taken handles sent",
+        );
+        if !peer_alive() {
+            let gone = || {
+                Err((
+                    io::ErrorKind::BrokenPipe,
+                    "the peer had closed before its process could be opened".to_owned(),
+                ))
+            };
+            take = gone();
+            wait = gone();
         }
         Self {
-            peer,
+            peer_to_take_from: take,
+            peer_to_wait_for: wait,
             reader: Mutex::default(),
-            owed_acks: Mutex::default(),
-            sent: Mutex::default(),
-            next_record: AtomicU64::new(1),
         }
     }
 
     // --- Sending ---------------------------------------------------------------
 
     /// The frames for `bytes` with `handles` (duplicated now into copies
-    /// that wait for the acknowledgement), preceded by the acknowledgements
-    /// owed; `None` if there are no bytes.
+    /// of ours); `None` if there are no bytes.
     pub(crate) fn prepare(
         &self,
         bytes: &[u8],
@@ -113,110 +121,53 @@ impl Framing {
             return Ok(None);
         }
         let chunk = &bytes[..bytes.len().min(frames::MAX_DATA)];
-        let mut out = self.owed_ack_frames();
-        let mut record = None;
+        let mut out = Vec::new();
+        let mut copies = None;
         if !handles.is_empty() {
-            let copies = handles
+            if let Err((kind, message)) = &self.peer_to_wait_for {
+                return Err(io::Error::new(*kind, message.clone()));
+            }
+            let copied = handles
                 .iter()
                 .map(|handle| handle.try_clone_to_owned())
                 .collect::<io::Result<Vec<_>>>()?;
-            let values: Vec<u64> = copies
+            let taken = OwnedHandle::from(super::overlapped::Event::new()?);
+            let values: Vec<u64> = copied
                 .iter()
                 .map(|copy| copy.as_raw_handle() as u64)
                 .collect();
-            let id = self.next_record.fetch_add(1, Ordering::Relaxed);
-            out.extend_from_slice(&frames::record(id, &values));
-            lock(&self.sent).insert(id, copies);
-            record = Some(id);
+            out.extend_from_slice(&frames::record(taken.as_raw_handle() as u64, &values));
+            copies = Some((copied, taken));
         }
         out.extend_from_slice(&frames::header(frames::DATA, chunk.len()));
         out.extend_from_slice(chunk);
         Ok(Some(Outgoing {
             frames: out,
-            record,
             len: chunk.len(),
+            copies,
         }))
     }
 
-    /// Closes the copies of a record that was never written whole.
-    pub(crate) fn abandon(&self, outgoing: &Outgoing) {
-        if let Some(id) = outgoing.record {
-            lock(&self.sent).remove(&id);
-        }
-    }
-
-    /// The frames of every acknowledgement owed, which the caller must
-    /// write (they are no longer owed).
-    pub(crate) fn owed_ack_frames(&self) -> Vec<u8> {
-        let owed = std::mem::take(&mut *lock(&self.owed_acks));
-        owed.into_iter().flat_map(frames::ack).collect()
-    }
-
-    /// Gives acknowledgements back that could not be written.
-    pub(crate) fn still_owe(&self, frames_bytes: &[u8]) {
-        let mut owed = lock(&self.owed_acks);
-        for frame in frames_bytes.chunks_exact(frames::HEADER + 8) {
-            if let Ok(id) = frames::parse_ack(&frame[frames::HEADER..]) {
-                owed.push(id);
-            }
-        }
-    }
-
-    pub(crate) fn owes_acks(&self) -> bool {
-        !lock(&self.owed_acks).is_empty()
-    }
-
-    fn release(&self, id: u64) {
-        // An id we did not send (a confused peer) releases nothing.
-        lock(&self.sent).remove(&id);
-    }
-
-    /// Takes the acknowledgements at the head of the incoming bytes and
-    /// nothing else: `peek` shows the next bytes without taking them, `read`
-    /// takes them. Skipped while a reader is at work. This lets a sender
-    /// that never reads get its copies back.
-    pub(crate) fn collect_waiting_acks(
-        &self,
-        mut peek: impl FnMut(&mut [u8]) -> io::Result<usize>,
-        mut read: impl FnMut(&mut [u8]) -> io::Result<usize>,
-    ) -> io::Result<()> {
-        let Ok(reader) = self.reader.try_lock() else {
+    /// After `outgoing` was written, or some of it: its copies are closed
+    /// once the receiver has taken them or its process ends.
+    pub(crate) fn sent(&self, outgoing: Outgoing) -> io::Result<()> {
+        let Some((copies, taken)) = outgoing.copies else {
             return Ok(());
         };
-        if !matches!(reader.stage, Stage::Header) || !reader.bytes.is_empty() {
-            return Ok(());
-        }
-        let mut frame = [0; frames::HEADER + 8];
-        while peek(&mut frame)? == frame.len() {
-            let header: [u8; frames::HEADER] = frame[..frames::HEADER].try_into().expect("8 bytes");
-            if !matches!(
-                frames::parse_header(header),
-                Ok(Header {
-                    kind: frames::ACK,
-                    ..
-                })
-            ) {
-                break;
-            }
-            let mut have = 0;
-            while have < frame.len() {
-                match read(&mut frame[have..])? {
-                    0 => return Err(cut_short()),
-                    n => have += n,
-                }
-            }
-            self.release(frames::parse_ack(&frame[frames::HEADER..])?);
-        }
-        Ok(())
+        let receiver = match &self.peer_to_wait_for {
+            Ok(process) => process.try_clone()?,
+            Err((kind, message)) => return Err(io::Error::new(*kind, message.clone())),
+        };
+        super::release::when_taken(copies, taken, receiver)
     }
 
     // --- Receiving -------------------------------------------------------------
 
     /// Reads the next bytes into `buf` with `read` (one read of the
     /// underlying pipe per call; `Pending` keeps every bit of progress),
-    /// handling the frames before them: acknowledgements received release
-    /// copies, records are duplicated into `out` (or declined if `out` is
-    /// `None`) and owe an acknowledgement. Ready with 0 at the end.
+    /// handling the frames before them: the handles of a record are
+    /// duplicated into `out` (or declined if `out` is `None`), and the
+    /// sender is told either way. Ready with 0 at the end.
     pub(crate) fn poll_receive(
         &self,
         buf: &mut [u8],
@@ -289,13 +240,9 @@ impl Framing {
                         }
                     }
                     let payload = std::mem::take(&mut reader.bytes);
-                    if header.kind == frames::ACK {
-                        self.release(frames::parse_ack(&payload)?);
-                        continue;
-                    }
                     let record = frames::parse_record(&payload)?;
                     let came = out.is_some().then(|| self.duplicate_out(&record.values));
-                    lock(&self.owed_acks).push(record.id);
+                    self.signal_taken(record.taken);
                     reader.stage = Stage::Announced(came);
                 }
                 Stage::Announced(came) => {
@@ -323,10 +270,23 @@ impl Framing {
         }
     }
 
+    /// Signals the sender's event `value`: its copies may go. If the event
+    /// cannot be taken, the sender learns it from this process's end.
+    fn signal_taken(&self, value: u64) {
+        let Ok(peer) = &self.peer_to_take_from else {
+            return;
+        };
+        if let Ok(event) = duplicate_from(peer, value) {
+            // SAFETY: `event` is an open handle; a handle that is no event
+            // (a confused peer) makes the call fail, harmlessly.
+            unsafe { SetEvent(event.as_raw_handle()) };
+        }
+    }
+
     /// Duplicates each value out of the peer's process; on any failure,
     /// closes those duplicated and says why.
     fn duplicate_out(&self, values: &[u64]) -> Result<Vec<OwnedHandle>, io::Error> {
-        let peer = match &self.peer {
+        let peer = match &self.peer_to_take_from {
             Ok(peer) => peer,
             Err((kind, message)) => return Err(io::Error::new(*kind, message.clone())),
         };
@@ -413,17 +373,16 @@ fn lost_with(error: io::Error, bytes: usize) -> io::Error {
     ResourcesLost::error(error.kind(), bytes, reason)
 }
 
-/// Opens process `pid` for `PROCESS_DUP_HANDLE`, or says why not.
-fn open_for_duplication(pid: u32) -> Result<OwnedHandle, (io::ErrorKind, String)> {
+/// Opens process `pid` with `access`, or says why not (`purpose` says
+/// what for).
+fn open_process(pid: u32, access: PROCESS_ACCESS_RIGHTS, purpose: &str) -> Opened {
     // SAFETY: OpenProcess has no memory preconditions.
-    let process = unsafe { OpenProcess(PROCESS_DUP_HANDLE, 0, pid) };
+    let process = unsafe { OpenProcess(access, 0, pid) };
     if process.is_null() {
         let error = io::Error::last_os_error();
         return Err((
             error.kind(),
-            format!(
-                "cannot open the peer's process (pid {pid}) to take the handles it sends: {error}"
-            ),
+            format!("cannot open the peer's process (pid {pid}) to {purpose}: {error}"),
         ));
     }
     // SAFETY: OpenProcess succeeded, so `process` is a new handle we own.

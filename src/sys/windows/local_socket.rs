@@ -71,10 +71,6 @@ impl Stream {
         self.0
     }
 
-    pub(crate) fn as_named_pipe(&self) -> &named_pipe::Stream {
-        &self.0
-    }
-
     /// A stream over a handle that another process sent: it must be a
     /// byte-mode pipe end (either side), opened for overlapped I/O as
     /// localipc opens its own.

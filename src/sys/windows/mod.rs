@@ -11,6 +11,7 @@ pub(crate) mod named_pipe;
 pub(crate) mod overlapped;
 pub(crate) mod pipe;
 pub(crate) mod pipe_path;
+mod release;
 mod resource_stream;
 pub(crate) mod security;
 

@@ -418,30 +418,6 @@ impl Stream {
         self.peek_pipe()
     }
 
-    /// Copies the next bytes in the pipe into `buf` without taking them;
-    /// how many. Zero while bytes read ahead (a prefix) come first, whose
-    /// order with the pipe's a peek could not tell.
-    pub(crate) fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.has_prefix.load(Ordering::Relaxed) || buf.is_empty() {
-            return Ok(0);
-        }
-        let mut read = 0;
-        // SAFETY: `buf` is writable for its length, and the out-pointer is a
-        // live local; the other out-pointers may be null.
-        let ok = unsafe {
-            PeekNamedPipe(
-                self.handle.as_raw_handle(),
-                buf.as_mut_ptr().cast(),
-                clamp(buf.len()),
-                &mut read,
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        };
-        cvt(ok).map_err(normalise_write_error)?;
-        Ok(read as usize)
-    }
-
     fn peek_pipe(&self) -> io::Result<Option<usize>> {
         let mut available = 0;
         let mut left_in_message = 0;
@@ -982,6 +958,23 @@ pub(crate) fn open_client(
         ERROR_PIPE_BUSY => Ok(None),
         code => Err(connect_error(config, code)),
     }
+}
+
+/// Whether the peer of the pipe end `handle` is still connected.
+pub(crate) fn is_connected(handle: BorrowedHandle<'_>) -> bool {
+    let mut available = 0;
+    // SAFETY: no buffer is passed (size 0); the out-pointer is a live local.
+    let ok = unsafe {
+        PeekNamedPipe(
+            handle.as_raw_handle(),
+            ptr::null_mut(),
+            0,
+            ptr::null_mut(),
+            &mut available,
+            ptr::null_mut(),
+        )
+    };
+    ok != 0
 }
 
 /// Which end of a pipe `handle` is (true: the server's) and whether the pipe

@@ -56,6 +56,12 @@ impl Event {
     }
 }
 
+impl From<Event> for OwnedHandle {
+    fn from(event: Event) -> Self {
+        event.0
+    }
+}
+
 /// One cached event for the common case of one operation at a time in a
 /// direction, so that the data path creates no kernel objects. A second
 /// concurrent operation gets an event of its own.

@@ -1,17 +1,16 @@
 //! Handles with bytes over a byte-mode pipe: the blocking resource stream,
 //! `framing` driven by blocking reads and writes. Frames are written whole
-//! under a lock, so they never interleave; acknowledgements owed are
-//! written at once when no other thread is writing, else with that thread's
-//! next frame, so a reader never waits for a writer.
+//! under a lock, so they never interleave.
 
 use std::io;
 use std::os::windows::io::{BorrowedHandle, OwnedHandle};
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::sync::{Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::Duration;
 
 use super::framing::Framing;
 use super::local_socket::Stream;
+use super::named_pipe;
 use crate::sys::Credentials;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -32,7 +31,7 @@ pub(crate) struct ResourceStream {
 impl ResourceStream {
     pub(crate) fn new(stream: Stream) -> io::Result<Self> {
         let pid = stream.peer_credentials()?.pid.unwrap_or(0);
-        let framing = Framing::new(pid, || stream.as_named_pipe().peek_len().is_ok());
+        let framing = Framing::new(pid, || named_pipe::is_connected(stream.as_borrowed()));
         Ok(Self {
             stream,
             framing,
@@ -61,42 +60,29 @@ impl ResourceStream {
         bytes: &[u8],
         handles: &[BorrowedHandle<'_>],
     ) -> io::Result<usize> {
-        let _writing = lock(&self.writer);
-        let pipe = self.stream.as_named_pipe();
-        self.framing
-            .collect_waiting_acks(|buf| pipe.peek(buf), |buf| pipe.read(buf))?;
         let Some(outgoing) = self.framing.prepare(bytes, handles)? else {
             return Ok(0);
         };
-        if let Err(error) = self.write_all(&outgoing.frames) {
-            self.framing.abandon(&outgoing);
-            return Err(error);
-        }
-        Ok(outgoing.len)
-    }
-
-    fn write_all(&self, mut frames: &[u8]) -> io::Result<()> {
+        let len = outgoing.len;
+        let _writing = lock(&self.writer);
+        let mut frames = &outgoing.frames[..];
+        let mut result = Ok(len);
         while !frames.is_empty() {
-            let n = self.stream.write(frames)?;
-            frames = &frames[n..];
+            match self.stream.write(frames) {
+                Ok(n) => frames = &frames[n..],
+                Err(error) => {
+                    result = Err(error);
+                    break;
+                }
+            }
         }
-        Ok(())
-    }
-
-    /// Writes the acknowledgements owed, unless another thread is writing
-    /// (it then writes them with its next frame).
-    fn write_owed_acks(&self) -> io::Result<()> {
-        if !self.framing.owes_acks() {
-            return Ok(());
+        if frames.len() == outgoing.frames.len() {
+            // Nothing went: the copies can go at once.
+            return result;
         }
-        let _writing = match self.writer.try_lock() {
-            Ok(writing) => writing,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => return Ok(()),
-        };
-        let acks = self.framing.owed_ack_frames();
-        self.write_all(&acks)
-            .inspect_err(|_| self.framing.still_owe(&acks))
+        // Some went: the receiver may take the copies, so they wait for it.
+        self.framing.sent(outgoing)?;
+        result
     }
 
     pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
@@ -118,8 +104,6 @@ impl ResourceStream {
         let Poll::Ready(received) = received else {
             unreachable!("blocking reads are always ready");
         };
-        // A failed acknowledgement stays owed; the bytes are still good.
-        let _ = self.write_owed_acks();
         received
     }
 }

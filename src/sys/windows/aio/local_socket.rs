@@ -89,3 +89,59 @@ impl Stream {
         self.0.peer_credentials()
     }
 }
+
+/// An async local-socket stream that carries handles.
+#[derive(Debug)]
+pub(crate) struct ResourceStream(super::resource_stream::ResourceStream);
+
+impl ResourceStream {
+    pub(crate) fn new(stream: Stream) -> io::Result<Self> {
+        super::resource_stream::ResourceStream::new(stream.0).map(Self)
+    }
+
+    pub(crate) fn as_borrowed(&self) -> std::os::windows::io::BorrowedHandle<'_> {
+        self.0.as_borrowed()
+    }
+
+    pub(crate) fn poll_send_with(
+        &self,
+        cx: &mut Context<'_>,
+        bytes: &[u8],
+        handles: &[std::os::windows::io::BorrowedHandle<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.0.poll_send_with(cx, bytes, handles)
+    }
+
+    pub(crate) fn poll_recv_with(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        handles: &mut Vec<std::os::windows::io::OwnedHandle>,
+    ) -> Poll<io::Result<usize>> {
+        self.0.poll_recv_with(cx, buf, handles)
+    }
+
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.0.poll_read(cx, buf)
+    }
+
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.0.poll_write(cx, buf)
+    }
+
+    pub(crate) fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_flush(cx)
+    }
+
+    pub(crate) fn poll_shutdown(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_shutdown(cx)
+    }
+
+    pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
+        self.0.peer_credentials()
+    }
+}

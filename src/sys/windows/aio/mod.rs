@@ -31,6 +31,7 @@ pub(crate) mod listener;
 pub(crate) mod local_socket;
 pub(crate) mod notify;
 pub(crate) mod pipe;
+pub(crate) mod resource_stream;
 #[cfg_attr(
     not(feature = "tokio"),
     allow(dead_code, reason = "the smol named-pipe front end is still to come")
