@@ -47,7 +47,15 @@ pub(crate) fn is_child() -> bool {
 /// process; that test sees [`is_child`] return true. The child's standard
 /// output (libtest's chatter) is discarded; its standard error is inherited so
 /// that a failing child explains itself in the log.
+///
+/// Panics if this binary has no test of that name: libtest would run no test
+/// in the child and end with success, so a test that checks the child's exit
+/// status would pass without having run anything.
 pub(crate) fn child_command(test: &str) -> Command {
+    assert!(
+        this_binarys_tests().iter().any(|known| known == test),
+        "no test named `{test}` in this binary for a child process to run"
+    );
     let mut command = Command::new(std::env::current_exe().expect("current_exe"));
     command
         .args([test, "--exact", "--nocapture", "--test-threads=1", "-q"])
@@ -55,6 +63,30 @@ pub(crate) fn child_command(test: &str) -> Command {
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     command
+}
+
+/// The names of this binary's tests, from libtest's `--list` (asked once).
+fn this_binarys_tests() -> &'static [String] {
+    static TESTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    TESTS.get_or_init(|| {
+        let output = Command::new(std::env::current_exe().expect("current_exe"))
+            .arg("--list")
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("listing this binary's tests");
+        assert!(
+            output.status.success(),
+            "listing this binary's tests: {}",
+            output.status
+        );
+        String::from_utf8(output.stdout)
+            .expect("test names are UTF-8")
+            .lines()
+            .filter_map(|line| line.strip_suffix(": test"))
+            .map(str::to_owned)
+            .collect()
+    })
 }
 
 /// Asserts that a child ended successfully, with its exit status in the message.
