@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: watchdogs, child processes,
 //! checksummed data streams, temporary directories, Wine detection and
-//! handle counting.
+//! handle counting. (`runtime/` binds the async suites to Tokio and smol;
+//! those suites include it next to this module.)
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
 use std::io::{self, Read, Write};
@@ -87,6 +88,16 @@ fn this_binarys_tests() -> &'static [String] {
             .map(str::to_owned)
             .collect()
     })
+}
+
+/// The name libtest knows the test `test` of module `module_path` by (pass
+/// `module_path!()`): its path without the crate's name, as [`child_command`]
+/// needs it for a test inside a module.
+pub(crate) fn test_path(module_path: &str, test: &str) -> String {
+    match module_path.split_once("::") {
+        Some((_crate, module)) => format!("{module}::{test}"),
+        None => test.to_owned(),
+    }
 }
 
 /// Asserts that a child ended successfully, with its exit status in the message.
