@@ -446,79 +446,6 @@ pub(crate) fn skip(test: &str, why: &str) {
     let _ = writeln!(io::stderr(), "\nlocalipc-test-skip: {test}: {why}");
 }
 
-/// Defines async `send` and `receive_all` (the twins of [`Pattern::send`]
-/// and [`receive_all`]) over one family of async I/O traits: Tokio's and
-/// futures-io's have the same method names.
-#[allow(unused_macros, reason = "used by the async tests only")]
-macro_rules! pattern_io {
-    ($($io:ident)::+) => {
-        use ::$($io)::+::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
-
-        /// Writes the first `total` bytes of `pattern` in `chunk`-byte writes,
-        /// flushes, and returns their checksum.
-        pub(crate) async fn send(
-            pattern: &crate::util::Pattern,
-            mut writer: impl AsyncWrite + Unpin,
-            total: u64,
-            chunk: usize,
-        ) -> std::io::Result<u64> {
-            let mut buf = vec![0; chunk];
-            let mut checksum = crate::util::Checksum::new();
-            let mut offset = 0;
-            while offset < total {
-                let len = chunk.min((total - offset) as usize);
-                pattern.fill(offset, &mut buf[..len]);
-                writer.write_all(&buf[..len]).await?;
-                checksum.update(&buf[..len]);
-                offset += len as u64;
-            }
-            writer.flush().await?;
-            Ok(checksum.finish())
-        }
-
-        /// Reads `reader` to the end and returns the byte count and checksum.
-        pub(crate) async fn receive_all(mut reader: impl AsyncRead + Unpin) -> std::io::Result<(u64, u64)> {
-            let mut buf = vec![0; 1 << 16];
-            let mut checksum = crate::util::Checksum::new();
-            let mut total = 0;
-            loop {
-                match reader.read(&mut buf).await? {
-                    0 => return Ok((total, checksum.finish())),
-                    n => {
-                        checksum.update(&buf[..n]);
-                        total += n as u64;
-                    }
-                }
-            }
-        }
-
-        /// Writes `chunk` (and flushes) until that fails, and returns the
-        /// error: the first writes after the peer left may still be accepted
-        /// by the OS or, on Windows, by the stream's write buffer.
-        pub(crate) async fn write_until_error(
-            mut writer: impl AsyncWrite + Unpin,
-            chunk: &[u8],
-        ) -> std::io::Error {
-            let started = std::time::Instant::now();
-            loop {
-                if let Err(error) = writer.write_all(chunk).await {
-                    return error;
-                }
-                if let Err(error) = writer.flush().await {
-                    return error;
-                }
-                assert!(
-                    started.elapsed() < std::time::Duration::from_secs(20),
-                    "writes never failed"
-                );
-            }
-        }
-    };
-}
-
-#[allow(unused_imports, reason = "used by the async tests only")]
-pub(crate) use pattern_io;
-
 /// Unique local-socket names for tests, and passing them to child processes.
 pub(crate) mod names {
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -541,6 +468,11 @@ pub(crate) mod names {
         Name::namespaced(format!("{}.sock", unique(label))).unwrap()
     }
 
+    /// A Windows pipe path no other test (or test process) uses.
+    pub(crate) fn pipe_path(label: &str) -> String {
+        format!(r"\\.\pipe\{}", unique(label))
+    }
+
     /// A path name: a socket file in a fresh directory on Unix, a pipe path on Windows.
     pub(crate) struct PathName {
         pub(crate) name: Name,
@@ -558,7 +490,7 @@ pub(crate) mod names {
         #[cfg(windows)]
         {
             PathName {
-                name: Name::path(format!(r"\\.\pipe\{}", unique(label))).unwrap(),
+                name: Name::path(pipe_path(label)).unwrap(),
             }
         }
     }
