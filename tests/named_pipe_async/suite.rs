@@ -557,13 +557,17 @@ macro_rules! suite {
             );
         }
 
-        /// A (blocking reader, async writer) pair; the async end is made
-        /// outside any runtime.
-        fn reader_and_async_writer(label: &str) -> (blocking::Stream, Stream) {
+        /// A (blocking reader, async writer) pair, the async end made on
+        /// `runtime`.
+        fn reader_and_async_writer(
+            label: &str,
+            runtime: &rt::Runtime,
+        ) -> (blocking::Stream, Stream) {
             let path = pipe_path(label);
             let listener = ListenerOptions::new(&path).create().unwrap();
             let reader = ConnectOptions::new(&path).connect().unwrap();
-            let writer = Stream::from_blocking(listener.accept().unwrap()).unwrap();
+            let writer = listener.accept().unwrap();
+            let writer = runtime.block_on(async { Stream::from_blocking(writer).unwrap() });
             (reader, writer)
         }
 
@@ -571,10 +575,10 @@ macro_rules! suite {
         fn a_stream_dropped_after_its_runtime_is_gone_delivers_its_data() {
             let _watchdog =
                 watchdog("a_stream_dropped_after_its_runtime_is_gone_delivers_its_data");
-            let (reader, writer) = reader_and_async_writer("drop-after");
+            let runtime = rt::Runtime::new(SCHEDULER);
+            let (reader, writer) = reader_and_async_writer("drop-after", &runtime);
             let total = 1 << 20;
             let reading = std::thread::spawn(move || util::receive_all(&reader).unwrap());
-            let runtime = rt::Runtime::new(SCHEDULER);
             // The last write is still in flight when the runtime and the
             // stream go.
             let sent = runtime.block_on(write_pattern(&writer, 11, total, 200_000));
@@ -586,9 +590,9 @@ macro_rules! suite {
         #[test]
         fn a_stream_dropped_with_its_runtime_delivers_its_data() {
             let _watchdog = watchdog("a_stream_dropped_with_its_runtime_delivers_its_data");
-            let (reader, writer) = reader_and_async_writer("drop-with");
-            let total = 1 << 20;
             let runtime = rt::Runtime::new(SCHEDULER);
+            let (reader, writer) = reader_and_async_writer("drop-with", &runtime);
+            let total = 1 << 20;
             let (wrote, written) = channel::bounded(1);
             runtime.spawn_detached(async move {
                 let sent = write_pattern(&writer, 12, total, 300_000).await;
