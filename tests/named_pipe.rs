@@ -5,29 +5,19 @@
 mod util;
 
 use std::io::{self, ErrorKind, Read, Write};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use localipc::os::windows::named_pipe::{
     ConnectOptions, Listener, ListenerOptions, MessageTooLong, PipeDirection, PipeMode, Stream,
 };
+use util::names::pipe_path;
 use util::{
     Pattern, assert_success, child_command, is_child, is_wine, receive_all, skip, watchdog,
 };
 
 const LIMIT: Duration = Duration::from_secs(60);
 const PATH_VAR: &str = "LOCALIPC_TEST_PIPE_PATH";
-
-/// A pipe path no other test (or test process) uses.
-fn unique_path(test: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!(
-        r"\\.\pipe\localipc-test-{}-{test}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
 
 fn listen(path: &str) -> Listener {
     ListenerOptions::new(path).create().unwrap()
@@ -56,7 +46,7 @@ fn read_exactly(stream: &Stream, len: usize) -> Vec<u8> {
 #[test]
 fn bytes_flow_both_ways_beyond_the_buffer_size() {
     let _watchdog = watchdog("bytes_flow_both_ways_beyond_the_buffer_size", LIMIT);
-    let path = unique_path("duplex");
+    let path = pipe_path("duplex");
     let mut options = ListenerOptions::new(&path);
     options.in_buffer_size(4096).out_buffer_size(4096);
     let (_listener, server, client) = pair(&options, &ConnectOptions::new(&path));
@@ -86,7 +76,7 @@ fn bytes_flow_both_ways_beyond_the_buffer_size() {
 #[test]
 fn client_to_server_pipe_carries_data_one_way() {
     let _watchdog = watchdog("client_to_server_pipe_carries_data_one_way", LIMIT);
-    let path = unique_path("inbound");
+    let path = pipe_path("inbound");
     let mut options = ListenerOptions::new(&path);
     options
         .direction(PipeDirection::ClientToServer)
@@ -107,7 +97,7 @@ fn client_to_server_pipe_carries_data_one_way() {
 #[test]
 fn server_to_client_pipe_carries_data_one_way() {
     let _watchdog = watchdog("server_to_client_pipe_carries_data_one_way", LIMIT);
-    let path = unique_path("outbound");
+    let path = pipe_path("outbound");
     let mut options = ListenerOptions::new(&path);
     options
         .direction(PipeDirection::ServerToClient)
@@ -127,7 +117,7 @@ fn a_duplex_client_on_a_one_way_pipe_is_permission_denied() {
         "a_duplex_client_on_a_one_way_pipe_is_permission_denied",
         LIMIT,
     );
-    let path = unique_path("wrongway");
+    let path = pipe_path("wrongway");
     let _listener = ListenerOptions::new(&path)
         .direction(PipeDirection::ServerToClient)
         .create()
@@ -143,7 +133,7 @@ fn everything_written_before_a_drop_is_read_by_the_peer() {
         "everything_written_before_a_drop_is_read_by_the_peer",
         LIMIT,
     );
-    let path = unique_path("dropwrite");
+    let path = pipe_path("dropwrite");
     let listener = listen(&path);
     for server_writes in [true, false] {
         let client = connect(&path);
@@ -173,7 +163,7 @@ fn read_after_the_peer_closed_is_zero_and_write_is_broken_pipe() {
         "read_after_the_peer_closed_is_zero_and_write_is_broken_pipe",
         LIMIT,
     );
-    let path = unique_path("closed");
+    let path = pipe_path("closed");
     let listener = listen(&path);
     for server_closes in [true, false] {
         let client = connect(&path);
@@ -206,7 +196,7 @@ fn a_blocked_read_does_not_block_a_write_on_the_same_stream() {
         "a_blocked_read_does_not_block_a_write_on_the_same_stream",
         LIMIT,
     );
-    let path = unique_path("fullduplex");
+    let path = pipe_path("fullduplex");
     let listener = listen(&path);
     let client = connect(&path);
     let server = listener.accept().unwrap();
@@ -225,7 +215,7 @@ fn a_blocked_read_does_not_block_a_write_on_the_same_stream() {
 #[test]
 fn many_full_duplex_exchanges_from_two_threads() {
     let _watchdog = watchdog("many_full_duplex_exchanges_from_two_threads", LIMIT);
-    let path = unique_path("pingpong");
+    let path = pipe_path("pingpong");
     let listener = listen(&path);
     let client = connect(&path);
     let server = listener.accept().unwrap();
@@ -252,7 +242,7 @@ fn many_full_duplex_exchanges_from_two_threads() {
 // --- Messages ----------------------------------------------------------------
 
 fn message_pair(test: &str, buffer: u32) -> (Listener, Stream, Stream) {
-    let path = unique_path(test);
+    let path = pipe_path(test);
     let mut options = ListenerOptions::new(&path);
     options
         .mode(PipeMode::Messages)
@@ -299,7 +289,7 @@ fn one_way_message_pipes_carry_messages_in_their_direction() {
         LIMIT,
     );
     for direction in [PipeDirection::ClientToServer, PipeDirection::ServerToClient] {
-        let path = unique_path("oneway-messages");
+        let path = pipe_path("oneway-messages");
         let mut options = ListenerOptions::new(&path);
         options
             .mode(PipeMode::Messages)
@@ -375,7 +365,7 @@ fn thirty_two_clients_at_once_each_exchange_1_mib() {
         "thirty_two_clients_at_once_each_exchange_1_mib",
         Duration::from_secs(180),
     );
-    let path = unique_path("many");
+    let path = pipe_path("many");
     let listener = listen(&path);
     let clients = 32u64;
     let total = 1 << 20;
@@ -439,7 +429,7 @@ fn a_client_in_a_child_process_talks_to_this_server() {
         assert_eq!((len, checksum), (total, Pattern::new(9).checksum(total)));
         return;
     }
-    let path = unique_path("childclient");
+    let path = pipe_path("childclient");
     let listener = listen(&path);
     let mut child = child_command(name)
         .env(PATH_VAR, &path)
@@ -472,7 +462,7 @@ fn a_server_in_a_child_process_serves_this_client() {
         (&stream).flush().unwrap();
         return;
     }
-    let path = unique_path("childserver");
+    let path = pipe_path("childserver");
     let mut child = child_command(name).env(PATH_VAR, &path).spawn().unwrap();
     let started = Instant::now();
     let stream = loop {
@@ -499,7 +489,7 @@ fn a_server_in_a_child_process_serves_this_client() {
 #[test]
 fn connecting_to_a_missing_name_is_not_found() {
     let _watchdog = watchdog("connecting_to_a_missing_name_is_not_found", LIMIT);
-    let path = unique_path("missing");
+    let path = pipe_path("missing");
     let error = ConnectOptions::new(&path).connect().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
     assert!(
@@ -514,7 +504,7 @@ fn clients_that_leave_before_accept_do_not_break_the_listener() {
         "clients_that_leave_before_accept_do_not_break_the_listener",
         LIMIT,
     );
-    let path = unique_path("doa");
+    let path = pipe_path("doa");
     let listener = ListenerOptions::new(&path)
         .ready_instances(3)
         .create()
@@ -550,7 +540,7 @@ fn clients_that_leave_before_accept_do_not_break_the_listener() {
 #[test]
 fn a_busy_pipe_with_a_timeout_is_timed_out() {
     let _watchdog = watchdog("a_busy_pipe_with_a_timeout_is_timed_out", LIMIT);
-    let path = unique_path("busy");
+    let path = pipe_path("busy");
     let listener = ListenerOptions::new(&path)
         .max_instances(Some(1))
         .ready_instances(1)
@@ -575,7 +565,7 @@ fn a_busy_pipe_with_a_timeout_is_timed_out() {
 #[test]
 fn a_busy_pipe_without_a_timeout_is_waited_for() {
     let _watchdog = watchdog("a_busy_pipe_without_a_timeout_is_waited_for", LIMIT);
-    let path = unique_path("busywait");
+    let path = pipe_path("busywait");
     // Two instances: after the first accept, the listener keeps the second
     // waiting; a second client takes it, and a third finds the pipe busy.
     let listener = ListenerOptions::new(&path)
@@ -613,7 +603,7 @@ fn a_busy_pipe_without_a_timeout_is_waited_for() {
 #[test]
 fn nonblocking_accept_and_read_would_block() {
     let _watchdog = watchdog("nonblocking_accept_and_read_would_block", LIMIT);
-    let path = unique_path("nonblocking");
+    let path = pipe_path("nonblocking");
     let listener = ListenerOptions::new(&path)
         .nonblocking(true)
         .create()
@@ -649,7 +639,7 @@ fn nonblocking_accept_and_read_would_block() {
 #[test]
 fn incoming_yields_connected_streams() {
     let _watchdog = watchdog("incoming_yields_connected_streams", LIMIT);
-    let path = unique_path("incoming");
+    let path = pipe_path("incoming");
     let listener = listen(&path);
     let clients = thread::spawn({
         let path = path.clone();
@@ -681,7 +671,7 @@ fn a_read_timeout_fires_within_tolerance_and_consumes_nothing() {
         "a_read_timeout_fires_within_tolerance_and_consumes_nothing",
         LIMIT,
     );
-    let path = unique_path("readtimeout");
+    let path = pipe_path("readtimeout");
     let listener = listen(&path);
     let client = connect(&path);
     let server = listener.accept().unwrap();
@@ -708,7 +698,7 @@ fn a_read_timeout_fires_within_tolerance_and_consumes_nothing() {
 #[test]
 fn a_write_timeout_fires_when_the_peer_does_not_read() {
     let _watchdog = watchdog("a_write_timeout_fires_when_the_peer_does_not_read", LIMIT);
-    let path = unique_path("writetimeout");
+    let path = pipe_path("writetimeout");
     let listener = ListenerOptions::new(&path)
         .in_buffer_size(4096)
         .out_buffer_size(4096)
@@ -727,7 +717,7 @@ fn a_write_timeout_fires_when_the_peer_does_not_read() {
 #[test]
 fn a_zero_timeout_is_invalid_input() {
     let _watchdog = watchdog("a_zero_timeout_is_invalid_input", LIMIT);
-    let path = unique_path("zerotimeout");
+    let path = pipe_path("zerotimeout");
     let listener = listen(&path);
     let client = connect(&path);
     let _server = listener.accept().unwrap();
@@ -755,7 +745,7 @@ fn a_clone_shares_the_connection_and_copies_the_settings() {
         "a_clone_shares_the_connection_and_copies_the_settings",
         LIMIT,
     );
-    let path = unique_path("clone");
+    let path = pipe_path("clone");
     let listener = listen(&path);
     let client = connect(&path);
     let server = listener.accept().unwrap();
@@ -775,7 +765,7 @@ fn a_clone_shares_the_connection_and_copies_the_settings() {
 fn flush_waits_until_the_peer_has_read_everything() {
     let name = "flush_waits_until_the_peer_has_read_everything";
     let _watchdog = watchdog(name, LIMIT);
-    let path = unique_path("flush");
+    let path = pipe_path("flush");
     let listener = listen(&path);
     let client = connect(&path);
     let server = listener.accept().unwrap();
@@ -806,7 +796,7 @@ fn flush_waits_until_the_peer_has_read_everything() {
 fn a_second_listener_on_a_taken_name_is_addr_in_use() {
     let name = "a_second_listener_on_a_taken_name_is_addr_in_use";
     let _watchdog = watchdog(name, LIMIT);
-    let path = unique_path("taken");
+    let path = pipe_path("taken");
     let _first = listen(&path);
     let second = ListenerOptions::new(&path).create();
     if second.is_ok() && is_wine() {
@@ -853,7 +843,7 @@ fn bad_paths_are_invalid_input_saying_why() {
 #[test]
 fn a_path_at_the_length_limit_works() {
     let _watchdog = watchdog("a_path_at_the_length_limit_works", LIMIT);
-    let prefix = unique_path("limit");
+    let prefix = pipe_path("limit");
     let path = format!("{prefix}{}", "y".repeat(256 - prefix.len()));
     assert_eq!(path.len(), 256);
     let listener = listen(&path);
@@ -865,7 +855,7 @@ fn a_path_at_the_length_limit_works() {
 #[test]
 fn bad_instance_counts_are_invalid_input() {
     let _watchdog = watchdog("bad_instance_counts_are_invalid_input", LIMIT);
-    let path = unique_path("counts");
+    let path = pipe_path("counts");
     for error in [
         ListenerOptions::new(&path)
             .max_instances(Some(0))
@@ -892,7 +882,7 @@ fn bad_instance_counts_are_invalid_input() {
 fn session_ids_match_on_one_machine() {
     let name = "session_ids_match_on_one_machine";
     let _watchdog = watchdog(name, LIMIT);
-    let path = unique_path("session");
+    let path = pipe_path("session");
     let listener = listen(&path);
     let client = connect(&path);
     let server = listener.accept().unwrap();
@@ -916,7 +906,7 @@ fn session_ids_match_on_one_machine() {
 fn impersonation_runs_the_closure_and_only_on_the_server_end() {
     let name = "impersonation_runs_the_closure_and_only_on_the_server_end";
     let _watchdog = watchdog(name, LIMIT);
-    let path = unique_path("impersonate");
+    let path = pipe_path("impersonate");
     let listener = listen(&path);
     let client = connect(&path);
     let server = listener.accept().unwrap();
@@ -935,7 +925,7 @@ fn impersonation_runs_the_closure_and_only_on_the_server_end() {
 #[test]
 fn process_ids_in_one_process_are_our_own() {
     let _watchdog = watchdog("process_ids_in_one_process_are_our_own", LIMIT);
-    let path = unique_path("pids");
+    let path = pipe_path("pids");
     let listener = listen(&path);
     let client = connect(&path);
     let server = listener.accept().unwrap();
@@ -952,7 +942,7 @@ fn process_ids_in_one_process_are_our_own() {
 fn errors_have_the_kinds_the_docs_promise_for_plain_io() {
     let _watchdog = watchdog("errors_have_the_kinds_the_docs_promise_for_plain_io", LIMIT);
     // A closed peer mid-transfer: the writer sees BrokenPipe, the reader Ok(0).
-    let path = unique_path("midtransfer");
+    let path = pipe_path("midtransfer");
     let listener = listen(&path);
     let client = connect(&path);
     let server = listener.accept().unwrap();
@@ -979,7 +969,7 @@ fn an_inheritable_server_end_reaches_a_child_and_the_default_does_not() {
         return;
     }
     for inheritable in [false, true] {
-        let path = unique_path("inherit");
+        let path = pipe_path("inherit");
         let listener = ListenerOptions::new(&path)
             .inheritable(inheritable)
             .create()

@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests: watchdogs, child processes,
-//! checksummed data streams, temporary directories and Wine detection.
+//! checksummed data streams, temporary directories, Wine detection and
+//! handle counting. (`runtime/` binds the async suites to Tokio and smol;
+//! those suites include it next to this module.)
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
 use std::io::{self, Read, Write};
@@ -46,7 +48,15 @@ pub(crate) fn is_child() -> bool {
 /// process; that test sees [`is_child`] return true. The child's standard
 /// output (libtest's chatter) is discarded; its standard error is inherited so
 /// that a failing child explains itself in the log.
+///
+/// Panics if this binary has no test of that name: libtest would run no test
+/// in the child and end with success, so a test that checks the child's exit
+/// status would pass without having run anything.
 pub(crate) fn child_command(test: &str) -> Command {
+    assert!(
+        this_binarys_tests().iter().any(|known| known == test),
+        "no test named `{test}` in this binary for a child process to run"
+    );
     let mut command = Command::new(std::env::current_exe().expect("current_exe"));
     command
         .args([test, "--exact", "--nocapture", "--test-threads=1", "-q"])
@@ -54,6 +64,40 @@ pub(crate) fn child_command(test: &str) -> Command {
         .stdin(Stdio::null())
         .stdout(Stdio::null());
     command
+}
+
+/// The names of this binary's tests, from libtest's `--list` (asked once).
+fn this_binarys_tests() -> &'static [String] {
+    static TESTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    TESTS.get_or_init(|| {
+        let output = Command::new(std::env::current_exe().expect("current_exe"))
+            .arg("--list")
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("listing this binary's tests");
+        assert!(
+            output.status.success(),
+            "listing this binary's tests: {}",
+            output.status
+        );
+        String::from_utf8(output.stdout)
+            .expect("test names are UTF-8")
+            .lines()
+            .filter_map(|line| line.strip_suffix(": test"))
+            .map(str::to_owned)
+            .collect()
+    })
+}
+
+/// The name libtest knows the test `test` of module `module_path` by (pass
+/// `module_path!()`): its path without the crate's name, as [`child_command`]
+/// needs it for a test inside a module.
+pub(crate) fn test_path(module_path: &str, test: &str) -> String {
+    match module_path.split_once("::") {
+        Some((_crate, module)) => format!("{module}::{test}"),
+        None => test.to_owned(),
+    }
 }
 
 /// Asserts that a child ended successfully, with its exit status in the message.
@@ -266,22 +310,131 @@ pub(crate) fn is_wine() -> bool {
 }
 
 /// The number of descriptors (Linux) or handles (Windows) this process holds.
+///
+/// The counter proves itself on first use: it opens 20 more and checks that
+/// the count rises by exactly 20 and falls back once they are closed. A
+/// counter that cannot see handles (`GetProcessHandleCount` reports 0 under
+/// Wine) would let every leak assertion pass, so it fails the test instead.
 #[cfg(any(target_os = "linux", windows))]
 pub(crate) fn open_handle_count() -> usize {
-    #[cfg(target_os = "linux")]
-    {
+    static PROVEN: std::sync::Once = std::sync::Once::new();
+    PROVEN.call_once(prove_the_handle_counter);
+    handles::count()
+}
+
+#[cfg(any(target_os = "linux", windows))]
+fn prove_the_handle_counter() {
+    const EXTRA: usize = 20;
+    let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+    // Another thread of the process (a runtime's worker, Windows' thread
+    // pool) may open or close a handle meanwhile: a few tries, one must be exact.
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let before = handles::count();
+        let clones: Vec<_> = (0..EXTRA).map(|_| file.try_clone().unwrap()).collect();
+        let with_them = handles::count();
+        drop(clones);
+        let after = handles::count();
+        if with_them == before + EXTRA && after == before {
+            return;
+        }
+        seen.push((before, with_them, after));
+    }
+    panic!(
+        "the handle counter does not see handles: with {EXTRA} more open and then closed, \
+         it counted (before, with them, after) = {seen:?}"
+    );
+}
+
+#[cfg(target_os = "linux")]
+mod handles {
+    pub(super) fn count() -> usize {
         std::fs::read_dir("/proc/self/fd").unwrap().count()
     }
-    #[cfg(windows)]
-    {
-        use windows_sys::Win32::System::Threading::{GetCurrentProcess, GetProcessHandleCount};
-        let mut count = 0;
-        // SAFETY: GetCurrentProcess has no preconditions; its pseudo handle needs no closing.
-        let this_process = unsafe { GetCurrentProcess() };
-        // SAFETY: `count` is a live out-pointer.
-        let ok = unsafe { GetProcessHandleCount(this_process, &mut count) };
-        assert_ne!(ok, 0);
-        count as usize
+}
+
+/// Windows: this process's entries in the system's handle table, from
+/// `NtQuerySystemInformation(SystemExtendedHandleInformation)`, which Wine
+/// implements (its `GetProcessHandleCount` always reports 0).
+#[cfg(windows)]
+mod handles {
+    use std::ffi::c_void;
+    use std::mem::size_of;
+
+    use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
+
+    const SYSTEM_EXTENDED_HANDLE_INFORMATION: u32 = 64;
+    const STATUS_INFO_LENGTH_MISMATCH: i32 = 0xC000_0004_u32 as i32;
+    /// The table is two pointer-sized words (the entry count, a reserved
+    /// word) and then the entries: three pointer-sized words (object, owning
+    /// process id, handle value) and 16 bytes (access mask, two 16-bit
+    /// fields, attributes, reserved).
+    const HEADER_WORDS: usize = 2;
+    const ENTRY_WORDS: usize = 3 + 16 / size_of::<usize>();
+    const PROCESS_ID_WORD: usize = 1;
+
+    type NtQuerySystemInformation = unsafe extern "system" fn(
+        class: u32,
+        information: *mut c_void,
+        length: u32,
+        returned: *mut u32,
+    ) -> i32;
+
+    fn nt_query_system_information() -> NtQuerySystemInformation {
+        let ntdll: Vec<u16> = "ntdll.dll\0".encode_utf16().collect();
+        // SAFETY: the name is a NUL-terminated UTF-16 string; ntdll is always loaded.
+        let module = unsafe { GetModuleHandleW(ntdll.as_ptr()) };
+        assert!(!module.is_null(), "ntdll.dll is not loaded");
+        // SAFETY: `module` is a loaded module and the name is NUL-terminated.
+        let function =
+            unsafe { GetProcAddress(module, c"NtQuerySystemInformation".as_ptr().cast()) }
+                .expect("ntdll.dll exports NtQuerySystemInformation");
+        // SAFETY: ntdll's NtQuerySystemInformation has exactly this signature.
+        unsafe {
+            std::mem::transmute::<unsafe extern "system" fn() -> isize, NtQuerySystemInformation>(
+                function,
+            )
+        }
+    }
+
+    pub(super) fn count() -> usize {
+        let query = nt_query_system_information();
+        // Words, so that the table is aligned for its pointer-sized fields.
+        let mut table = vec![0_usize; 1 << 16];
+        loop {
+            let bytes = u32::try_from(table.len() * size_of::<usize>()).unwrap();
+            let mut returned = 0;
+            // SAFETY: `table` is writable for `bytes` bytes and `returned` is
+            // a live out-pointer.
+            let status = unsafe {
+                query(
+                    SYSTEM_EXTENDED_HANDLE_INFORMATION,
+                    table.as_mut_ptr().cast(),
+                    bytes,
+                    &mut returned,
+                )
+            };
+            if status == STATUS_INFO_LENGTH_MISMATCH {
+                table.resize(table.len() * 2, 0);
+                continue;
+            }
+            assert!(
+                status >= 0,
+                "NtQuerySystemInformation(SystemExtendedHandleInformation): status {status:#x}"
+            );
+            break;
+        }
+        let entries = table[0];
+        let end = HEADER_WORDS + entries * ENTRY_WORDS;
+        assert!(
+            end <= table.len(),
+            "{entries} handle entries overflow the table"
+        );
+        let this_process = std::process::id() as usize;
+        table[HEADER_WORDS..end]
+            .chunks_exact(ENTRY_WORDS)
+            .filter(|entry| entry[PROCESS_ID_WORD] == this_process)
+            .count()
     }
 }
 
@@ -292,79 +445,6 @@ pub(crate) fn skip(test: &str, why: &str) {
     // that another thread may have just printed.
     let _ = writeln!(io::stderr(), "\nlocalipc-test-skip: {test}: {why}");
 }
-
-/// Defines async `send` and `receive_all` (the twins of [`Pattern::send`]
-/// and [`receive_all`]) over one family of async I/O traits: Tokio's and
-/// futures-io's have the same method names.
-#[allow(unused_macros, reason = "used by the async tests only")]
-macro_rules! pattern_io {
-    ($($io:ident)::+) => {
-        use ::$($io)::+::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
-
-        /// Writes the first `total` bytes of `pattern` in `chunk`-byte writes,
-        /// flushes, and returns their checksum.
-        pub(crate) async fn send(
-            pattern: &crate::util::Pattern,
-            mut writer: impl AsyncWrite + Unpin,
-            total: u64,
-            chunk: usize,
-        ) -> std::io::Result<u64> {
-            let mut buf = vec![0; chunk];
-            let mut checksum = crate::util::Checksum::new();
-            let mut offset = 0;
-            while offset < total {
-                let len = chunk.min((total - offset) as usize);
-                pattern.fill(offset, &mut buf[..len]);
-                writer.write_all(&buf[..len]).await?;
-                checksum.update(&buf[..len]);
-                offset += len as u64;
-            }
-            writer.flush().await?;
-            Ok(checksum.finish())
-        }
-
-        /// Reads `reader` to the end and returns the byte count and checksum.
-        pub(crate) async fn receive_all(mut reader: impl AsyncRead + Unpin) -> std::io::Result<(u64, u64)> {
-            let mut buf = vec![0; 1 << 16];
-            let mut checksum = crate::util::Checksum::new();
-            let mut total = 0;
-            loop {
-                match reader.read(&mut buf).await? {
-                    0 => return Ok((total, checksum.finish())),
-                    n => {
-                        checksum.update(&buf[..n]);
-                        total += n as u64;
-                    }
-                }
-            }
-        }
-
-        /// Writes `chunk` (and flushes) until that fails, and returns the
-        /// error: the first writes after the peer left may still be accepted
-        /// by the OS or, on Windows, by the stream's write buffer.
-        pub(crate) async fn write_until_error(
-            mut writer: impl AsyncWrite + Unpin,
-            chunk: &[u8],
-        ) -> std::io::Error {
-            let started = std::time::Instant::now();
-            loop {
-                if let Err(error) = writer.write_all(chunk).await {
-                    return error;
-                }
-                if let Err(error) = writer.flush().await {
-                    return error;
-                }
-                assert!(
-                    started.elapsed() < std::time::Duration::from_secs(20),
-                    "writes never failed"
-                );
-            }
-        }
-    };
-}
-
-#[allow(unused_imports, reason = "used by the async tests only")]
-pub(crate) use pattern_io;
 
 /// Unique local-socket names for tests, and passing them to child processes.
 pub(crate) mod names {
@@ -388,6 +468,11 @@ pub(crate) mod names {
         Name::namespaced(format!("{}.sock", unique(label))).unwrap()
     }
 
+    /// A Windows pipe path no other test (or test process) uses.
+    pub(crate) fn pipe_path(label: &str) -> String {
+        format!(r"\\.\pipe\{}", unique(label))
+    }
+
     /// A path name: a socket file in a fresh directory on Unix, a pipe path on Windows.
     pub(crate) struct PathName {
         pub(crate) name: Name,
@@ -405,7 +490,7 @@ pub(crate) mod names {
         #[cfg(windows)]
         {
             PathName {
-                name: Name::path(format!(r"\\.\pipe\{}", unique(label))).unwrap(),
+                name: Name::path(pipe_path(label)).unwrap(),
             }
         }
     }

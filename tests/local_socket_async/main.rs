@@ -1,0 +1,22 @@
+//! Local sockets on the async front ends, through the public API; run on
+//! Linux and under Wine. Each behaviour is written once (`suite.rs`) and runs
+//! on Tokio (a current-thread and a two-worker multi-thread runtime) and on
+//! smol (`block_on` and a four-thread executor); what only one runtime has
+//! is tested in `tokio_only.rs` and `smol_only.rs`.
+#![cfg(any(feature = "tokio", feature = "smol"))]
+
+#[path = "../util/runtime/mod.rs"]
+mod runtime;
+#[path = "../util/mod.rs"]
+mod util;
+
+#[macro_use]
+mod suite;
+
+crate::runtime::on_every_scheduler!(suite);
+
+#[cfg(feature = "tokio")]
+mod tokio_only;
+
+#[cfg(feature = "smol")]
+mod smol_only;
