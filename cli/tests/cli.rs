@@ -6,11 +6,11 @@ mod common;
 #[path = "../../tests/util/mod.rs"]
 mod util;
 
-use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{LIMIT, assert_one_line_error, connect, localipc, unique};
+use common::{LIMIT, assert_one_line_error, connect, localipc};
+use util::names::unique;
 use util::watchdog;
 
 /// Starts `localipc listen ARGS` and waits until it says it is listening.
@@ -24,24 +24,7 @@ fn start_listener(args: &[&str]) -> std::process::Child {
 fn listen_and_connect_relay_both_ways() {
     let _watchdog = watchdog("listen_and_connect_relay_both_ways", LIMIT);
     let name = unique("relay");
-    let mut listener = start_listener(&[&name]);
-    let mut server_stdin = listener.stdin.take().unwrap();
-    let client = std::thread::spawn({
-        let name = name.clone();
-        move || connect(&[&name], b"from the client\n")
-    });
-    server_stdin.write_all(b"from the server\n").unwrap();
-    drop(server_stdin);
-    let client = client.join().unwrap();
-    assert!(
-        client.status.success(),
-        "{}",
-        String::from_utf8_lossy(&client.stderr)
-    );
-    assert_eq!(client.stdout, b"from the server\n");
-    let server = listener.wait_with_output().unwrap();
-    assert!(server.status.success());
-    assert_eq!(server.stdout, b"from the client\n");
+    common::assert_relays_both_ways(&["listen", &name], &["connect", &name]);
 }
 
 #[test]
@@ -147,6 +130,7 @@ fn a_taken_name_is_one_line_and_exit_1() {
 #[cfg(unix)]
 #[test]
 fn a_second_listen_on_a_live_path_leaves_the_first_serving() {
+    use std::io::Write;
     let _watchdog = watchdog(
         "a_second_listen_on_a_live_path_leaves_the_first_serving",
         LIMIT,
@@ -192,7 +176,7 @@ fn as_nobody(test: &str, command: &mut std::process::Command) -> bool {
 #[cfg(target_os = "linux")]
 #[test]
 fn listen_reports_refused_clients_and_serves_the_next() {
-    use std::io::{BufRead, BufReader};
+    use std::io::{BufRead, BufReader, Write};
     let test = "listen_reports_refused_clients_and_serves_the_next";
     let _watchdog = watchdog(test, LIMIT);
     let name = unique("refusing");

@@ -8,7 +8,8 @@ mod util;
 
 use std::process::Stdio;
 
-use common::{LIMIT, assert_one_line_error, assert_usage_error, localipc, unique};
+use common::{LIMIT, assert_one_line_error, assert_usage_error, localipc};
+use util::names::unique;
 use util::watchdog;
 
 /// Every verb, as the words that reach it, on this OS.

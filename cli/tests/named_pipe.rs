@@ -11,9 +11,10 @@ use std::io::Write;
 use std::process::Stdio;
 
 use localipc::os::windows::named_pipe::{ConnectOptions, ListenerOptions, PipeMode};
+use util::names::unique;
 use util::watchdog;
 
-use common::{LIMIT, assert_one_line_error, localipc, run, start_listening, unique};
+use common::{LIMIT, assert_one_line_error, localipc, run, start_listening};
 
 fn pipe_path(name: &str) -> String {
     format!(r"\\.\pipe\{name}")
@@ -23,21 +24,11 @@ fn pipe_path(name: &str) -> String {
 fn byte_mode_relays_both_ways() {
     let _watchdog = watchdog("byte_mode_relays_both_ways", LIMIT);
     let name = unique("np-bytes");
-    let mut listener = start_listening(&["named-pipe", "listen", &name]);
-    let mut server_stdin = listener.stdin.take().unwrap();
-    let client = std::thread::spawn({
-        // The full path and the bare name reach the same pipe.
-        let path = pipe_path(&name);
-        move || run(&["named-pipe", "connect", &path], b"from the client\n")
-    });
-    server_stdin.write_all(b"from the server\n").unwrap();
-    drop(server_stdin);
-    let client = client.join().unwrap();
-    assert!(client.status.success(), "{client:?}");
-    assert_eq!(client.stdout, b"from the server\n");
-    let server = listener.wait_with_output().unwrap();
-    assert!(server.status.success());
-    assert_eq!(server.stdout, b"from the client\n");
+    // The full path and the bare name reach the same pipe.
+    common::assert_relays_both_ways(
+        &["named-pipe", "listen", &name],
+        &["named-pipe", "connect", &pipe_path(&name)],
+    );
 }
 
 #[test]

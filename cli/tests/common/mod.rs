@@ -4,7 +4,6 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 /// How long a test of the tool may take before its watchdog fails it.
@@ -13,16 +12,6 @@ pub(crate) const LIMIT: Duration = Duration::from_secs(120);
 /// The binary under test.
 pub(crate) fn localipc() -> Command {
     Command::new(env!("CARGO_BIN_EXE_localipc"))
-}
-
-/// A name no other test (or test process) uses.
-pub(crate) fn unique(label: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "localipc-cli-test-{}-{label}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 /// Runs `localipc ARGS` with `input` on its standard input, to the end.
@@ -76,6 +65,29 @@ pub(crate) fn start_listening(args: &[&str]) -> Child {
         let _ = stderr.read_to_string(&mut rest);
     });
     child
+}
+
+/// Starts the listening verb `listen`, connects to it with `connect` (each
+/// the whole command line), and checks that each side's standard input
+/// reaches the other's standard output, both ways at once.
+pub(crate) fn assert_relays_both_ways(listen: &[&str], connect: &[&str]) {
+    let mut listener = start_listening(listen);
+    let mut server_stdin = listener.stdin.take().unwrap();
+    let client = std::thread::spawn({
+        let connect: Vec<String> = connect.iter().map(|arg| arg.to_string()).collect();
+        move || {
+            let connect: Vec<&str> = connect.iter().map(String::as_str).collect();
+            run(&connect, b"from the client\n")
+        }
+    });
+    server_stdin.write_all(b"from the server\n").unwrap();
+    drop(server_stdin);
+    let client = client.join().unwrap();
+    assert!(client.status.success(), "{client:?}");
+    assert_eq!(client.stdout, b"from the server\n");
+    let server = listener.wait_with_output().unwrap();
+    assert!(server.status.success(), "{server:?}");
+    assert_eq!(server.stdout, b"from the client\n");
 }
 
 /// Asserts a failure with exit status `code` and exactly one line on
