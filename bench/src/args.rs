@@ -81,10 +81,13 @@ pub(crate) struct Settings {
     pub(crate) rounds: Option<usize>,
     pub(crate) json: PathBuf,
     pub(crate) markdown: PathBuf,
+    /// Where to draw the ratios as SVG, if anywhere.
+    pub(crate) plot: Option<PathBuf>,
 }
 
 pub(crate) const USAGE: &str = "\
 usage: localipc-bench [--quick | --smoke] [--rounds N] [--json PATH] [--markdown PATH]
+                      [--plot PATH]
 
 Measures localipc's local sockets, pipes and FIFOs side by side with std,
 Tokio, async-io and interprocess: throughput for 64 KiB and 4 KiB writes and
@@ -99,6 +102,8 @@ round-trip latency for 1 B and 64 B messages, against a peer process.
                    <target dir>/bench-results/latest.json)
   --markdown PATH  write the results as Markdown (default:
                    <target dir>/bench-results/latest.md)
+  --plot PATH      also draw every contender's ratio to its family's baseline,
+                   with its spread over rounds, as an SVG picture
   -h, --help       print this text
 ";
 
@@ -114,6 +119,7 @@ pub(crate) fn parse(arguments: &[String]) -> Result<Command, String> {
     let mut rounds = None;
     let mut json = None;
     let mut markdown = None;
+    let mut plot = None;
     let mut rest = arguments.iter();
     while let Some(argument) = rest.next() {
         let mut value = |flag: &str| {
@@ -134,6 +140,7 @@ pub(crate) fn parse(arguments: &[String]) -> Result<Command, String> {
             }
             "--json" => json = Some(PathBuf::from(value("--json")?)),
             "--markdown" => markdown = Some(PathBuf::from(value("--markdown")?)),
+            "--plot" => plot = Some(PathBuf::from(value("--plot")?)),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -143,6 +150,7 @@ pub(crate) fn parse(arguments: &[String]) -> Result<Command, String> {
         rounds,
         json: json.unwrap_or_else(|| results.join("latest.json")),
         markdown: markdown.unwrap_or_else(|| results.join("latest.md")),
+        plot,
     }))
 }
 
@@ -170,5 +178,22 @@ mod tests {
             assert!(mode.plan(None).rounds > 0, "{}", mode.name());
         }
         assert_eq!(Mode::Quick.plan(Some(9)).rounds, 9);
+    }
+
+    #[test]
+    fn plot_takes_a_path_and_is_off_by_default() {
+        let settings = |arguments: &[&str]| {
+            let arguments: Vec<String> = arguments.iter().map(|a| a.to_string()).collect();
+            match parse(&arguments) {
+                Ok(Command::Run(settings)) => settings,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(settings(&["--smoke"]).plot, None);
+        assert_eq!(
+            settings(&["--plot", "ratios.svg"]).plot,
+            Some(PathBuf::from("ratios.svg"))
+        );
+        assert!(parse(&["--plot".to_owned()]).is_err());
     }
 }

@@ -21,7 +21,7 @@
 //!
 //! Results go to stdout as a table and to `--json PATH` and `--markdown PATH`
 //! (by default `bench-results/latest.json` and `latest.md` in the target
-//! directory).
+//! directory); `--plot PATH` also draws the ratios as an SVG picture.
 
 mod allocations;
 mod args;

@@ -108,15 +108,7 @@ fn localipc_tokio_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
 }
 
 fn std_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
-    let (peer_input, to_peer) = std::io::pipe()?;
-    let (from_peer, peer_output) = std::io::pipe()?;
-    let pipes = Pipes {
-        to_peer,
-        from_peer,
-        peer_input: peer_input.into(),
-        peer_output: peer_output.into(),
-    };
-    pipes.measure_blocking(context, job)
+    Pipes::std()?.measure_blocking(context, job)
 }
 
 fn localipc_pipe(context: &Context, job: Job) -> io::Result<Measurement> {

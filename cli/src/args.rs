@@ -1,305 +1,424 @@
-//! Command-line parsing: a handful of subcommands and flags, by hand.
+//! The command line, declared with clap: every verb, its options and its
+//! help. Values that need a lookup (users, groups) or that the library
+//! checks (names) are only parsed here; turning them into library values is
+//! an error of exit status 1 (`who.rs`, `main.rs`), not a usage error.
 
 use std::ffi::OsString;
-use std::io;
+use std::path::PathBuf;
 
-use localipc::identity::{Group, User};
-use localipc::local_socket::{Access, ExpectedServer, Name};
+use clap::{Args, Parser, Subcommand};
+use clap_complete::Shell;
 
-pub(crate) const USAGE: &str = "\
-localipc: every local IPC primitive from the shell
+/// What NAME is, for the help of the tool and of the local-socket verbs
+/// (a macro, so that `concat!` can put the texts together).
+macro_rules! names_paragraph {
+    () => {
+        "NAME is a namespaced name (an abstract socket on Linux, a socket file in a
+private per-user directory on other Unixes, \\\\.\\pipe\\NAME on Windows); with
+--path it is a filesystem path (on Windows, a \\\\.\\pipe\\ path).
 
-Usage:
-  localipc listen [--path] [--keep] [--echo] [--access WHO] NAME
-      Listen on a local socket and relay standard input and output to the
-      client that connects (like `nc -lU`). --keep serves clients one after
-      another instead of exiting after the first; --echo sends back what each
-      client sends instead of relaying. --access says who may connect:
-      current-user (the default), any-user, group:GROUP, or
-      users:USER[,USER...]; this user and the superuser always may. Clients
-      the listener refuses itself are reported on standard error.
-  localipc connect [--path] [--expect-server WHO] NAME
-      Connect to a local socket and relay standard input and output (like
-      `nc -U`). When standard input ends, the sending side is shut down and
-      the output is relayed until the peer closes. (Windows pipes have no
-      half-close: there localipc waits until the peer has read everything,
-      relays its output until it has been quiet for 200 ms, and closes.)
-      --expect-server says whose server to talk to: current-user (this user
-      or the superuser, the default), any-user, or user:USER; any other
-      server is refused before a byte is sent.
-  localipc names [--path] NAME
-      Show what NAME resolves to on this OS.
-  localipc bench [--quick] [--json]
-      Measure throughput and round-trip latency of every primitive between
-      this process and a second one it starts, in interleaved rounds, and
-      show each figure's median with its lowest and highest round. On a
-      2-core Linux machine --quick (5 short rounds) takes about 2 s and the
-      default (7 longer rounds) about 5 s; where starting a process is slow
-      it takes longer (--quick: about 25 s under Wine). --json prints the
-      results as JSON instead of a table.
+"
+    };
+}
 
-NAME is a namespaced name (an abstract socket on Linux, a socket file in a
-private per-user directory on other Unixes, \\\\.\\pipe\\NAME on Windows);
-with --path it is a filesystem path (on Windows, a \\\\.\\pipe\\ path).
-USER and GROUP are names, or numeric ids on Unix and SIDs on Windows.
+/// The exit statuses, after every help.
+macro_rules! exit_status {
+    () => {
+        "Exit status: 0 on success, 1 on an error (one line on standard error), 2 on
+a usage error"
+    };
+}
 
-Exit status: 0 on success, 1 on an error (one line on standard error), 2 on
-a usage error.
-";
+const TOOL_AFTER_HELP: &str = concat!(
+    names_paragraph!(),
+    exit_status!(),
+    "; `spawn` exits with its command's status."
+);
+const NAME_AFTER_HELP: &str = concat!(names_paragraph!(), exit_status!(), ".");
+const AFTER_HELP: &str = concat!(exit_status!(), ".");
 
-pub(crate) const USAGE_HINT: &str = "Run `localipc --help` for usage.";
+/// Every local IPC primitive from the shell.
+///
+/// `listen` and `connect` relay standard input and output over a local
+/// socket, like `nc -lU` and `nc -U`: what one side reads from its standard
+/// input the other writes to its standard output, both ways at once. When
+/// standard input ends, the sending side is shut down and the output is
+/// relayed until the peer closes. `named-pipe listen` and `named-pipe
+/// connect` (Windows) relay the same way over a named pipe, in byte or
+/// message mode; `fifo send` and `fifo recv` (Unix) copy standard input into
+/// a FIFO and out of one; `spawn` runs a command with its standard input and
+/// output on unnamed pipes; `bench` measures them all.
+#[derive(Debug, Parser)]
+#[command(
+    name = "localipc",
+    // Not argv[0], which is `localipc.exe` on Windows.
+    bin_name = "localipc",
+    version,
+    after_help = TOOL_AFTER_HELP,
+    arg_required_else_help = true,
+    max_term_width = 80
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
 
 /// What the command line asks for.
-#[derive(Debug)]
+#[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    Help,
-    Version,
+    /// Serve a local socket and relay stdin/stdout (like `nc -lU`)
+    ///
+    /// Listens on NAME and relays standard input and output to the client
+    /// that connects. Serves one client and exits when it is done, or with --keep one
+    /// client after another. Clients the access policy refuses are reported
+    /// on standard error and never see a byte.
+    #[command(after_help = NAME_AFTER_HELP)]
+    Listen(ListenArgs),
+    /// Connect to a local socket and relay stdin/stdout (like `nc -U`)
+    ///
+    /// Connects to NAME and relays standard input and output. When standard
+    /// input ends, the sending side is shut down and the
+    /// output is relayed until the peer closes. (Windows pipes have no
+    /// half-close: there localipc waits until the peer has read everything,
+    /// relays its output until it has been quiet for 200 ms, and closes.)
+    /// The server is checked before a byte is sent (see --expect-server).
+    #[command(after_help = NAME_AFTER_HELP)]
+    Connect(ConnectArgs),
+    /// Show what NAME resolves to on this OS
+    #[command(after_help = NAME_AFTER_HELP)]
+    Names(NameArgs),
+    /// Run a command with its stdin and stdout on unnamed pipes
+    ///
+    /// An unnamed pipe has no name to give on a command line: the only way
+    /// to use one is for a process to create it and hand an end to a child.
+    /// This does that: it creates two localipc pipes, runs COMMAND with one
+    /// as its standard input and the other as its standard output, and
+    /// relays its own standard input and output through them. With
+    /// --input-var or --output-var the child gets that pipe end through a
+    /// localipc handoff instead (the variable holds its descriptor or handle,
+    /// as `Receiver::from_handoff` and `Sender::from_handoff` expect), which
+    /// tries out a program that takes its pipes that way; the child's own
+    /// standard input is then empty, and its standard output is localipc's.
+    ///
+    /// Exits with COMMAND's exit status (128 + the signal's number if a
+    /// signal ended it), or 1 if COMMAND cannot be run; 2 on a usage error.
+    Spawn(SpawnArgs),
+    /// Create a FIFO, send stdin into one, or receive from one (Unix)
+    #[cfg(unix)]
+    #[command(subcommand)]
+    Fifo(FifoCommand),
+    /// Serve or open a named pipe and relay stdin/stdout (Windows)
+    #[cfg(windows)]
+    #[command(subcommand)]
+    NamedPipe(NamedPipeCommand),
+    /// Measure every primitive between two processes
+    ///
+    /// Measures throughput and round-trip latency of every primitive between
+    /// this process and a second one it starts, in interleaved rounds, and
+    /// shows each figure's median with its lowest and highest round. Which
+    /// primitives: local sockets (namespaced and path names), unnamed pipes,
+    /// and FIFOs on Unix or named pipes (byte and message mode) on Windows.
+    /// On a 2-core Linux machine --quick (5 short
+    /// rounds) takes about 2 s and the default (7 longer rounds) about 5 s;
+    /// where starting a process is slow it takes longer (--quick: about 25 s
+    /// under Wine).
+    #[command(after_help = AFTER_HELP)]
+    Bench(BenchArgs),
+    /// Print a shell completion script
+    ///
+    /// Prints the completion script for SHELL on standard output, for
+    /// example: `localipc completions bash >
+    /// ~/.local/share/bash-completion/completions/localipc`.
+    #[command(after_help = AFTER_HELP)]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// A local socket name as given: a namespaced name, or a path.
+#[derive(Debug, Args)]
+pub(crate) struct NameArgs {
+    /// NAME is a filesystem path (on Windows, a \\.\pipe\ path) rather than
+    /// a namespaced name.
+    #[arg(long)]
+    pub(crate) path: bool,
+    /// The local socket's name.
+    #[arg(value_name = "NAME")]
+    pub(crate) name: OsString,
+}
+
+/// `listen`.
+#[derive(Debug, Args)]
+pub(crate) struct ListenArgs {
+    #[command(flatten)]
+    pub(crate) name: NameArgs,
+    #[command(flatten)]
+    pub(crate) serving: Serving,
+    /// Who may connect: current-user (the default), any-user, group:GROUP or
+    /// users:USER[,USER...]; this user and the superuser always may. USER
+    /// and GROUP are names, or numeric ids on Unix and SIDs on Windows.
+    #[arg(long, value_name = "WHO", value_parser = parse_access)]
+    pub(crate) access: Option<Who<AccessKind>>,
+}
+
+/// How a listener serves its clients; shared by every listening verb.
+#[derive(Debug, Args)]
+pub(crate) struct Serving {
+    /// Serve clients one after another instead of exiting after the first.
+    #[arg(long)]
+    pub(crate) keep: bool,
+    /// Send back what each client sends instead of relaying standard input
+    /// and output.
+    #[arg(long)]
+    pub(crate) echo: bool,
+}
+
+/// `connect`.
+#[derive(Debug, Args)]
+pub(crate) struct ConnectArgs {
+    #[command(flatten)]
+    pub(crate) name: NameArgs,
+    /// Whose server to talk to: current-user (this user or the superuser,
+    /// the default), any-user, or user:USER; any other server is refused
+    /// before a byte is sent.
+    #[arg(long, value_name = "WHO", value_parser = parse_expected_server)]
+    pub(crate) expect_server: Option<Who<ServerKind>>,
+}
+
+/// `spawn`.
+#[derive(Debug, Args)]
+pub(crate) struct SpawnArgs {
+    /// Hand the child the read end of its input pipe through this
+    /// environment variable instead of as its standard input.
+    #[arg(long, value_name = "VAR")]
+    pub(crate) input_var: Option<OsString>,
+    /// Hand the child the write end of its output pipe through this
+    /// environment variable instead of as its standard output.
+    #[arg(long, value_name = "VAR")]
+    pub(crate) output_var: Option<OsString>,
+    /// The command to run and its arguments (after `--` if any of them
+    /// starts with a dash before COMMAND).
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        trailing_var_arg = true,
+        num_args = 1..
+    )]
+    pub(crate) command: Vec<OsString>,
+}
+
+/// `bench`.
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// 5 short rounds instead of 7 longer ones.
+    #[arg(long)]
+    pub(crate) quick: bool,
+    /// Print the results as JSON instead of a table.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Also measure std's counterpart of each primitive (std's UnixStream
+    /// and pipe; on Windows a std File opened on the pipe, and std's pipe)
+    /// and draw each primitive's ratio to it, with its spread over rounds,
+    /// as an SVG picture in FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) plot: Option<PathBuf>,
+}
+
+/// `fifo` (Unix).
+#[cfg(unix)]
+#[derive(Debug, Subcommand)]
+pub(crate) enum FifoCommand {
+    /// Create a FIFO at PATH
+    ///
+    /// Fails if anything exists at PATH. The mode is reduced by the umask,
+    /// so the FIFO is never more open than asked.
+    #[command(after_help = AFTER_HELP)]
+    Create {
+        /// Its permission bits, in octal.
+        #[arg(long, value_name = "OCTAL", default_value = "600", value_parser = parse_mode)]
+        mode: u32,
+        /// Where to create it.
+        path: PathBuf,
+    },
+    /// Copy standard input into the FIFO at PATH
+    ///
+    /// Waits until some process opens the FIFO for reading; the reader sees
+    /// the end of the stream when standard input ends.
+    #[command(after_help = AFTER_HELP)]
+    Send {
+        /// An existing FIFO.
+        path: PathBuf,
+    },
+    /// Copy what is written into the FIFO at PATH to standard output
+    ///
+    /// Waits until some process opens the FIFO for writing, and ends when
+    /// every writer has closed it.
+    #[command(after_help = AFTER_HELP)]
+    Recv {
+        /// An existing FIFO.
+        path: PathBuf,
+    },
+}
+
+/// `named-pipe` (Windows).
+#[cfg(windows)]
+#[derive(Debug, Subcommand)]
+pub(crate) enum NamedPipeCommand {
+    /// Serve a named pipe and relay stdin/stdout
+    ///
+    /// Creates the pipe and relays standard input and output to the client
+    /// that connects, as `localipc listen` does. In message mode each line of standard input is sent as one message
+    /// (without its line ending) and each message received is written as
+    /// one line. Only this user may connect; remote clients are refused.
+    #[command(after_help = AFTER_HELP)]
     Listen {
-        name: Name,
-        keep: bool,
-        echo: bool,
-        access: Access,
+        /// Byte stream or discrete messages.
+        #[arg(long, value_enum, default_value_t = PipeMode::Byte)]
+        pipe_mode: PipeMode,
+        /// The pipe's instance limit, 1 to 254: how many clients may be
+        /// connected at once (the one served and those waiting their turn);
+        /// others wait for a free instance. Default: no limit.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=254))]
+        instances: Option<u8>,
+        #[command(flatten)]
+        serving: Serving,
+        /// \\.\pipe\NAME, or NAME alone for that.
+        path: OsString,
     },
+    /// Open a named pipe and relay stdin/stdout
+    ///
+    /// Opens the pipe and relays standard input and output. The pipe's mode is the server's: in message mode each line of
+    /// standard input is one message and each message received is one line.
+    /// When standard input ends, localipc waits until the server has read
+    /// everything, relays its output until it has been quiet for 200 ms,
+    /// and closes.
+    #[command(after_help = AFTER_HELP)]
     Connect {
-        name: Name,
-        expected_server: ExpectedServer,
+        /// How long to wait for a free instance when every instance is
+        /// busy, in milliseconds; by default as long as it takes.
+        #[arg(long, value_name = "MS")]
+        timeout: Option<u64>,
+        /// \\.\pipe\NAME, or NAME alone for that.
+        path: OsString,
     },
-    Names {
-        name: Name,
-    },
-    Bench {
-        quick: bool,
-        json: bool,
-    },
-    /// The hidden second process of `bench`.
-    Peer(Vec<String>),
 }
 
-/// Why the command line was not accepted.
-#[derive(Debug)]
-pub(crate) enum Refusal {
-    /// The command line is malformed: exit status 2, with a usage hint.
-    Usage(String),
-    /// It is well formed but names something invalid, such as a bad NAME:
-    /// exit status 1, one line.
-    Invalid(String),
+/// A named pipe's mode on the command line.
+#[cfg(windows)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum PipeMode {
+    /// A byte stream.
+    Byte,
+    /// Discrete messages.
+    Message,
 }
 
-impl From<String> for Refusal {
-    fn from(message: String) -> Self {
-        Refusal::Usage(message)
-    }
+/// An `--access` or `--expect-server` value as written: its text, for
+/// messages, and its parts, whose names are looked up later.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Who<Kind> {
+    pub(crate) text: String,
+    pub(crate) kind: Kind,
 }
 
-impl From<&str> for Refusal {
-    fn from(message: &str) -> Self {
-        Refusal::Usage(message.to_owned())
-    }
+/// Who may connect to a listener.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum AccessKind {
+    CurrentUser,
+    AnyUser,
+    Group(String),
+    Users(Vec<String>),
 }
 
-/// Parses the arguments after the program name.
-pub(crate) fn parse(args: impl Iterator<Item = OsString>) -> Result<Command, Refusal> {
-    let args: Vec<OsString> = args.collect();
-    let Some(subcommand) = args.first() else {
-        return Err("no command given".into());
-    };
-    let rest = &args[1..];
-    match subcommand.to_str() {
-        Some("-h" | "--help" | "help") => Ok(Command::Help),
-        Some("-V" | "--version") => Ok(Command::Version),
-        Some("listen") => {
-            let line = flags_and_name(rest, &["--path", "--keep", "--echo"], &["--access"])?;
-            Ok(Command::Listen {
-                name: to_name(&line.name, line.has("--path"))?,
-                keep: line.has("--keep"),
-                echo: line.has("--echo"),
-                access: match line.value("--access") {
-                    Some(text) => to_access(text)?,
-                    None => Access::default(),
-                },
-            })
-        }
-        Some("connect") => {
-            let line = flags_and_name(rest, &["--path"], &["--expect-server"])?;
-            Ok(Command::Connect {
-                name: to_name(&line.name, line.has("--path"))?,
-                expected_server: match line.value("--expect-server") {
-                    Some(text) => to_expected_server(text)?,
-                    None => ExpectedServer::default(),
-                },
-            })
-        }
-        Some("names") => {
-            let line = flags_and_name(rest, &["--path"], &[])?;
-            Ok(Command::Names {
-                name: to_name(&line.name, line.has("--path"))?,
-            })
-        }
-        Some("bench") => {
-            let flags = only_flags(rest, &["--quick", "--json"])?;
-            Ok(Command::Bench {
-                quick: flags.contains(&"--quick"),
-                json: flags.contains(&"--json"),
-            })
-        }
-        Some(crate::bench::PEER_ARGUMENT) => Ok(Command::Peer(
-            rest.iter()
-                .map(|arg| arg.to_string_lossy().into_owned())
-                .collect(),
-        )),
-        _ => Err(format!("unknown command {:?}", subcommand.to_string_lossy()).into()),
-    }
-}
-
-/// A subcommand's flags, options with values, and its one NAME.
-struct Line<'a> {
-    flags: Vec<&'a str>,
-    values: Vec<(&'a str, String)>,
-    name: OsString,
-}
-
-impl Line<'_> {
-    fn has(&self, flag: &str) -> bool {
-        self.flags.contains(&flag)
-    }
-
-    fn value(&self, option: &str) -> Option<&str> {
-        self.values
-            .iter()
-            .rev()
-            .find(|(name, _)| *name == option)
-            .map(|(_, value)| value.as_str())
-    }
-}
-
-/// Splits `args` into known flags, known options with a value (`--option
-/// VALUE` or `--option=VALUE`) and exactly one positional NAME.
-fn flags_and_name<'a>(
-    args: &[OsString],
-    known: &[&'a str],
-    valued: &[&'a str],
-) -> Result<Line<'a>, String> {
-    let mut line = Line {
-        flags: Vec::new(),
-        values: Vec::new(),
-        name: OsString::new(),
-    };
-    let mut name = None;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.to_str() {
-            Some(text) if text.starts_with("--") => {
-                let (option, inline) = match text.split_once('=') {
-                    Some((option, value)) => (option, Some(value.to_owned())),
-                    None => (text, None),
-                };
-                if let Some(option) = valued.iter().find(|known| **known == option) {
-                    let value = match inline {
-                        Some(value) => value,
-                        None => args
-                            .next()
-                            .and_then(|value| value.to_str())
-                            .ok_or_else(|| format!("{option} needs a value"))?
-                            .to_owned(),
-                    };
-                    line.values.push((option, value));
-                } else {
-                    line.flags.push(flag(text, known)?);
-                }
-            }
-            _ if name.is_some() => {
-                return Err(format!("unexpected argument {:?}", arg.to_string_lossy()));
-            }
-            _ => name = Some(arg.clone()),
-        }
-    }
-    line.name = name.ok_or("missing NAME")?;
-    Ok(line)
-}
-
-/// A user by name, or by number (Unix) or SID (Windows).
-fn to_user(text: &str) -> io::Result<User> {
-    #[cfg(unix)]
-    if let Ok(uid) = text.parse() {
-        return Ok(<User as localipc::os::unix::identity::UserExt>::from_uid(
-            uid,
-        ));
-    }
-    #[cfg(windows)]
-    if text.starts_with("S-") {
-        return <User as localipc::os::windows::identity::UserExt>::from_sid(text);
-    }
-    User::from_name(text)
-}
-
-/// A group by name, or by number (Unix) or SID (Windows).
-fn to_group(text: &str) -> io::Result<Group> {
-    #[cfg(unix)]
-    if let Ok(gid) = text.parse() {
-        return Ok(<Group as localipc::os::unix::identity::GroupExt>::from_gid(
-            gid,
-        ));
-    }
-    #[cfg(windows)]
-    if text.starts_with("S-") {
-        return <Group as localipc::os::windows::identity::GroupExt>::from_sid(text);
-    }
-    Group::from_name(text)
+/// Whose server a client talks to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ServerKind {
+    CurrentUser,
+    AnyUser,
+    User(String),
 }
 
 /// `--access`: current-user, any-user, group:GROUP or users:USER[,USER...].
-fn to_access(text: &str) -> Result<Access, Refusal> {
-    let invalid = |error: io::Error| Refusal::Invalid(format!("--access {text}: {error}"));
-    match text.split_once(':') {
-        None if text == "current-user" => Ok(Access::current_user()),
-        None if text == "any-user" => Ok(Access::any_user()),
-        Some(("group", group)) => Ok(Access::group(to_group(group).map_err(invalid)?)),
-        Some(("users", users)) => {
-            let users: io::Result<Vec<User>> = users.split(',').map(to_user).collect();
-            Ok(Access::users(users.map_err(invalid)?))
+fn parse_access(text: &str) -> Result<Who<AccessKind>, String> {
+    let kind = match text.split_once(':') {
+        None if text == "current-user" => AccessKind::CurrentUser,
+        None if text == "any-user" => AccessKind::AnyUser,
+        Some(("group", group)) if !group.is_empty() => AccessKind::Group(group.to_owned()),
+        Some(("users", users)) if users.split(',').all(|user| !user.is_empty()) => {
+            AccessKind::Users(users.split(',').map(str::to_owned).collect())
         }
-        _ => Err(Refusal::Usage(format!(
-            "--access takes current-user, any-user, group:GROUP or users:USER[,USER...], not {text:?}"
-        ))),
-    }
+        _ => {
+            return Err(
+                "expected current-user, any-user, group:GROUP or users:USER[,USER...]".to_owned(),
+            );
+        }
+    };
+    Ok(Who {
+        text: text.to_owned(),
+        kind,
+    })
 }
 
 /// `--expect-server`: current-user, any-user or user:USER.
-fn to_expected_server(text: &str) -> Result<ExpectedServer, Refusal> {
-    let invalid = |error: io::Error| Refusal::Invalid(format!("--expect-server {text}: {error}"));
-    match text.split_once(':') {
-        None if text == "current-user" => Ok(ExpectedServer::current_user()),
-        None if text == "any-user" => Ok(ExpectedServer::any_user()),
-        Some(("user", user)) => Ok(ExpectedServer::user(to_user(user).map_err(invalid)?)),
-        _ => Err(Refusal::Usage(format!(
-            "--expect-server takes current-user, any-user or user:USER, not {text:?}"
-        ))),
-    }
-}
-
-fn only_flags<'a>(args: &[OsString], known: &[&'a str]) -> Result<Vec<&'a str>, Refusal> {
-    args.iter()
-        .map(|arg| match arg.to_str() {
-            Some(text) => flag(text, known).map_err(Refusal::Usage),
-            None => Err(format!("unexpected argument {:?}", arg.to_string_lossy()).into()),
-        })
-        .collect()
-}
-
-fn flag<'a>(text: &str, known: &[&'a str]) -> Result<&'a str, String> {
-    known
-        .iter()
-        .find(|flag| **flag == text)
-        .copied()
-        .ok_or_else(|| format!("unknown option {text:?}"))
-}
-
-fn to_name(name: &OsString, path: bool) -> Result<Name, Refusal> {
-    let result: io::Result<Name> = if path {
-        Name::path(name)
-    } else {
-        Name::namespaced(name)
+fn parse_expected_server(text: &str) -> Result<Who<ServerKind>, String> {
+    let kind = match text.split_once(':') {
+        None if text == "current-user" => ServerKind::CurrentUser,
+        None if text == "any-user" => ServerKind::AnyUser,
+        Some(("user", user)) if !user.is_empty() => ServerKind::User(user.to_owned()),
+        _ => return Err("expected current-user, any-user or user:USER".to_owned()),
     };
-    // The library's advice names its API; on the command line it is a flag.
-    result.map_err(|error| Refusal::Invalid(error.to_string().replace("`Name::path`", "--path")))
+    Ok(Who {
+        text: text.to_owned(),
+        kind,
+    })
+}
+
+/// Permission bits in octal, at most `7777`.
+#[cfg(unix)]
+fn parse_mode(text: &str) -> Result<u32, String> {
+    u32::from_str_radix(text, 8)
+        .ok()
+        .filter(|mode| *mode <= 0o7777)
+        .ok_or_else(|| "expected permission bits in octal, such as 600 or 0640".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn who_values_are_parsed_by_their_shape() {
+        assert_eq!(parse_access("any-user").unwrap().kind, AccessKind::AnyUser);
+        assert_eq!(
+            parse_access("users:alice,bob").unwrap().kind,
+            AccessKind::Users(vec!["alice".into(), "bob".into()])
+        );
+        assert_eq!(
+            parse_expected_server("user:alice").unwrap().kind,
+            ServerKind::User("alice".into())
+        );
+        for bad in ["everybody", "users:", "users:a,,b", "group:", "user:alice"] {
+            assert!(parse_access(bad).is_err(), "{bad}");
+        }
+        for bad in ["root", "group:wheel", "user:", "users:alice"] {
+            assert!(parse_expected_server(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn modes_are_octal_permission_bits() {
+        assert_eq!(parse_mode("600"), Ok(0o600));
+        assert_eq!(parse_mode("0640"), Ok(0o640));
+        assert!(parse_mode("800").is_err());
+        assert!(parse_mode("17777").is_err());
+    }
 }

@@ -4,7 +4,9 @@
 //! JSON) is the engine the benchmark suite uses; this module holds the
 //! primitives, the sizes of a run and the table.
 
+use std::fs::File;
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::time::Instant;
 
 use localipc::local_socket::{Name, Stream};
@@ -17,9 +19,12 @@ use localipc_bench_engine::link::{Pipes, at_socket_path, at_unique_name};
 use localipc_bench_engine::machine::Machine;
 use localipc_bench_engine::measure::{self, Measurement};
 use localipc_bench_engine::peer::Transport;
+use localipc_bench_engine::plot;
 use localipc_bench_engine::results::{self, FamilyTable, Summary};
 use localipc_bench_engine::rounds::{self, Progress, Record};
 use localipc_bench_engine::watchdog;
+
+use crate::args::BenchArgs;
 
 /// The hidden first argument that makes `localipc` a peer.
 pub(crate) const PEER_ARGUMENT: &str = "__peer";
@@ -53,36 +58,120 @@ fn primitives() -> Family {
         name: "every primitive",
         key: "primitives",
         contenders: vec![
-            Contender {
-                name: "local socket, namespaced",
-                run: socket_namespaced,
-            },
-            Contender {
-                name: "local socket, path",
-                run: socket_path,
-            },
-            Contender {
-                name: "unnamed pipe",
-                run: pipe,
-            },
+            SOCKET_NAMESPACED,
+            SOCKET_PATH,
+            PIPE,
             #[cfg(unix)]
-            Contender {
-                name: "FIFO",
-                run: fifo,
-            },
+            FIFO,
             #[cfg(windows)]
-            Contender {
-                name: "named pipe, byte mode",
-                run: named_pipe_bytes,
-            },
+            NAMED_PIPE_BYTES,
             #[cfg(windows)]
-            Contender {
-                name: "named pipe, message mode",
-                run: named_pipe_messages,
-            },
+            NAMED_PIPE_MESSAGES,
         ],
         compared: false,
     }
+}
+
+/// Every primitive again, each in a family whose baseline is std's
+/// counterpart, for `--plot`: the Unix socket, or on Windows a std `File`
+/// opened on a named pipe (std has no pipe server); and std's pipe, which
+/// FIFOs are compared with too (std has no FIFO API).
+fn compared_to_std() -> Vec<Family> {
+    vec![
+        Family {
+            name: "local sockets",
+            key: "local_sockets",
+            contenders: vec![
+                STD_SOCKET,
+                SOCKET_NAMESPACED,
+                SOCKET_PATH,
+                #[cfg(windows)]
+                NAMED_PIPE_BYTES,
+                #[cfg(windows)]
+                NAMED_PIPE_MESSAGES,
+            ],
+            compared: true,
+        },
+        Family {
+            name: "pipes",
+            key: "pipes",
+            contenders: vec![
+                STD_PIPE,
+                PIPE,
+                #[cfg(unix)]
+                FIFO,
+            ],
+            compared: true,
+        },
+    ]
+}
+
+const SOCKET_NAMESPACED: Contender = Contender {
+    name: "local socket, namespaced",
+    run: socket_namespaced,
+};
+const SOCKET_PATH: Contender = Contender {
+    name: "local socket, path",
+    run: socket_path,
+};
+const PIPE: Contender = Contender {
+    name: "unnamed pipe",
+    run: pipe,
+};
+#[cfg(unix)]
+const FIFO: Contender = Contender {
+    name: "FIFO",
+    run: fifo,
+};
+#[cfg(windows)]
+const NAMED_PIPE_BYTES: Contender = Contender {
+    name: "named pipe, byte mode",
+    run: named_pipe_bytes,
+};
+#[cfg(windows)]
+const NAMED_PIPE_MESSAGES: Contender = Contender {
+    name: "named pipe, message mode",
+    run: named_pipe_messages,
+};
+const STD_PIPE: Contender = Contender {
+    name: "std pipe",
+    run: std_pipe,
+};
+#[cfg(unix)]
+const STD_SOCKET: Contender = Contender {
+    name: "std UnixStream",
+    run: std_socket,
+};
+#[cfg(windows)]
+const STD_SOCKET: Contender = Contender {
+    name: "std File on a named pipe",
+    run: std_socket,
+};
+
+/// std's Unix socket at both ends.
+#[cfg(unix)]
+fn std_socket(context: &Context, job: Job) -> io::Result<Measurement> {
+    at_socket_path(context, Transport::StdSocketPath, job, |path| {
+        let stream = std::os::unix::net::UnixStream::connect(path)?;
+        measure::blocking(&stream, &stream, job)
+    })
+}
+
+/// A std `File` opened on the pipe of a localipc listener: what a std
+/// program does to talk to a named-pipe server.
+#[cfg(windows)]
+fn std_socket(context: &Context, job: Job) -> io::Result<Measurement> {
+    at_socket_path(context, Transport::LocalSocketPath, job, |path| {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)?;
+        measure::blocking(&file, &file, job)
+    })
+}
+
+fn std_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
+    Pipes::std()?.measure_blocking(context, job)
 }
 
 fn socket_namespaced(context: &Context, job: Job) -> io::Result<Measurement> {
@@ -135,17 +224,41 @@ fn named_pipe(context: &Context, job: Job, messages: bool) -> io::Result<Measure
     })
 }
 
-/// Measures every primitive as `quick` says and prints a table, or JSON.
-pub(crate) fn run(quick: bool, json: bool) -> io::Result<()> {
+/// Measures every primitive as `args` say and prints a table, or JSON;
+/// with `--plot`, std's counterparts too, and draws the ratios.
+pub(crate) fn run(args: &BenchArgs) -> io::Result<()> {
     let started = Instant::now();
+    let quick = args.quick;
+    // Created first, so that a place it cannot go fails the run at once.
+    let mut plot_file = match &args.plot {
+        Some(path) => Some((path, File::create(path).map_err(about(path))?)),
+        None => None,
+    };
     let plan = plan(quick);
-    let families = [primitives()];
+    let families = match args.plot {
+        Some(_) => compared_to_std(),
+        None => vec![primitives()],
+    };
     let placements = [Placement::Unpinned];
-    let records = measure(&plan, &placements, &families)?;
+    let records = measure(&plan, &placements, &families).inspect_err(|_| {
+        // No picture: no empty file left to mistake for one.
+        if let Some((path, _)) = &plot_file {
+            let _ = std::fs::remove_file(path);
+        }
+    })?;
     let tables = results::summarize(&placements, &families, &records);
     let machine = Machine::describe();
     let elapsed = started.elapsed().as_secs_f64();
-    let output = if json {
+    if let Some((path, file)) = &mut plot_file {
+        let title = format!(
+            "localipc bench{} on {}: each primitive against std's counterpart",
+            if quick { " --quick" } else { "" },
+            machine.os
+        );
+        file.write_all(plot::svg(&title, &tables).as_bytes())
+            .map_err(about(path))?;
+    }
+    let output = if args.json {
         Json::Object(vec![
             ("tool", Json::text("localipc bench")),
             ("quick", Json::Bool(quick)),
@@ -157,11 +270,15 @@ pub(crate) fn run(quick: bool, json: bool) -> io::Result<()> {
         ])
         .render()
     } else {
-        let table = &tables[0].families[0];
-        render_table(table, &plan, &machine, quick, elapsed)
+        render_table(&tables[0].families, &plan, &machine, quick, elapsed)
     };
     print!("{output}");
     Ok(())
+}
+
+/// Names `path` in an error about it.
+fn about(path: &Path) -> impl FnOnce(io::Error) -> io::Error + '_ {
+    move |error| io::Error::new(error.kind(), format!("{}: {error}", path.display()))
 }
 
 /// The rounds of `plan`, with a progress line on standard error if it is
@@ -212,14 +329,14 @@ const LATENCY_WIDTH: usize = SPREAD_WIDTH + 2 + NUMBER_WIDTH;
 /// The table for people: throughput, then round trips, each figure as its
 /// median with the lowest and highest round; every column of a fixed width.
 fn render_table(
-    table: &FamilyTable,
+    families: &[FamilyTable],
     plan: &Plan,
     machine: &Machine,
     quick: bool,
     elapsed: f64,
 ) -> String {
     let mut out = format!(
-        "localipc bench{}: {}, {} CPUs; localipc at both ends, two processes, unpinned\n\
+        "localipc bench{}: {}, {} CPUs; localipc at both ends{}, two processes, unpinned\n\
          {} rounds; in each, every primitive in turn: {},\n\
          {}, {} of each size\n\
          each figure is the median over rounds [lowest–highest round];\n\
@@ -227,6 +344,11 @@ fn render_table(
         if quick { " --quick" } else { "" },
         machine.os,
         machine.logical_cpus,
+        if families.iter().any(|family| family.baseline.is_some()) {
+            " (std's rows: std on this side)"
+        } else {
+            ""
+        },
         plan.rounds,
         describe(plan.job(Figure::Throughput64K)),
         describe(plan.job(Figure::Throughput4K)),
@@ -253,7 +375,8 @@ fn render_table(
         ],
     );
     line(&mut out, "", &[sub_heading.clone(), sub_heading.clone()]);
-    for row in &table.rows {
+    let rows = || families.iter().flat_map(|family| &family.rows);
+    for row in rows() {
         let cell = |figure: Figure| spread(&row.figures[figure.index()], 1.0);
         line(
             &mut out,
@@ -276,7 +399,7 @@ fn render_table(
         "",
         &[sub_heading.clone(), p99.clone(), sub_heading, p99],
     );
-    for row in &table.rows {
+    for row in rows() {
         let mut cells = Vec::new();
         for figure in [Figure::RoundTrip1, Figure::RoundTrip64] {
             let summary = &row.figures[figure.index()];
@@ -379,7 +502,8 @@ mod tests {
 
     #[test]
     fn names_fit_their_column() {
-        for contender in primitives().contenders {
+        let families = compared_to_std().into_iter().chain([primitives()]);
+        for contender in families.flat_map(|family| family.contenders) {
             assert!(
                 contender.name.chars().count() <= NAME_WIDTH,
                 "{}",

@@ -1,46 +1,42 @@
-//! `listen`, `connect` and `names`: relaying standard input and output over
-//! a local socket, like `nc -lU` and `nc -U`.
+//! Relaying standard input and output over a connection, like `nc`, and
+//! the serving loop of every listening verb.
+//!
+//! A connection is a local socket stream on Unix; on Windows every
+//! connection (a local socket's included) is a named-pipe stream, which
+//! also carries message mode.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use localipc::local_socket::{
-    Access, ConnectOptions, ExpectedServer, ListenerOptions, Name, Stream,
-};
+/// What the relay runs over.
+#[cfg(unix)]
+pub(crate) type Connection = localipc::local_socket::Stream;
+/// What the relay runs over.
+#[cfg(windows)]
+pub(crate) type Connection = localipc::os::windows::named_pipe::Stream;
 
-/// Serves one client, or with `keep` one after another; says on standard
-/// error which clients the access policy refused.
-pub(crate) fn listen(name: &Name, keep: bool, echo: bool, access: Access) -> io::Result<()> {
-    let listener = ListenerOptions::new(name)
-        .access(access)
-        .on_refused(|peer| {
-            let who = match (peer.uid, peer.pid) {
-                (Some(uid), Some(pid)) => format!("uid {uid}, pid {pid}"),
-                (Some(uid), None) => format!("uid {uid}"),
-                (None, Some(pid)) => format!("pid {pid}"),
-                (None, None) => "unknown".to_owned(),
-            };
-            eprintln!("localipc: refused a client ({who}): the access policy does not admit it");
-        })
-        .bind()?;
-    eprintln!("localipc: listening on {name}");
+/// Accepts clients from `accept`, which also says who each one is, and
+/// serves each by echoing or relaying: one, or with `keep` one after
+/// another. One client's trouble does not end a `keep` server.
+pub(crate) fn serve(
+    mut accept: impl FnMut() -> io::Result<(Connection, Option<u32>)>,
+    keep: bool,
+    echo: bool,
+) -> io::Result<()> {
     loop {
-        let stream = listener.accept()?;
-        if let Ok(credentials) = stream.peer_credentials() {
-            if let Some(pid) = credentials.pid {
-                eprintln!("localipc: client connected (pid {pid})");
-            }
+        let (connection, pid) = accept()?;
+        if let Some(pid) = pid {
+            eprintln!("localipc: client connected (pid {pid})");
         }
         let served = if echo {
-            echo_back(&stream)
+            echo_back(&connection)
         } else {
-            relay(&stream)
+            relay(&connection)
         };
         match served {
             Ok(()) => {}
-            // One client's trouble does not end a --keep server.
             Err(error) if keep => eprintln!("localipc: client: {error}"),
             Err(error) => return Err(error),
         }
@@ -50,39 +46,29 @@ pub(crate) fn listen(name: &Name, keep: bool, echo: bool, access: Access) -> io:
     }
 }
 
-/// Relays standard input and output through a connection to `name`.
-pub(crate) fn connect(name: &Name, expected_server: ExpectedServer) -> io::Result<()> {
-    let stream = ConnectOptions::new(name)
-        .expected_server(expected_server)
-        .connect()?;
-    relay(&stream)
-}
-
-/// Sends back everything the client sends until it closes.
-fn echo_back(stream: &Stream) -> io::Result<()> {
-    let mut buf = vec![0; 64 * 1024];
-    loop {
-        let n = (&*stream).read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        (&*stream).write_all(&buf[..n])?;
+/// Sends back everything the client sends (each message as one, in
+/// message mode) until it closes.
+fn echo_back(connection: &Connection) -> io::Result<()> {
+    let mut buf = Vec::new();
+    while receive(connection, &mut buf)? {
+        transmit(connection, &buf)?;
     }
+    Ok(())
 }
 
-/// Standard input to the stream, the stream to standard output, at once.
-fn relay(stream: &Stream) -> io::Result<()> {
-    let stream = Arc::new(stream.try_clone()?);
+/// Standard input to the connection, the connection to standard output,
+/// at once.
+pub(crate) fn relay(connection: &Connection) -> io::Result<()> {
+    let connection = Arc::new(connection.try_clone()?);
     let done_sending = Arc::new(AtomicBool::new(false));
-    prepare_reading(&stream)?;
+    prepare_reading(&connection)?;
     let output = thread::spawn({
-        let stream = Arc::clone(&stream);
+        let connection = Arc::clone(&connection);
         let done_sending = Arc::clone(&done_sending);
-        move || copy_to_stdout(&stream, &done_sending)
+        move || copy_to_stdout(&connection, &done_sending)
     });
-    let sent = io::copy(&mut io::stdin().lock(), &mut &*stream);
-    match sent {
-        Ok(_) => finish_sending(&stream)?,
+    match send_input(&connection) {
+        Ok(()) => finish_sending(&connection)?,
         // The peer left while we were still sending: what it sent still counts.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {}
         Err(error) => return Err(error),
@@ -93,16 +79,37 @@ fn relay(stream: &Stream) -> io::Result<()> {
         .unwrap_or_else(|_| Err(io::Error::other("the output thread panicked")))
 }
 
-/// Copies the stream to standard output until the peer closes (or, on
-/// Windows, until it has been quiet for a moment after sending is done).
-fn copy_to_stdout(stream: &Stream, done_sending: &AtomicBool) -> io::Result<()> {
+/// Copies standard input to the connection: as it comes, or one message
+/// per line in message mode.
+fn send_input(connection: &Connection) -> io::Result<()> {
+    let mut stdin = io::stdin().lock();
+    if !is_message_mode(connection) {
+        return io::copy(&mut stdin, &mut &*connection).map(drop);
+    }
+    let mut line = Vec::new();
+    while stdin.read_until(b'\n', &mut line)? > 0 {
+        let message = line.strip_suffix(b"\n").unwrap_or(&line);
+        transmit(connection, message.strip_suffix(b"\r").unwrap_or(message))?;
+        line.clear();
+    }
+    Ok(())
+}
+
+/// Copies the connection to standard output until the peer closes (or, on
+/// Windows, until it has been quiet for a moment after sending is done);
+/// in message mode each message is one line.
+fn copy_to_stdout(connection: &Connection, done_sending: &AtomicBool) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
-    let mut buf = vec![0; 64 * 1024];
+    let messages = is_message_mode(connection);
+    let mut buf = Vec::new();
     loop {
-        match (&*stream).read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => {
-                stdout.write_all(&buf[..n])?;
+        match receive(connection, &mut buf) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                if messages {
+                    buf.push(b'\n');
+                }
+                stdout.write_all(&buf)?;
                 stdout.flush()?;
             }
             Err(error) if error.kind() == io::ErrorKind::TimedOut => {
@@ -115,17 +122,50 @@ fn copy_to_stdout(stream: &Stream, done_sending: &AtomicBool) -> io::Result<()> 
     }
 }
 
+/// Reads what comes next into `buf`, replacing its contents: one message
+/// in message mode, else what one read yields; false at the end of the
+/// stream.
+fn receive(connection: &Connection, buf: &mut Vec<u8>) -> io::Result<bool> {
+    #[cfg(windows)]
+    if connection.is_message_mode() {
+        return Ok(connection.recv_to_vec(buf)?.is_some());
+    }
+    buf.resize(64 * 1024, 0);
+    let n = (&*connection).read(buf)?;
+    buf.truncate(n);
+    Ok(n > 0)
+}
+
+/// Sends `data`: as one message in message mode, else as bytes.
+fn transmit(connection: &Connection, data: &[u8]) -> io::Result<()> {
+    #[cfg(windows)]
+    if connection.is_message_mode() {
+        return connection.send(data);
+    }
+    (&*connection).write_all(data)
+}
+
+#[cfg(unix)]
+fn is_message_mode(_connection: &Connection) -> bool {
+    false
+}
+
+#[cfg(windows)]
+fn is_message_mode(connection: &Connection) -> bool {
+    connection.is_message_mode()
+}
+
 /// Unix: reads block until data or the peer's half-close.
 #[cfg(unix)]
-fn prepare_reading(_stream: &Stream) -> io::Result<()> {
+fn prepare_reading(_connection: &Connection) -> io::Result<()> {
     Ok(())
 }
 
 /// Windows pipes have no half-close, so reads wake up now and then to see
 /// whether sending is done and the peer has gone quiet.
 #[cfg(windows)]
-fn prepare_reading(stream: &Stream) -> io::Result<()> {
-    stream.set_read_timeout(Some(QUIET))
+fn prepare_reading(connection: &Connection) -> io::Result<()> {
+    connection.set_read_timeout(Some(QUIET))
 }
 
 /// How long the peer must stay quiet, after standard input has ended, before
@@ -135,9 +175,9 @@ const QUIET: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Tells the peer nothing more is coming: a half-close.
 #[cfg(unix)]
-fn finish_sending(stream: &Stream) -> io::Result<()> {
+fn finish_sending(connection: &Connection) -> io::Result<()> {
     use localipc::os::unix::local_socket::StreamExt;
-    match stream.shutdown(std::net::Shutdown::Write) {
+    match connection.shutdown(std::net::Shutdown::Write) {
         // Already gone: nothing to tell.
         Err(error) if error.kind() == io::ErrorKind::NotConnected => Ok(()),
         other => other,
@@ -147,25 +187,9 @@ fn finish_sending(stream: &Stream) -> io::Result<()> {
 /// Windows has no half-close: wait until the peer has read everything sent;
 /// the output then runs until the peer goes quiet, and the drop closes.
 #[cfg(windows)]
-fn finish_sending(stream: &Stream) -> io::Result<()> {
-    let mut pipe = localipc::os::windows::named_pipe::Stream::from(stream.try_clone()?);
-    match pipe.flush() {
+fn finish_sending(connection: &Connection) -> io::Result<()> {
+    match (&*connection).flush() {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
-    }
-}
-
-/// Prints what `name` resolves to.
-pub(crate) fn describe(name: &Name) {
-    let kind = if name.is_namespaced() {
-        "namespaced name"
-    } else {
-        "path name"
-    };
-    println!("{kind} resolves to: {name}");
-    match name.fs_path() {
-        Some(path) => println!("socket file: {}", path.display()),
-        None if cfg!(windows) => println!("kind: Windows named pipe (no socket file)"),
-        None => println!("kind: abstract socket (no socket file; any local user may connect)"),
     }
 }

@@ -1,102 +1,30 @@
-//! The `localipc` tool, run as a real program: relaying, echoing, names,
-//! errors and the benchmark's quick mode.
+//! The `localipc` tool's local-socket verbs and its benchmark, run as a
+//! real program: relaying, echoing, names, access checks, errors, and the
+//! benchmark's quick mode and plot.
 
+mod common;
 #[path = "../../tests/util/mod.rs"]
 mod util;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::Stdio;
 use std::time::Duration;
 
+use common::{LIMIT, assert_one_line_error, connect, localipc};
+use util::names::unique;
 use util::watchdog;
 
-const LIMIT: Duration = Duration::from_secs(120);
-
-fn localipc() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_localipc"))
-}
-
-fn unique(label: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "localipc-cli-test-{}-{label}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 /// Starts `localipc listen ARGS` and waits until it says it is listening.
-fn start_listener(args: &[&str]) -> Child {
-    let mut child = localipc()
-        .arg("listen")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    assert!(line.contains("listening on"), "{line:?}");
-    // Keep draining the listener's messages so it never blocks on them.
-    std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = stderr.read_to_string(&mut rest);
-    });
-    child
-}
-
-/// Runs `localipc connect ARGS` with `input` on its standard input.
-fn connect(args: &[&str], input: &[u8]) -> Output {
-    let mut child = localipc()
-        .arg("connect")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn assert_one_line_error(output: &Output, code: i32, needle: &str) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(code), "{stderr}");
-    assert!(
-        stderr.starts_with("localipc: ") && stderr.contains(needle),
-        "{stderr:?}"
-    );
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("backtrace"),
-        "{stderr:?}"
-    );
+fn start_listener(args: &[&str]) -> std::process::Child {
+    let mut all = vec!["listen"];
+    all.extend_from_slice(args);
+    common::start_listening(&all)
 }
 
 #[test]
 fn listen_and_connect_relay_both_ways() {
     let _watchdog = watchdog("listen_and_connect_relay_both_ways", LIMIT);
     let name = unique("relay");
-    let mut listener = start_listener(&[&name]);
-    let mut server_stdin = listener.stdin.take().unwrap();
-    let client = std::thread::spawn({
-        let name = name.clone();
-        move || connect(&[&name], b"from the client\n")
-    });
-    server_stdin.write_all(b"from the server\n").unwrap();
-    drop(server_stdin);
-    let client = client.join().unwrap();
-    assert!(
-        client.status.success(),
-        "{}",
-        String::from_utf8_lossy(&client.stderr)
-    );
-    assert_eq!(client.stdout, b"from the server\n");
-    let server = listener.wait_with_output().unwrap();
-    assert!(server.status.success());
-    assert_eq!(server.stdout, b"from the client\n");
+    common::assert_relays_both_ways(&["listen", &name], &["connect", &name]);
 }
 
 #[test]
@@ -202,6 +130,7 @@ fn a_taken_name_is_one_line_and_exit_1() {
 #[cfg(unix)]
 #[test]
 fn a_second_listen_on_a_live_path_leaves_the_first_serving() {
+    use std::io::Write;
     let _watchdog = watchdog(
         "a_second_listen_on_a_live_path_leaves_the_first_serving",
         LIMIT,
@@ -234,7 +163,7 @@ fn a_second_listen_on_a_live_path_leaves_the_first_serving() {
 /// Runs `command` as `nobody` (uid and gid 65534), if this is root; else
 /// prints a skip line and returns false.
 #[cfg(unix)]
-fn as_nobody(test: &str, command: &mut Command) -> bool {
+fn as_nobody(test: &str, command: &mut std::process::Command) -> bool {
     use std::os::unix::process::CommandExt;
     if !rustix::process::geteuid().is_root() {
         util::skip(test, "needs root to run a process as another user");
@@ -247,6 +176,7 @@ fn as_nobody(test: &str, command: &mut Command) -> bool {
 #[cfg(target_os = "linux")]
 #[test]
 fn listen_reports_refused_clients_and_serves_the_next() {
+    use std::io::{BufRead, BufReader, Write};
     let test = "listen_reports_refused_clients_and_serves_the_next";
     let _watchdog = watchdog(test, LIMIT);
     let name = unique("refusing");
@@ -285,6 +215,7 @@ fn listen_reports_refused_clients_and_serves_the_next() {
 #[cfg(unix)]
 #[test]
 fn connect_refuses_a_server_of_another_user_unless_told_to_expect_it() {
+    use std::io::{BufRead, BufReader};
     let test = "connect_refuses_a_server_of_another_user_unless_told_to_expect_it";
     let _watchdog = watchdog(test, LIMIT);
     let dir = util::TempDir::new("cli-squat");
@@ -331,31 +262,19 @@ fn connect_refuses_a_server_of_another_user_unless_told_to_expect_it() {
 fn bad_access_options_are_usage_or_lookup_errors() {
     let _watchdog = watchdog("bad_access_options_are_usage_or_lookup_errors", LIMIT);
     let name = unique("bad-access");
-    for (args, code, needle) in [
+    // Malformed values: usage errors (clap words them, with our list).
+    for (args, needle) in [
         (
             vec!["listen", "--access", "everybody", &name],
-            2,
-            "--access takes",
+            "invalid value 'everybody' for '--access <WHO>': expected current-user, any-user, group:GROUP or users:USER[,USER...]",
         ),
-        (vec!["listen", "--access"], 2, "needs a value"),
+        (
+            vec!["listen", "--access"],
+            "a value is required for '--access <WHO>'",
+        ),
         (
             vec!["connect", "--expect-server", "root", &name],
-            2,
-            "--expect-server takes",
-        ),
-        (
-            vec!["listen", "--access", "group:localipc-no-such-group", &name],
-            1,
-            "no group named",
-        ),
-        (
-            vec![
-                "connect",
-                "--expect-server=user:localipc-no-such-user",
-                &name,
-            ],
-            1,
-            "no user named",
+            "invalid value 'root' for '--expect-server <WHO>': expected current-user, any-user or user:USER",
         ),
     ] {
         let output = localipc()
@@ -363,9 +282,29 @@ fn bad_access_options_are_usage_or_lookup_errors() {
             .stdin(Stdio::null())
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
-        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        common::assert_usage_error(&output, needle);
+    }
+    // Well-formed values naming nobody: errors of status 1, one line.
+    for (args, needle) in [
+        (
+            vec!["listen", "--access", "group:localipc-no-such-group", &name],
+            "--access group:localipc-no-such-group: no group named",
+        ),
+        (
+            vec![
+                "connect",
+                "--expect-server=user:localipc-no-such-user",
+                &name,
+            ],
+            "--expect-server user:localipc-no-such-user: no user named",
+        ),
+    ] {
+        let output = localipc()
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_one_line_error(&output, 1, needle);
     }
 }
 
@@ -382,25 +321,46 @@ fn a_bad_name_is_one_line_and_exit_1() {
     assert_one_line_error(&output, 1, "at most");
 }
 
+/// A directory or a regular file where a socket should be is named for
+/// what it is, never taken for a stale socket file, and left alone.
+#[cfg(unix)]
 #[test]
-fn usage_errors_exit_2_with_a_hint() {
-    let _watchdog = watchdog("usage_errors_exit_2_with_a_hint", LIMIT);
-    for args in [
-        &[][..],
-        &["frob"],
-        &["listen"],
-        &["connect", "--frob", "x"],
-        &["bench", "extra"],
-    ] {
-        let output = localipc().args(args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains("--help"), "{args:?}: {stderr}");
-    }
-    let help = localipc().arg("--help").output().unwrap();
-    assert!(
-        help.status.success() && String::from_utf8_lossy(&help.stdout).contains("localipc bench")
+fn a_directory_or_a_regular_file_in_the_way_is_named_and_left_alone() {
+    let _watchdog = watchdog(
+        "a_directory_or_a_regular_file_in_the_way_is_named_and_left_alone",
+        LIMIT,
     );
+    let dir = util::TempDir::new("cli-in-the-way");
+    let directory = dir.path().join("a-directory");
+    std::fs::create_dir(&directory).unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"precious").unwrap();
+    let (directory, file) = (directory.to_str().unwrap(), file.to_str().unwrap());
+    for (args, needle) in [
+        (
+            ["connect", "--path", directory],
+            "it is a directory, not a socket",
+        ),
+        (
+            ["connect", "--path", file],
+            "it is a regular file, not a socket",
+        ),
+        (
+            ["listen", "--path", directory],
+            "a directory is in the way, not a socket",
+        ),
+        (
+            ["listen", "--path", file],
+            "a regular file is in the way, not a socket",
+        ),
+    ] {
+        let output = localipc().args(args).stdin(Stdio::null()).output().unwrap();
+        assert_one_line_error(&output, 1, needle);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("stale"), "{args:?}: {stderr}");
+    }
+    assert!(std::path::Path::new(directory).is_dir());
+    assert_eq!(std::fs::read(file).unwrap(), b"precious");
 }
 
 #[test]
@@ -419,22 +379,7 @@ fn bench_quick_json_covers_every_primitive() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let expected: &[&str] = if cfg!(windows) {
-        &[
-            "local socket, namespaced",
-            "local socket, path",
-            "unnamed pipe",
-            "named pipe, byte mode",
-            "named pipe, message mode",
-        ]
-    } else {
-        &[
-            "local socket, namespaced",
-            "local socket, path",
-            "unnamed pipe",
-            "FIFO",
-        ]
-    };
+    let expected = primitives();
     for primitive in expected {
         assert!(
             stdout.contains(&format!("\"name\": \"{primitive}\"")),
@@ -450,5 +395,110 @@ fn bench_quick_json_covers_every_primitive() {
     assert!(
         !stdout.contains("_s\": null") && !stdout.contains("_us\": null"),
         "{stdout}"
+    );
+}
+
+/// The primitives `localipc bench` measures on this OS, as it names them.
+fn primitives() -> &'static [&'static str] {
+    if cfg!(windows) {
+        &[
+            "local socket, namespaced",
+            "local socket, path",
+            "unnamed pipe",
+            "named pipe, byte mode",
+            "named pipe, message mode",
+        ]
+    } else {
+        &[
+            "local socket, namespaced",
+            "local socket, path",
+            "unnamed pipe",
+            "FIFO",
+        ]
+    }
+}
+
+#[test]
+fn bench_plot_draws_every_primitive_against_std() {
+    let _watchdog = watchdog(
+        "bench_plot_draws_every_primitive_against_std",
+        Duration::from_secs(300),
+    );
+    let dir = util::TempDir::new("cli-plot");
+    let plot = dir.path().join("ratios.svg");
+    let output = localipc()
+        .args(["bench", "--quick", "--plot"])
+        .arg(&plot)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The table shows std's rows too, with their figures.
+    let table = String::from_utf8_lossy(&output.stdout);
+    let std_socket = if cfg!(windows) {
+        "std File on a named pipe"
+    } else {
+        "std UnixStream"
+    };
+    for row in primitives().iter().chain(&[std_socket, "std pipe"]) {
+        assert_eq!(table.matches(row).count(), 2, "{row}: {table}");
+    }
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    let document = roxmltree::Document::parse(&svg).expect("the plot is well-formed XML");
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
+    let texts: Vec<&str> = document
+        .descendants()
+        .filter(|node| node.has_tag_name("text"))
+        .filter_map(|node| node.text())
+        .collect();
+    for primitive in primitives() {
+        assert!(
+            texts.contains(primitive),
+            "{primitive} has no label: {texts:?}"
+        );
+    }
+    for baseline in [std_socket, "std pipe"] {
+        assert!(
+            texts
+                .iter()
+                .any(|text| text.ends_with(&format!("ratio to {baseline}"))),
+            "{baseline} is not named as a baseline: {texts:?}"
+        );
+    }
+    // One bar per primitive and figure, each with its value.
+    let bars = document
+        .descendants()
+        .filter(|node| node.has_tag_name("rect") && node.attribute("fill-opacity").is_some())
+        .count();
+    assert_eq!(bars, 4 * primitives().len(), "{svg}");
+}
+
+#[test]
+fn bench_plot_to_an_unwritable_place_fails_before_measuring() {
+    let _watchdog = watchdog(
+        "bench_plot_to_an_unwritable_place_fails_before_measuring",
+        LIMIT,
+    );
+    let dir = util::TempDir::new("cli-plot-nowhere");
+    let plot = dir.path().join("no-such-directory").join("ratios.svg");
+    let started = std::time::Instant::now();
+    let output = localipc()
+        .args(["bench", "--plot"])
+        .arg(&plot)
+        .output()
+        .unwrap();
+    assert_one_line_error(&output, 1, "ratios.svg");
+    assert!(output.stdout.is_empty());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "it measured first"
     );
 }

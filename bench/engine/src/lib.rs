@@ -15,8 +15,9 @@
 //!   speaks; [`link`] starts one over a socket, a pipe or a FIFO.
 //! * [`rounds`]: interleaved rounds; [`results`]: medians, spreads and ratios
 //!   over rounds; [`stats`]: the definitions of median and p99.
-//! * [`json`]: the JSON output; [`machine`], [`affinity`], [`watchdog`],
-//!   [`allocator`]: what a run needs around the measurements.
+//! * [`json`]: the JSON output; [`plot`]: the ratios as an SVG picture.
+//! * [`machine`], [`affinity`], [`watchdog`], [`allocator`]: what a run
+//!   needs around the measurements.
 //!
 //! # How it is fair
 //!
@@ -52,6 +53,7 @@ pub mod machine;
 pub mod measure;
 mod pattern;
 pub mod peer;
+pub mod plot;
 pub mod results;
 pub mod rounds;
 pub mod stats;

@@ -123,6 +123,25 @@ impl Pipes<Sender, Receiver> {
     }
 }
 
+impl Pipes<std::io::PipeWriter, std::io::PipeReader> {
+    /// Two std pipes (`std::io::pipe`); the peer's ends become localipc
+    /// ends, so it runs the same code as for every other pipe.
+    ///
+    /// # Errors
+    ///
+    /// If a pipe cannot be created.
+    pub fn std() -> io::Result<Self> {
+        let (peer_input, to_peer) = std::io::pipe()?;
+        let (from_peer, peer_output) = std::io::pipe()?;
+        Ok(Self {
+            to_peer,
+            from_peer,
+            peer_input: peer_input.into(),
+            peer_output: peer_output.into(),
+        })
+    }
+}
+
 impl<W, R> Pipes<W, R> {
     /// Hands the peer its ends for `job`, closes them here, and runs
     /// `measure` over this side's two ends.

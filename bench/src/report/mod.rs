@@ -1,5 +1,6 @@
-//! The reports: a table on stdout, Markdown and JSON files. The text table
-//! and the Markdown show the same blocks and cells; this module makes them.
+//! The reports: a table on stdout, Markdown and JSON files, and the plot
+//! if asked for. The text table and the Markdown show the same blocks and
+//! cells; this module makes them.
 
 mod json;
 mod markdown;
@@ -10,8 +11,8 @@ use std::io;
 use std::path::Path;
 
 use localipc_bench_engine::job::{Figure, Job};
-use localipc_bench_engine::peer;
 use localipc_bench_engine::results::Row;
+use localipc_bench_engine::{peer, plot};
 
 use crate::allocations;
 use crate::args::Settings;
@@ -27,6 +28,15 @@ pub(crate) fn write_all(results: &Results, settings: &Settings) -> io::Result<()
         settings.json.display(),
         settings.markdown.display()
     );
+    if let Some(path) = &settings.plot {
+        let title = format!(
+            "localipc-bench, {} run on {}: each contender against its family's baseline",
+            results.mode.name(),
+            results.machine.os
+        );
+        write_file(path, &plot::svg(&title, &results.placements))?;
+        println!("drawn: {}", path.display());
+    }
     Ok(())
 }
 
