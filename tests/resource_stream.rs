@@ -23,6 +23,40 @@ fn handle_count() -> Option<usize> {
     return None;
 }
 
+/// Serialises the tests of this file: some count this process's open
+/// descriptors or handles, which the others would disturb.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Waits (a bounded while) for the count of open handles to become
+/// `expected`, and returns the last count seen. On Windows the sender's
+/// copies are closed by a thread-pool wait once the receiver has signalled,
+/// a moment after the receive returns.
+fn settled(expected: Option<usize>) -> Option<usize> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let count = handle_count();
+        if count == expected || std::time::Instant::now() > deadline {
+            return count;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Sends and receives one resource, so that what the first send sets up
+/// for good (Windows' thread pool) is counted before a test starts counting.
+fn warm_up(client: &ResourceStream, server: &ResourceStream) {
+    let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+    server.send_with(b"w", &[file.as_resource()]).unwrap();
+    let mut resources = Vec::new();
+    assert_eq!(recv_exactly(client, 1, &mut resources), b"w");
+    drop(resources);
+    drop(file);
+    std::thread::sleep(Duration::from_millis(200));
+}
+
 /// A connected pair of resource streams in this process: (client, server).
 fn pair(label: &str) -> (ResourceStream, ResourceStream) {
     let name = namespaced(label);
@@ -50,6 +84,7 @@ fn recv_exactly(
 
 #[test]
 fn bytes_and_resources_arrive_together_and_the_sender_keeps_its_own() {
+    let _alone = one_at_a_time();
     let _watchdog = watchdog(
         "bytes_and_resources_arrive_together_and_the_sender_keeps_its_own",
         LIMIT,
@@ -77,6 +112,7 @@ fn bytes_and_resources_arrive_together_and_the_sender_keeps_its_own() {
 
 #[test]
 fn resources_never_come_with_bytes_sent_after_them() {
+    let _alone = one_at_a_time();
     let _watchdog = watchdog("resources_never_come_with_bytes_sent_after_them", LIMIT);
     let (client, server) = pair("order");
     let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
@@ -121,7 +157,9 @@ fn the_most_resources_go_in_one_call_and_one_more_is_refused_leaking_nothing() {
         "the_most_resources_go_in_one_call_and_one_more_is_refused_leaking_nothing",
         LIMIT,
     );
+    let _alone = one_at_a_time();
     let (client, server) = pair("many");
+    warm_up(&client, &server);
     let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
     let before = handle_count();
     {
@@ -133,9 +171,10 @@ fn the_most_resources_go_in_one_call_and_one_more_is_refused_leaking_nothing() {
         let mut resources = Vec::new();
         assert_eq!(recv_exactly(&client, 1, &mut resources), b"y");
         assert_eq!(resources.len(), MAX_PER_CALL);
-        assert_eq!(handle_count(), before.map(|count| count + MAX_PER_CALL));
+        let expected = before.map(|count| count + MAX_PER_CALL);
+        assert_eq!(settled(expected), expected, "the sender's copies closed");
     }
-    assert_eq!(handle_count(), before, "every received copy closed");
+    assert_eq!(settled(before), before, "every received copy closed");
     // Resources without bytes are refused too.
     let error = server.send_with(b"", &[file.as_resource()]).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
@@ -147,7 +186,9 @@ fn a_plain_read_of_bytes_that_carry_resources_leaks_nothing() {
         "a_plain_read_of_bytes_that_carry_resources_leaks_nothing",
         LIMIT,
     );
+    let _alone = one_at_a_time();
     let (mut client, server) = pair("plain");
+    warm_up(&client, &server);
     let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
     let before = handle_count();
     for _ in 0..50 {
@@ -157,7 +198,11 @@ fn a_plain_read_of_bytes_that_carry_resources_leaks_nothing() {
         client.read_exact(&mut got).unwrap();
         assert_eq!(&got, b"0123456789");
     }
-    assert_eq!(handle_count(), before, "the declined resources were closed");
+    assert_eq!(
+        settled(before),
+        before,
+        "the declined resources were closed"
+    );
     drop(server);
     assert_eq!(client.read(&mut [0; 4]).unwrap(), 0);
 }
@@ -203,6 +248,7 @@ fn resources_lost_to_the_open_file_limit_are_an_error_and_leak_nothing() {
         assert_eq!(resources.len(), 1);
         return;
     }
+    let _alone = one_at_a_time();
     let _watchdog = watchdog(test, LIMIT);
     let name = namespaced("rlimit");
     let listener = Listener::bind(&name).unwrap();
@@ -285,6 +331,7 @@ fn every_kind_of_resource_crosses_to_another_process_and_works_there() {
         receiving_child();
         return;
     }
+    let _alone = one_at_a_time();
     let _watchdog = watchdog(test, LIMIT);
     let name = namespaced("cross");
     let listener = Listener::bind(&name).unwrap();
@@ -333,4 +380,76 @@ fn every_kind_of_resource_crosses_to_another_process_and_works_there() {
     (&control).read_exact(&mut done).unwrap();
     assert_eq!(&done, b"done");
     assert_success(child.wait().unwrap(), "receiving child");
+}
+
+/// The child of the kill test: sends resources in a loop (if told to send)
+/// or just holds the stream, until it is killed.
+fn killed_child() {
+    let stream = ResourceStream::new(Stream::connect(&name_from_parent()).unwrap()).unwrap();
+    if std::env::var_os("LOCALIPC_TEST_SEND").is_some() {
+        let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+        loop {
+            let borrowed: Vec<_> = (0..4).map(|_| file.as_resource()).collect();
+            if stream.send_with(b"four", &borrowed).is_err() {
+                break;
+            }
+        }
+    }
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+#[test]
+fn a_peer_killed_mid_transfer_leaks_nothing_here() {
+    let test = "a_peer_killed_mid_transfer_leaks_nothing_here";
+    if is_child() {
+        killed_child();
+        return;
+    }
+    let _alone = one_at_a_time();
+    let _watchdog = watchdog(test, LIMIT);
+    {
+        let (client, server) = pair("kill-warm");
+        warm_up(&client, &server);
+    }
+    let name = namespaced("kill");
+    let listener = Listener::bind(&name).unwrap();
+    let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+    let before = handle_count();
+    for child_sends in [false, true] {
+        let mut command = child_command(test);
+        name_for_child(&mut command, &name);
+        if child_sends {
+            command.env("LOCALIPC_TEST_SEND", "1");
+        }
+        let mut child = command.spawn().unwrap();
+        let stream = ResourceStream::new(listener.accept().unwrap()).unwrap();
+        if child_sends {
+            // Take some of what it sends, then kill it in the middle.
+            let mut resources = Vec::new();
+            recv_exactly(&stream, 40, &mut resources);
+            child.kill().unwrap();
+            child.wait().unwrap();
+            let mut buf = [0; 64];
+            while let Ok(n) = stream.recv_with(&mut buf, &mut resources) {
+                if n == 0 {
+                    break;
+                }
+            }
+        } else {
+            // Send to a child that never reads, then kill it.
+            for _ in 0..20 {
+                let borrowed: Vec<_> = (0..4).map(|_| file.as_resource()).collect();
+                stream.send_with(b"four", &borrowed).unwrap();
+            }
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+        drop((stream, child));
+        assert_eq!(
+            settled(before),
+            before,
+            "after a killed child that {}",
+            if child_sends { "sent" } else { "received" }
+        );
+    }
 }
