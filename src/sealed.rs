@@ -13,5 +13,6 @@ impl Sealed for crate::pipe::Receiver {}
 impl Sealed for crate::local_socket::Listener {}
 impl Sealed for crate::local_socket::ListenerOptions {}
 impl Sealed for crate::local_socket::Stream {}
+impl Sealed for crate::local_socket::ResourceStream {}
 impl Sealed for crate::identity::User {}
 impl Sealed for crate::identity::Group {}

@@ -46,6 +46,10 @@ use crate::sys::local_socket as sys;
 ///   with `MSG_CMSG_CLOEXEC` on Linux, Android and the BSDs, set right after
 ///   `recvmsg` on Apple systems (a `fork` in another thread in between could
 ///   inherit them there).
+/// * **Linux, Android:** the credentials of the process that wrote each
+///   receive's bytes, on request: `ResourceStreamExt` in
+///   [`os::unix::local_socket`](crate::os::unix::local_socket)
+///   (`SCM_CREDENTIALS`).
 /// * **Windows:** handles cross by `DuplicateHandle` between the two
 ///   processes, and the bytes travel in frames. The sender duplicates what
 ///   it sends into copies of its own and announces their values; the
@@ -96,7 +100,7 @@ use crate::sys::local_socket as sys;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct ResourceStream {
-    inner: sys::ResourceStream,
+    pub(crate) inner: sys::ResourceStream,
     origin: Origin,
 }
 

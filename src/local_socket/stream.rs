@@ -20,7 +20,13 @@ use crate::sys::local_socket as sys;
 /// | Windows | `GetNamedPipeClientProcessId` / `ServerProcessId` | `None` |
 ///
 /// On Unix the values are the peer's as of `connect` (for a client) or
-/// `listen` (for a server), not later changes.
+/// `listen` (for a server), not later changes; a stream passed on to
+/// another process keeps naming the one that connected (on Linux and
+/// Android, `ResourceStreamExt::recv_with_credentials` in
+/// [`os::unix::local_socket`](crate::os::unix::local_socket) names the
+/// writer of each receive). On Linux the pid is `None` for a peer outside
+/// this process's pid namespace (one in a container, seen from inside
+/// another).
 ///
 /// # Caveat: process ids are reused
 ///

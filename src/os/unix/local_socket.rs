@@ -7,6 +7,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 
 use crate::local_socket::{Listener, ListenerOptions, Stream};
+#[cfg(linux_like)]
+use crate::local_socket::{PeerCredentials, ResourceStream};
 use crate::sealed::Sealed;
 use crate::sys;
 
@@ -111,6 +113,128 @@ pub trait ListenerExt: Sealed {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     fn try_clone(&self) -> io::Result<Listener>;
+}
+
+/// Linux and Android: the credentials of the process that wrote the bytes
+/// a [`ResourceStream`] receives (`SO_PASSCRED`, `SCM_CREDENTIALS`).
+/// Sealed.
+///
+/// [`peer_credentials`](ResourceStream::peer_credentials) names the
+/// process that connected (or listened), as of then; once a stream has
+/// been passed to another process, the writer can be someone else. With
+/// credentials passing on, the kernel stamps every write with its writer's
+/// pid, uid and gid, and one receive never returns the bytes of two
+/// writes stamped differently.
+///
+/// * Credentials come with bytes written while passing is on at either
+///   end; bytes written before come without (`None`).
+/// * The pid is `None` when the writer is outside this process's pid
+///   namespace (Linux reports 0 then); the uid and gid are as seen from
+///   this process's user namespace.
+/// * The kernel fills in the writer's real credentials; a writer could
+///   state others only with privileges (`CAP_SYS_ADMIN` for the pid,
+///   `CAP_SETUID`/`CAP_SETGID` for the ids). localipc never states any.
+/// * A plain `read`, or [`recv_with`](ResourceStream::recv_with), drops
+///   the credentials that come; the stream is unaffected.
+///
+/// Other Unix systems: FreeBSD and NetBSD have `LOCAL_CREDS` and
+/// `SCM_CREDS`, with other semantics (credentials of the first write, or
+/// of every write, by option), and are not covered yet; Apple systems
+/// have no credentials messages.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Write;
+/// use localipc::local_socket::{Listener, Name, ResourceStream, Stream};
+/// use localipc::os::unix::local_socket::ResourceStreamExt;
+///
+/// let name = Name::namespaced(format!("localipc-doc-scm-creds-{}.sock", std::process::id()))?;
+/// let listener = Listener::bind(&name)?;
+/// let client = Stream::connect(&name)?;
+/// let server = ResourceStream::new(listener.accept()?)?;
+/// server.set_pass_credentials(true)?;
+///
+/// (&client).write_all(b"who wrote this?")?;
+/// let mut buf = [0; 64];
+/// let (n, writer) = server.recv_with_credentials(&mut buf, &mut Vec::new())?;
+/// assert_eq!(&buf[..n], b"who wrote this?");
+/// assert_eq!(writer.unwrap().pid, Some(std::process::id()));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[cfg(linux_like)]
+pub trait ResourceStreamExt: Sealed {
+    /// Turns credentials passing on or off (`SO_PASSCRED`).
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `setsockopt`; none is expected.
+    ///
+    /// # Examples
+    ///
+    /// See [`ResourceStreamExt`].
+    #[doc(alias = "SO_PASSCRED")]
+    fn set_pass_credentials(&self, on: bool) -> io::Result<()>;
+
+    /// Whether credentials passing is on.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `getsockopt`; none is expected.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::local_socket::{Listener, Name, ResourceStream, Stream};
+    /// use localipc::os::unix::local_socket::ResourceStreamExt;
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-scm-on-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// let _client = Stream::connect(&name)?;
+    /// let server = ResourceStream::new(listener.accept()?)?;
+    /// assert!(!server.pass_credentials()?);
+    /// server.set_pass_credentials(true)?;
+    /// assert!(server.pass_credentials()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    fn pass_credentials(&self) -> io::Result<bool>;
+
+    /// [`recv_with`](ResourceStream::recv_with), and the credentials of
+    /// the process that wrote the bytes, if they came with them.
+    ///
+    /// # Errors
+    ///
+    /// As for [`recv_with`](ResourceStream::recv_with).
+    ///
+    /// # Examples
+    ///
+    /// See [`ResourceStreamExt`].
+    #[doc(alias = "SCM_CREDENTIALS")]
+    fn recv_with_credentials(
+        &self,
+        buf: &mut [u8],
+        resources: &mut Vec<OwnedFd>,
+    ) -> io::Result<(usize, Option<PeerCredentials>)>;
+}
+
+#[cfg(linux_like)]
+impl ResourceStreamExt for ResourceStream {
+    fn set_pass_credentials(&self, on: bool) -> io::Result<()> {
+        self.inner.set_pass_credentials(on)
+    }
+
+    fn pass_credentials(&self) -> io::Result<bool> {
+        self.inner.pass_credentials()
+    }
+
+    fn recv_with_credentials(
+        &self,
+        buf: &mut [u8],
+        resources: &mut Vec<OwnedFd>,
+    ) -> io::Result<(usize, Option<PeerCredentials>)> {
+        let (bytes, writer) = self.inner.recv_with_credentials(buf, resources)?;
+        Ok((bytes, writer.map(PeerCredentials::from_sys)))
+    }
 }
 
 impl ListenerExt for Listener {

@@ -9,14 +9,36 @@ use super::identity::is_current_user_or_superuser;
 use super::socket_name::Resolved;
 use crate::sys::{Access, Credentials, ExpectedServer, RefusalHook};
 
-/// `SO_PEERCRED`: pid, uid and gid as of `connect`/`listen`.
+/// `SO_PEERCRED`: pid, uid and gid as of `connect`/`listen`. The pid is
+/// `None` for a peer outside this process's pid namespace (Linux reports 0
+/// then, which rustix's credentials type cannot hold: read with libc).
 #[cfg(linux_like)]
 pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<Credentials> {
-    let credentials = rustix::net::sockopt::socket_peercred(fd)?;
+    use std::os::fd::AsRawFd;
+    let mut credentials = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `credentials` is a writable `ucred` of `len` bytes, which
+    // outlives the call; `len` is a writable `socklen_t`.
+    let result = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&raw mut credentials).cast(),
+            &mut len,
+        )
+    };
+    if result != 0 {
+        return Err(io::Error::last_os_error());
+    }
     Ok(Credentials {
-        pid: u32::try_from(credentials.pid.as_raw_nonzero().get()).ok(),
-        uid: Some(credentials.uid.as_raw()),
-        gid: Some(credentials.gid.as_raw()),
+        pid: u32::try_from(credentials.pid).ok().filter(|&pid| pid != 0),
+        uid: Some(credentials.uid),
+        gid: Some(credentials.gid),
     })
 }
 

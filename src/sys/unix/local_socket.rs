@@ -7,7 +7,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rustix::net::{RecvAncillaryBuffer, SendAncillaryBuffer, SocketType};
+use rustix::net::{SendAncillaryBuffer, SocketType};
 
 pub(crate) use super::credentials::peer_credentials;
 use super::scm_rights;
@@ -86,9 +86,8 @@ impl Stream {
     }
 
     pub(crate) fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        let mut no_control = RecvAncillaryBuffer::default();
-        match socket_io::recv_message(self.socket.as_fd(), bufs, &mut no_control) {
-            Ok(received) => Ok(received.bytes),
+        match socket_io::recv_vectored(self.socket.as_fd(), bufs) {
+            Ok(bytes) => Ok(bytes),
             Err(rustix::io::Errno::CONNRESET) => Ok(0),
             Err(errno) => Err(self.normalise(errno.into())),
         }
@@ -113,15 +112,26 @@ impl Stream {
     /// Bytes into `buf`, and the descriptors that came with them into
     /// `fds`; a loss of descriptors is an error that closes those that came.
     pub(crate) fn recv_with(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+        self.recv_with_credentials(buf, fds)
+            .map(|(bytes, _writer)| bytes)
+    }
+
+    /// As [`recv_with`](Self::recv_with), with the writer's credentials if
+    /// they came (Linux and Android, with `SO_PASSCRED` on).
+    pub(crate) fn recv_with_credentials(
+        &self,
+        buf: &mut [u8],
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<(usize, Option<Credentials>)> {
         match scm_rights::recv_with(self.socket.as_fd(), buf, fds) {
             Ok(received) if received.lost => Err(crate::error::ResourcesLost::error(
                 io::ErrorKind::InvalidData,
                 received.bytes,
                 "the kernel could not deliver them all: too many open files, or too many for one call",
             )),
-            Ok(received) => Ok(received.bytes),
-            Err(rustix::io::Errno::CONNRESET) => Ok(0),
-            Err(errno) => Err(self.normalise(errno.into())),
+            Ok(received) => Ok((received.bytes, received.writer)),
+            Err(error) if error.kind() == io::ErrorKind::ConnectionReset => Ok((0, None)),
+            Err(error) => Err(self.normalise(error)),
         }
     }
 
@@ -184,6 +194,29 @@ impl ResourceStream {
 
     pub(crate) fn recv_with(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
         self.0.recv_with(buf, fds)
+    }
+
+    #[cfg(linux_like)]
+    pub(crate) fn recv_with_credentials(
+        &self,
+        buf: &mut [u8],
+        fds: &mut Vec<OwnedFd>,
+    ) -> io::Result<(usize, Option<Credentials>)> {
+        self.0.recv_with_credentials(buf, fds)
+    }
+
+    /// `SO_PASSCRED`: whether the writer's credentials come with receives.
+    #[cfg(linux_like)]
+    pub(crate) fn set_pass_credentials(&self, on: bool) -> io::Result<()> {
+        Ok(rustix::net::sockopt::set_socket_passcred(
+            self.0.as_borrowed(),
+            on,
+        )?)
+    }
+
+    #[cfg(linux_like)]
+    pub(crate) fn pass_credentials(&self) -> io::Result<bool> {
+        Ok(rustix::net::sockopt::socket_passcred(self.0.as_borrowed())?)
     }
 
     /// A plain `read`: the kernel closes descriptors that come with the

@@ -5,7 +5,7 @@
 use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::BorrowedFd;
 
-use rustix::net::{RecvAncillaryBuffer, RecvFlags, ReturnFlags, SendAncillaryBuffer, SendFlags};
+use rustix::net::{RecvAncillaryBuffer, RecvFlags, SendAncillaryBuffer, SendFlags};
 
 /// The most one call is asked to move, as for pipes.
 pub(crate) const MAX_RW: usize = 0x7fff_f000;
@@ -19,13 +19,6 @@ pub(crate) const MAX_IOV: usize = 1024;
 const NO_SIGNAL: SendFlags = SendFlags::NOSIGNAL;
 #[cfg(apple)]
 const NO_SIGNAL: SendFlags = SendFlags::empty();
-
-/// `MSG_CMSG_CLOEXEC` where the OS has it: descriptors received with a
-/// message are close-on-exec from the start.
-#[cfg(not(no_cmsg_cloexec))]
-const CLOSE_ON_EXEC: RecvFlags = RecvFlags::CMSG_CLOEXEC;
-#[cfg(no_cmsg_cloexec)]
-const CLOSE_ON_EXEC: RecvFlags = RecvFlags::empty();
 
 /// `send(2)`: a closed peer is `EPIPE`, never `SIGPIPE`.
 pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
@@ -49,31 +42,19 @@ pub(crate) fn send_message(
     )?)
 }
 
-/// What one `recvmsg` received.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Received {
-    pub(crate) bytes: usize,
-    /// `MSG_CTRUNC`: control messages did not fit `ancillary` and were
-    /// discarded (the kernel closes descriptors it drops). Plain reads pass
-    /// no room at all and need not look.
-    pub(crate) control_truncated: bool,
-}
-
-/// `recvmsg(2)` into `bufs`, scattered, with room for control messages in
-/// `ancillary` (empty: the kernel discards any, closing descriptors).
-/// Descriptors that arrive are close-on-exec where the OS can do that at
-/// once (`MSG_CMSG_CLOEXEC`).
-pub(crate) fn recv_message(
+/// `recvmsg(2)` into `bufs`, scattered, with no room for control
+/// messages: the kernel discards any that come (closing descriptors).
+/// Receives with control messages parse them from a raw buffer instead
+/// (`scm_rights`).
+pub(crate) fn recv_vectored(
     fd: BorrowedFd<'_>,
     bufs: &mut [IoSliceMut<'_>],
-    ancillary: &mut RecvAncillaryBuffer<'_>,
-) -> rustix::io::Result<Received> {
+) -> rustix::io::Result<usize> {
     let count = bufs.len().min(MAX_IOV);
-    let received = rustix::net::recvmsg(fd, &mut bufs[..count], ancillary, CLOSE_ON_EXEC)?;
-    Ok(Received {
-        bytes: received.bytes,
-        control_truncated: received.flags.contains(ReturnFlags::CTRUNC),
-    })
+    let mut no_control = RecvAncillaryBuffer::default();
+    let received =
+        rustix::net::recvmsg(fd, &mut bufs[..count], &mut no_control, RecvFlags::empty())?;
+    Ok(received.bytes)
 }
 
 /// Apple has no `MSG_NOSIGNAL`: each socket says `SO_NOSIGPIPE` instead.
