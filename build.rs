@@ -15,6 +15,11 @@ fn main() {
         // /proc, sock_diag.
         ("linux_like", os_in(&["linux", "android"])),
         ("apple", apple),
+        // Message sockets: SOCK_SEQPACKET (Linux, Android) and message-mode
+        // pipes (Windows). Not yet: the BSDs (SOCK_SEQPACKET without
+        // MSG_TRUNC as a request) and Apple systems (no SOCK_SEQPACKET for
+        // Unix sockets).
+        ("message_sockets", os_in(&["linux", "android", "windows"])),
         // Either async front end.
         ("async_front_end", feature("TOKIO") || feature("SMOL")),
         // Systems without SOCK_CLOEXEC, whose sockets get FD_CLOEXEC after

@@ -107,3 +107,59 @@ impl ResourcesLost {
         io::Error::new(kind, Self { bytes, reason })
     }
 }
+
+#[cfg(message_sockets)]
+/// The error payload of a receive whose buffer is too small for the next
+/// message: the message stays queued, whole, for a receive with a buffer
+/// of at least [`len`](Self::len) bytes (or for
+/// [`MessageSocket::recv_to_vec`](crate::local_socket::MessageSocket::recv_to_vec)). The error's kind is
+/// [`InvalidInput`](io::ErrorKind::InvalidInput); get this with
+/// `error.get_ref()` and `downcast_ref`.
+///
+/// # Examples
+///
+/// ```
+/// use localipc::local_socket::{MessageListener, MessageSocket, MessageTooLong, Name};
+///
+/// let name = Name::namespaced(format!("localipc-doc-mtl-{}.sock", std::process::id()))?;
+/// let listener = MessageListener::bind(&name)?;
+/// let client = MessageSocket::connect(&name)?;
+/// let server = listener.accept()?;
+///
+/// client.send(b"twelve bytes")?;
+/// let error = server.recv(&mut [0; 4]).unwrap_err();
+/// let too_long = error.get_ref().unwrap().downcast_ref::<MessageTooLong>().unwrap();
+/// assert_eq!(too_long.len, 12);
+/// let mut buf = vec![0; too_long.len];
+/// assert_eq!(server.recv(&mut buf)?, 12); // still there, whole
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MessageTooLong {
+    /// The size of the message, in bytes.
+    pub len: usize,
+    /// The size of the buffer it did not fit.
+    pub buffer: usize,
+}
+
+#[cfg(message_sockets)]
+impl fmt::Display for MessageTooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the next message has {} bytes, more than the buffer's {}; it stays queued",
+            self.len, self.buffer
+        )
+    }
+}
+
+#[cfg(message_sockets)]
+impl std::error::Error for MessageTooLong {}
+
+#[cfg(message_sockets)]
+impl MessageTooLong {
+    pub(crate) fn error(len: usize, buffer: usize) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidInput, Self { len, buffer })
+    }
+}

@@ -26,7 +26,7 @@ use crate::sys::local_socket as sys;
 /// ```
 #[derive(Clone, Debug)]
 pub struct ListenerOptions {
-    name: Name,
+    pub(crate) name: Name,
     pub(crate) inner: sys::BindOptions,
 }
 

@@ -122,6 +122,8 @@ mod access;
 #[cfg(async_front_end)]
 mod front_end;
 mod listener;
+#[cfg(message_sockets)]
+mod message;
 mod name;
 mod resource_stream;
 #[cfg(feature = "smol")]
@@ -132,8 +134,12 @@ mod stream;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
 
+#[cfg(message_sockets)]
+pub use crate::error::MessageTooLong;
 pub use access::{Access, ExpectedServer};
 pub use listener::{Incoming, Listener, ListenerOptions};
+#[cfg(message_sockets)]
+pub use message::{MessageListener, MessageSocket};
 pub use name::Name;
 pub use resource_stream::ResourceStream;
 pub use stream::{ConnectOptions, PeerCredentials, Stream};

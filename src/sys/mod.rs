@@ -153,6 +153,63 @@ pub(crate) fn check_resources(bytes: &[u8], count: usize) -> std::io::Result<()>
     Ok(())
 }
 
+/// Checks a message about to be sent, gathered from `bufs`: at least one
+/// byte (an empty message would read as the end of the stream on Linux),
+/// and at most `max_bufs` buffers. Its length.
+#[cfg(message_sockets)]
+pub(crate) fn check_message(
+    bufs: &[std::io::IoSlice<'_>],
+    max_bufs: usize,
+) -> std::io::Result<usize> {
+    if bufs.len() > max_bufs {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "a message gathered from {} buffers; at most {max_bufs} may go into one",
+                bufs.len()
+            ),
+        ));
+    }
+    let len = bufs
+        .iter()
+        .try_fold(0usize, |total, buf| total.checked_add(buf.len()))
+        .ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "the message is too long")
+        })?;
+    if len == 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "an empty message cannot be sent: it would read as the end of the stream",
+        ));
+    }
+    Ok(len)
+}
+
+/// The error of a send larger than the socket's largest message.
+#[cfg(message_sockets)]
+pub(crate) fn message_too_long_to_send(len: usize, max: usize) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "a message of {len} bytes is longer than this socket's largest, {max} \
+             (see set_max_message_size)"
+        ),
+    )
+}
+
+/// The error of a received message larger than the socket's largest (the
+/// message was discarded).
+#[cfg(message_sockets)]
+pub(crate) fn message_too_long_to_receive(len: usize, max: usize) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "the peer sent a message of {len} bytes, longer than this socket's largest, {max} \
+             (see set_max_message_size); it was discarded"
+        ),
+    )
+}
+
 /// Told about each connection a listener refused on its access policy.
 pub(crate) type RefusalHook = std::sync::Arc<dyn Fn(Credentials) + Send + Sync>;
 

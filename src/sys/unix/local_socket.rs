@@ -252,7 +252,9 @@ impl std::os::fd::AsRawFd for Stream {
 
 /// Connects to `resolved`, and checks who serves it before returning.
 pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<Stream> {
-    let fd = super::socket::connect(resolved, options, SocketType::STREAM)?;
+    let fd = super::socket::connect(resolved, options, SocketType::STREAM).map_err(|error| {
+        other_kind_listens(resolved, error, "a message listener, not a stream listener")
+    })?;
     Stream::new(UnixStream::from(fd), options.nonblocking)
 }
 
@@ -353,6 +355,17 @@ impl Listener {
     /// one says `WouldBlock` once nothing admitted is waiting, or after
     /// [`REFUSALS_PER_ACCEPT`] refusals.
     pub(crate) fn accept(&self) -> io::Result<Stream> {
+        Stream::new(self.accept_socket()?, false)
+    }
+
+    /// Accepts a message socket, as [`accept`](Self::accept) a stream.
+    #[cfg(message_sockets)]
+    pub(crate) fn accept_messages(&self) -> io::Result<super::message_socket::MessageSocket> {
+        super::message_socket::MessageSocket::new(OwnedFd::from(self.accept_socket()?), false)
+    }
+
+    /// The next admitted connection, in blocking mode.
+    fn accept_socket(&self) -> io::Result<UnixStream> {
         let nonblocking = self.nonblocking.load(Ordering::Relaxed);
         let budget = nonblocking.then_some(REFUSALS_PER_ACCEPT);
         let accepted = self
@@ -365,7 +378,7 @@ impl Listener {
         // accept4 never passes O_NONBLOCK on; BSD-style accept may.
         #[cfg(not(linux_like))]
         socket.set_nonblocking(false)?;
-        Stream::new(socket, false)
+        Ok(socket)
     }
 
     pub(crate) fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
@@ -387,7 +400,16 @@ impl Listener {
 
 /// Binds and listens on `resolved`.
 pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
-    let (socket, bound) = super::socket::bind(resolved, options, SocketType::STREAM)?;
+    bind_kind(resolved, options, SocketType::STREAM)
+}
+
+/// Binds and listens on `resolved` for sockets of type `kind`.
+pub(crate) fn bind_kind(
+    resolved: &Resolved,
+    options: &BindOptions,
+    kind: SocketType,
+) -> io::Result<Listener> {
+    let (socket, bound) = super::socket::bind(resolved, options, kind)?;
     Ok(Listener {
         socket: UnixListener::from(socket),
         bound,
@@ -396,3 +418,16 @@ pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Lis
 }
 
 pub(crate) use super::socket_name::{resolve_namespaced, resolve_path};
+
+/// `EPROTOTYPE`: a listener of the other kind (streams, messages) has the
+/// name; `what` says which.
+pub(crate) fn other_kind_listens(resolved: &Resolved, error: io::Error, what: &str) -> io::Error {
+    if crate::error::raw_os_error(&error) != Some(rustix::io::Errno::PROTOTYPE.raw_os_error()) {
+        return error;
+    }
+    crate::error::with_context(
+        io::ErrorKind::InvalidInput,
+        format!("`{resolved}` is {what}"),
+        error,
+    )
+}

@@ -41,15 +41,24 @@ pub(crate) fn send_with(
 ) -> io::Result<usize> {
     crate::sys::check_resources(bytes, fds.len())?;
     let len = bytes.len().min(MAX_RW);
-    let bufs = [IoSlice::new(&bytes[..len])];
+    send_vectored_with(socket, &[IoSlice::new(&bytes[..len])], fds)
+}
+
+/// One `sendmsg` of `bufs`, gathered, with every descriptor of `fds` (at
+/// most [`MAX_PER_CALL`]) attached.
+pub(crate) fn send_vectored_with(
+    socket: BorrowedFd<'_>,
+    bufs: &[IoSlice<'_>],
+    fds: &[BorrowedFd<'_>],
+) -> io::Result<usize> {
     if fds.is_empty() {
-        return socket_io::send_message(socket, &bufs, &mut SendAncillaryBuffer::default());
+        return socket_io::send_message(socket, bufs, &mut SendAncillaryBuffer::default());
     }
     let mut space = [MaybeUninit::<u8>::uninit(); CONTROL_SPACE];
     let mut control = SendAncillaryBuffer::new(&mut space);
     let pushed = control.push(SendAncillaryMessage::ScmRights(fds));
     debug_assert!(pushed, "the buffer has room for MAX_PER_CALL descriptors");
-    socket_io::send_message(socket, &bufs, &mut control)
+    socket_io::send_message(socket, bufs, &mut control)
 }
 
 /// What [`recv_with`] got: bytes, whether descriptors that came with them
@@ -60,6 +69,13 @@ pub(crate) fn send_with(
 pub(crate) struct Received {
     pub(crate) bytes: usize,
     pub(crate) lost: bool,
+    /// `MSG_TRUNC`: a message (of a message socket) was longer than the
+    /// buffer, and its rest is gone.
+    #[cfg_attr(
+        not(message_sockets),
+        allow(dead_code, reason = "read by message sockets")
+    )]
+    pub(crate) truncated: bool,
     pub(crate) writer: Option<crate::sys::Credentials>,
 }
 
@@ -121,6 +137,7 @@ pub(crate) fn recv_with(
     Ok(Received {
         bytes,
         lost,
+        truncated: header.msg_flags & libc::MSG_TRUNC != 0,
         writer,
     })
 }

@@ -56,6 +56,13 @@ impl Listener {
         self.0.accept().map(Stream)
     }
 
+    /// Accepts a message socket (the listener is in message mode).
+    pub(crate) fn accept_messages(&self) -> io::Result<super::message_socket::MessageSocket> {
+        self.0
+            .accept()
+            .map(super::message_socket::MessageSocket::new)
+    }
+
     pub(crate) fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
         self.0.set_nonblocking(nonblocking);
         Ok(())
@@ -139,17 +146,22 @@ impl Stream {
 
     /// Only the process id: Windows has no uid or gid.
     pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
-        let pid = if self.0.is_server() {
-            self.0.client_process_id()?
-        } else {
-            self.0.server_process_id()?
-        };
-        Ok(Credentials {
-            pid: Some(pid),
-            uid: None,
-            gid: None,
-        })
+        pipe_credentials(&self.0)
     }
+}
+
+/// The peer's process id: what a pipe end knows of its peer.
+pub(crate) fn pipe_credentials(pipe: &named_pipe::Stream) -> io::Result<Credentials> {
+    let pid = if pipe.is_server() {
+        pipe.client_process_id()?
+    } else {
+        pipe.server_process_id()?
+    };
+    Ok(Credentials {
+        pid: Some(pid),
+        uid: None,
+        gid: None,
+    })
 }
 
 /// How a listener is bound: the portable `ListenerOptions` less the name.
@@ -192,6 +204,15 @@ impl std::fmt::Debug for BindOptions {
 /// Creates the listener: an exclusive, byte-mode, duplex pipe whose DACL
 /// enforces the access policy.
 pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
+    bind_mode(resolved, options, false)
+}
+
+/// Creates a listener of byte-mode or (`messages`) message-mode pipes.
+pub(crate) fn bind_mode(
+    resolved: &Resolved,
+    options: &BindOptions,
+    messages: bool,
+) -> io::Result<Listener> {
     let ready_instances = options.ready_instances;
     if !(1..=64).contains(&ready_instances) {
         return Err(io::Error::new(
@@ -205,7 +226,7 @@ pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Lis
     };
     let config = ServerConfig {
         path: resolved.clone(),
-        messages: false,
+        messages,
         direction: Direction::Duplex,
         max_instances: None,
         in_buffer: 64 * 1024,
@@ -222,6 +243,12 @@ pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Lis
 pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<Stream> {
     let stream = named_pipe::connect(&client_config(resolved, options.timeout))?;
     check_server(stream.as_borrowed(), resolved, &options.expected_server)?;
+    if stream.is_message_mode() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("`{resolved}` is a message listener, not a stream listener"),
+        ));
+    }
     stream.set_nonblocking(options.nonblocking);
     Ok(Stream(stream))
 }

@@ -7,6 +7,7 @@ mod framing;
 pub(crate) mod handoff;
 pub(crate) mod identity;
 pub(crate) mod local_socket;
+pub(crate) mod message_socket;
 pub(crate) mod named_pipe;
 pub(crate) mod overlapped;
 pub(crate) mod pipe;

@@ -1,0 +1,255 @@
+//! Message sockets on Linux and Android: `SOCK_SEQPACKET` Unix domain
+//! sockets, connected and bound through the same code as streams
+//! (`socket`), so names, access policies and server checks are theirs.
+//!
+//! A receive first asks the size of the next message without taking it
+//! (`MSG_PEEK | MSG_TRUNC` with no buffer), so that a message larger than
+//! the caller's buffer stays queued instead of being cut; both steps run
+//! under one lock, so two threads never split them.
+
+use std::io::{self, IoSlice};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use rustix::net::sockopt::{self, Timeout};
+use rustix::net::{RecvFlags, SocketType};
+
+use super::local_socket::{BindOptions, Listener, Resolved};
+use super::scm_rights;
+use super::socket_io::{self, MAX_IOV};
+use crate::sys::{ConnectOptions, Credentials};
+
+/// What Linux reserves of the send buffer for a message's own accounting:
+/// a message may be at most `SO_SNDBUF - 32` bytes.
+const SEND_BUFFER_OVERHEAD: usize = 32;
+
+/// A connected `SOCK_SEQPACKET` socket.
+#[derive(Debug)]
+pub(crate) struct MessageSocket {
+    socket: OwnedFd,
+    /// Mirrors `O_NONBLOCK`, to tell a timeout from a "would block".
+    nonblocking: AtomicBool,
+    /// Held from the size check of a receive to its end.
+    receiving: Mutex<()>,
+}
+
+impl MessageSocket {
+    pub(crate) fn new(socket: OwnedFd, nonblocking: bool) -> io::Result<Self> {
+        socket_io::suppress_sigpipe(socket.as_fd())?;
+        Ok(Self {
+            socket,
+            nonblocking: AtomicBool::new(nonblocking),
+            receiving: Mutex::new(()),
+        })
+    }
+
+    pub(crate) fn as_borrowed(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+
+    fn normalise(&self, error: io::Error) -> io::Error {
+        match error.kind() {
+            io::ErrorKind::WouldBlock if !self.nonblocking.load(Ordering::Relaxed) => {
+                io::Error::new(io::ErrorKind::TimedOut, "the socket operation timed out")
+            }
+            io::ErrorKind::ConnectionReset => io::Error::new(io::ErrorKind::BrokenPipe, error),
+            _ => error,
+        }
+    }
+
+    /// Sends `bufs`, gathered, as one message with `fds` attached: all of
+    /// it or nothing.
+    pub(crate) fn send(&self, bufs: &[IoSlice<'_>], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        let len = crate::sys::check_message(bufs, MAX_IOV)?;
+        crate::sys::check_resources(&[0], fds.len())?;
+        let sent = scm_rights::send_vectored_with(self.socket.as_fd(), bufs, fds);
+        match sent {
+            Ok(n) if n == len => Ok(()),
+            Ok(n) => Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                format!("only {n} of the message's {len} bytes were sent"),
+            )),
+            Err(error)
+                if error.raw_os_error() == Some(rustix::io::Errno::MSGSIZE.raw_os_error()) =>
+            {
+                Err(crate::sys::message_too_long_to_send(
+                    len,
+                    self.max_message_size().unwrap_or(0),
+                ))
+            }
+            Err(error) => Err(self.normalise(error)),
+        }
+    }
+
+    /// The size of the next message, waiting for one as the socket's mode
+    /// and timeout say; 0 at the end of the stream.
+    fn next_len(&self) -> io::Result<usize> {
+        loop {
+            match rustix::net::recv(
+                &self.socket,
+                &mut [0u8; 0],
+                RecvFlags::PEEK | RecvFlags::TRUNC,
+            ) {
+                Ok((_, len)) => return Ok(len),
+                Err(rustix::io::Errno::INTR) => {}
+                Err(rustix::io::Errno::CONNRESET) => return Ok(0),
+                Err(errno) => return Err(self.normalise(errno.into())),
+            }
+        }
+    }
+
+    /// Receives the next message into `buf`, with the descriptors that came
+    /// with it, if it fits: its length (0 at the end of the stream).
+    /// Otherwise `MessageTooLong`, and the message stays queued.
+    pub(crate) fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+        let _receiving = self.lock_receiving();
+        let len = self.next_len()?;
+        if len > buf.len() {
+            return Err(crate::error::MessageTooLong::error(len, buf.len()));
+        }
+        self.take(&mut buf[..len], fds)
+    }
+
+    /// Receives the next message whole into `buf`, replacing its contents:
+    /// its length (0 at the end of the stream). One longer than
+    /// [`max_message_size`](Self::max_message_size) is discarded, and an
+    /// `InvalidData` error.
+    pub(crate) fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        let _receiving = self.lock_receiving();
+        buf.clear();
+        let len = self.next_len()?;
+        if len == 0 {
+            return Ok(0);
+        }
+        let max = self.max_message_size()?;
+        if len > max {
+            let _ = self.discard_next();
+            return Err(crate::sys::message_too_long_to_receive(len, max));
+        }
+        buf.resize(len, 0);
+        let n = self.take(buf, &mut Vec::new())?;
+        buf.truncate(n);
+        Ok(n)
+    }
+
+    /// Takes the next message, which fits `buf` exactly (its size was
+    /// asked under the receive lock, still held).
+    fn take(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let received = scm_rights::recv_with(self.socket.as_fd(), buf, fds)
+            .map_err(|error| self.normalise(error))?;
+        if received.truncated {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "a message arrived cut: another process receives from this socket too",
+            ));
+        }
+        if received.lost {
+            return Err(crate::error::ResourcesLost::error(
+                io::ErrorKind::InvalidData,
+                received.bytes,
+                "the kernel could not deliver them all: too many open files, or too many for one call",
+            ));
+        }
+        Ok(received.bytes)
+    }
+
+    fn lock_receiving(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.receiving
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes the next message off the queue without reading it (closing
+    /// any descriptors that came with it).
+    fn discard_next(&self) -> io::Result<()> {
+        loop {
+            match rustix::net::recv(&self.socket, &mut [0u8; 0], RecvFlags::TRUNC) {
+                Ok(_) => return Ok(()),
+                Err(rustix::io::Errno::INTR) => {}
+                Err(errno) => return Err(self.normalise(errno.into())),
+            }
+        }
+    }
+
+    /// The largest message a send may carry: what the send buffer holds.
+    pub(crate) fn max_message_size(&self) -> io::Result<usize> {
+        let buffer = sockopt::socket_send_buffer_size(&self.socket)?;
+        Ok(buffer.saturating_sub(SEND_BUFFER_OVERHEAD))
+    }
+
+    /// Grows (or shrinks) the send buffer so that messages of `size` bytes
+    /// fit; the system caps what an unprivileged process may ask
+    /// (`net.core.wmem_max`).
+    pub(crate) fn set_max_message_size(&self, size: usize) -> io::Result<()> {
+        // Linux doubles what it is asked, for its own bookkeeping.
+        let wanted = size.saturating_add(SEND_BUFFER_OVERHEAD);
+        sockopt::set_socket_send_buffer_size(&self.socket, wanted.div_ceil(2))?;
+        let got = self.max_message_size()?;
+        if got < size {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "messages of {size} bytes do not fit: the system allows at most {got} \
+                     (net.core.wmem_max caps the send buffer)"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        Ok(sockopt::set_socket_timeout(
+            &self.socket,
+            Timeout::Recv,
+            timeout,
+        )?)
+    }
+
+    pub(crate) fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        Ok(sockopt::set_socket_timeout(
+            &self.socket,
+            Timeout::Send,
+            timeout,
+        )?)
+    }
+
+    pub(crate) fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(sockopt::socket_timeout(&self.socket, Timeout::Recv)?)
+    }
+
+    pub(crate) fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(sockopt::socket_timeout(&self.socket, Timeout::Send)?)
+    }
+
+    pub(crate) fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        rustix::io::ioctl_fionbio(&self.socket, nonblocking)?;
+        self.nonblocking.store(nonblocking, Ordering::Relaxed);
+        Ok(())
+    }
+
+    pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
+        super::credentials::peer_credentials(self.socket.as_fd())
+    }
+}
+
+/// Connects a message socket to `resolved`, and checks who serves it.
+pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<MessageSocket> {
+    let fd = super::socket::connect(resolved, options, SocketType::SEQPACKET).map_err(|error| {
+        super::local_socket::other_kind_listens(
+            resolved,
+            error,
+            "a stream listener, not a message listener",
+        )
+    })?;
+    MessageSocket::new(fd, options.nonblocking)
+}
+
+/// Binds and listens for message sockets on `resolved`.
+pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
+    super::local_socket::bind_kind(resolved, options, SocketType::SEQPACKET)
+}

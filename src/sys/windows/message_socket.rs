@@ -1,0 +1,248 @@
+//! Message sockets on Windows: message-mode, duplex named pipes, bound,
+//! secured and checked as the byte-mode local sockets are.
+//!
+//! A message-mode read into a buffer too small for the message takes what
+//! fits and says `ERROR_MORE_DATA`; the rest stays in the pipe. To keep a
+//! message whole for a later receive, the rest is read at once and the
+//! message kept here (the *held* message), served before the pipe again.
+
+use std::io::{self, IoSlice};
+use std::os::windows::io::BorrowedHandle;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::local_socket::{self, BindOptions, Listener, Resolved};
+use super::named_pipe::{self, Received};
+use crate::sys::{ConnectOptions, Credentials};
+
+/// The largest message by default: localipc's own limit (the OS has none
+/// below 4 GiB).
+const DEFAULT_MAX_MESSAGE: usize = 1 << 20;
+/// The largest limit there can be: `WriteFile` takes a 32-bit length.
+const MAX_MAX_MESSAGE: usize = u32::MAX as usize;
+/// How much of a message is read at a time past the caller's buffer.
+const CHUNK: usize = 64 * 1024;
+
+/// A connected message-mode pipe end.
+#[derive(Debug)]
+pub(crate) struct MessageSocket {
+    pipe: named_pipe::Stream,
+    max: AtomicUsize,
+    /// A message read whole that did not fit the buffer of its receive.
+    held: Mutex<Option<Vec<u8>>>,
+}
+
+impl MessageSocket {
+    pub(crate) fn new(pipe: named_pipe::Stream) -> Self {
+        Self {
+            pipe,
+            max: AtomicUsize::new(DEFAULT_MAX_MESSAGE),
+            held: Mutex::new(None),
+        }
+    }
+
+    pub(crate) fn as_borrowed(&self) -> BorrowedHandle<'_> {
+        self.pipe.as_borrowed()
+    }
+
+    /// Sends `bufs`, gathered, as one message: all of it or nothing.
+    /// Resources do not ride with messages on Windows (`fds` is empty).
+    pub(crate) fn send(&self, bufs: &[IoSlice<'_>], _fds: &[()]) -> io::Result<()> {
+        let len = crate::sys::check_message(bufs, 1024)?;
+        let max = self.max.load(Ordering::Relaxed);
+        if len > max {
+            return Err(crate::sys::message_too_long_to_send(len, max));
+        }
+        match bufs.iter().filter(|buf| !buf.is_empty()).count() {
+            1 => {
+                let only = bufs.iter().find(|buf| !buf.is_empty()).expect("counted");
+                self.pipe.send(only)
+            }
+            _ => {
+                let mut message = Vec::with_capacity(len);
+                for buf in bufs {
+                    message.extend_from_slice(buf);
+                }
+                self.pipe.send(&message)
+            }
+        }
+    }
+
+    fn lock_held(&self) -> MutexGuard<'_, Option<Vec<u8>>> {
+        self.held
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Receives the next message into `buf` if it fits: its length (0 at
+    /// the end of the stream). Otherwise `MessageTooLong`, and the message
+    /// is held for the next receive.
+    pub(crate) fn recv(&self, buf: &mut [u8], _fds: &mut Vec<()>) -> io::Result<usize> {
+        let mut held = self.lock_held();
+        if let Some(message) = held.as_ref() {
+            if message.len() > buf.len() {
+                return Err(crate::error::MessageTooLong::error(
+                    message.len(),
+                    buf.len(),
+                ));
+            }
+            buf[..message.len()].copy_from_slice(message);
+            return Ok(held.take().map_or(0, |message| message.len()));
+        }
+        match self.pipe.recv_into(buf)? {
+            Received::Whole(n) => Ok(n),
+            Received::End => Ok(0),
+            Received::Partial(n) => {
+                let mut message = buf[..n].to_vec();
+                if let Some(len) = self.read_rest(&mut message)? {
+                    let max = self.max.load(Ordering::Relaxed);
+                    return Err(crate::sys::message_too_long_to_receive(len, max));
+                }
+                let len = message.len();
+                *held = Some(message);
+                Err(crate::error::MessageTooLong::error(len, buf.len()))
+            }
+        }
+    }
+
+    /// Receives the next message whole into `buf`, replacing its contents:
+    /// its length (0 at the end of the stream). One longer than the
+    /// limit is discarded, and an `InvalidData` error.
+    pub(crate) fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        let mut held = self.lock_held();
+        buf.clear();
+        if let Some(message) = held.take() {
+            *buf = message;
+            return Ok(buf.len());
+        }
+        buf.resize(CHUNK, 0);
+        match self.pipe.recv_into(buf) {
+            Ok(Received::Whole(n)) => {
+                buf.truncate(n);
+                Ok(n)
+            }
+            Ok(Received::End) => {
+                buf.clear();
+                Ok(0)
+            }
+            Ok(Received::Partial(n)) => {
+                buf.truncate(n);
+                match self.read_rest(buf) {
+                    Ok(None) => Ok(buf.len()),
+                    Ok(Some(len)) => {
+                        buf.clear();
+                        let max = self.max.load(Ordering::Relaxed);
+                        Err(crate::sys::message_too_long_to_receive(len, max))
+                    }
+                    Err(error) => {
+                        buf.clear();
+                        Err(error)
+                    }
+                }
+            }
+            Err(error) => {
+                buf.clear();
+                Err(error)
+            }
+        }
+    }
+
+    /// Reads the rest of a message whose start is in `message` (it is in
+    /// the pipe whole: nothing here waits). `Ok(None)` once `message` holds
+    /// it all; past the limit, the rest is read and dropped, and the answer
+    /// is the message's length.
+    fn read_rest(&self, message: &mut Vec<u8>) -> io::Result<Option<usize>> {
+        let max = self.max.load(Ordering::Relaxed);
+        let mut total = message.len();
+        let mut scratch = Vec::new();
+        loop {
+            let within = total <= max;
+            let (target, start) = if within {
+                let start = message.len();
+                (&mut *message, start)
+            } else {
+                (&mut scratch, 0)
+            };
+            target.resize(start + CHUNK, 0);
+            let (n, more) = match self.pipe.recv_into(&mut target[start..])? {
+                Received::Whole(n) => (n, false),
+                Received::Partial(n) => (n, true),
+                // A message is in the pipe whole: it cannot end midway.
+                Received::End => (0, false),
+            };
+            target.truncate(start + n);
+            total += n;
+            if total > max {
+                message.clear();
+            }
+            if !more {
+                return Ok((total > max).then_some(total));
+            }
+        }
+    }
+
+    pub(crate) fn max_message_size(&self) -> io::Result<usize> {
+        Ok(self.max.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set_max_message_size(&self, size: usize) -> io::Result<()> {
+        if size > MAX_MAX_MESSAGE {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "messages of {size} bytes do not fit: a pipe message holds at most \
+                     {MAX_MAX_MESSAGE}"
+                ),
+            ));
+        }
+        self.max.store(size, Ordering::Relaxed);
+        Ok(())
+    }
+
+    pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.pipe.set_read_timeout(timeout);
+        Ok(())
+    }
+
+    pub(crate) fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.pipe.set_write_timeout(timeout);
+        Ok(())
+    }
+
+    pub(crate) fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.pipe.read_timeout())
+    }
+
+    pub(crate) fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.pipe.write_timeout())
+    }
+
+    pub(crate) fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        self.pipe.set_nonblocking(nonblocking);
+        Ok(())
+    }
+
+    pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
+        local_socket::pipe_credentials(&self.pipe)
+    }
+}
+
+/// Connects a message socket to `resolved`, and checks who serves it.
+pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<MessageSocket> {
+    let pipe = named_pipe::connect(&local_socket::client_config(resolved, options.timeout))?;
+    local_socket::check_server(pipe.as_borrowed(), resolved, &options.expected_server)?;
+    if !pipe.is_message_mode() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("`{resolved}` is a stream listener, not a message listener"),
+        ));
+    }
+    pipe.set_nonblocking(options.nonblocking);
+    Ok(MessageSocket::new(pipe))
+}
+
+/// Binds message-mode pipe instances on `resolved`.
+pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
+    local_socket::bind_mode(resolved, options, true)
+}

@@ -1,0 +1,389 @@
+//! Message local sockets through the public API: boundaries, sizes, the
+//! empty-message rule, limits, end of stream, timeouts, and their mixing
+//! with streams; between real processes where it matters. Linux and
+//! Windows (under Wine).
+#![cfg(any(target_os = "linux", target_os = "android", windows))]
+
+mod util;
+
+use std::io::{ErrorKind, IoSlice};
+use std::time::Duration;
+
+use localipc::local_socket::{
+    ConnectOptions, Listener, MessageListener, MessageSocket, MessageTooLong, Stream,
+};
+use util::names::{both_kinds, name_for_child, name_from_parent, namespaced};
+use util::{assert_success, child_command, is_child, watchdog};
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// The sizes every boundary test sends: 1 byte to 1 MiB.
+const SIZES: [usize; 10] = [
+    1,
+    2,
+    100,
+    4095,
+    4096,
+    65_535,
+    65_536,
+    100_000,
+    212_960,
+    1 << 20,
+];
+
+/// A message of `len` bytes that says its own length and position.
+fn message(len: usize, seed: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i.wrapping_mul(31) ^ seed ^ len) as u8)
+        .collect()
+}
+
+/// A connected (client, server) pair in this process.
+fn pair(label: &str) -> (MessageSocket, MessageSocket) {
+    let name = namespaced(label);
+    let listener = MessageListener::bind(&name).unwrap();
+    let client = MessageSocket::connect(&name).unwrap();
+    (client, listener.accept().unwrap())
+}
+
+fn too_long(error: &std::io::Error) -> MessageTooLong {
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+    *error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<MessageTooLong>())
+        .unwrap_or_else(|| panic!("not a MessageTooLong: {error}"))
+}
+
+// --- Between processes ----------------------------------------------------------
+
+/// Echoes every message back until the end of the stream.
+fn echo_role() {
+    let socket = MessageSocket::connect(&name_from_parent()).unwrap();
+    socket.set_max_message_size(1 << 20).unwrap();
+    let mut buf = Vec::new();
+    loop {
+        let n = socket.recv_to_vec(&mut buf).unwrap();
+        if n == 0 {
+            return;
+        }
+        socket.send(&buf).unwrap();
+    }
+}
+
+#[test]
+fn boundaries_are_kept_for_every_size_both_ways_between_processes() {
+    let test = "boundaries_are_kept_for_every_size_both_ways_between_processes";
+    if is_child() {
+        echo_role();
+        return;
+    }
+    let _watchdog = watchdog(test, LIMIT);
+    for (name, _keep) in both_kinds("m-echo") {
+        let listener = MessageListener::bind(&name).unwrap();
+        let mut command = child_command(test);
+        name_for_child(&mut command, &name);
+        let mut child = command.spawn().unwrap();
+        let socket = listener.accept().unwrap();
+        socket.set_max_message_size(1 << 20).unwrap();
+        // Every size, one at a time and then all queued at once.
+        for (seed, &len) in SIZES.iter().enumerate() {
+            let sent = message(len, seed);
+            socket.send(&sent).unwrap();
+            let mut back = vec![0; len];
+            assert_eq!(socket.recv(&mut back).unwrap(), len, "{name}: {len}");
+            assert_eq!(back, sent, "{name}: {len}");
+        }
+        // (Sent from a thread of their own: on Windows a message larger
+        // than the pipe's buffer waits for the reader.)
+        let small: Vec<_> = SIZES[..8].iter().map(|&len| message(len, 99)).collect();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for sent in &small {
+                    socket.send(sent).unwrap();
+                }
+            });
+            let mut back = Vec::new();
+            for sent in &small {
+                assert_eq!(socket.recv_to_vec(&mut back).unwrap(), sent.len());
+                assert_eq!(&back, sent);
+            }
+        });
+        drop(socket);
+        assert_success(child.wait().unwrap(), "the echoing child");
+    }
+}
+
+fn killed_role() {
+    let socket = MessageSocket::connect(&name_from_parent()).unwrap();
+    socket.send(b"last words").unwrap();
+    // Wait to be killed.
+    let _ = socket.recv(&mut [0; 8]);
+    std::thread::sleep(LIMIT);
+}
+
+#[test]
+fn a_killed_peer_ends_the_stream_after_its_messages_and_breaks_sends() {
+    let test = "a_killed_peer_ends_the_stream_after_its_messages_and_breaks_sends";
+    if is_child() {
+        killed_role();
+        return;
+    }
+    let _watchdog = watchdog(test, LIMIT);
+    let name = namespaced("m-killed");
+    let listener = MessageListener::bind(&name).unwrap();
+    let mut command = child_command(test);
+    name_for_child(&mut command, &name);
+    let mut child = command.spawn().unwrap();
+    let socket = listener.accept().unwrap();
+    let mut buf = [0; 64];
+    // Its message arrives before it dies...
+    let n = socket.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"last words");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // ...and after it, the end of the stream, every time.
+    assert_eq!(socket.recv(&mut buf).unwrap(), 0);
+    assert_eq!(socket.recv(&mut buf).unwrap(), 0);
+    assert_eq!(socket.recv_to_vec(&mut Vec::new()).unwrap(), 0);
+    let error = socket.send(b"anyone?").unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::BrokenPipe, "{error}");
+}
+
+// --- In one process ---------------------------------------------------------------
+
+#[test]
+fn a_message_longer_than_the_buffer_stays_queued_whole() {
+    let _watchdog = watchdog("a_message_longer_than_the_buffer_stays_queued_whole", LIMIT);
+    let (client, server) = pair("m-too-long");
+    let sent = message(5000, 1);
+    client.send(&sent).unwrap();
+    client.send(b"next").unwrap();
+    for small in [0, 1, 4999] {
+        let error = server.recv(&mut vec![0; small]).unwrap_err();
+        let too_long = too_long(&error);
+        assert_eq!((too_long.len, too_long.buffer), (5000, small), "{error}");
+    }
+    let mut buf = vec![0; 5000];
+    assert_eq!(server.recv(&mut buf).unwrap(), 5000);
+    assert_eq!(buf, sent);
+    let mut buf = [0; 4];
+    assert_eq!(server.recv(&mut buf).unwrap(), 4);
+    assert_eq!(&buf, b"next");
+}
+
+#[test]
+fn a_vectored_send_gathers_one_message() {
+    let _watchdog = watchdog("a_vectored_send_gathers_one_message", LIMIT);
+    let (client, server) = pair("m-vectored");
+    let parts: Vec<Vec<u8>> = (0..50).map(|i| message(i * 7 + 1, i)).collect();
+    let slices: Vec<_> = parts.iter().map(|part| IoSlice::new(part)).collect();
+    client.send_vectored(&slices).unwrap();
+    client
+        .send_vectored(&[IoSlice::new(b""), IoSlice::new(b"x"), IoSlice::new(b"")])
+        .unwrap();
+    let mut got = Vec::new();
+    server.recv_to_vec(&mut got).unwrap();
+    assert_eq!(got, parts.concat());
+    server.recv_to_vec(&mut got).unwrap();
+    assert_eq!(got, b"x");
+}
+
+#[test]
+fn an_empty_message_is_refused_and_sends_nothing() {
+    let _watchdog = watchdog("an_empty_message_is_refused_and_sends_nothing", LIMIT);
+    let (client, server) = pair("m-empty");
+    let error = client.send(b"").unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+    let error = client
+        .send_vectored(&[IoSlice::new(b""), IoSlice::new(b"")])
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+    let error = client.send_vectored(&[]).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+    // Nothing went: the next message is the first.
+    client.send(b"first").unwrap();
+    let mut buf = [0; 8];
+    let n = server.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"first");
+}
+
+#[test]
+fn a_message_over_the_limit_is_refused_at_send_and_at_recv_to_vec() {
+    let _watchdog = watchdog(
+        "a_message_over_the_limit_is_refused_at_send_and_at_recv_to_vec",
+        LIMIT,
+    );
+    let (client, server) = pair("m-limit");
+    let max = client.max_message_size().unwrap();
+    assert!(max >= 64 * 1024, "{max}");
+    let error = client.send(&vec![1; max + 1]).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+    assert!(error.to_string().contains(&max.to_string()), "{error}");
+    // (Sent from a thread of their own: on Windows a message larger than
+    // the pipe's buffer waits for the reader.)
+    client.set_max_message_size(max * 2).unwrap();
+    server.set_max_message_size(max).unwrap();
+    let server_max = server.max_message_size().unwrap();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            client.send(&vec![2; max]).unwrap();
+            // A peer that allows itself more than this socket: recv_to_vec
+            // discards what exceeds this socket's limit, and goes on.
+            client.send(&vec![3; server_max + 1]).unwrap();
+            client.send(b"after").unwrap();
+        });
+        let mut got = Vec::new();
+        assert_eq!(server.recv_to_vec(&mut got).unwrap(), max);
+        let error = server.recv_to_vec(&mut got).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+        assert_eq!(server.recv_to_vec(&mut got).unwrap(), 5);
+        assert_eq!(got, b"after");
+    });
+
+    // A size the OS cannot give is a clear error.
+    let error = client.set_max_message_size(usize::MAX / 2).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+}
+
+#[test]
+fn receives_time_out_or_would_block_and_take_nothing() {
+    let _watchdog = watchdog("receives_time_out_or_would_block_and_take_nothing", LIMIT);
+    let (client, server) = pair("m-timeout");
+    server
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let error = server.recv(&mut [0; 8]).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+    server.set_read_timeout(None).unwrap();
+    server.set_nonblocking(true).unwrap();
+    let error = server.recv(&mut [0; 8]).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::WouldBlock, "{error}");
+    let error = server.recv_to_vec(&mut Vec::new()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::WouldBlock, "{error}");
+    client.send(b"now").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut buf = [0; 8];
+    let n = loop {
+        match server.recv(&mut buf) {
+            Ok(n) => break n,
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                assert!(std::time::Instant::now() < deadline, "never arrived");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(error) => panic!("{error}"),
+        }
+    };
+    assert_eq!(&buf[..n], b"now");
+}
+
+#[test]
+fn streams_and_message_sockets_do_not_connect_to_each_other() {
+    let _watchdog = watchdog(
+        "streams_and_message_sockets_do_not_connect_to_each_other",
+        LIMIT,
+    );
+    for (name, _keep) in both_kinds("m-mix-stream") {
+        let _streams = Listener::bind(&name).unwrap();
+        let error = MessageSocket::connect(&name).unwrap_err();
+        assert_refused_as_the_other_kind(&name, &error, "stream listener");
+    }
+    for (name, _keep) in both_kinds("m-mix-messages") {
+        let _messages = MessageListener::bind(&name).unwrap();
+        let error = Stream::connect(&name).unwrap_err();
+        assert_refused_as_the_other_kind(&name, &error, "message listener");
+    }
+}
+
+/// A connection to a listener of the other kind fails: `InvalidInput`
+/// saying so, except for Linux's abstract names, which the kernel keeps
+/// apart per kind (`NotFound`: no listener of this kind has the name).
+fn assert_refused_as_the_other_kind(
+    name: &localipc::local_socket::Name,
+    error: &std::io::Error,
+    what: &str,
+) {
+    if cfg!(target_os = "linux") && name.is_namespaced() {
+        assert_eq!(error.kind(), ErrorKind::NotFound, "{name}: {error}");
+    } else {
+        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{name}: {error}");
+        assert!(error.to_string().contains(what), "{name}: {error}");
+    }
+}
+
+#[test]
+fn two_threads_receiving_at_once_each_get_whole_messages() {
+    let _watchdog = watchdog(
+        "two_threads_receiving_at_once_each_get_whole_messages",
+        LIMIT,
+    );
+    let (client, server) = pair("m-threads");
+    let server = std::sync::Arc::new(server);
+    let count = 2000;
+    let receivers: Vec<_> = (0..2)
+        .map(|_| {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                let mut lens = Vec::new();
+                let mut buf = vec![0; 600];
+                loop {
+                    match server.recv(&mut buf) {
+                        Ok(n) if &buf[..n] == b"end" => return lens,
+                        Ok(n) => {
+                            assert_eq!(buf[..n], message(n, n)[..], "a cut or mixed message");
+                            lens.push(n);
+                        }
+                        Err(error) => panic!("{error}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for i in 0..count {
+        let len = 1 + (i * 37) % 599;
+        client.send(&message(len, len)).unwrap();
+    }
+    client.send(b"end").unwrap();
+    client.send(b"end").unwrap();
+    let received: usize = receivers
+        .into_iter()
+        .map(|receiver| receiver.join().unwrap().len())
+        .sum();
+    assert_eq!(received, count);
+}
+
+#[test]
+fn options_apply_to_message_sockets_as_to_streams() {
+    let _watchdog = watchdog("options_apply_to_message_sockets_as_to_streams", LIMIT);
+    let name = namespaced("m-options");
+    let listener = localipc::local_socket::ListenerOptions::new(&name)
+        .nonblocking(true)
+        .bind_messages()
+        .unwrap();
+    assert_eq!(listener.accept().unwrap_err().kind(), ErrorKind::WouldBlock);
+    let client = ConnectOptions::new(&name)
+        .timeout(Some(Duration::from_secs(5)))
+        .connect_messages()
+        .unwrap();
+    let server = loop {
+        match listener.accept() {
+            Ok(server) => break server,
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(error) => panic!("{error}"),
+        }
+    };
+    assert_eq!(
+        server.peer_credentials().unwrap().pid,
+        Some(std::process::id())
+    );
+    assert_eq!(
+        client.peer_credentials().unwrap().pid,
+        Some(std::process::id())
+    );
+    let debug = format!("{server:?}");
+    assert!(
+        debug.contains("MessageSocket") && debug.contains("Server"),
+        "{debug}"
+    );
+}
