@@ -14,5 +14,7 @@ impl Sealed for crate::local_socket::Listener {}
 impl Sealed for crate::local_socket::ListenerOptions {}
 impl Sealed for crate::local_socket::Stream {}
 impl Sealed for crate::local_socket::ResourceStream {}
+#[cfg(message_sockets)]
+impl Sealed for crate::local_socket::MessageSocket {}
 impl Sealed for crate::identity::User {}
 impl Sealed for crate::identity::Group {}

@@ -387,3 +387,64 @@ fn options_apply_to_message_sockets_as_to_streams() {
         "{debug}"
     );
 }
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn descriptors_ride_with_their_message_only_and_never_leak() {
+    use localipc::os::unix::local_socket::MessageSocketExt;
+    use localipc::resource::AsResource;
+    use std::io::{Read, Write};
+
+    let test = "descriptors_ride_with_their_message_only_and_never_leak";
+    let _watchdog = watchdog(test, LIMIT);
+    if !is_child() {
+        // Alone in a process of its own: the other tests' descriptors would
+        // blur the count.
+        assert_success(child_command(test).status().unwrap(), "the counting child");
+        return;
+    }
+    let (client, server) = pair("m-fds");
+    let (mut sender, receiver) = localipc::pipe::pipe().unwrap();
+    let before = util::open_handle_count();
+
+    // With its message, and not with the next one.
+    server
+        .send_with(b"with", &[receiver.as_resource()])
+        .unwrap();
+    server.send(b"without").unwrap();
+    // Too long for the buffer: the message and its descriptor stay queued.
+    let mut fds = Vec::new();
+    let error = client.recv_with(&mut [0; 2], &mut fds).unwrap_err();
+    assert_eq!(too_long(&error).len, 4);
+    assert!(fds.is_empty());
+    let mut buf = [0; 16];
+    let n = client.recv_with(&mut buf, &mut fds).unwrap();
+    assert_eq!(&buf[..n], b"with");
+    assert_eq!(fds.len(), 1);
+    let n = client.recv_with(&mut buf, &mut fds).unwrap();
+    assert_eq!(&buf[..n], b"without");
+    assert_eq!(fds.len(), 1);
+    let mut passed = localipc::pipe::Receiver::from(fds.pop().unwrap());
+    sender.write_all(b"!").unwrap();
+    let mut byte = [0];
+    passed.read_exact(&mut byte).unwrap();
+    drop(passed);
+
+    // A receive that does not ask for them closes them.
+    for _ in 0..50 {
+        let many: Vec<_> = (0..10).map(|_| receiver.as_resource()).collect();
+        server.send_with(b"ignored", &many).unwrap();
+        assert_eq!(client.recv(&mut buf).unwrap(), 7);
+    }
+    let mut vec = Vec::new();
+    server
+        .send_with(b"ignored", &[receiver.as_resource()])
+        .unwrap();
+    assert_eq!(client.recv_to_vec(&mut vec).unwrap(), 7);
+    assert_eq!(util::open_handle_count(), before, "a descriptor leaked");
+
+    // Limits as for resource streams.
+    let many: Vec<_> = (0..254).map(|_| receiver.as_resource()).collect();
+    let error = server.send_with(b"too many", &many).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+}

@@ -8,7 +8,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 
 use crate::local_socket::{Listener, ListenerOptions, Stream};
 #[cfg(linux_like)]
-use crate::local_socket::{PeerCredentials, ResourceStream};
+use crate::local_socket::{MessageSocket, PeerCredentials, ResourceStream};
 use crate::sealed::Sealed;
 use crate::sys;
 
@@ -234,6 +234,87 @@ impl ResourceStreamExt for ResourceStream {
     ) -> io::Result<(usize, Option<PeerCredentials>)> {
         let (bytes, writer) = self.inner.recv_with_credentials(buf, resources)?;
         Ok((bytes, writer.map(PeerCredentials::from_sys)))
+    }
+}
+
+/// Linux and Android: descriptors ride with messages. Sealed.
+///
+/// The descriptors of a [`send_with`](Self::send_with) arrive with that
+/// message, and only with it, following the rules of
+/// [`ResourceStream`]: the sender keeps its own, at most
+/// [`MAX_PER_CALL`](crate::resource::MAX_PER_CALL) go with one message,
+/// they arrive close-on-exec, a receive that does not ask for them closes
+/// them, and a loss is a [`ResourcesLost`](crate::resource::ResourcesLost)
+/// error that closes those that came. A message too long for the buffer
+/// stays queued with its descriptors.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use localipc::local_socket::{MessageListener, MessageSocket, Name};
+/// use localipc::os::unix::local_socket::MessageSocketExt;
+/// use localipc::resource::AsResource;
+///
+/// let name = Name::namespaced(format!("localipc-doc-mfd-{}.sock", std::process::id()))?;
+/// let listener = MessageListener::bind(&name)?;
+/// let client = MessageSocket::connect(&name)?;
+/// let server = listener.accept()?;
+///
+/// let (mut sender, receiver) = localipc::pipe::pipe()?;
+/// server.send_with(b"a pipe end", &[receiver.as_resource()])?;
+/// let mut buf = [0; 32];
+/// let mut fds = Vec::new();
+/// let n = client.recv_with(&mut buf, &mut fds)?;
+/// assert_eq!(&buf[..n], b"a pipe end");
+/// let mut passed = localipc::pipe::Receiver::from(fds.pop().unwrap());
+/// sender.write_all(b"!")?;
+/// drop(sender);
+/// let mut text = String::new();
+/// passed.read_to_string(&mut text)?;
+/// assert_eq!(text, "!");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[cfg(linux_like)]
+pub trait MessageSocketExt: Sealed {
+    /// Sends `message` with `resources` attached, all of it or nothing.
+    ///
+    /// # Errors
+    ///
+    /// As for [`MessageSocket::send`]; also
+    /// [`InvalidInput`](io::ErrorKind::InvalidInput) for more than
+    /// [`MAX_PER_CALL`](crate::resource::MAX_PER_CALL) resources.
+    ///
+    /// # Examples
+    ///
+    /// See [`MessageSocketExt`].
+    #[doc(alias = "SCM_RIGHTS")]
+    fn send_with(&self, message: &[u8], resources: &[BorrowedFd<'_>]) -> io::Result<()>;
+
+    /// Receives the next message into `buf`, appending the descriptors that
+    /// came with it to `resources`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`MessageSocket::recv`], and
+    /// [`ResourcesLost`](crate::resource::ResourcesLost) errors as for
+    /// [`ResourceStream::recv_with`].
+    ///
+    /// # Examples
+    ///
+    /// See [`MessageSocketExt`].
+    fn recv_with(&self, buf: &mut [u8], resources: &mut Vec<OwnedFd>) -> io::Result<usize>;
+}
+
+#[cfg(linux_like)]
+impl MessageSocketExt for MessageSocket {
+    fn send_with(&self, message: &[u8], resources: &[BorrowedFd<'_>]) -> io::Result<()> {
+        self.inner
+            .send(&[std::io::IoSlice::new(message)], resources)
+    }
+
+    fn recv_with(&self, buf: &mut [u8], resources: &mut Vec<OwnedFd>) -> io::Result<usize> {
+        self.inner.recv(buf, resources)
     }
 }
 
