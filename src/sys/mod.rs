@@ -45,6 +45,14 @@
 //!   `NotFound`, a live one on bind is `AddrInUse`, a server of an
 //!   unexpected user `PermissionDenied`.
 //!
+//! * `message_socket` (Linux, Android, Windows: cfg `message_sockets`):
+//!   `MessageSocket` (`send` of one gathered message, all or nothing, never
+//!   empty; `recv` of one whole message or `MessageTooLong` with the message
+//!   still queued; `recv_to_vec`; a largest message, read and set; the
+//!   stream's timeouts, nonblocking mode and credentials), `connect` and
+//!   `bind` (a `local_socket::Listener` whose `accept_messages` yields
+//!   them), with the streams' naming, policy and server checks.
+//!
 //! Unix adds `fifo` (create and open named FIFOs), `socket_name` and the
 //! nonblocking and capacity controls used by `os::unix` and `os::linux`.
 //! Windows adds `named_pipe` (overlapped instances, listener, client, message
