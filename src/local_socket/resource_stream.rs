@@ -48,7 +48,7 @@ use crate::sys::local_socket as sys;
 ///   inherit them there).
 /// * **Linux, Android:** the credentials of the process that wrote each
 ///   receive's bytes, on request: `ResourceStreamExt` in
-///   [`os::unix::local_socket`](crate::os::unix::local_socket)
+///   `os::unix::local_socket`
 ///   (`SCM_CREDENTIALS`).
 /// * **Windows:** handles cross by `DuplicateHandle` between the two
 ///   processes, and the bytes travel in frames. The sender duplicates what

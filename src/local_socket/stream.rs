@@ -23,7 +23,7 @@ use crate::sys::local_socket as sys;
 /// `listen` (for a server), not later changes; a stream passed on to
 /// another process keeps naming the one that connected (on Linux and
 /// Android, `ResourceStreamExt::recv_with_credentials` in
-/// [`os::unix::local_socket`](crate::os::unix::local_socket) names the
+/// `os::unix::local_socket` names the
 /// writer of each receive). On Linux the pid is `None` for a peer outside
 /// this process's pid namespace (one in a container, seen from inside
 /// another).
