@@ -369,10 +369,28 @@ fn bench_quick_json_covers_every_primitive() {
         "bench_quick_json_covers_every_primitive",
         Duration::from_secs(300),
     );
-    let output = localipc()
+    let mut output = localipc()
         .args(["bench", "--quick", "--json"])
         .output()
         .unwrap();
+    if !output.status.success()
+        && util::is_wine()
+        && String::from_utf8_lossy(&output.stderr).contains("(os error 1359)")
+    {
+        // Wine, not Windows: under load its server has failed a pipe
+        // operation with ERROR_INTERNAL_ERROR (once in CI, in a 1 B round
+        // trip of the unnamed pipe). One more try; a second failure fails.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nlocalipc-test-note: bench_quick_json_covers_every_primitive: Wine answered \
+             ERROR_INTERNAL_ERROR; trying once more"
+        );
+        output = localipc()
+            .args(["bench", "--quick", "--json"])
+            .output()
+            .unwrap();
+    }
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
