@@ -388,7 +388,7 @@ fn options_apply_to_message_sockets_as_to_streams() {
     );
 }
 
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(target_os = "linux")]
 #[test]
 fn descriptors_ride_with_their_message_only_and_never_leak() {
     use localipc::os::unix::local_socket::MessageSocketExt;

@@ -249,6 +249,37 @@ pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Resu
     MessageSocket::new(fd, options.nonblocking)
 }
 
+/// Connects without waiting, and checks who serves the name: the socket
+/// (nonblocking), or `None` when the listener's backlog is full.
+#[cfg(async_front_end)]
+pub(crate) fn connect_nonblocking(
+    resolved: &Resolved,
+    expected_server: &crate::sys::ExpectedServer,
+) -> io::Result<Option<MessageSocket>> {
+    let connected =
+        super::socket::connect_nonblocking(resolved, expected_server, SocketType::SEQPACKET)
+            .map_err(|error| {
+                super::local_socket::other_kind_listens(
+                    resolved,
+                    error,
+                    "a stream listener, not a message listener",
+                )
+            })?;
+    connected.map(|fd| MessageSocket::new(fd, true)).transpose()
+}
+
+impl AsFd for MessageSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+}
+
+impl std::os::fd::AsRawFd for MessageSocket {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.socket.as_raw_fd()
+    }
+}
+
 /// Binds and listens for message sockets on `resolved`.
 pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
     super::local_socket::bind_kind(resolved, options, SocketType::SEQPACKET)

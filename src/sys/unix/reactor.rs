@@ -20,6 +20,8 @@ pub(crate) trait OwnsFd: AsFd + AsRawFd + Debug + Send + Sync + 'static {}
 
 impl OwnsFd for std::os::unix::net::UnixListener {}
 impl OwnsFd for super::local_socket::Stream {}
+#[cfg(message_sockets)]
+impl OwnsFd for super::message_socket::MessageSocket {}
 impl OwnsFd for super::pipe::Sender {}
 impl OwnsFd for super::pipe::Receiver {}
 
@@ -66,6 +68,10 @@ macro_rules! front_end {
             pub(crate) type Listener = generic::Listener<$reactor>;
             pub(crate) type Stream = generic::Stream<$reactor>;
             pub(crate) type ResourceStream = generic::ResourceStream<$reactor>;
+            #[cfg(message_sockets)]
+            pub(crate) type MessageListener = generic::MessageListener<$reactor>;
+            #[cfg(message_sockets)]
+            pub(crate) type MessageSocket = generic::MessageSocket<$reactor>;
         }
 
         pub(crate) mod pipe {
@@ -135,7 +141,7 @@ pub(crate) mod local_socket {
     use std::net::Shutdown;
     use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
     use std::os::unix::net::UnixListener;
-    use std::task::{Context, Poll};
+    use std::task::{Context, Poll, ready};
     use std::time::Instant;
 
     use super::{Reactor, retry};
@@ -170,17 +176,37 @@ pub(crate) mod local_socket {
             R::get(&self.socket).as_fd()
         }
 
-        /// Connections the access policy refuses are closed and skipped;
-        /// after a run of them the task yields (waking itself), so a flood
-        /// of refused clients cannot hold the executor.
         pub(crate) fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<Stream<R>>> {
+            let stream = ready!(self.poll_accept_socket(cx))?;
+            Poll::Ready(Ok(Stream {
+                socket: R::register(stream)?,
+            }))
+        }
+
+        /// Accepts a message socket (the listener listens for them).
+        #[cfg(message_sockets)]
+        pub(crate) fn poll_accept_messages(
+            &self,
+            cx: &mut Context<'_>,
+        ) -> Poll<io::Result<MessageSocket<R>>> {
+            let stream = ready!(self.poll_accept_socket(cx))?;
+            let fd = OwnedFd::from(stream.into_std());
+            let socket = crate::sys::message_socket::MessageSocket::new(fd, true)?;
+            Poll::Ready(Ok(MessageSocket {
+                socket: R::register(socket)?,
+            }))
+        }
+
+        /// The next admitted connection, nonblocking. Connections the
+        /// access policy refuses are closed and skipped; after a run of
+        /// them the task yields (waking itself), so a flood of refused
+        /// clients cannot hold the executor.
+        fn poll_accept_socket(&self, cx: &mut Context<'_>) -> Poll<io::Result<blocking::Stream>> {
             let accepted = R::poll_read_with(&self.socket, cx, |socket| {
                 blocking::accept_nonblocking(socket, &self.bound)
             });
             match accepted {
-                Poll::Ready(Ok(Some(stream))) => Poll::Ready(Ok(Stream {
-                    socket: R::register(stream)?,
-                })),
+                Poll::Ready(Ok(Some(stream))) => Poll::Ready(Ok(stream)),
                 Poll::Ready(Ok(None)) => {
                     cx.waker().wake_by_ref();
                     Poll::Pending
@@ -188,6 +214,104 @@ pub(crate) mod local_socket {
                 Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
                 Poll::Pending => Poll::Pending,
             }
+        }
+    }
+
+    /// A message listener registered with a reactor: a listener whose
+    /// accepts yield message sockets.
+    #[cfg(message_sockets)]
+    #[derive(Debug)]
+    pub(crate) struct MessageListener<R: Reactor>(Listener<R>);
+
+    #[cfg(message_sockets)]
+    impl<R: Reactor> MessageListener<R> {
+        pub(crate) fn from_blocking(listener: blocking::Listener) -> io::Result<Self> {
+            Listener::from_blocking(listener).map(Self)
+        }
+
+        pub(crate) fn poll_accept(
+            &self,
+            cx: &mut Context<'_>,
+        ) -> Poll<io::Result<MessageSocket<R>>> {
+            self.0.poll_accept_messages(cx)
+        }
+    }
+
+    /// A connected message socket registered with a reactor.
+    #[cfg(message_sockets)]
+    #[derive(Debug)]
+    pub(crate) struct MessageSocket<R: Reactor> {
+        socket: R::Io<crate::sys::message_socket::MessageSocket>,
+    }
+
+    #[cfg(message_sockets)]
+    impl<R: Reactor> MessageSocket<R> {
+        /// Connects without blocking the executor, retrying a full backlog
+        /// as [`Stream::connect`] does.
+        pub(crate) async fn connect(
+            resolved: &Resolved,
+            options: &blocking::ConnectOptions,
+        ) -> io::Result<Self> {
+            let deadline = options.timeout.map(|timeout| Instant::now() + timeout);
+            let socket = retry::<R, _>(
+                deadline,
+                || {
+                    crate::sys::message_socket::connect_nonblocking(
+                        resolved,
+                        &options.expected_server,
+                    )
+                },
+                || blocking::backlog_timed_out(resolved),
+            )
+            .await?;
+            Ok(Self {
+                socket: R::register(socket)?,
+            })
+        }
+
+        pub(crate) fn as_borrowed(&self) -> BorrowedFd<'_> {
+            R::get(&self.socket).as_borrowed()
+        }
+
+        /// Cancel safe: a poll that returns `Pending` sent nothing.
+        pub(crate) fn poll_send(
+            &self,
+            cx: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+            fds: &[BorrowedFd<'_>],
+        ) -> Poll<io::Result<()>> {
+            R::poll_write_with(&self.socket, cx, |socket| socket.send(bufs, fds))
+        }
+
+        /// Cancel safe: a poll that returns `Pending` took nothing.
+        pub(crate) fn poll_recv(
+            &self,
+            cx: &mut Context<'_>,
+            buf: &mut [u8],
+            fds: &mut Vec<OwnedFd>,
+        ) -> Poll<io::Result<usize>> {
+            R::poll_read_with(&self.socket, cx, |socket| socket.recv(buf, fds))
+        }
+
+        /// Cancel safe: a poll that returns `Pending` took nothing.
+        pub(crate) fn poll_recv_to_vec(
+            &self,
+            cx: &mut Context<'_>,
+            buf: &mut Vec<u8>,
+        ) -> Poll<io::Result<usize>> {
+            R::poll_read_with(&self.socket, cx, |socket| socket.recv_to_vec(buf))
+        }
+
+        pub(crate) fn max_message_size(&self) -> io::Result<usize> {
+            R::get(&self.socket).max_message_size()
+        }
+
+        pub(crate) fn set_max_message_size(&self, size: usize) -> io::Result<()> {
+            R::get(&self.socket).set_max_message_size(size)
+        }
+
+        pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
+            R::get(&self.socket).peer_credentials()
         }
     }
 

@@ -18,7 +18,7 @@ use crate::sys::{ConnectOptions, Credentials};
 
 /// The largest message by default: localipc's own limit (the OS has none
 /// below 4 GiB).
-const DEFAULT_MAX_MESSAGE: usize = 1 << 20;
+pub(crate) const DEFAULT_MAX_MESSAGE: usize = 1 << 20;
 /// The largest limit there can be: `WriteFile` takes a 32-bit length.
 const MAX_MAX_MESSAGE: usize = u32::MAX as usize;
 /// How much of a message is read at a time past the caller's buffer.
@@ -187,15 +187,7 @@ impl MessageSocket {
     }
 
     pub(crate) fn set_max_message_size(&self, size: usize) -> io::Result<()> {
-        if size > MAX_MAX_MESSAGE {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "messages of {size} bytes do not fit: a pipe message holds at most \
-                     {MAX_MAX_MESSAGE}"
-                ),
-            ));
-        }
+        check_max(size)?;
         self.max.store(size, Ordering::Relaxed);
         Ok(())
     }
@@ -233,10 +225,7 @@ pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Resu
     let pipe = named_pipe::connect(&local_socket::client_config(resolved, options.timeout))?;
     local_socket::check_server(pipe.as_borrowed(), resolved, &options.expected_server)?;
     if !pipe.is_message_mode() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("`{resolved}` is a stream listener, not a message listener"),
-        ));
+        return Err(not_a_message_listener(resolved));
     }
     pipe.set_nonblocking(options.nonblocking);
     Ok(MessageSocket::new(pipe))
@@ -245,4 +234,26 @@ pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Resu
 /// Binds message-mode pipe instances on `resolved`.
 pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
     local_socket::bind_mode(resolved, options, true)
+}
+
+/// A limit on messages a pipe can carry.
+pub(crate) fn check_max(size: usize) -> io::Result<()> {
+    if size > MAX_MAX_MESSAGE {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "messages of {size} bytes do not fit: a pipe message holds at most \
+                 {MAX_MAX_MESSAGE}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The error of a message client whose name has a stream listener.
+pub(crate) fn not_a_message_listener(resolved: &Resolved) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("`{resolved}` is a stream listener, not a message listener"),
+    )
 }

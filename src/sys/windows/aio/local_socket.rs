@@ -145,3 +145,161 @@ impl ResourceStream {
         self.0.peer_credentials()
     }
 }
+
+/// An async message listener: message-mode pipe instances.
+#[derive(Debug)]
+pub(crate) struct MessageListener(super::Listener);
+
+impl MessageListener {
+    pub(crate) fn from_blocking(listener: blocking::Listener) -> io::Result<Self> {
+        super::Listener::from_blocking(listener.into_named_pipe()).map(Self)
+    }
+
+    pub(crate) fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<MessageSocket>> {
+        self.0.poll_accept(cx).map_ok(MessageSocket::new)
+    }
+}
+
+/// An async message socket: a message-mode pipe end. Receives assemble
+/// whole messages in the core's buffer; one that does not fit its receive
+/// is held for the next, as in the blocking socket.
+#[derive(Debug)]
+pub(crate) struct MessageSocket {
+    pipe: super::Stream,
+    max: std::sync::atomic::AtomicUsize,
+    held: std::sync::Mutex<Option<Vec<u8>>>,
+}
+
+impl MessageSocket {
+    fn new(pipe: super::Stream) -> Self {
+        Self {
+            pipe,
+            max: std::sync::atomic::AtomicUsize::new(
+                crate::sys::windows::message_socket::DEFAULT_MAX_MESSAGE,
+            ),
+            held: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Connects, checks who serves the name and that it serves messages.
+    pub(crate) async fn connect(
+        resolved: &blocking::Resolved,
+        options: &blocking::ConnectOptions,
+    ) -> io::Result<Self> {
+        let pipe = super::connect(&blocking::client_config(resolved, options.timeout)).await?;
+        blocking::check_server(pipe.as_borrowed(), resolved, &options.expected_server)?;
+        if !pipe.is_message_mode() {
+            return Err(crate::sys::windows::message_socket::not_a_message_listener(
+                resolved,
+            ));
+        }
+        Ok(Self::new(pipe))
+    }
+
+    pub(crate) fn as_borrowed(&self) -> std::os::windows::io::BorrowedHandle<'_> {
+        self.pipe.as_borrowed()
+    }
+
+    fn max(&self) -> usize {
+        self.max.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Ready once the message is handed to the pipe (its outcome is
+    /// awaited by the next send); cancel safe: `Pending` sent nothing.
+    pub(crate) fn poll_send(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+        _fds: &[()],
+    ) -> Poll<io::Result<()>> {
+        let len = crate::sys::check_message(bufs, 1024)?;
+        if len > self.max() {
+            return Poll::Ready(Err(crate::sys::message_too_long_to_send(len, self.max())));
+        }
+        match bufs.iter().filter(|buf| !buf.is_empty()).count() {
+            1 => {
+                let only = bufs.iter().find(|buf| !buf.is_empty()).expect("counted");
+                self.pipe.poll_start_message(cx, only)
+            }
+            _ => {
+                let mut message = Vec::with_capacity(len);
+                for buf in bufs {
+                    message.extend_from_slice(buf);
+                }
+                self.pipe.poll_start_message(cx, &message)
+            }
+        }
+    }
+
+    fn lock_held(&self) -> std::sync::MutexGuard<'_, Option<Vec<u8>>> {
+        self.held
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The next whole message, from the held one or the pipe; `None` at
+    /// the end. One over the limit is dropped, and an error.
+    fn poll_next(&self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Vec<u8>>>> {
+        if let Some(message) = self.lock_held().take() {
+            return Poll::Ready(Ok(Some(message)));
+        }
+        let mut message = Vec::new();
+        match std::task::ready!(self.pipe.poll_recv_message(cx, &mut message))? {
+            None => Poll::Ready(Ok(None)),
+            Some(len) if len > self.max() => Poll::Ready(Err(
+                crate::sys::message_too_long_to_receive(len, self.max()),
+            )),
+            Some(_) => Poll::Ready(Ok(Some(message))),
+        }
+    }
+
+    /// Cancel safe: the core keeps what it read until a poll returns it.
+    pub(crate) fn poll_recv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        _fds: &mut Vec<()>,
+    ) -> Poll<io::Result<usize>> {
+        let Some(message) = std::task::ready!(self.poll_next(cx))? else {
+            return Poll::Ready(Ok(0));
+        };
+        if message.len() > buf.len() {
+            let len = message.len();
+            *self.lock_held() = Some(message);
+            return Poll::Ready(Err(crate::error::MessageTooLong::error(len, buf.len())));
+        }
+        buf[..message.len()].copy_from_slice(&message);
+        Poll::Ready(Ok(message.len()))
+    }
+
+    /// Cancel safe: the core keeps what it read until a poll returns it.
+    pub(crate) fn poll_recv_to_vec(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Poll<io::Result<usize>> {
+        let next = std::task::ready!(self.poll_next(cx));
+        buf.clear();
+        match next? {
+            Some(message) => {
+                *buf = message;
+                Poll::Ready(Ok(buf.len()))
+            }
+            None => Poll::Ready(Ok(0)),
+        }
+    }
+
+    pub(crate) fn max_message_size(&self) -> io::Result<usize> {
+        Ok(self.max())
+    }
+
+    pub(crate) fn set_max_message_size(&self, size: usize) -> io::Result<()> {
+        crate::sys::windows::message_socket::check_max(size)?;
+        self.max.store(size, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
+        self.pipe.peer_credentials()
+    }
+}

@@ -1,0 +1,205 @@
+//! The behaviour of async message sockets, written once against the
+//! binding layer (`rt`) and instantiated per runtime and scheduler.
+
+/// Defines every test of the suite in the invoking module, on runtime `$rt`
+/// and its scheduler `$scheduler`.
+macro_rules! suite {
+    ($rt:ident, $scheduler:ident, $other:ident) => {
+        use std::future::Future;
+        use std::io::ErrorKind;
+        use std::sync::Arc;
+        use std::task::Poll;
+        use std::time::Duration;
+
+        use localipc::local_socket::MessageTooLong;
+        use rt::local_socket::{MessageListener, MessageSocket};
+
+        use crate::util::names::{both_kinds, namespaced};
+
+        crate::runtime::suite_support!($rt, $scheduler, Duration::from_secs(120));
+
+        /// A connected (client, server) pair.
+        async fn pair(label: &str) -> (MessageSocket, MessageSocket) {
+            let name = namespaced(label);
+            let listener = MessageListener::bind(&name).unwrap();
+            let client = MessageSocket::connect(&name).await.unwrap();
+            let server = listener.accept().await.unwrap();
+            (client, server)
+        }
+
+        /// A message of `len` bytes that depends on `seed`.
+        fn message(len: usize, seed: usize) -> Vec<u8> {
+            (0..len)
+                .map(|i| (i.wrapping_mul(31) ^ seed ^ len) as u8)
+                .collect()
+        }
+
+        #[test]
+        fn boundaries_are_kept_for_every_size_while_both_sides_run_at_once() {
+            run(
+                "boundaries_are_kept_for_every_size_while_both_sides_run_at_once",
+                async {
+                    for (name, _keep) in both_kinds("am-sizes") {
+                        let listener = MessageListener::bind(&name).unwrap();
+                        let client = MessageSocket::connect(&name).await.unwrap();
+                        let server = Arc::new(listener.accept().await.unwrap());
+                        client.set_max_message_size(1 << 20).unwrap();
+                        server.set_max_message_size(1 << 20).unwrap();
+                        let sizes = [1, 2, 100, 4096, 65_536, 100_000, 212_960, 1 << 20];
+                        // The receiver runs as a task of its own while the
+                        // sender queues every size (on Windows a message
+                        // larger than the pipe's buffer waits for it).
+                        let receiver = rt::spawn({
+                            let server = Arc::clone(&server);
+                            async move {
+                                let mut got = Vec::new();
+                                for (seed, len) in sizes.into_iter().enumerate() {
+                                    assert_eq!(server.recv_to_vec(&mut got).await.unwrap(), len);
+                                    assert_eq!(got, message(len, seed), "{len}");
+                                }
+                            }
+                        });
+                        for (seed, len) in sizes.into_iter().enumerate() {
+                            client.send(&message(len, seed)).await.unwrap();
+                        }
+                        receiver.await;
+                        // And back, into buffers of exactly the size.
+                        for (seed, len) in sizes.into_iter().enumerate().take(5) {
+                            server.send(&message(len, seed)).await.unwrap();
+                            let mut buf = vec![0; len];
+                            assert_eq!(client.recv(&mut buf).await.unwrap(), len);
+                            assert_eq!(buf, message(len, seed), "{name}: {len}");
+                        }
+                    }
+                },
+            );
+        }
+
+        #[test]
+        fn a_cancelled_or_too_small_receive_loses_no_message() {
+            run("a_cancelled_or_too_small_receive_loses_no_message", async {
+                let (client, server) = pair("am-cancel").await;
+                // A receive polled once with nothing there, then dropped.
+                {
+                    let mut buf = [0; 64];
+                    let mut receive = std::pin::pin!(server.recv(&mut buf));
+                    let first = std::future::poll_fn(|cx| {
+                        Poll::Ready(receive.as_mut().poll(cx).is_pending())
+                    })
+                    .await;
+                    assert!(first, "nothing was sent yet");
+                }
+                client.send(b"kept").await.unwrap();
+                client.send(&message(5000, 5)).await.unwrap();
+                let mut buf = [0; 64];
+                let n = server.recv(&mut buf).await.unwrap();
+                assert_eq!(&buf[..n], b"kept");
+                // Too small: the message stays, whole.
+                let error = server.recv(&mut buf).await.unwrap_err();
+                assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+                let too_long = error
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<MessageTooLong>())
+                    .copied()
+                    .unwrap();
+                assert_eq!((too_long.len, too_long.buffer), (5000, 64));
+                let mut big = vec![0; too_long.len];
+                assert_eq!(server.recv(&mut big).await.unwrap(), 5000);
+                assert_eq!(big, message(5000, 5));
+            });
+        }
+
+        #[test]
+        fn empty_and_oversized_messages_are_refused_and_send_nothing() {
+            run(
+                "empty_and_oversized_messages_are_refused_and_send_nothing",
+                async {
+                    let (client, server) = pair("am-refuse").await;
+                    let error = client.send(b"").await.unwrap_err();
+                    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+                    let max = client.max_message_size().unwrap();
+                    let error = client.send(&vec![0; max + 1]).await.unwrap_err();
+                    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+                    client
+                        .send_vectored(&[std::io::IoSlice::new(b"a"), std::io::IoSlice::new(b"b")])
+                        .await
+                        .unwrap();
+                    let mut got = Vec::new();
+                    assert_eq!(server.recv_to_vec(&mut got).await.unwrap(), 2);
+                    assert_eq!(got, b"ab");
+                },
+            );
+        }
+
+        #[test]
+        fn a_closed_peer_ends_the_stream_after_its_messages_and_breaks_sends() {
+            run(
+                "a_closed_peer_ends_the_stream_after_its_messages_and_breaks_sends",
+                async {
+                    let (client, server) = pair("am-closed").await;
+                    client.send(b"bye").await.unwrap();
+                    drop(client);
+                    let mut buf = [0; 8];
+                    let n = server.recv(&mut buf).await.unwrap();
+                    assert_eq!(&buf[..n], b"bye");
+                    assert_eq!(server.recv(&mut buf).await.unwrap(), 0);
+                    assert_eq!(server.recv_to_vec(&mut Vec::new()).await.unwrap(), 0);
+                    // The first send may still be accepted on Windows (its
+                    // outcome is awaited by the next); one of two fails.
+                    let first = server.send(b"anyone?").await;
+                    let error = match first {
+                        Err(error) => error,
+                        Ok(()) => server.send(b"anyone?").await.unwrap_err(),
+                    };
+                    assert_eq!(error.kind(), ErrorKind::BrokenPipe, "{error}");
+                },
+            );
+        }
+
+        #[test]
+        fn a_thousand_concurrent_clients_each_get_their_own_answer() {
+            run(
+                "a_thousand_concurrent_clients_each_get_their_own_answer",
+                async {
+                    const CLIENTS: usize = 1000;
+                    let name = namespaced("am-thousand");
+                    let listener = MessageListener::bind(&name).unwrap();
+                    let server = rt::spawn(async move {
+                        let mut served = Vec::new();
+                        for _ in 0..CLIENTS {
+                            let socket = listener.accept().await.unwrap();
+                            served.push(rt::spawn(async move {
+                                let mut request = Vec::new();
+                                while socket.recv_to_vec(&mut request).await.unwrap() > 0 {
+                                    request.reverse();
+                                    socket.send(&request).await.unwrap();
+                                }
+                            }));
+                        }
+                        for task in served {
+                            task.await;
+                        }
+                    });
+                    let clients: Vec<_> = (0..CLIENTS)
+                        .map(|id| {
+                            let name = name.clone();
+                            rt::spawn(async move {
+                                let socket = MessageSocket::connect(&name).await.unwrap();
+                                let request = format!("client {id}").into_bytes();
+                                socket.send(&request).await.unwrap();
+                                let mut answer = Vec::new();
+                                socket.recv_to_vec(&mut answer).await.unwrap();
+                                answer.reverse();
+                                assert_eq!(answer, request);
+                            })
+                        })
+                        .collect();
+                    for client in clients {
+                        client.await;
+                    }
+                    server.await;
+                },
+            );
+        }
+    };
+}
