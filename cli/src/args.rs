@@ -161,6 +161,11 @@ pub(crate) struct ListenArgs {
     /// and GROUP are names, or numeric ids on Unix and SIDs on Windows.
     #[arg(long, value_name = "WHO", value_parser = parse_access)]
     pub(crate) access: Option<Who<AccessKind>>,
+    /// Serve a message socket: each line of input is one message, each
+    /// message received one line of output (empty lines are not sent).
+    #[cfg(any(target_os = "linux", target_os = "android", windows))]
+    #[arg(long)]
+    pub(crate) messages: bool,
 }
 
 /// How a listener serves its clients; shared by every listening verb.
@@ -185,6 +190,11 @@ pub(crate) struct ConnectArgs {
     /// before a byte is sent.
     #[arg(long, value_name = "WHO", value_parser = parse_expected_server)]
     pub(crate) expect_server: Option<Who<ServerKind>>,
+    /// Connect to a message socket: each line of input is one message, each
+    /// message received one line of output (empty lines are not sent).
+    #[cfg(any(target_os = "linux", target_os = "android", windows))]
+    #[arg(long)]
+    pub(crate) messages: bool,
 }
 
 /// `spawn`.

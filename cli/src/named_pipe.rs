@@ -42,7 +42,7 @@ pub(crate) fn run(command: &NamedPipeCommand) -> io::Result<()> {
                 || {
                     let stream = listener.accept()?;
                     let pid = stream.client_process_id().ok();
-                    Ok((stream, pid))
+                    Ok((relay::Connection::Stream(stream), pid))
                 },
                 serving.keep,
                 serving.echo,
@@ -52,7 +52,7 @@ pub(crate) fn run(command: &NamedPipeCommand) -> io::Result<()> {
             let stream = ConnectOptions::new(full_path(path))
                 .timeout(timeout.map(Duration::from_millis))
                 .connect()?;
-            relay::relay(&stream)
+            relay::relay(relay::Connection::Stream(stream))
         }
     }
 }

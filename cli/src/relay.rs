@@ -10,12 +10,24 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-/// What the relay runs over.
+/// A byte stream as the relay takes it: a local socket stream on Unix; on
+/// Windows a named-pipe stream (a local socket's included), which also
+/// carries message mode.
 #[cfg(unix)]
-pub(crate) type Connection = localipc::local_socket::Stream;
-/// What the relay runs over.
+pub(crate) type StreamConnection = localipc::local_socket::Stream;
+/// A byte stream as the relay takes it: a local socket stream on Unix; on
+/// Windows a named-pipe stream (a local socket's included), which also
+/// carries message mode.
 #[cfg(windows)]
-pub(crate) type Connection = localipc::os::windows::named_pipe::Stream;
+pub(crate) type StreamConnection = localipc::os::windows::named_pipe::Stream;
+
+/// What the relay runs over.
+pub(crate) enum Connection {
+    Stream(StreamConnection),
+    /// A message local socket: one line is one message.
+    #[cfg(any(target_os = "linux", target_os = "android", windows))]
+    Messages(localipc::local_socket::MessageSocket),
+}
 
 /// Accepts clients from `accept`, which also says who each one is, and
 /// serves each by echoing or relaying: one, or with `keep` one after
@@ -33,7 +45,7 @@ pub(crate) fn serve(
         let served = if echo {
             echo_back(&connection)
         } else {
-            relay(&connection)
+            relay(connection)
         };
         match served {
             Ok(()) => {}
@@ -58,17 +70,17 @@ fn echo_back(connection: &Connection) -> io::Result<()> {
 
 /// Standard input to the connection, the connection to standard output,
 /// at once.
-pub(crate) fn relay(connection: &Connection) -> io::Result<()> {
-    let connection = Arc::new(connection.try_clone()?);
+pub(crate) fn relay(connection: Connection) -> io::Result<()> {
+    let connection = Arc::new(connection);
     let done_sending = Arc::new(AtomicBool::new(false));
-    prepare_reading(&connection)?;
+    connection.prepare_reading()?;
     let output = thread::spawn({
         let connection = Arc::clone(&connection);
         let done_sending = Arc::clone(&done_sending);
         move || copy_to_stdout(&connection, &done_sending)
     });
     match send_input(&connection) {
-        Ok(()) => finish_sending(&connection)?,
+        Ok(()) => connection.finish_sending()?,
         // The peer left while we were still sending: what it sent still counts.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {}
         Err(error) => return Err(error),
@@ -83,13 +95,21 @@ pub(crate) fn relay(connection: &Connection) -> io::Result<()> {
 /// per line in message mode.
 fn send_input(connection: &Connection) -> io::Result<()> {
     let mut stdin = io::stdin().lock();
-    if !is_message_mode(connection) {
-        return io::copy(&mut stdin, &mut &*connection).map(drop);
+    match connection {
+        Connection::Stream(stream) if !connection.is_message_mode() => {
+            return io::copy(&mut stdin, &mut &*stream).map(drop);
+        }
+        _ => {}
     }
     let mut line = Vec::new();
     while stdin.read_until(b'\n', &mut line)? > 0 {
         let message = line.strip_suffix(b"\n").unwrap_or(&line);
-        transmit(connection, message.strip_suffix(b"\r").unwrap_or(message))?;
+        let message = message.strip_suffix(b"\r").unwrap_or(message);
+        // An empty line is an empty message, which message sockets refuse
+        // (it would read as the end): it goes as nothing.
+        if !message.is_empty() || !connection.is_message_socket() {
+            transmit(connection, message)?;
+        }
         line.clear();
     }
     Ok(())
@@ -100,7 +120,7 @@ fn send_input(connection: &Connection) -> io::Result<()> {
 /// in message mode each message is one line.
 fn copy_to_stdout(connection: &Connection, done_sending: &AtomicBool) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
-    let messages = is_message_mode(connection);
+    let messages = connection.is_message_mode();
     let mut buf = Vec::new();
     loop {
         match receive(connection, &mut buf) {
@@ -126,70 +146,101 @@ fn copy_to_stdout(connection: &Connection, done_sending: &AtomicBool) -> io::Res
 /// in message mode, else what one read yields; false at the end of the
 /// stream.
 fn receive(connection: &Connection, buf: &mut Vec<u8>) -> io::Result<bool> {
-    #[cfg(windows)]
-    if connection.is_message_mode() {
-        return Ok(connection.recv_to_vec(buf)?.is_some());
+    match connection {
+        #[cfg(windows)]
+        Connection::Stream(stream) if stream.is_message_mode() => {
+            Ok(stream.recv_to_vec(buf)?.is_some())
+        }
+        Connection::Stream(stream) => {
+            buf.resize(64 * 1024, 0);
+            let n = (&*stream).read(buf)?;
+            buf.truncate(n);
+            Ok(n > 0)
+        }
+        #[cfg(any(target_os = "linux", target_os = "android", windows))]
+        Connection::Messages(socket) => Ok(socket.recv_to_vec(buf)? > 0),
     }
-    buf.resize(64 * 1024, 0);
-    let n = (&*connection).read(buf)?;
-    buf.truncate(n);
-    Ok(n > 0)
 }
 
 /// Sends `data`: as one message in message mode, else as bytes.
 fn transmit(connection: &Connection, data: &[u8]) -> io::Result<()> {
-    #[cfg(windows)]
-    if connection.is_message_mode() {
-        return connection.send(data);
+    match connection {
+        #[cfg(windows)]
+        Connection::Stream(stream) if stream.is_message_mode() => stream.send(data),
+        Connection::Stream(stream) => (&*stream).write_all(data),
+        #[cfg(any(target_os = "linux", target_os = "android", windows))]
+        Connection::Messages(socket) => socket.send(data),
     }
-    (&*connection).write_all(data)
 }
 
-#[cfg(unix)]
-fn is_message_mode(_connection: &Connection) -> bool {
-    false
-}
+impl Connection {
+    /// Whether what goes through is messages (one per line).
+    fn is_message_mode(&self) -> bool {
+        match self {
+            #[cfg(windows)]
+            Connection::Stream(stream) => stream.is_message_mode(),
+            #[cfg(unix)]
+            Connection::Stream(_) => false,
+            #[cfg(any(target_os = "linux", target_os = "android", windows))]
+            Connection::Messages(_) => true,
+        }
+    }
 
-#[cfg(windows)]
-fn is_message_mode(connection: &Connection) -> bool {
-    connection.is_message_mode()
-}
+    /// Whether this is a message local socket (which refuses empty messages).
+    fn is_message_socket(&self) -> bool {
+        !matches!(self, Connection::Stream(_))
+    }
 
-/// Unix: reads block until data or the peer's half-close.
-#[cfg(unix)]
-fn prepare_reading(_connection: &Connection) -> io::Result<()> {
-    Ok(())
-}
+    /// Unix: reads block until data or the peer's half-close. Windows
+    /// pipes have no half-close, so reads wake up now and then to see
+    /// whether sending is done and the peer has gone quiet.
+    fn prepare_reading(&self) -> io::Result<()> {
+        #[cfg(windows)]
+        match self {
+            Connection::Stream(stream) => stream.set_read_timeout(Some(QUIET))?,
+            Connection::Messages(socket) => socket.set_read_timeout(Some(QUIET))?,
+        }
+        Ok(())
+    }
 
-/// Windows pipes have no half-close, so reads wake up now and then to see
-/// whether sending is done and the peer has gone quiet.
-#[cfg(windows)]
-fn prepare_reading(connection: &Connection) -> io::Result<()> {
-    connection.set_read_timeout(Some(QUIET))
+    /// Tells the peer nothing more is coming: a half-close on Unix. Windows
+    /// has no half-close: a byte stream waits until the peer has read
+    /// everything sent; the output then runs until the peer goes quiet,
+    /// and the drop closes.
+    fn finish_sending(&self) -> io::Result<()> {
+        #[cfg(unix)]
+        let done = match self {
+            Connection::Stream(stream) => {
+                use localipc::os::unix::local_socket::StreamExt;
+                stream.shutdown(std::net::Shutdown::Write)
+            }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Connection::Messages(socket) => {
+                use localipc::os::unix::local_socket::MessageSocketExt;
+                socket.shutdown(std::net::Shutdown::Write)
+            }
+        };
+        #[cfg(windows)]
+        let done = match self {
+            Connection::Stream(stream) => (&*stream).flush(),
+            Connection::Messages(_) => Ok(()),
+        };
+        match done {
+            // Already gone: nothing to tell.
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::NotConnected | io::ErrorKind::BrokenPipe
+                ) =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
+    }
 }
 
 /// How long the peer must stay quiet, after standard input has ended, before
 /// the connection is closed on Windows.
 #[cfg(windows)]
 const QUIET: std::time::Duration = std::time::Duration::from_millis(200);
-
-/// Tells the peer nothing more is coming: a half-close.
-#[cfg(unix)]
-fn finish_sending(connection: &Connection) -> io::Result<()> {
-    use localipc::os::unix::local_socket::StreamExt;
-    match connection.shutdown(std::net::Shutdown::Write) {
-        // Already gone: nothing to tell.
-        Err(error) if error.kind() == io::ErrorKind::NotConnected => Ok(()),
-        other => other,
-    }
-}
-
-/// Windows has no half-close: wait until the peer has read everything sent;
-/// the output then runs until the peer goes quiet, and the drop closes.
-#[cfg(windows)]
-fn finish_sending(connection: &Connection) -> io::Result<()> {
-    match (&*connection).flush() {
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
-}

@@ -33,7 +33,8 @@ pub(crate) fn name(args: &NameArgs) -> io::Result<Name> {
 /// error which clients the access policy refused.
 pub(crate) fn listen(args: &ListenArgs) -> io::Result<()> {
     let name = name(&args.name)?;
-    let listener = ListenerOptions::new(&name)
+    let mut options = ListenerOptions::new(&name);
+    options
         .access(who::access(args.access.as_ref())?)
         .on_refused(|peer| {
             let who = match (peer.uid, peer.pid) {
@@ -43,8 +44,12 @@ pub(crate) fn listen(args: &ListenArgs) -> io::Result<()> {
                 (None, None) => "unknown".to_owned(),
             };
             eprintln!("localipc: refused a client ({who}): the access policy does not admit it");
-        })
-        .bind()?;
+        });
+    #[cfg(any(target_os = "linux", target_os = "android", windows))]
+    if args.messages {
+        return listen_messages(args, &options, &name);
+    }
+    let listener = options.bind()?;
     eprintln!("localipc: listening on {name}");
     relay::serve(
         || {
@@ -60,25 +65,47 @@ pub(crate) fn listen(args: &ListenArgs) -> io::Result<()> {
     )
 }
 
+/// Serves message sockets as `listen` serves streams.
+#[cfg(any(target_os = "linux", target_os = "android", windows))]
+fn listen_messages(args: &ListenArgs, options: &ListenerOptions, name: &Name) -> io::Result<()> {
+    let listener = options.bind_messages()?;
+    eprintln!("localipc: listening on {name} (messages)");
+    relay::serve(
+        || {
+            let socket = listener.accept()?;
+            let pid = socket
+                .peer_credentials()
+                .ok()
+                .and_then(|credentials| credentials.pid);
+            Ok((Connection::Messages(socket), pid))
+        },
+        args.serving.keep,
+        args.serving.echo,
+    )
+}
+
 /// Relays standard input and output through a connection to the name.
 pub(crate) fn connect(args: &ConnectArgs) -> io::Result<()> {
-    let stream = ConnectOptions::new(&name(&args.name)?)
-        .expected_server(who::expected_server(args.expect_server.as_ref())?)
-        .connect()?;
-    relay::relay(&connection(stream))
+    let mut options = ConnectOptions::new(&name(&args.name)?);
+    options.expected_server(who::expected_server(args.expect_server.as_ref())?);
+    #[cfg(any(target_os = "linux", target_os = "android", windows))]
+    if args.messages {
+        return relay::relay(Connection::Messages(options.connect_messages()?));
+    }
+    relay::relay(connection(options.connect()?))
 }
 
 /// A local socket stream as the relay takes it: itself on Unix.
 #[cfg(unix)]
 fn connection(stream: Stream) -> Connection {
-    stream
+    Connection::Stream(stream)
 }
 
 /// A local socket stream as the relay takes it: the named pipe it is on
 /// Windows.
 #[cfg(windows)]
 fn connection(stream: Stream) -> Connection {
-    Connection::from(stream)
+    Connection::Stream(stream.into())
 }
 
 /// Prints what the name resolves to.

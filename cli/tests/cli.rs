@@ -520,3 +520,45 @@ fn bench_plot_to_an_unwritable_place_fails_before_measuring() {
         "it measured first"
     );
 }
+
+#[cfg(any(target_os = "linux", target_os = "android", windows))]
+#[test]
+fn messages_relay_one_line_per_message_both_ways() {
+    let _watchdog = watchdog("messages_relay_one_line_per_message_both_ways", LIMIT);
+    let name = unique("messages");
+    common::assert_relays_both_ways(
+        &["listen", "--messages", &name],
+        &["connect", "--messages", &name],
+    );
+}
+
+#[cfg(any(target_os = "linux", target_os = "android", windows))]
+#[test]
+fn messages_keep_their_boundaries_between_the_tool_and_the_library() {
+    use localipc::local_socket::{MessageSocket, Name};
+    use std::io::Write;
+
+    let _watchdog = watchdog(
+        "messages_keep_their_boundaries_between_the_tool_and_the_library",
+        LIMIT,
+    );
+    let name = unique("messages-lib");
+    let mut listener = start_listener(&["--messages", &name]);
+    let socket = MessageSocket::connect(&Name::namespaced(&name).unwrap()).unwrap();
+    // Each message the tool prints is one line, however it was sent.
+    socket.send(b"a").unwrap();
+    socket.send(b"b c").unwrap();
+    // Each line the tool reads is one message; an empty line sends nothing.
+    let mut stdin = listener.stdin.take().unwrap();
+    stdin.write_all(b"first\n\nsecond line\n").unwrap();
+    drop(stdin);
+    let mut buf = Vec::new();
+    socket.recv_to_vec(&mut buf).unwrap();
+    assert_eq!(buf, b"first");
+    socket.recv_to_vec(&mut buf).unwrap();
+    assert_eq!(buf, b"second line");
+    drop(socket);
+    let output = listener.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(output.stdout, b"a\nb c\n");
+}

@@ -304,10 +304,45 @@ pub trait MessageSocketExt: Sealed {
     ///
     /// See [`MessageSocketExt`].
     fn recv_with(&self, buf: &mut [u8], resources: &mut Vec<OwnedFd>) -> io::Result<usize>;
+
+    /// Shuts down receiving, sending or both (`shutdown(2)`). After
+    /// `Shutdown::Write` the peer receives the end of the stream after the
+    /// messages sent before, while this side can still receive: a
+    /// half-close.
+    ///
+    /// # Errors
+    ///
+    /// The error of `shutdown(2)`, such as `NotConnected`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Shutdown;
+    /// use localipc::local_socket::{MessageListener, MessageSocket, Name};
+    /// use localipc::os::unix::local_socket::MessageSocketExt;
+    ///
+    /// let name = Name::namespaced(format!("localipc-doc-mshut-{}.sock", std::process::id()))?;
+    /// let listener = MessageListener::bind(&name)?;
+    /// let client = MessageSocket::connect(&name)?;
+    /// let server = listener.accept()?;
+    /// client.send(b"last")?;
+    /// client.shutdown(Shutdown::Write)?;
+    /// let mut buf = [0; 8];
+    /// assert_eq!(server.recv(&mut buf)?, 4);
+    /// assert_eq!(server.recv(&mut buf)?, 0); // the end
+    /// server.send(b"still heard")?;
+    /// assert_eq!(client.recv(&mut [0; 16])?, 11);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    fn shutdown(&self, how: Shutdown) -> io::Result<()>;
 }
 
 #[cfg(linux_like)]
 impl MessageSocketExt for MessageSocket {
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.shutdown(how)
+    }
+
     fn send_with(&self, message: &[u8], resources: &[BorrowedFd<'_>]) -> io::Result<()> {
         self.inner
             .send(&[std::io::IoSlice::new(message)], resources)

@@ -232,6 +232,15 @@ impl MessageSocket {
         Ok(())
     }
 
+    pub(crate) fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        let how = match how {
+            std::net::Shutdown::Read => rustix::net::Shutdown::Read,
+            std::net::Shutdown::Write => rustix::net::Shutdown::Write,
+            std::net::Shutdown::Both => rustix::net::Shutdown::Both,
+        };
+        Ok(rustix::net::shutdown(&self.socket, how)?)
+    }
+
     pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
         super::credentials::peer_credentials(self.socket.as_fd())
     }
