@@ -9,17 +9,32 @@ fn main() {
     let feature = |name: &str| env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
     let os_in = |list: &[&str]| list.contains(&os.as_str());
     let apple = vendor == "apple";
+    let bsd = os_in(&["freebsd", "netbsd", "openbsd", "dragonfly"]);
+    // A `--cfg` given in RUSTFLAGS, which a test lane uses to run another
+    // OS's code path here.
+    let forced = |name: &str| env::var_os(format!("CARGO_CFG_{name}")).is_some();
 
     let aliases = [
         // Linux and Android: abstract socket names, SO_PEERCRED, accept4,
         // /proc, sock_diag.
         ("linux_like", os_in(&["linux", "android"])),
         ("apple", apple),
-        // Message sockets: SOCK_SEQPACKET (Linux, Android) and message-mode
-        // pipes (Windows). Not yet: the BSDs (SOCK_SEQPACKET without
-        // MSG_TRUNC as a request) and Apple systems (no SOCK_SEQPACKET for
-        // Unix sockets).
-        ("message_sockets", os_in(&["linux", "android", "windows"])),
+        // Message sockets: SOCK_SEQPACKET (Linux, Android, the BSDs) and
+        // message-mode pipes (Windows). Not yet: Apple systems (no
+        // SOCK_SEQPACKET for Unix sockets).
+        (
+            "message_sockets",
+            os_in(&["linux", "android", "windows"]) || bsd,
+        ),
+        // SOCK_SEQPACKET sockets that learn the next message's size by
+        // peeking into a growing buffer (MSG_TRUNC in the answer), as the
+        // BSDs need: MSG_TRUNC as a request is Linux's. `--cfg
+        // localipc_portable_seqpacket` selects this on Linux too, so that
+        // CI runs it.
+        (
+            "seqpacket_peek_loop",
+            bsd || forced("LOCALIPC_PORTABLE_SEQPACKET"),
+        ),
         // Either async front end.
         ("async_front_end", feature("TOKIO") || feature("SMOL")),
         // Systems without SOCK_CLOEXEC, whose sockets get FD_CLOEXEC after
@@ -48,6 +63,7 @@ fn main() {
     ];
     let names: Vec<&str> = aliases.iter().map(|(name, _)| *name).collect();
     println!("cargo::rustc-check-cfg=cfg({})", names.join(", "));
+    println!("cargo::rustc-check-cfg=cfg(localipc_portable_seqpacket)");
     for (name, on) in aliases {
         if on {
             println!("cargo::rustc-cfg={name}");

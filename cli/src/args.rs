@@ -163,7 +163,15 @@ pub(crate) struct ListenArgs {
     pub(crate) access: Option<Who<AccessKind>>,
     /// Serve a message socket: each line of input is one message, each
     /// message received one line of output (empty lines are not sent).
-    #[cfg(any(target_os = "linux", target_os = "android", windows))]
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly",
+        windows
+    ))]
     #[arg(long)]
     pub(crate) messages: bool,
 }
@@ -192,7 +200,15 @@ pub(crate) struct ConnectArgs {
     pub(crate) expect_server: Option<Who<ServerKind>>,
     /// Connect to a message socket: each line of input is one message, each
     /// message received one line of output (empty lines are not sent).
-    #[cfg(any(target_os = "linux", target_os = "android", windows))]
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly",
+        windows
+    ))]
     #[arg(long)]
     pub(crate) messages: bool,
 }

@@ -149,6 +149,7 @@ impl fmt::Debug for MessageListener {
 /// | OS | how | default | settable |
 /// | --- | --- | --- | --- |
 /// | Linux, Android | `SOCK_SEQPACKET`; the send buffer (`SO_SNDBUF`) less 32 bytes | 212,960 bytes (`net.core.wmem_default`) | up to twice `net.core.wmem_max`, less 32 |
+/// | FreeBSD, NetBSD, OpenBSD, DragonFly | `SOCK_SEQPACKET`; the send buffer (`SO_SNDBUF`) | the system's | up to its limit |
 /// | Windows | message-mode named pipes; localipc's own limit | 1 MiB | up to 4 GiB − 1 |
 ///
 /// A message waits in the OS until the peer receives it. On Linux a send
@@ -166,10 +167,12 @@ impl fmt::Debug for MessageListener {
 ///
 /// # Platform-specific behavior
 ///
-/// Linux, Android and Windows so far; the BSDs and Apple systems (which
-/// have no `SOCK_SEQPACKET` for Unix sockets) are to come. On Linux a
-/// peer that is not localipc may send an empty message, which reads as the
-/// end of the stream.
+/// Linux, Android, the BSDs and Windows; not yet Apple systems, which have
+/// no `SOCK_SEQPACKET` for Unix sockets. On Linux and Android a receive
+/// asks the kernel the size of the next message (`MSG_PEEK | MSG_TRUNC`);
+/// on the BSDs it peeks into a buffer that grows until the message fits
+/// (CI runs that code on Linux). On Unix a peer that is not localipc may
+/// send an empty message, which reads as the end of the stream.
 ///
 /// # Examples
 ///

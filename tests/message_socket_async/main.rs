@@ -4,7 +4,15 @@
 //! four-thread executor).
 #![cfg(all(
     any(feature = "tokio", feature = "smol"),
-    any(target_os = "linux", target_os = "android", windows)
+    any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly",
+        windows
+    )
 ))]
 
 #[path = "../util/runtime/mod.rs"]

@@ -6,9 +6,11 @@ use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 
+#[cfg(message_sockets)]
+use crate::local_socket::MessageSocket;
 use crate::local_socket::{Listener, ListenerOptions, Stream};
 #[cfg(linux_like)]
-use crate::local_socket::{MessageSocket, PeerCredentials, ResourceStream};
+use crate::local_socket::{PeerCredentials, ResourceStream};
 use crate::sealed::Sealed;
 use crate::sys;
 
@@ -237,7 +239,8 @@ impl ResourceStreamExt for ResourceStream {
     }
 }
 
-/// Linux and Android: descriptors ride with messages. Sealed.
+/// Descriptors ride with messages, and half-closes (where message sockets
+/// exist: Linux, Android, the BSDs). Sealed.
 ///
 /// The descriptors of a [`send_with`](Self::send_with) arrive with that
 /// message, and only with it, following the rules of
@@ -275,7 +278,7 @@ impl ResourceStreamExt for ResourceStream {
 /// assert_eq!(text, "!");
 /// # Ok::<(), std::io::Error>(())
 /// ```
-#[cfg(linux_like)]
+#[cfg(message_sockets)]
 pub trait MessageSocketExt: Sealed {
     /// Sends `message` with `resources` attached, all of it or nothing.
     ///
@@ -337,7 +340,7 @@ pub trait MessageSocketExt: Sealed {
     fn shutdown(&self, how: Shutdown) -> io::Result<()>;
 }
 
-#[cfg(linux_like)]
+#[cfg(message_sockets)]
 impl MessageSocketExt for MessageSocket {
     fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.shutdown(how)

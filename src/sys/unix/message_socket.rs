@@ -1,11 +1,13 @@
-//! Message sockets on Linux and Android: `SOCK_SEQPACKET` Unix domain
-//! sockets, connected and bound through the same code as streams
+//! Message sockets on Linux, Android and the BSDs: `SOCK_SEQPACKET` Unix
+//! domain sockets, connected and bound through the same code as streams
 //! (`socket`), so names, access policies and server checks are theirs.
 //!
-//! A receive first asks the size of the next message without taking it
-//! (`MSG_PEEK | MSG_TRUNC` with no buffer), so that a message larger than
-//! the caller's buffer stays queued instead of being cut; both steps run
-//! under one lock, so two threads never split them.
+//! A receive first learns the size of the next message without taking it,
+//! so that a message larger than the caller's buffer stays queued instead
+//! of being cut: on Linux and Android by asking (`MSG_PEEK | MSG_TRUNC`
+//! with no buffer), on the BSDs by peeking into a buffer that grows until
+//! the answer no longer says `MSG_TRUNC`. Both steps run under one lock,
+//! so two threads never split them.
 
 use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -23,7 +25,19 @@ use crate::sys::{ConnectOptions, Credentials};
 
 /// What Linux reserves of the send buffer for a message's own accounting:
 /// a message may be at most `SO_SNDBUF - 32` bytes.
+#[cfg(linux_like)]
 const SEND_BUFFER_OVERHEAD: usize = 32;
+/// The BSDs take a message as large as the send buffer.
+#[cfg(not(linux_like))]
+const SEND_BUFFER_OVERHEAD: usize = 0;
+
+/// The first size a peek for the next message's size tries.
+#[cfg(seqpacket_peek_loop)]
+const FIRST_PEEK: usize = 4096;
+/// The largest message a peek for its size reads whole; past this, the
+/// size is reported as at least this large.
+#[cfg(seqpacket_peek_loop)]
+const MAX_PEEK: usize = 64 << 20;
 
 /// A connected `SOCK_SEQPACKET` socket.
 #[derive(Debug)]
@@ -31,8 +45,9 @@ pub(crate) struct MessageSocket {
     socket: OwnedFd,
     /// Mirrors `O_NONBLOCK`, to tell a timeout from a "would block".
     nonblocking: AtomicBool,
-    /// Held from the size check of a receive to its end.
-    receiving: Mutex<()>,
+    /// Held from the size check of a receive to its end; the buffer that
+    /// peeks use where the size is found by peeking.
+    receiving: Mutex<Vec<u8>>,
 }
 
 impl MessageSocket {
@@ -41,7 +56,7 @@ impl MessageSocket {
         Ok(Self {
             socket,
             nonblocking: AtomicBool::new(nonblocking),
-            receiving: Mutex::new(()),
+            receiving: Mutex::new(Vec::new()),
         })
     }
 
@@ -84,8 +99,10 @@ impl MessageSocket {
     }
 
     /// The size of the next message, waiting for one as the socket's mode
-    /// and timeout say; 0 at the end of the stream.
-    fn next_len(&self) -> io::Result<usize> {
+    /// and timeout say; 0 at the end of the stream. `_probe` is the peek
+    /// buffer, kept under the receive lock.
+    #[cfg(not(seqpacket_peek_loop))]
+    fn next_len(&self, _probe: &mut Vec<u8>) -> io::Result<usize> {
         loop {
             match rustix::net::recv(
                 &self.socket,
@@ -100,12 +117,41 @@ impl MessageSocket {
         }
     }
 
+    /// The size of the next message, waiting for one as the socket's mode
+    /// and timeout say; 0 at the end of the stream. Peeks into `probe`,
+    /// doubling it while the answer says `MSG_TRUNC` (up to [`MAX_PEEK`]).
+    #[cfg(seqpacket_peek_loop)]
+    fn next_len(&self, probe: &mut Vec<u8>) -> io::Result<usize> {
+        use rustix::net::{RecvAncillaryBuffer, ReturnFlags};
+        if probe.len() < FIRST_PEEK {
+            probe.resize(FIRST_PEEK, 0);
+        }
+        loop {
+            let peeked = rustix::net::recvmsg(
+                &self.socket,
+                &mut [std::io::IoSliceMut::new(probe)],
+                &mut RecvAncillaryBuffer::default(),
+                RecvFlags::PEEK,
+            );
+            match peeked {
+                Ok(peeked) if !peeked.flags.contains(ReturnFlags::TRUNC) => {
+                    return Ok(peeked.bytes);
+                }
+                Ok(_) if probe.len() >= MAX_PEEK => return Ok(MAX_PEEK + 1),
+                Ok(_) => probe.resize(probe.len() * 2, 0),
+                Err(rustix::io::Errno::INTR) => {}
+                Err(rustix::io::Errno::CONNRESET) => return Ok(0),
+                Err(errno) => return Err(self.normalise(errno.into())),
+            }
+        }
+    }
+
     /// Receives the next message into `buf`, with the descriptors that came
     /// with it, if it fits: its length (0 at the end of the stream).
     /// Otherwise `MessageTooLong`, and the message stays queued.
     pub(crate) fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
-        let _receiving = self.lock_receiving();
-        let len = self.next_len()?;
+        let mut probe = self.lock_receiving();
+        let len = self.next_len(&mut probe)?;
         if len > buf.len() {
             return Err(crate::error::MessageTooLong::error(len, buf.len()));
         }
@@ -117,9 +163,9 @@ impl MessageSocket {
     /// [`max_message_size`](Self::max_message_size) is discarded, and an
     /// `InvalidData` error.
     pub(crate) fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let _receiving = self.lock_receiving();
+        let mut probe = self.lock_receiving();
         buf.clear();
-        let len = self.next_len()?;
+        let len = self.next_len(&mut probe)?;
         if len == 0 {
             return Ok(0);
         }
@@ -158,17 +204,18 @@ impl MessageSocket {
         Ok(received.bytes)
     }
 
-    fn lock_receiving(&self) -> std::sync::MutexGuard<'_, ()> {
+    fn lock_receiving(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
         self.receiving
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Takes the next message off the queue without reading it (closing
-    /// any descriptors that came with it).
+    /// any descriptors that came with it): a receive into no room takes a
+    /// whole message and drops what does not fit.
     fn discard_next(&self) -> io::Result<()> {
         loop {
-            match rustix::net::recv(&self.socket, &mut [0u8; 0], RecvFlags::TRUNC) {
+            match rustix::net::recv(&self.socket, &mut [0u8; 0], RecvFlags::empty()) {
                 Ok(_) => return Ok(()),
                 Err(rustix::io::Errno::INTR) => {}
                 Err(errno) => return Err(self.normalise(errno.into())),
