@@ -244,7 +244,7 @@ impl ResourceStreamExt for ResourceStream {
 ///
 /// The descriptors of a [`send_with`](Self::send_with) arrive with that
 /// message, and only with it, following the rules of
-/// [`ResourceStream`]: the sender keeps its own, at most
+/// [resource streams](crate::local_socket::ResourceStream): the sender keeps its own, at most
 /// [`MAX_PER_CALL`](crate::resource::MAX_PER_CALL) go with one message,
 /// they arrive close-on-exec, a receive that does not ask for them closes
 /// them, and a loss is a [`ResourcesLost`](crate::resource::ResourcesLost)
@@ -301,7 +301,7 @@ pub trait MessageSocketExt: Sealed {
     ///
     /// As for [`MessageSocket::recv`], and
     /// [`ResourcesLost`](crate::resource::ResourcesLost) errors as for
-    /// [`ResourceStream::recv_with`].
+    /// [a resource stream's](crate::local_socket::ResourceStream::recv_with).
     ///
     /// # Examples
     ///
