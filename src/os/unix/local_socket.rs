@@ -301,7 +301,7 @@ pub trait MessageSocketExt: Sealed {
     ///
     /// As for [`MessageSocket::recv`], and
     /// [`ResourcesLost`](crate::resource::ResourcesLost) errors as for
-    /// [a resource stream's](crate::local_socket::ResourceStream::recv_with).
+    /// [a resource stream's `recv_with`](crate::local_socket::ResourceStream::recv_with).
     ///
     /// # Examples
     ///
