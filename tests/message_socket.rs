@@ -456,3 +456,84 @@ fn descriptors_ride_with_their_message_only_and_never_leak() {
     let error = server.send_with(b"too many", &many).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
 }
+
+/// A client running as another user: exit 0 if it got the listener's
+/// answer, 3 if it was refused (at connect, or by the end of the stream).
+#[cfg(target_os = "linux")]
+fn other_user_role() {
+    use localipc::local_socket::ExpectedServer;
+    let connected = ConnectOptions::new(&name_from_parent())
+        .expected_server(ExpectedServer::any_user())
+        .connect_messages();
+    let socket = match connected {
+        Ok(socket) => socket,
+        Err(error) if error.kind() == ErrorKind::PermissionDenied => std::process::exit(3),
+        Err(error) => panic!("{error}"),
+    };
+    // A refusing listener may have closed the socket already.
+    let _ = socket.send(b"ping");
+    let mut buf = [0; 8];
+    match socket.recv(&mut buf) {
+        Ok(4) if &buf[..4] == b"pong" => std::process::exit(0),
+        Ok(0) => std::process::exit(3),
+        Err(error) if error.kind() == ErrorKind::BrokenPipe => std::process::exit(3),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn another_user_is_refused_by_default_and_admitted_when_the_policy_says() {
+    use localipc::local_socket::{Access, ListenerOptions};
+    use std::os::unix::process::CommandExt;
+
+    const NOBODY: u32 = 65534;
+    let test = "another_user_is_refused_by_default_and_admitted_when_the_policy_says";
+    if is_child() {
+        other_user_role();
+        return;
+    }
+    let _watchdog = watchdog(test, LIMIT);
+    if !rustix::process::geteuid().is_root() {
+        util::skip(test, "needs root to run a child process as another user");
+        return;
+    }
+    for (access, admitted) in [(Access::default(), false), (Access::any_user(), true)] {
+        for (name, _keep) in both_kinds("m-policy") {
+            let listener = ListenerOptions::new(&name)
+                .access(access.clone())
+                .nonblocking(true)
+                .bind_messages()
+                .unwrap();
+            let mut command = child_command(test);
+            name_for_child(&mut command, &name);
+            let mut child = command.uid(NOBODY).gid(NOBODY).spawn().unwrap();
+            let status = loop {
+                match listener.accept() {
+                    Ok(server) => {
+                        assert!(admitted, "{name}: {access:?} accepted another user");
+                        server.set_nonblocking(false).unwrap();
+                        let mut buf = [0; 8];
+                        let n = server.recv(&mut buf).unwrap();
+                        assert_eq!(&buf[..n], b"ping");
+                        server.send(b"pong").unwrap();
+                    }
+                    Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+                    Err(error) => panic!("{name}: {error}"),
+                }
+                if let Some(status) = child.try_wait().unwrap() {
+                    break status;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            };
+            let expected = if admitted { 0 } else { 3 };
+            assert_eq!(status.code(), Some(expected), "{name}: {access:?}");
+            // Nothing refused is ever returned later either.
+            assert_eq!(
+                listener.accept().unwrap_err().kind(),
+                ErrorKind::WouldBlock,
+                "{name}"
+            );
+        }
+    }
+}
