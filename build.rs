@@ -19,12 +19,20 @@ fn main() {
         // /proc, sock_diag.
         ("linux_like", os_in(&["linux", "android"])),
         ("apple", apple),
-        // Message sockets: SOCK_SEQPACKET (Linux, Android, the BSDs) and
-        // message-mode pipes (Windows). Not yet: Apple systems (no
-        // SOCK_SEQPACKET for Unix sockets).
+        // Message sockets: SOCK_SEQPACKET (Linux, Android, the BSDs),
+        // framing over SOCK_STREAM (Apple systems), message-mode pipes
+        // (Windows).
         (
             "message_sockets",
-            os_in(&["linux", "android", "windows"]) || bsd,
+            os_in(&["linux", "android", "windows"]) || bsd || apple,
+        ),
+        // Messages framed over SOCK_STREAM, where the OS has no
+        // SOCK_SEQPACKET for Unix sockets (Apple systems). `--cfg
+        // localipc_framed_messages` selects this on Linux too, so that CI
+        // runs it.
+        (
+            "messages_framed",
+            apple || forced("LOCALIPC_FRAMED_MESSAGES"),
         ),
         // SOCK_SEQPACKET sockets that learn the next message's size by
         // peeking into a growing buffer (MSG_TRUNC in the answer), as the
@@ -63,7 +71,7 @@ fn main() {
     ];
     let names: Vec<&str> = aliases.iter().map(|(name, _)| *name).collect();
     println!("cargo::rustc-check-cfg=cfg({})", names.join(", "));
-    println!("cargo::rustc-check-cfg=cfg(localipc_portable_seqpacket)");
+    println!("cargo::rustc-check-cfg=cfg(localipc_portable_seqpacket, localipc_framed_messages)");
     for (name, on) in aliases {
         if on {
             println!("cargo::rustc-cfg={name}");

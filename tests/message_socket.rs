@@ -9,6 +9,7 @@
     target_os = "netbsd",
     target_os = "openbsd",
     target_os = "dragonfly",
+    target_vendor = "apple",
     windows
 ))]
 
@@ -290,6 +291,10 @@ fn streams_and_message_sockets_do_not_connect_to_each_other() {
         "streams_and_message_sockets_do_not_connect_to_each_other",
         LIMIT,
     );
+    if cfg!(any(localipc_framed_messages, target_vendor = "apple")) {
+        framed_messages_and_streams_do_not_talk();
+        return;
+    }
     for (name, _keep) in both_kinds("m-mix-stream") {
         let _streams = Listener::bind(&name).unwrap();
         let error = MessageSocket::connect(&name).unwrap_err();
@@ -299,6 +304,33 @@ fn streams_and_message_sockets_do_not_connect_to_each_other() {
         let _messages = MessageListener::bind(&name).unwrap();
         let error = Stream::connect(&name).unwrap_err();
         assert_refused_as_the_other_kind(&name, &error, "message listener");
+    }
+}
+
+/// Framed message sockets (Apple systems) are stream sockets underneath:
+/// the two kinds connect, but the message side's first receive finds no
+/// localipc hello and fails with `InvalidData`.
+fn framed_messages_and_streams_do_not_talk() {
+    use std::io::Write;
+    for (name, _keep) in both_kinds("m-mix-stream") {
+        let streams = Listener::bind(&name).unwrap();
+        let client = MessageSocket::connect(&name).unwrap();
+        let server = streams.accept().unwrap();
+        (&server).write_all(b"plain bytes").unwrap();
+        let error = client.recv(&mut [0; 64]).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidData, "{name}: {error}");
+        assert!(
+            error.to_string().contains("not a localipc message socket"),
+            "{error}"
+        );
+    }
+    for (name, _keep) in both_kinds("m-mix-messages") {
+        let messages = MessageListener::bind(&name).unwrap();
+        let client = Stream::connect(&name).unwrap();
+        let server = messages.accept().unwrap();
+        (&client).write_all(b"plain bytes").unwrap();
+        let error = server.recv_to_vec(&mut Vec::new()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidData, "{name}: {error}");
     }
 }
 
@@ -536,4 +568,60 @@ fn another_user_is_refused_by_default_and_admitted_when_the_policy_says() {
             );
         }
     }
+}
+
+/// Framed message sockets (Apple systems; on Linux with `--cfg
+/// localipc_framed_messages`) against a peer that writes raw frames: lies
+/// are `InvalidData`, never a hang, a panic or an allocation of what the
+/// peer claims.
+#[cfg(any(localipc_framed_messages, target_vendor = "apple"))]
+#[test]
+fn a_framed_peer_that_lies_gets_invalid_data() {
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+
+    let _watchdog = watchdog("a_framed_peer_that_lies_gets_invalid_data", LIMIT);
+    let hello = *b"LIPCMSG\x01";
+    let frame = |len: u32, body: &[u8]| [&len.to_le_bytes()[..], body].concat();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("a wrong hello", b"HELLO!!!".to_vec()),
+        ("an empty frame", [&hello[..], &frame(0, b"")].concat()),
+        (
+            "a frame claiming 4 GiB, cut short",
+            [&hello[..], &frame(u32::MAX, b"0123456789")].concat(),
+        ),
+        (
+            "the end inside a frame",
+            [&hello[..], &frame(10, b"abc")].concat(),
+        ),
+        (
+            "the end inside a header",
+            [&hello[..], &[7, 0][..]].concat(),
+        ),
+    ];
+    for (what, bytes) in cases {
+        let path = util::names::path_name("m-liar");
+        let listener = MessageListener::bind(&path.name).unwrap();
+        let mut raw = UnixStream::connect(path.name.fs_path().unwrap()).unwrap();
+        let socket = listener.accept().unwrap();
+        raw.write_all(&bytes).unwrap();
+        drop(raw);
+        let error = socket.recv_to_vec(&mut Vec::new()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidData, "{what}: {error}");
+    }
+
+    // A whole frame over the limit is dropped, and the next one arrives.
+    let path = util::names::path_name("m-liar-long");
+    let listener = MessageListener::bind(&path.name).unwrap();
+    let mut raw = UnixStream::connect(path.name.fs_path().unwrap()).unwrap();
+    let socket = listener.accept().unwrap();
+    socket.set_max_message_size(1000).unwrap();
+    let long = vec![9; 1001];
+    raw.write_all(&[&hello[..], &frame(1001, &long), &frame(2, b"ok")].concat())
+        .unwrap();
+    let error = socket.recv_to_vec(&mut Vec::new()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+    let mut got = Vec::new();
+    assert_eq!(socket.recv_to_vec(&mut got).unwrap(), 2);
+    assert_eq!(got, b"ok");
 }

@@ -170,6 +170,7 @@ pub(crate) struct ListenArgs {
         target_os = "netbsd",
         target_os = "openbsd",
         target_os = "dragonfly",
+        target_vendor = "apple",
         windows
     ))]
     #[arg(long)]
@@ -207,6 +208,7 @@ pub(crate) struct ConnectArgs {
         target_os = "netbsd",
         target_os = "openbsd",
         target_os = "dragonfly",
+        target_vendor = "apple",
         windows
     ))]
     #[arg(long)]

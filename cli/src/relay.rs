@@ -32,6 +32,7 @@ pub(crate) enum Connection {
         target_os = "netbsd",
         target_os = "openbsd",
         target_os = "dragonfly",
+        target_vendor = "apple",
         windows
     ))]
     Messages(localipc::local_socket::MessageSocket),
@@ -172,6 +173,7 @@ fn receive(connection: &Connection, buf: &mut Vec<u8>) -> io::Result<bool> {
             target_os = "netbsd",
             target_os = "openbsd",
             target_os = "dragonfly",
+            target_vendor = "apple",
             windows
         ))]
         Connection::Messages(socket) => Ok(socket.recv_to_vec(buf)? > 0),
@@ -191,6 +193,7 @@ fn transmit(connection: &Connection, data: &[u8]) -> io::Result<()> {
             target_os = "netbsd",
             target_os = "openbsd",
             target_os = "dragonfly",
+            target_vendor = "apple",
             windows
         ))]
         Connection::Messages(socket) => socket.send(data),
@@ -212,6 +215,7 @@ impl Connection {
                 target_os = "netbsd",
                 target_os = "openbsd",
                 target_os = "dragonfly",
+                target_vendor = "apple",
                 windows
             ))]
             Connection::Messages(_) => true,
@@ -252,7 +256,8 @@ impl Connection {
                 target_os = "freebsd",
                 target_os = "netbsd",
                 target_os = "openbsd",
-                target_os = "dragonfly"
+                target_os = "dragonfly",
+                target_vendor = "apple"
             ))]
             Connection::Messages(socket) => {
                 use localipc::os::unix::local_socket::MessageSocketExt;

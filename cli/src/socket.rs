@@ -52,6 +52,7 @@ pub(crate) fn listen(args: &ListenArgs) -> io::Result<()> {
         target_os = "netbsd",
         target_os = "openbsd",
         target_os = "dragonfly",
+        target_vendor = "apple",
         windows
     ))]
     if args.messages {
@@ -81,6 +82,7 @@ pub(crate) fn listen(args: &ListenArgs) -> io::Result<()> {
     target_os = "netbsd",
     target_os = "openbsd",
     target_os = "dragonfly",
+    target_vendor = "apple",
     windows
 ))]
 fn listen_messages(args: &ListenArgs, options: &ListenerOptions, name: &Name) -> io::Result<()> {
@@ -111,6 +113,7 @@ pub(crate) fn connect(args: &ConnectArgs) -> io::Result<()> {
         target_os = "netbsd",
         target_os = "openbsd",
         target_os = "dragonfly",
+        target_vendor = "apple",
         windows
     ))]
     if args.messages {

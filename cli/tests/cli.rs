@@ -528,6 +528,7 @@ fn bench_plot_to_an_unwritable_place_fails_before_measuring() {
     target_os = "netbsd",
     target_os = "openbsd",
     target_os = "dragonfly",
+    target_vendor = "apple",
     windows
 ))]
 #[test]
@@ -547,6 +548,7 @@ fn messages_relay_one_line_per_message_both_ways() {
     target_os = "netbsd",
     target_os = "openbsd",
     target_os = "dragonfly",
+    target_vendor = "apple",
     windows
 ))]
 #[test]

@@ -1213,7 +1213,7 @@ macro_rules! front_end {
             /// # Ok::<(), std::io::Error>(())
             /// ```
             pub async fn send_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<()> {
-                poll_fn(|cx| self.inner.poll_send(cx, bufs, &[])).await
+                self.inner.send(bufs, &[]).await
             }
 
             /// Receives the next message into `buf`; `Ok(0)` at the end of

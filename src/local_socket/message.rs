@@ -150,6 +150,7 @@ impl fmt::Debug for MessageListener {
 /// | --- | --- | --- | --- |
 /// | Linux, Android | `SOCK_SEQPACKET`; the send buffer (`SO_SNDBUF`) less 32 bytes | 212,960 bytes (`net.core.wmem_default`) | up to twice `net.core.wmem_max`, less 32 |
 /// | FreeBSD, NetBSD, OpenBSD, DragonFly | `SOCK_SEQPACKET`; the send buffer (`SO_SNDBUF`) | the system's | up to its limit |
+/// | macOS, iOS and the other Apple systems | frames over `SOCK_STREAM`; localipc's own limit | 1 MiB | up to 4 GiB − 1 |
 /// | Windows | message-mode named pipes; localipc's own limit | 1 MiB | up to 4 GiB − 1 |
 ///
 /// A message waits in the OS until the peer receives it. On Linux a send
@@ -167,12 +168,24 @@ impl fmt::Debug for MessageListener {
 ///
 /// # Platform-specific behavior
 ///
-/// Linux, Android, the BSDs and Windows; not yet Apple systems, which have
-/// no `SOCK_SEQPACKET` for Unix sockets. On Linux and Android a receive
-/// asks the kernel the size of the next message (`MSG_PEEK | MSG_TRUNC`);
-/// on the BSDs it peeks into a buffer that grows until the message fits
-/// (CI runs that code on Linux). On Unix a peer that is not localipc may
-/// send an empty message, which reads as the end of the stream.
+/// * **Linux, Android:** `SOCK_SEQPACKET`; a receive asks the kernel the
+///   size of the next message (`MSG_PEEK | MSG_TRUNC`).
+/// * **The BSDs:** `SOCK_SEQPACKET`; a receive peeks into a buffer that
+///   grows until the message fits (CI runs this code on Linux).
+/// * **Apple systems,** which have no `SOCK_SEQPACKET` for Unix sockets:
+///   frames over `SOCK_STREAM` (a hello, then a 4-byte length before each
+///   message), which only localipc speaks; a stream client and a message
+///   listener (or the reverse) connect, and the message side's first
+///   receive fails with [`InvalidData`](io::ErrorKind::InvalidData). A
+///   frame the socket takes only in part goes whole before anything else:
+///   a blocking send waits for it (its write timeout expiring inside a
+///   message ends the socket's sending side, so the peer never takes a
+///   part for a message); a nonblocking or async one is finished by the
+///   next send. CI runs this code on Linux.
+/// * **Windows:** message-mode named pipes.
+///
+/// On Unix a peer that is not localipc may send an empty message (on
+/// `SOCK_SEQPACKET`), which reads as the end of the stream.
 ///
 /// # Examples
 ///

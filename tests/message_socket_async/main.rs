@@ -11,6 +11,7 @@
         target_os = "netbsd",
         target_os = "openbsd",
         target_os = "dragonfly",
+        target_vendor = "apple",
         windows
     )
 ))]

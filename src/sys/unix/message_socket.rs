@@ -11,35 +11,42 @@
 
 use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+#[cfg(not(messages_framed))]
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+#[cfg(not(messages_framed))]
+use rustix::net::RecvFlags;
+use rustix::net::SocketType;
 use rustix::net::sockopt::{self, Timeout};
-use rustix::net::{RecvFlags, SocketType};
 
 use super::local_socket::{BindOptions, Listener, Resolved};
+#[cfg(not(messages_framed))]
 use super::scm_rights;
-use super::socket_io::{self, MAX_IOV};
+use super::socket_io;
+#[cfg(not(messages_framed))]
+use super::socket_io::MAX_IOV;
 use crate::sys::{ConnectOptions, Credentials};
 
 /// What Linux reserves of the send buffer for a message's own accounting:
 /// a message may be at most `SO_SNDBUF - 32` bytes.
-#[cfg(linux_like)]
+#[cfg(all(linux_like, not(messages_framed)))]
 const SEND_BUFFER_OVERHEAD: usize = 32;
 /// The BSDs take a message as large as the send buffer.
-#[cfg(not(linux_like))]
+#[cfg(all(not(linux_like), not(messages_framed)))]
 const SEND_BUFFER_OVERHEAD: usize = 0;
 
 /// The first size a peek for the next message's size tries.
-#[cfg(seqpacket_peek_loop)]
+#[cfg(all(seqpacket_peek_loop, not(messages_framed)))]
 const FIRST_PEEK: usize = 4096;
 /// The largest message a peek for its size reads whole; past this, the
 /// size is reported as at least this large.
-#[cfg(seqpacket_peek_loop)]
+#[cfg(all(seqpacket_peek_loop, not(messages_framed)))]
 const MAX_PEEK: usize = 64 << 20;
 
-/// A connected `SOCK_SEQPACKET` socket.
+/// A connected `SOCK_SEQPACKET` socket (Apple systems: a `SOCK_STREAM`
+/// socket carrying frames).
 #[derive(Debug)]
 pub(crate) struct MessageSocket {
     socket: OwnedFd,
@@ -47,17 +54,49 @@ pub(crate) struct MessageSocket {
     nonblocking: AtomicBool,
     /// Held from the size check of a receive to its end; the buffer that
     /// peeks use where the size is found by peeking.
+    #[cfg(not(messages_framed))]
     receiving: Mutex<Vec<u8>>,
+    #[cfg(messages_framed)]
+    framing: super::message_framed::Framing,
+}
+
+/// The socket type of message sockets.
+#[cfg(not(messages_framed))]
+const KIND: SocketType = SocketType::SEQPACKET;
+#[cfg(messages_framed)]
+const KIND: SocketType = SocketType::STREAM;
+
+#[cfg(messages_framed)]
+impl super::message_framed::Wire for MessageSocket {
+    fn fd(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+
+    fn normalise(&self, error: io::Error) -> io::Error {
+        MessageSocket::normalise(self, error)
+    }
+
+    fn is_nonblocking(&self) -> bool {
+        self.nonblocking.load(Ordering::Relaxed)
+    }
 }
 
 impl MessageSocket {
+    /// A connected socket in the mode `nonblocking` says (framed: having
+    /// sent its hello).
     pub(crate) fn new(socket: OwnedFd, nonblocking: bool) -> io::Result<Self> {
         socket_io::suppress_sigpipe(socket.as_fd())?;
-        Ok(Self {
+        let socket = Self {
             socket,
             nonblocking: AtomicBool::new(nonblocking),
+            #[cfg(not(messages_framed))]
             receiving: Mutex::new(Vec::new()),
-        })
+            #[cfg(messages_framed)]
+            framing: super::message_framed::Framing::new(),
+        };
+        #[cfg(messages_framed)]
+        socket.framing.greet(&socket)?;
+        Ok(socket)
     }
 
     pub(crate) fn as_borrowed(&self) -> BorrowedFd<'_> {
@@ -74,8 +113,47 @@ impl MessageSocket {
         }
     }
 
+    /// Sends `bufs`, gathered, as one message with `fds` attached, all of
+    /// it or nothing (framed: see `message_framed`).
+    #[cfg(messages_framed)]
+    pub(crate) fn send(&self, bufs: &[IoSlice<'_>], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        self.framing.send(self, bufs, fds)
+    }
+
+    /// The first step of an async send: the message is committed (or
+    /// `WouldBlock`: nothing of it was sent); [`flush`](Self::flush)
+    /// finishes it.
+    #[cfg(all(messages_framed, async_front_end))]
+    pub(crate) fn start_send(
+        &self,
+        bufs: &[IoSlice<'_>],
+        fds: &[BorrowedFd<'_>],
+    ) -> io::Result<()> {
+        self.framing.start_send(self, bufs, fds)
+    }
+
+    /// The first step of an async send: here the whole of it.
+    #[cfg(all(not(messages_framed), async_front_end))]
+    pub(crate) fn start_send(
+        &self,
+        bufs: &[IoSlice<'_>],
+        fds: &[BorrowedFd<'_>],
+    ) -> io::Result<()> {
+        self.send(bufs, fds)
+    }
+
+    /// Finishes what a send started (framed); nothing to do otherwise.
+    #[cfg(async_front_end)]
+    pub(crate) fn flush(&self) -> io::Result<()> {
+        #[cfg(messages_framed)]
+        return self.framing.flush(self);
+        #[cfg(not(messages_framed))]
+        return Ok(());
+    }
+
     /// Sends `bufs`, gathered, as one message with `fds` attached: all of
     /// it or nothing.
+    #[cfg(not(messages_framed))]
     pub(crate) fn send(&self, bufs: &[IoSlice<'_>], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
         let len = crate::sys::check_message(bufs, MAX_IOV)?;
         crate::sys::check_resources(&[0], fds.len())?;
@@ -101,7 +179,7 @@ impl MessageSocket {
     /// The size of the next message, waiting for one as the socket's mode
     /// and timeout say; 0 at the end of the stream. `_probe` is the peek
     /// buffer, kept under the receive lock.
-    #[cfg(not(seqpacket_peek_loop))]
+    #[cfg(all(not(messages_framed), not(seqpacket_peek_loop)))]
     fn next_len(&self, _probe: &mut Vec<u8>) -> io::Result<usize> {
         loop {
             match rustix::net::recv(
@@ -120,7 +198,7 @@ impl MessageSocket {
     /// The size of the next message, waiting for one as the socket's mode
     /// and timeout say; 0 at the end of the stream. Peeks into `probe`,
     /// doubling it while the answer says `MSG_TRUNC` (up to [`MAX_PEEK`]).
-    #[cfg(seqpacket_peek_loop)]
+    #[cfg(all(not(messages_framed), seqpacket_peek_loop))]
     fn next_len(&self, probe: &mut Vec<u8>) -> io::Result<usize> {
         use rustix::net::{RecvAncillaryBuffer, ReturnFlags};
         if probe.len() < FIRST_PEEK {
@@ -148,7 +226,22 @@ impl MessageSocket {
 
     /// Receives the next message into `buf`, with the descriptors that came
     /// with it, if it fits: its length (0 at the end of the stream).
+    /// Otherwise `MessageTooLong`, and the message is kept.
+    #[cfg(messages_framed)]
+    pub(crate) fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+        self.framing.recv(self, buf, fds)
+    }
+
+    /// Receives the next message whole into `buf`, replacing its contents.
+    #[cfg(messages_framed)]
+    pub(crate) fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        self.framing.recv_to_vec(self, buf)
+    }
+
+    /// Receives the next message into `buf`, with the descriptors that came
+    /// with it, if it fits: its length (0 at the end of the stream).
     /// Otherwise `MessageTooLong`, and the message stays queued.
+    #[cfg(not(messages_framed))]
     pub(crate) fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
         let mut probe = self.lock_receiving();
         let len = self.next_len(&mut probe)?;
@@ -162,6 +255,7 @@ impl MessageSocket {
     /// its length (0 at the end of the stream). One longer than
     /// [`max_message_size`](Self::max_message_size) is discarded, and an
     /// `InvalidData` error.
+    #[cfg(not(messages_framed))]
     pub(crate) fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
         let mut probe = self.lock_receiving();
         buf.clear();
@@ -180,6 +274,7 @@ impl MessageSocket {
         Ok(n)
     }
 
+    #[cfg(not(messages_framed))]
     /// Takes the next message, which fits `buf` exactly (its size was
     /// asked under the receive lock, still held).
     fn take(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
@@ -204,12 +299,14 @@ impl MessageSocket {
         Ok(received.bytes)
     }
 
+    #[cfg(not(messages_framed))]
     fn lock_receiving(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
         self.receiving
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    #[cfg(not(messages_framed))]
     /// Takes the next message off the queue without reading it (closing
     /// any descriptors that came with it): a receive into no room takes a
     /// whole message and drops what does not fit.
@@ -223,7 +320,19 @@ impl MessageSocket {
         }
     }
 
+    /// The largest message a send may carry: localipc's own limit.
+    #[cfg(messages_framed)]
+    pub(crate) fn max_message_size(&self) -> io::Result<usize> {
+        Ok(self.framing.max_message_size())
+    }
+
+    #[cfg(messages_framed)]
+    pub(crate) fn set_max_message_size(&self, size: usize) -> io::Result<()> {
+        self.framing.set_max_message_size(size)
+    }
+
     /// The largest message a send may carry: what the send buffer holds.
+    #[cfg(not(messages_framed))]
     pub(crate) fn max_message_size(&self) -> io::Result<usize> {
         let buffer = sockopt::socket_send_buffer_size(&self.socket)?;
         Ok(buffer.saturating_sub(SEND_BUFFER_OVERHEAD))
@@ -232,6 +341,7 @@ impl MessageSocket {
     /// Grows (or shrinks) the send buffer so that messages of `size` bytes
     /// fit; the system caps what an unprivileged process may ask
     /// (`net.core.wmem_max`).
+    #[cfg(not(messages_framed))]
     pub(crate) fn set_max_message_size(&self, size: usize) -> io::Result<()> {
         // Linux doubles what it is asked, for its own bookkeeping.
         let wanted = size.saturating_add(SEND_BUFFER_OVERHEAD);
@@ -295,7 +405,7 @@ impl MessageSocket {
 
 /// Connects a message socket to `resolved`, and checks who serves it.
 pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<MessageSocket> {
-    let fd = super::socket::connect(resolved, options, SocketType::SEQPACKET).map_err(|error| {
+    let fd = super::socket::connect(resolved, options, KIND).map_err(|error| {
         super::local_socket::other_kind_listens(
             resolved,
             error,
@@ -313,14 +423,13 @@ pub(crate) fn connect_nonblocking(
     expected_server: &crate::sys::ExpectedServer,
 ) -> io::Result<Option<MessageSocket>> {
     let connected =
-        super::socket::connect_nonblocking(resolved, expected_server, SocketType::SEQPACKET)
-            .map_err(|error| {
-                super::local_socket::other_kind_listens(
-                    resolved,
-                    error,
-                    "a stream listener, not a message listener",
-                )
-            })?;
+        super::socket::connect_nonblocking(resolved, expected_server, KIND).map_err(|error| {
+            super::local_socket::other_kind_listens(
+                resolved,
+                error,
+                "a stream listener, not a message listener",
+            )
+        })?;
     connected.map(|fd| MessageSocket::new(fd, true)).transpose()
 }
 
@@ -338,5 +447,5 @@ impl std::os::fd::AsRawFd for MessageSocket {
 
 /// Binds and listens for message sockets on `resolved`.
 pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
-    super::local_socket::bind_kind(resolved, options, SocketType::SEQPACKET)
+    super::local_socket::bind_kind(resolved, options, KIND)
 }

@@ -7,6 +7,8 @@ pub(crate) mod fifo;
 pub(crate) mod handoff;
 pub(crate) mod identity;
 pub(crate) mod local_socket;
+#[cfg(messages_framed)]
+mod message_framed;
 #[cfg(message_sockets)]
 pub(crate) mod message_socket;
 pub(crate) mod pipe;

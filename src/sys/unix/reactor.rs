@@ -273,14 +273,24 @@ pub(crate) mod local_socket {
             R::get(&self.socket).as_borrowed()
         }
 
-        /// Cancel safe: a poll that returns `Pending` sent nothing.
-        pub(crate) fn poll_send(
+        /// Sends one message. Cancelled before it completes, it sent
+        /// nothing, or (framed) committed the whole message, which the next
+        /// send finishes before its own.
+        pub(crate) async fn send(
             &self,
-            cx: &mut Context<'_>,
             bufs: &[IoSlice<'_>],
             fds: &[BorrowedFd<'_>],
-        ) -> Poll<io::Result<()>> {
-            R::poll_write_with(&self.socket, cx, |socket| socket.send(bufs, fds))
+        ) -> io::Result<()> {
+            std::future::poll_fn(|cx| {
+                R::poll_write_with(&self.socket, cx, |socket| socket.flush())
+            })
+            .await?;
+            std::future::poll_fn(|cx| {
+                R::poll_write_with(&self.socket, cx, |socket| socket.start_send(bufs, fds))
+            })
+            .await?;
+            std::future::poll_fn(|cx| R::poll_write_with(&self.socket, cx, |socket| socket.flush()))
+                .await
         }
 
         /// Cancel safe: a poll that returns `Pending` took nothing.

@@ -72,8 +72,8 @@ pub(crate) struct Received {
     /// `MSG_TRUNC`: a message (of a message socket) was longer than the
     /// buffer, and its rest is gone.
     #[cfg_attr(
-        not(message_sockets),
-        allow(dead_code, reason = "read by message sockets")
+        any(not(message_sockets), messages_framed),
+        allow(dead_code, reason = "read by SOCK_SEQPACKET message sockets")
     )]
     pub(crate) truncated: bool,
     pub(crate) writer: Option<crate::sys::Credentials>,

@@ -204,9 +204,13 @@ impl MessageSocket {
         self.max.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Ready once the message is handed to the pipe (its outcome is
-    /// awaited by the next send); cancel safe: `Pending` sent nothing.
-    pub(crate) fn poll_send(
+    /// Sends one message: done once it is handed to the pipe (its outcome
+    /// is awaited by the next send). Cancelled before, it sent nothing.
+    pub(crate) async fn send(&self, bufs: &[IoSlice<'_>], fds: &[()]) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.poll_send(cx, bufs, fds)).await
+    }
+
+    fn poll_send(
         &self,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
