@@ -132,6 +132,35 @@ macro_rules! suite {
         }
 
         #[test]
+        fn a_message_over_the_receivers_limit_is_dropped_and_the_next_arrives() {
+            run(
+                "a_message_over_the_receivers_limit_is_dropped_and_the_next_arrives",
+                async {
+                    let (client, server) = pair("am-limit").await;
+                    let server = Arc::new(server);
+                    client.set_max_message_size(400_000).unwrap();
+                    server.set_max_message_size(100_000).unwrap();
+                    let limit = server.max_message_size().unwrap();
+                    // The receiver runs at once: on Windows a message larger
+                    // than the pipe's buffer waits for it.
+                    let receiver = rt::spawn({
+                        let server = Arc::clone(&server);
+                        async move {
+                            let mut got = Vec::new();
+                            let error = server.recv_to_vec(&mut got).await.unwrap_err();
+                            assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+                            assert_eq!(server.recv_to_vec(&mut got).await.unwrap(), 5);
+                            assert_eq!(got, b"after");
+                        }
+                    });
+                    client.send(&message(limit + 100_000, 7)).await.unwrap();
+                    client.send(b"after").await.unwrap();
+                    receiver.await;
+                },
+            );
+        }
+
+        #[test]
         fn a_closed_peer_ends_the_stream_after_its_messages_and_breaks_sends() {
             run(
                 "a_closed_peer_ends_the_stream_after_its_messages_and_breaks_sends",

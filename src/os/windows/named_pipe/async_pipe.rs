@@ -434,7 +434,8 @@ impl Stream {
     pub async fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<Option<usize>> {
         let mut message = std::mem::take(buf);
         message.clear();
-        let received = poll_fn(|cx| self.inner.poll_recv_message(cx, &mut message)).await;
+        let received =
+            poll_fn(|cx| self.inner.poll_recv_message(cx, &mut message, usize::MAX)).await;
         *buf = message;
         received
     }

@@ -248,13 +248,8 @@ impl MessageSocket {
             return Poll::Ready(Ok(Some(message)));
         }
         let mut message = Vec::new();
-        match std::task::ready!(self.pipe.poll_recv_message(cx, &mut message))? {
-            None => Poll::Ready(Ok(None)),
-            Some(len) if len > self.max() => Poll::Ready(Err(
-                crate::sys::message_too_long_to_receive(len, self.max()),
-            )),
-            Some(_) => Poll::Ready(Ok(Some(message))),
-        }
+        let received = std::task::ready!(self.pipe.poll_recv_message(cx, &mut message, self.max()));
+        Poll::Ready(received.map(|len| len.map(|_| message)))
     }
 
     /// Cancel safe: the core keeps what it read until a poll returns it.

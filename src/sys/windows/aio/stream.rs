@@ -254,6 +254,9 @@ struct ReadState {
     /// The start of a message whose end has not arrived yet, kept here by a
     /// whole-message receive that was interrupted, so nothing is lost.
     assembled: Vec<u8>,
+    /// The length so far of a message over the receive's limit, whose
+    /// chunks are being dropped until its end.
+    dropping: Option<usize>,
     eof: bool,
 }
 
@@ -273,6 +276,7 @@ impl ReadHalf {
             pos: 0,
             continues: false,
             assembled: Vec::new(),
+            dropping: None,
             eof: false,
         };
         if let Some(prefix) = prefix {
@@ -372,16 +376,22 @@ impl ReadHalf {
         Poll::Ready(Ok(n))
     }
 
+    /// Appends one whole message to `out`; a message longer than `limit`
+    /// is read and dropped as it comes (never held whole), and an error.
     fn poll_recv(
         &self,
         cx: &mut Context<'_>,
         out: &mut Vec<u8>,
+        limit: usize,
     ) -> Poll<io::Result<Option<usize>>> {
         let mut state = lock(&self.state);
         loop {
             ready!(self.poll_fill(&mut state, cx))?;
             let state = &mut *state;
             if !state.has_chunk {
+                if let Some(len) = state.dropping.take() {
+                    return Poll::Ready(Err(crate::sys::message_too_long_to_receive(len, limit)));
+                }
                 // The end: a message is delivered whole, so anything
                 // assembled is a whole message too.
                 if state.assembled.is_empty() {
@@ -393,11 +403,20 @@ impl ReadHalf {
             }
             let chunk = &state.io.buf[state.pos..];
             state.has_chunk = false;
+            let len = state.dropping.unwrap_or(state.assembled.len()) + chunk.len();
+            if len > limit {
+                state.assembled = Vec::new();
+                if state.continues {
+                    state.dropping = Some(len);
+                    continue;
+                }
+                state.dropping = None;
+                return Poll::Ready(Err(crate::sys::message_too_long_to_receive(len, limit)));
+            }
             if state.continues {
                 state.assembled.extend_from_slice(chunk);
                 continue;
             }
-            let len = state.assembled.len() + chunk.len();
             out.append(&mut state.assembled);
             out.extend_from_slice(chunk);
             return Poll::Ready(Ok(Some(len)));
@@ -846,13 +865,15 @@ impl Stream {
     }
 
     /// Appends one whole message to `buf` (in byte mode: what one read
-    /// brought); `None` at the end of the stream.
+    /// brought); `None` at the end of the stream. A message longer than
+    /// `limit` is dropped as it comes, and an error.
     pub(crate) fn poll_recv_message(
         &self,
         cx: &mut Context<'_>,
         buf: &mut Vec<u8>,
+        limit: usize,
     ) -> Poll<io::Result<Option<usize>>> {
-        self.reads.poll_recv(cx, buf)
+        self.reads.poll_recv(cx, buf, limit)
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
