@@ -1,7 +1,11 @@
-//! The one rule of the Tokio front end that the OS does not decide: async
-//! objects are created inside a Tokio runtime. On Unix they must be, to
+//! The one rule of the Tokio front ends of the portable modules that the OS
+//! does not decide: their async objects (local sockets, unnamed pipes,
+//! FIFOs) are created inside a Tokio runtime. On Unix they must be, to
 //! register with its reactor; on Windows they would work anywhere, but the
-//! rule is the same so that code behaves the same on every OS.
+//! rule is the same so that code behaves the same on every OS. Windows'
+//! own named pipes (`os::windows::named_pipe::tokio`), which exist on
+//! Windows alone, are one runtime-neutral type shared with smol and need no
+//! runtime.
 
 use std::io;
 
