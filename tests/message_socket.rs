@@ -2,16 +2,7 @@
 //! empty-message rule, limits, end of stream, timeouts, and their mixing
 //! with streams; between real processes where it matters. Linux and
 //! Windows (under Wine).
-#![cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_vendor = "apple",
-    windows
-))]
+#![cfg(message_sockets)]
 
 mod util;
 

@@ -163,16 +163,7 @@ pub(crate) struct ListenArgs {
     pub(crate) access: Option<Who<AccessKind>>,
     /// Serve a message socket: each line of input is one message, each
     /// message received one line of output (empty lines are not sent).
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-        target_vendor = "apple",
-        windows
-    ))]
+    #[cfg(message_sockets)]
     #[arg(long)]
     pub(crate) messages: bool,
 }
@@ -201,16 +192,7 @@ pub(crate) struct ConnectArgs {
     pub(crate) expect_server: Option<Who<ServerKind>>,
     /// Connect to a message socket: each line of input is one message, each
     /// message received one line of output (empty lines are not sent).
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-        target_vendor = "apple",
-        windows
-    ))]
+    #[cfg(message_sockets)]
     #[arg(long)]
     pub(crate) messages: bool,
 }

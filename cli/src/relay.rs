@@ -25,16 +25,7 @@ pub(crate) type StreamConnection = localipc::os::windows::named_pipe::Stream;
 pub(crate) enum Connection {
     Stream(StreamConnection),
     /// A message local socket: one line is one message.
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-        target_vendor = "apple",
-        windows
-    ))]
+    #[cfg(message_sockets)]
     Messages(localipc::local_socket::MessageSocket),
 }
 
@@ -166,16 +157,7 @@ fn receive(connection: &Connection, buf: &mut Vec<u8>) -> io::Result<bool> {
             buf.truncate(n);
             Ok(n > 0)
         }
-        #[cfg(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly",
-            target_vendor = "apple",
-            windows
-        ))]
+        #[cfg(message_sockets)]
         Connection::Messages(socket) => Ok(socket.recv_to_vec(buf)? > 0),
     }
 }
@@ -186,16 +168,7 @@ fn transmit(connection: &Connection, data: &[u8]) -> io::Result<()> {
         #[cfg(windows)]
         Connection::Stream(stream) if stream.is_message_mode() => stream.send(data),
         Connection::Stream(stream) => (&*stream).write_all(data),
-        #[cfg(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly",
-            target_vendor = "apple",
-            windows
-        ))]
+        #[cfg(message_sockets)]
         Connection::Messages(socket) => socket.send(data),
     }
 }
@@ -208,16 +181,7 @@ impl Connection {
             Connection::Stream(stream) => stream.is_message_mode(),
             #[cfg(unix)]
             Connection::Stream(_) => false,
-            #[cfg(any(
-                target_os = "linux",
-                target_os = "android",
-                target_os = "freebsd",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "dragonfly",
-                target_vendor = "apple",
-                windows
-            ))]
+            #[cfg(message_sockets)]
             Connection::Messages(_) => true,
         }
     }
@@ -250,15 +214,7 @@ impl Connection {
                 use localipc::os::unix::local_socket::StreamExt;
                 stream.shutdown(std::net::Shutdown::Write)
             }
-            #[cfg(any(
-                target_os = "linux",
-                target_os = "android",
-                target_os = "freebsd",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "dragonfly",
-                target_vendor = "apple"
-            ))]
+            #[cfg(message_sockets)]
             Connection::Messages(socket) => {
                 use localipc::os::unix::local_socket::MessageSocketExt;
                 socket.shutdown(std::net::Shutdown::Write)

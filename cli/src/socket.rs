@@ -45,16 +45,7 @@ pub(crate) fn listen(args: &ListenArgs) -> io::Result<()> {
             };
             eprintln!("localipc: refused a client ({who}): the access policy does not admit it");
         });
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-        target_vendor = "apple",
-        windows
-    ))]
+    #[cfg(message_sockets)]
     if args.messages {
         return listen_messages(args, &options, &name);
     }
@@ -75,16 +66,7 @@ pub(crate) fn listen(args: &ListenArgs) -> io::Result<()> {
 }
 
 /// Serves message sockets as `listen` serves streams.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_vendor = "apple",
-    windows
-))]
+#[cfg(message_sockets)]
 fn listen_messages(args: &ListenArgs, options: &ListenerOptions, name: &Name) -> io::Result<()> {
     let listener = options.bind_messages()?;
     eprintln!("localipc: listening on {name} (messages)");
@@ -106,16 +88,7 @@ fn listen_messages(args: &ListenArgs, options: &ListenerOptions, name: &Name) ->
 pub(crate) fn connect(args: &ConnectArgs) -> io::Result<()> {
     let mut options = ConnectOptions::new(&name(&args.name)?);
     options.expected_server(who::expected_server(args.expect_server.as_ref())?);
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-        target_vendor = "apple",
-        windows
-    ))]
+    #[cfg(message_sockets)]
     if args.messages {
         return relay::relay(Connection::Messages(options.connect_messages()?));
     }

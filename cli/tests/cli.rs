@@ -521,16 +521,7 @@ fn bench_plot_to_an_unwritable_place_fails_before_measuring() {
     );
 }
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_vendor = "apple",
-    windows
-))]
+#[cfg(message_sockets)]
 #[test]
 fn messages_relay_one_line_per_message_both_ways() {
     let _watchdog = watchdog("messages_relay_one_line_per_message_both_ways", LIMIT);
@@ -541,16 +532,7 @@ fn messages_relay_one_line_per_message_both_ways() {
     );
 }
 
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly",
-    target_vendor = "apple",
-    windows
-))]
+#[cfg(message_sockets)]
 #[test]
 fn messages_keep_their_boundaries_between_the_tool_and_the_library() {
     use localipc::local_socket::{MessageSocket, Name};
