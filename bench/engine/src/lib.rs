@@ -10,7 +10,7 @@
 //!   [`context`]: what a contender's run needs (a scratch directory, fresh
 //!   names, how to start a peer).
 //! * [`measure`]: the measured side of a job, written once for blocking,
-//!   Tokio and futures-io streams.
+//!   Tokio and futures-io streams and for whole messages ([`message`]).
 //! * [`peer`]: the second process of every measurement and the protocol it
 //!   speaks; [`link`] starts one over a socket, a pipe or a FIFO.
 //! * [`rounds`]: interleaved rounds; [`results`]: medians, spreads and ratios
@@ -51,6 +51,7 @@ pub mod json;
 pub mod link;
 pub mod machine;
 pub mod measure;
+pub mod message;
 mod pattern;
 pub mod peer;
 pub mod plot;
