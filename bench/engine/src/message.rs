@@ -14,7 +14,7 @@
 //! * [`LengthPrefixed`]: messages over a byte stream, each behind its length.
 //! * localipc's `MessageSocket` (Linux, Android, Windows), a Windows named
 //!   pipe in message mode, and (Linux) a raw `SOCK_SEQPACKET` socket
-//!   ([`seqpacket`](crate::seqpacket)) implement [`Messages`].
+//!   (the `seqpacket` module) implement [`Messages`].
 
 use std::future::Future;
 use std::io::{self, BufRead, BufReader, IoSlice, Read, Write};
