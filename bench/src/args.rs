@@ -89,9 +89,11 @@ pub(crate) const USAGE: &str = "\
 usage: localipc-bench [--quick | --smoke] [--rounds N] [--json PATH] [--markdown PATH]
                       [--plot PATH]
 
-Measures localipc's local sockets, pipes and FIFOs side by side with std,
-Tokio, async-io and interprocess: throughput for 64 KiB and 4 KiB writes and
-round-trip latency for 1 B and 64 B messages, against a peer process.
+Measures localipc's local sockets, message sockets, pipes and FIFOs side by
+side with std, Tokio, async-io, interprocess and raw SOCK_SEQPACKET:
+throughput for 64 KiB and 4 KiB writes (one message each for message
+sockets) and round-trip latency for 1 B and 64 B messages, against a peer
+process.
 
   (default)        the full run: 7 rounds, under 2 minutes on 2 cores
   --quick          3 rounds of smaller transfers, for a first look

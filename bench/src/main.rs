@@ -8,6 +8,9 @@
 //! * **Windows:** local sockets, which are named pipes there, through
 //!   localipc's blocking API, its Tokio and smol front ends, and Tokio's own
 //!   named pipes (`windows.rs`).
+//! * **Linux, Android and Windows:** message sockets, against a
+//!   length-prefixed std `UnixStream` and raw `SOCK_SEQPACKET` (Linux) or a
+//!   message-mode named pipe (Windows) (`messages.rs`).
 //!
 //! This crate holds the contenders, the goals (`targets.rs`) and the
 //! reports; the engine holds the peer, the rounds and the statistics.
@@ -26,6 +29,8 @@
 mod allocations;
 mod args;
 mod measure;
+#[cfg(any(target_os = "linux", target_os = "android", windows))]
+mod messages;
 #[cfg(unix)]
 mod pipe;
 mod report;

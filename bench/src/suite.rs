@@ -36,13 +36,18 @@ pub(crate) struct Results {
 /// Every family this OS can measure.
 #[cfg(unix)]
 fn families() -> Vec<Family> {
-    vec![crate::socket::family(), crate::pipe::family()]
+    vec![
+        crate::socket::family(),
+        crate::pipe::family(),
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        crate::messages::family(),
+    ]
 }
 
 /// Every family this OS can measure.
 #[cfg(windows)]
 fn families() -> Vec<Family> {
-    vec![crate::windows::family()]
+    vec![crate::windows::family(), crate::messages::family()]
 }
 
 /// Runs the suite as `settings` say and writes the reports.

@@ -10,7 +10,8 @@
 //!   [`context`]: what a contender's run needs (a scratch directory, fresh
 //!   names, how to start a peer).
 //! * [`measure`]: the measured side of a job, written once for blocking,
-//!   Tokio and futures-io streams.
+//!   Tokio and futures-io streams and for whole messages ([`message`]; on
+//!   Linux also raw `SOCK_SEQPACKET` sockets, `seqpacket`).
 //! * [`peer`]: the second process of every measurement and the protocol it
 //!   speaks; [`link`] starts one over a socket, a pipe or a FIFO.
 //! * [`rounds`]: interleaved rounds; [`results`]: medians, spreads and ratios
@@ -51,10 +52,13 @@ pub mod json;
 pub mod link;
 pub mod machine;
 pub mod measure;
+pub mod message;
 mod pattern;
 pub mod peer;
 pub mod plot;
 pub mod results;
 pub mod rounds;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub mod seqpacket;
 pub mod stats;
 pub mod watchdog;

@@ -1,59 +1,64 @@
 //! The measured side of a job: one timed loop for blocking, Tokio and
-//! futures-io streams, and the bookkeeping it needs.
+//! futures-io streams and for whole messages, and the bookkeeping it needs.
 //!
-//! The loop is written once, in a macro that takes the `.await` of async
-//! streams as an argument: [`blocking`] instantiates it for `Read` and
-//! `Write`, and [`async_measured_side!`](crate::async_measured_side)
-//! for the async traits of the caller's choice (Tokio's and futures-io's
-//! have the same method names). What the loop needs besides its reads and
-//! writes (the pattern, the echo check, the clock, the samples) lives in
-//! this module.
+//! The loop is written once, in a macro that takes the method that writes,
+//! the method that reads and the `.await` of async ends as arguments:
+//! [`blocking`] instantiates it for `Read` and `Write`,
+//! [`async_measured_side!`](crate::async_measured_side) for the async
+//! traits of the caller's choice (Tokio's and futures-io's have the same
+//! method names), and [`messages`] and [`async_messages`] for ends that
+//! send and receive one whole message at a time (see [`message`](crate::message)). What the
+//! loop needs besides its reads and writes (the pattern, the echo check,
+//! the clock, the samples) lives in this module.
 
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
 use crate::allocator;
 use crate::job::Job;
+use crate::message::{AsyncMessages, Messages};
 use crate::pattern;
 use crate::stats;
 
-/// The measured side's loop over `$writer` and `$reader` (identifiers of
-/// streams with `write_all` and `read_exact`), for `$job`; every I/O call
-/// is followed by the tokens after the job (`.await`, or nothing).
+/// The measured side's loop, for `$job`: every write is
+/// `$writer.$write(bytes)` (all of them, or one whole message), every read
+/// `$reader.$read(buffer)` (filling the buffer, or one message that fills
+/// it); every I/O call is followed by the tokens after the job (`.await`,
+/// or nothing).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __measured_loop {
-    ($writer:ident, $reader:ident, $job:expr $(, $($await:tt)+)?) => {{
+    ($writer:ident . $write:ident, $reader:ident . $read:ident, $job:expr $(, $($await:tt)+)?) => {{
         use $crate::measure::{Clock, Work, check_ack};
         match Work::new($job) {
             Work::Throughput(writes) => {
                 let mut ack = [0];
                 for index in 0..writes.warm_writes {
-                    $writer.write_all(writes.chunk(index)) $($($await)+)? ?;
+                    $writer.$write(writes.chunk(index)) $($($await)+)? ?;
                 }
-                $reader.read_exact(&mut ack) $($($await)+)? ?;
+                $reader.$read(&mut ack) $($($await)+)? ?;
                 check_ack(ack[0])?;
                 let clock = Clock::start();
                 for index in writes.warm_writes..writes.all_writes {
-                    $writer.write_all(writes.chunk(index)) $($($await)+)? ?;
+                    $writer.$write(writes.chunk(index)) $($($await)+)? ?;
                 }
-                $reader.read_exact(&mut ack) $($($await)+)? ?;
+                $reader.$read(&mut ack) $($($await)+)? ?;
                 check_ack(ack[0])?;
                 Ok(writes.finish(&clock))
             }
             Work::RoundTrip(mut trips) => {
                 for index in 0..trips.warm {
                     let (message, echo) = trips.prepare(index);
-                    $writer.write_all(message) $($($await)+)? ?;
-                    $reader.read_exact(echo) $($($await)+)? ?;
+                    $writer.$write(message) $($($await)+)? ?;
+                    $reader.$read(echo) $($($await)+)? ?;
                     trips.check(index)?;
                 }
                 let clock = Clock::start();
                 for index in trips.warm..trips.warm + trips.count {
                     let (message, echo) = trips.prepare(index);
                     let started = std::time::Instant::now();
-                    $writer.write_all(message) $($($await)+)? ?;
-                    $reader.read_exact(echo) $($($await)+)? ?;
+                    $writer.$write(message) $($($await)+)? ?;
+                    $reader.$read(echo) $($($await)+)? ?;
                     trips.record(index, started)?;
                 }
                 Ok(trips.finish(&clock))
@@ -86,7 +91,7 @@ macro_rules! async_measured_side {
             S: ::$($module)::+::AsyncRead + ::$($module)::+::AsyncWrite + Unpin,
         {
             use ::$($module)::+::{AsyncReadExt as _, AsyncWriteExt as _};
-            $crate::__measured_loop!(stream, stream, job, .await)
+            $crate::__measured_loop!(stream.write_all, stream.read_exact, job, .await)
         }
     };
 }
@@ -103,7 +108,29 @@ pub fn blocking(
     mut reader: impl Read,
     job: Job,
 ) -> io::Result<Measurement> {
-    __measured_loop!(writer, reader, job)
+    __measured_loop!(writer.write_all, reader.read_exact, job)
+}
+
+/// Runs `job` over whole messages (see [`message`](crate::message)): every write is one
+/// message, and the peer's acknowledgements and echoes are messages too.
+/// `end` is dropped on return, which ends the peer's stream if it owns the
+/// connection.
+///
+/// # Errors
+///
+/// The first I/O error, `InvalidData` if the peer's acknowledgement or an
+/// echo is not what was sent, or a message of another length.
+pub fn messages(mut end: impl Messages, job: Job) -> io::Result<Measurement> {
+    __measured_loop!(end.send_message, end.recv_exact_message, job)
+}
+
+/// [`messages`] over an async end, on the caller's executor.
+///
+/// # Errors
+///
+/// As [`messages`].
+pub async fn async_messages(mut end: impl AsyncMessages, job: Job) -> io::Result<Measurement> {
+    __measured_loop!(end.send_message, end.recv_exact_message, job, .await)
 }
 
 /// The byte the peer sends when it has read everything it was asked to.

@@ -91,6 +91,8 @@ fn legend(results: &Results) -> Vec<String> {
             bytes(peer::READ_BUFFER as u64)
         ),
     ];
+    #[cfg(any(target_os = "linux", target_os = "android", windows))]
+    notes.push(crate::messages::NOTE.to_owned());
     if cfg!(windows) {
         notes.push(
             "On Windows the peer listens with a blocking localipc Listener. Run under Wine, the figures say how the contenders compare on Wine, not what Windows gives.".to_owned(),

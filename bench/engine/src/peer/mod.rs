@@ -9,7 +9,14 @@
 //! reads the warm-up bytes and acknowledges with one byte, then reads the
 //! timed bytes and acknowledges again; for a round-trip job it echoes every
 //! message. Then it expects the end of the stream and exits with success.
+//!
+//! Over a message transport, or a stream whose messages are
+//! [length-prefixed](Transport::LengthPrefixed), the same job goes in whole
+//! messages (see [`message`](crate::message)): each write of the measured
+//! side is one message of the write size, which the peer receives whole,
+//! and its acknowledgements and echoes are messages too.
 
+mod answer;
 mod process;
 mod serve;
 
@@ -53,6 +60,19 @@ pub enum Transport {
         /// Message mode rather than byte mode.
         messages: bool,
     },
+    /// Listen with a raw `SOCK_SEQPACKET` socket (see
+    /// [`seqpacket`](crate::seqpacket)) on this Linux abstract name, and
+    /// speak whole messages.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    SeqpacketAbstract(String),
+    /// Listen with a localipc `MessageListener` on `Name::namespaced` of
+    /// this, and speak whole messages.
+    #[cfg(any(target_os = "linux", target_os = "android", windows))]
+    MessageSocketNamespaced(String),
+    /// The stream transport inside, over which every message goes as its
+    /// 4-byte little-endian length and then its bytes (see
+    /// [`LengthPrefixed`](crate::message::LengthPrefixed)).
+    LengthPrefixed(Box<Transport>),
     /// Use the pipe ends handed over with `localipc::pipe::Handoff`.
     Pipe,
 }
@@ -60,7 +80,59 @@ pub enum Transport {
 impl Transport {
     /// Whether the peer listens (and says `ready`), rather than take pipes.
     fn listens(&self) -> bool {
-        !matches!(self, Self::Pipe)
+        match self {
+            Self::LengthPrefixed(inner) => inner.listens(),
+            _ => !matches!(self, Self::Pipe),
+        }
+    }
+
+    /// The transport as command-line arguments.
+    fn to_arguments(&self) -> Vec<OsString> {
+        match self {
+            #[cfg(unix)]
+            Self::StdSocketPath(path) => vec!["std-socket-path".into(), path.into()],
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Self::StdSocketAbstract(name) => vec!["std-socket-abstract".into(), name.into()],
+            Self::LocalSocketNamespaced(name) => {
+                vec!["local-socket-namespaced".into(), name.into()]
+            }
+            Self::LocalSocketPath(path) => vec!["local-socket-path".into(), path.into()],
+            #[cfg(windows)]
+            Self::NamedPipe { path, messages } => {
+                let kind = if *messages {
+                    "named-pipe-messages"
+                } else {
+                    "named-pipe-bytes"
+                };
+                vec![kind.into(), path.into()]
+            }
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Self::SeqpacketAbstract(name) => vec!["seqpacket-abstract".into(), name.into()],
+            #[cfg(any(target_os = "linux", target_os = "android", windows))]
+            Self::MessageSocketNamespaced(name) => {
+                vec!["message-socket-namespaced".into(), name.into()]
+            }
+            Self::LengthPrefixed(inner) => {
+                let mut arguments = vec![OsString::from("length-prefixed")];
+                arguments.extend(inner.to_arguments());
+                arguments
+            }
+            Self::Pipe => vec!["pipe".into()],
+        }
+    }
+
+    /// The transport at the start of `arguments` (the inverse of
+    /// [`Transport::to_arguments`]), and the arguments after it.
+    fn parse(arguments: &[String]) -> Result<(Self, &[String]), String> {
+        match arguments {
+            [kind, rest @ ..] if kind == "length-prefixed" => {
+                let (inner, rest) = Self::parse(rest)?;
+                Ok((Self::LengthPrefixed(Box::new(inner)), rest))
+            }
+            [kind, rest @ ..] if kind == "pipe" => Ok((Self::Pipe, rest)),
+            [kind, address, rest @ ..] => Ok((transport(kind, address)?, rest)),
+            _ => Err(format!("no transport in the peer arguments {arguments:?}")),
+        }
     }
 }
 
@@ -76,26 +148,7 @@ struct Spec {
 impl Spec {
     /// The arguments after the peer argument.
     fn to_arguments(&self) -> Vec<OsString> {
-        let mut arguments: Vec<OsString> = match &self.transport {
-            #[cfg(unix)]
-            Transport::StdSocketPath(path) => vec!["std-socket-path".into(), path.into()],
-            #[cfg(any(target_os = "linux", target_os = "android"))]
-            Transport::StdSocketAbstract(name) => vec!["std-socket-abstract".into(), name.into()],
-            Transport::LocalSocketNamespaced(name) => {
-                vec!["local-socket-namespaced".into(), name.into()]
-            }
-            Transport::LocalSocketPath(path) => vec!["local-socket-path".into(), path.into()],
-            #[cfg(windows)]
-            Transport::NamedPipe { path, messages } => {
-                let kind = if *messages {
-                    "named-pipe-messages"
-                } else {
-                    "named-pipe-bytes"
-                };
-                vec![kind.into(), path.into()]
-            }
-            Transport::Pipe => vec!["pipe".into()],
-        };
+        let mut arguments = self.transport.to_arguments();
         arguments.push(self.job.to_argument().into());
         arguments.push(if self.verify { "verify" } else { "count" }.into());
         arguments
@@ -103,11 +156,7 @@ impl Spec {
 
     /// The inverse of [`Spec::to_arguments`].
     fn parse(arguments: &[String]) -> Result<Self, String> {
-        let (transport, rest) = match arguments {
-            [kind, rest @ ..] if kind == "pipe" => (Transport::Pipe, rest),
-            [kind, address, rest @ ..] => (transport(kind, address)?, rest),
-            _ => return Err(format!("no transport in the peer arguments {arguments:?}")),
-        };
+        let (transport, rest) = Transport::parse(arguments)?;
         match rest {
             [job, check] => Ok(Self {
                 transport,
@@ -134,6 +183,10 @@ fn transport(kind: &str, address: &str) -> Result<Transport, String> {
             path: address,
             messages: kind == "named-pipe-messages",
         },
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        "seqpacket-abstract" => Transport::SeqpacketAbstract(address),
+        #[cfg(any(target_os = "linux", target_os = "android", windows))]
+        "message-socket-namespaced" => Transport::MessageSocketNamespaced(address),
         _ => return Err(format!("no transport {kind:?} on this OS")),
     })
 }
@@ -170,6 +223,12 @@ mod tests {
                 path: r"\\.\pipe\bench-3".into(),
                 messages: true,
             },
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Transport::SeqpacketAbstract("bench-4".into()),
+            #[cfg(any(target_os = "linux", target_os = "android", windows))]
+            Transport::MessageSocketNamespaced("bench-5".into()),
+            Transport::LengthPrefixed(Box::new(Transport::LocalSocketNamespaced("bench-6".into()))),
+            Transport::LengthPrefixed(Box::new(Transport::Pipe)),
             Transport::Pipe,
         ];
         for (index, transport) in transports.into_iter().enumerate() {
@@ -186,5 +245,14 @@ mod tests {
     fn an_unknown_transport_is_refused() {
         let arguments = ["carrier-pigeon", "x", "round-trip:1:1:1", "count"].map(String::from);
         assert!(Spec::parse(&arguments).is_err());
+        let arguments = ["length-prefixed"].map(String::from);
+        assert!(Spec::parse(&arguments).is_err());
+    }
+
+    #[test]
+    fn a_length_prefixed_transport_listens_as_the_one_inside() {
+        let framed = |inner| Transport::LengthPrefixed(Box::new(inner));
+        assert!(framed(Transport::LocalSocketNamespaced("x".into())).listens());
+        assert!(!framed(Transport::Pipe).listens());
     }
 }

@@ -1,5 +1,6 @@
-//! The peer process itself: plain blocking std and localipc code, the same
-//! for every contender of a family.
+//! The peer process itself: plain blocking std and localipc code (and raw
+//! `SOCK_SEQPACKET` sockets on Linux), the same for every contender of a
+//! family.
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
@@ -8,11 +9,12 @@ use std::time::Duration;
 use localipc::local_socket::{Listener, Name};
 use localipc::pipe::{Receiver, Sender};
 
+use super::answer::{Bytes, WholeMessages, answer};
 use super::process::READY;
-use super::{INPUT_VAR, OUTPUT_VAR, READ_BUFFER, Spec, Transport};
+use super::{INPUT_VAR, OUTPUT_VAR, Spec, Transport};
 use crate::job::Job;
-use crate::measure::ACK;
-use crate::{pattern, watchdog};
+use crate::message::LengthPrefixed;
+use crate::watchdog;
 
 /// How long a peer may live. Longer than the measured side's own bound, so
 /// that side reports a hang first, with the better message.
@@ -41,11 +43,55 @@ fn serve(spec: Spec) -> io::Result<()> {
         job,
         verify,
     } = spec;
+    serve_on(
+        transport,
+        Task {
+            job,
+            verify,
+            length_prefixed: false,
+        },
+    )
+}
+
+/// What the peer does with its connection.
+#[derive(Clone, Copy, Debug)]
+struct Task {
+    job: Job,
+    /// Whether to check every byte of a throughput transfer.
+    verify: bool,
+    /// Whether a stream carries messages, each behind its length.
+    length_prefixed: bool,
+}
+
+impl Task {
+    /// Answers over a byte stream, in bytes or in length-prefixed messages.
+    fn over_stream(self, reader: impl Read, writer: impl Write) -> io::Result<()> {
+        if self.length_prefixed {
+            let messages = LengthPrefixed::new(reader, writer);
+            answer(WholeMessages::new(messages), self.job, self.verify)
+        } else {
+            answer(Bytes::new(reader, writer), self.job, self.verify)
+        }
+    }
+
+    /// Answers over a connection that keeps message boundaries.
+    #[cfg(any(target_os = "linux", target_os = "android", windows))]
+    fn over_messages(self, end: impl crate::message::Messages) -> io::Result<()> {
+        if self.length_prefixed {
+            return Err(io::Error::other(
+                "length prefixes are for streams, not for message transports",
+            ));
+        }
+        answer(WholeMessages::new(end), self.job, self.verify)
+    }
+}
+
+fn serve_on(transport: Transport, task: Task) -> io::Result<()> {
     match transport {
         #[cfg(unix)]
         Transport::StdSocketPath(path) => {
             let listener = std::os::unix::net::UnixListener::bind(path)?;
-            serve_one(|| Ok(listener.accept()?.0), job, verify)
+            serve_one(|| Ok(listener.accept()?.0), task)
         }
         #[cfg(any(target_os = "linux", target_os = "android"))]
         Transport::StdSocketAbstract(name) => {
@@ -57,15 +103,15 @@ fn serve(spec: Spec) -> io::Result<()> {
 
             let address = SocketAddr::from_abstract_name(name.as_bytes())?;
             let listener = UnixListener::bind_addr(&address)?;
-            serve_one(|| Ok(listener.accept()?.0), job, verify)
+            serve_one(|| Ok(listener.accept()?.0), task)
         }
         Transport::LocalSocketNamespaced(name) => {
             let listener = Listener::bind(&Name::namespaced(name)?)?;
-            serve_one(|| listener.accept(), job, verify)
+            serve_one(|| listener.accept(), task)
         }
         Transport::LocalSocketPath(path) => {
             let listener = Listener::bind(&Name::path(path)?)?;
-            serve_one(|| listener.accept(), job, verify)
+            serve_one(|| listener.accept(), task)
         }
         #[cfg(windows)]
         Transport::NamedPipe { path, messages } => {
@@ -77,105 +123,51 @@ fn serve(spec: Spec) -> io::Result<()> {
                 PipeMode::Bytes
             };
             let listener = ListenerOptions::new(path).mode(mode).create()?;
-            serve_one(|| listener.accept(), job, verify)
+            serve_one(|| listener.accept(), task)
         }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Transport::SeqpacketAbstract(name) => {
+            let listener = crate::seqpacket::Listener::bind(&name)?;
+            say_ready()?;
+            task.over_messages(listener.accept()?)
+        }
+        #[cfg(any(target_os = "linux", target_os = "android", windows))]
+        Transport::MessageSocketNamespaced(name) => {
+            let listener = localipc::local_socket::MessageListener::bind(&Name::namespaced(name)?)?;
+            say_ready()?;
+            task.over_messages(listener.accept()?)
+        }
+        Transport::LengthPrefixed(inner) => serve_on(
+            *inner,
+            Task {
+                length_prefixed: true,
+                ..task
+            },
+        ),
         Transport::Pipe => {
             // SAFETY: the measured side set the variable with a `Handoff`, and
             // this is the only claim of it in this process.
             let input = unsafe { Receiver::from_handoff(INPUT_VAR) }?;
             // SAFETY: as for the input.
             let output = unsafe { Sender::from_handoff(OUTPUT_VAR) }?;
-            answer(&input, &output, job, verify)
+            task.over_stream(&input, &output)
         }
     }
 }
 
 /// Says the peer listens, then serves the one connection `accept` returns.
-fn serve_one<S>(accept: impl FnOnce() -> io::Result<S>, job: Job, verify: bool) -> io::Result<()>
+fn serve_one<S>(accept: impl FnOnce() -> io::Result<S>, task: Task) -> io::Result<()>
 where
     for<'a> &'a S: Read + Write,
 {
+    say_ready()?;
+    let stream = accept()?;
+    task.over_stream(&stream, &stream)
+}
+
+/// Tells the measured side that the peer listens.
+fn say_ready() -> io::Result<()> {
     let mut stdout = io::stdout().lock();
     stdout.write_all(READY)?;
-    stdout.flush()?;
-    drop(stdout);
-    let stream = accept()?;
-    answer(&stream, &stream, job, verify)
-}
-
-/// The peer's half of `job`; then checks that the measured side sent nothing
-/// more and closed its end.
-fn answer(mut reader: impl Read, mut writer: impl Write, job: Job, verify: bool) -> io::Result<()> {
-    match job {
-        Job::Throughput {
-            warm_bytes,
-            total_bytes,
-            ..
-        } => {
-            let mut buffer = vec![0; READ_BUFFER];
-            drain(&mut reader, &mut buffer, 0..warm_bytes, verify)?;
-            writer.write_all(&[ACK])?;
-            drain(
-                &mut reader,
-                &mut buffer,
-                warm_bytes..warm_bytes + total_bytes,
-                verify,
-            )?;
-            writer.write_all(&[ACK])?;
-        }
-        Job::RoundTrip {
-            message_size,
-            warm,
-            count,
-        } => {
-            let mut message = vec![0; message_size];
-            for _ in 0..u64::from(warm) + u64::from(count) {
-                reader.read_exact(&mut message)?;
-                writer.write_all(&message)?;
-            }
-        }
-    }
-    expect_end(reader)
-}
-
-/// Reads the stream bytes `range`, checking each against the pattern if
-/// `verify`.
-fn drain(
-    reader: &mut impl Read,
-    buffer: &mut [u8],
-    range: std::ops::Range<u64>,
-    verify: bool,
-) -> io::Result<()> {
-    let mut offset = range.start;
-    while offset < range.end {
-        let want =
-            usize::try_from(range.end - offset).map_or(buffer.len(), |left| left.min(buffer.len()));
-        let got = reader.read(&mut buffer[..want])?;
-        if got == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("the stream ended at byte {offset} of {}", range.end),
-            ));
-        }
-        if verify {
-            if let Some(at) = pattern::first_mismatch(&buffer[..got], offset) {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("byte {at} of the stream differs from what was sent"),
-                ));
-            }
-        }
-        offset += got as u64;
-    }
-    Ok(())
-}
-
-fn expect_end(mut reader: impl Read) -> io::Result<()> {
-    match reader.read(&mut [0])? {
-        0 => Ok(()),
-        _ => Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "the measured side sent more than the job asked for",
-        )),
-    }
+    stdout.flush()
 }
