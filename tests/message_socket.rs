@@ -412,6 +412,17 @@ fn options_apply_to_message_sockets_as_to_streams() {
         client.peer_credentials().unwrap().pid,
         Some(std::process::id())
     );
+    // On Linux and Android a message socket is a SOCK_SEQPACKET socket
+    // (unless the BSD or Apple path is selected for a CI lane).
+    #[cfg(all(
+        any(target_os = "linux", target_os = "android"),
+        not(localipc_framed_messages)
+    ))]
+    {
+        use std::os::fd::AsFd;
+        let kind = rustix::net::sockopt::socket_type(server.as_fd()).unwrap();
+        assert_eq!(kind, rustix::net::SocketType::SEQPACKET);
+    }
     let debug = format!("{server:?}");
     assert!(
         debug.contains("MessageSocket") && debug.contains("Server"),

@@ -1317,6 +1317,11 @@ macro_rules! front_end {
             pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
                 self.inner.peer_credentials().map(PeerCredentials::from_sys)
             }
+
+            /// The backend socket, for the OS-specific trait impls.
+            pub(crate) fn as_sys(&self) -> &sys::MessageSocket {
+                &self.inner
+            }
         }
 
         #[cfg(message_sockets)]

@@ -482,6 +482,11 @@ impl MessageSocket {
     pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
         self.inner.peer_credentials().map(PeerCredentials::from_sys)
     }
+
+    /// The backend socket, for the OS-specific trait impls.
+    pub(crate) fn as_sys(&self) -> &msys::MessageSocket {
+        &self.inner
+    }
 }
 
 impl fmt::Debug for MessageSocket {

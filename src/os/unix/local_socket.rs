@@ -460,8 +460,8 @@ impl From<Stream> for OwnedFd {
     }
 }
 
-/// `AsFd` and `AsRawFd` for resource streams and the async front ends'
-/// streams and listeners.
+/// `AsFd` and `AsRawFd` for resource streams, message sockets and the
+/// async front ends' streams and listeners.
 macro_rules! async_borrowed_fd {
     ($($ty:ty),*) => {$(
         impl AsFd for $ty {
@@ -479,6 +479,12 @@ macro_rules! async_borrowed_fd {
 }
 
 async_borrowed_fd!(crate::local_socket::ResourceStream);
+#[cfg(message_sockets)]
+async_borrowed_fd!(crate::local_socket::MessageSocket);
+#[cfg(all(message_sockets, feature = "tokio"))]
+async_borrowed_fd!(crate::local_socket::tokio::MessageSocket);
+#[cfg(all(message_sockets, feature = "smol"))]
+async_borrowed_fd!(crate::local_socket::smol::MessageSocket);
 #[cfg(feature = "tokio")]
 async_borrowed_fd!(
     crate::local_socket::tokio::Stream,

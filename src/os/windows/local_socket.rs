@@ -111,8 +111,8 @@ impl From<Stream> for named_pipe::Stream {
     }
 }
 
-/// `AsHandle` and `AsRawHandle` for resource streams and the async front
-/// ends' streams.
+/// `AsHandle` and `AsRawHandle` for resource streams, message sockets and
+/// the async front ends' streams.
 macro_rules! async_borrowed_handle {
     ($($ty:ty),*) => {$(
         impl AsHandle for $ty {
@@ -130,6 +130,12 @@ macro_rules! async_borrowed_handle {
 }
 
 async_borrowed_handle!(crate::local_socket::ResourceStream);
+#[cfg(message_sockets)]
+async_borrowed_handle!(crate::local_socket::MessageSocket);
+#[cfg(all(message_sockets, feature = "tokio"))]
+async_borrowed_handle!(crate::local_socket::tokio::MessageSocket);
+#[cfg(all(message_sockets, feature = "smol"))]
+async_borrowed_handle!(crate::local_socket::smol::MessageSocket);
 #[cfg(feature = "tokio")]
 async_borrowed_handle!(
     crate::local_socket::tokio::Stream,

@@ -157,7 +157,12 @@ impl MessageSocket {
     pub(crate) fn send(&self, bufs: &[IoSlice<'_>], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
         let len = crate::sys::check_message(bufs, MAX_IOV)?;
         crate::sys::check_resources(&[0], fds.len())?;
-        let sent = scm_rights::send_vectored_with(self.socket.as_fd(), bufs, fds);
+        // One buffer and no descriptors: `send(2)`, a little cheaper than
+        // `sendmsg(2)`.
+        let sent = match (bufs, fds) {
+            ([only], []) => socket_io::send(self.socket.as_fd(), only),
+            _ => scm_rights::send_vectored_with(self.socket.as_fd(), bufs, fds),
+        };
         match sent {
             Ok(n) if n == len => Ok(()),
             Ok(n) => Err(io::Error::new(

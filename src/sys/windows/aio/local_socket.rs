@@ -167,7 +167,15 @@ impl MessageListener {
 pub(crate) struct MessageSocket {
     pipe: super::Stream,
     max: std::sync::atomic::AtomicUsize,
-    held: std::sync::Mutex<Option<Vec<u8>>>,
+    held: std::sync::Mutex<Held>,
+}
+
+/// A message received whole that did not fit its receive (`holding`), and
+/// the buffer receives reuse.
+#[derive(Debug, Default)]
+struct Held {
+    message: Vec<u8>,
+    holding: bool,
 }
 
 impl MessageSocket {
@@ -177,7 +185,7 @@ impl MessageSocket {
             max: std::sync::atomic::AtomicUsize::new(
                 crate::sys::windows::message_socket::DEFAULT_MAX_MESSAGE,
             ),
-            held: std::sync::Mutex::new(None),
+            held: std::sync::Mutex::new(Held::default()),
         }
     }
 
@@ -235,21 +243,10 @@ impl MessageSocket {
         }
     }
 
-    fn lock_held(&self) -> std::sync::MutexGuard<'_, Option<Vec<u8>>> {
+    fn lock_held(&self) -> std::sync::MutexGuard<'_, Held> {
         self.held
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// The next whole message, from the held one or the pipe; `None` at
-    /// the end. One over the limit is dropped, and an error.
-    fn poll_next(&self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Vec<u8>>>> {
-        if let Some(message) = self.lock_held().take() {
-            return Poll::Ready(Ok(Some(message)));
-        }
-        let mut message = Vec::new();
-        let received = std::task::ready!(self.pipe.poll_recv_message(cx, &mut message, self.max()));
-        Poll::Ready(received.map(|len| len.map(|_| message)))
     }
 
     /// Cancel safe: the core keeps what it read until a poll returns it.
@@ -259,16 +256,22 @@ impl MessageSocket {
         buf: &mut [u8],
         _fds: &mut Vec<()>,
     ) -> Poll<io::Result<usize>> {
-        let Some(message) = std::task::ready!(self.poll_next(cx))? else {
-            return Poll::Ready(Ok(0));
-        };
-        if message.len() > buf.len() {
-            let len = message.len();
-            *self.lock_held() = Some(message);
+        let mut held = self.lock_held();
+        if !held.holding {
+            held.message.clear();
+            let max = self.max();
+            match std::task::ready!(self.pipe.poll_recv_message(cx, &mut held.message, max))? {
+                None => return Poll::Ready(Ok(0)),
+                Some(_) => held.holding = true,
+            }
+        }
+        let len = held.message.len();
+        if len > buf.len() {
             return Poll::Ready(Err(crate::error::MessageTooLong::error(len, buf.len())));
         }
-        buf[..message.len()].copy_from_slice(&message);
-        Poll::Ready(Ok(message.len()))
+        buf[..len].copy_from_slice(&held.message);
+        held.holding = false;
+        Poll::Ready(Ok(len))
     }
 
     /// Cancel safe: the core keeps what it read until a poll returns it.
@@ -277,15 +280,15 @@ impl MessageSocket {
         cx: &mut Context<'_>,
         buf: &mut Vec<u8>,
     ) -> Poll<io::Result<usize>> {
-        let next = std::task::ready!(self.poll_next(cx));
+        let mut held = self.lock_held();
         buf.clear();
-        match next? {
-            Some(message) => {
-                *buf = message;
-                Poll::Ready(Ok(buf.len()))
-            }
-            None => Poll::Ready(Ok(0)),
+        if held.holding {
+            std::mem::swap(buf, &mut held.message);
+            held.holding = false;
+            return Poll::Ready(Ok(buf.len()));
         }
+        let received = std::task::ready!(self.pipe.poll_recv_message(cx, buf, self.max()));
+        Poll::Ready(received.map(|len| len.unwrap_or(0)))
     }
 
     pub(crate) fn max_message_size(&self) -> io::Result<usize> {
