@@ -306,10 +306,15 @@ impl MessageSocket {
     /// let listener = MessageListener::bind(&name)?;
     /// let client = MessageSocket::connect(&name)?;
     /// let server = listener.accept()?;
-    /// client.send(&[7; 100_000])?;
-    /// let mut message = Vec::new();
-    /// assert_eq!(server.recv_to_vec(&mut message)?, 100_000);
-    /// assert!(message.iter().all(|&byte| byte == 7));
+    /// // Sent from a thread of its own: on Windows a message larger than the
+    /// // pipe's buffer waits until it is received.
+    /// std::thread::scope(|scope| {
+    ///     let sender = scope.spawn(|| client.send(&[7; 100_000]));
+    ///     let mut message = Vec::new();
+    ///     assert_eq!(server.recv_to_vec(&mut message)?, 100_000);
+    ///     assert!(message.iter().all(|&byte| byte == 7));
+    ///     sender.join().unwrap()
+    /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
