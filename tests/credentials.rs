@@ -5,6 +5,9 @@
 
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
@@ -158,7 +161,7 @@ fn credentials_name_the_process_that_wrote_the_bytes() {
     if as_root {
         command.uid(NOBODY).gid(NOBODY);
     }
-    let mut child = command.spawn().unwrap();
+    let mut child = command.spawn_child().unwrap();
     let to_child = ResourceStream::new(control.accept().unwrap()).unwrap();
     to_child.send_with(b"s", &[client.as_resource()]).unwrap();
     drop(client);
@@ -210,7 +213,7 @@ fn a_peer_in_a_pid_namespace_this_process_cannot_see_has_no_pid() {
     let _watchdog = watchdog(test, LIMIT);
     let probe = Command::new("unshare")
         .args(["--pid", "--fork", "true"])
-        .status();
+        .status_child();
     if !matches!(probe, Ok(status) if status.success()) {
         skip(
             test,
@@ -231,7 +234,7 @@ fn a_peer_in_a_pid_namespace_this_process_cannot_see_has_no_pid() {
         }
     }
     name_for_child(&mut command, &name);
-    let mut child = command.spawn().unwrap();
+    let mut child = command.spawn_child().unwrap();
 
     // The child binds once it runs: try until it listens.
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -3,6 +3,9 @@
 
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::io::{self, ErrorKind, Read, Write};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::PathBuf;
@@ -206,7 +209,10 @@ fn two_processes_stream_through_a_fifo_child_writing() {
     let dir = TempDir::new("fifo-xproc-w");
     let path = dir.path().join("fifo");
     fifo::create(&path, 0o600).unwrap();
-    let mut child = child_command(name).env(FIFO_VAR, &path).spawn().unwrap();
+    let mut child = child_command(name)
+        .env(FIFO_VAR, &path)
+        .spawn_child()
+        .unwrap();
     let rx = fifo::open_receiver(&path).unwrap();
     let (len, checksum) = receive_all(rx).unwrap();
     assert_success(child.wait().unwrap(), "writing child");
@@ -227,7 +233,10 @@ fn two_processes_stream_through_a_fifo_child_reading() {
     let dir = TempDir::new("fifo-xproc-r");
     let path = dir.path().join("fifo");
     fifo::create(&path, 0o600).unwrap();
-    let mut child = child_command(name).env(FIFO_VAR, &path).spawn().unwrap();
+    let mut child = child_command(name)
+        .env(FIFO_VAR, &path)
+        .spawn_child()
+        .unwrap();
     let tx = fifo::open_sender(&path).unwrap();
     Pattern::new(17).send(tx, total, 1 << 16).unwrap();
     assert_success(
@@ -248,7 +257,10 @@ fn a_killed_reader_process_makes_writes_fail_with_broken_pipe() {
     let dir = TempDir::new("fifo-killed");
     let path = dir.path().join("fifo");
     fifo::create(&path, 0o600).unwrap();
-    let mut child = child_command(name).env(FIFO_VAR, &path).spawn().unwrap();
+    let mut child = child_command(name)
+        .env(FIFO_VAR, &path)
+        .spawn_child()
+        .unwrap();
     let tx = fifo::open_sender(&path).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();

@@ -3,6 +3,9 @@
 
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::io::{ErrorKind, Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -210,7 +213,7 @@ fn a_client_process_talks_to_this_server_and_credentials_are_real() {
         name_for_child(&mut command, &name);
         let mut child = command
             .env("LOCALIPC_TEST_PARENT_PID", std::process::id().to_string())
-            .spawn()
+            .spawn_child()
             .unwrap();
         let stream = listener.accept().unwrap();
         let credentials = stream.peer_credentials().unwrap();
@@ -256,7 +259,7 @@ fn a_server_process_serves_this_client() {
     for (name, _keep) in both_kinds("server-child") {
         let mut command = child_command(name_);
         name_for_child(&mut command, &name);
-        let mut child = command.spawn().unwrap();
+        let mut child = command.spawn_child().unwrap();
         let stream = connect_with_retry(&name);
         assert_eq!(
             stream.peer_credentials().unwrap().pid,
@@ -308,7 +311,7 @@ fn a_peer_killed_mid_transfer_ends_cleanly_for_reader_and_writer() {
     let listener = Listener::bind(&name).unwrap();
     let mut command = child_command(name_);
     name_for_child(&mut command, &name);
-    let mut child = command.spawn().unwrap();
+    let mut child = command.spawn_child().unwrap();
     let stream = listener.accept().unwrap();
     read_exactly(&stream, 100_000);
     child.kill().unwrap();
@@ -343,7 +346,7 @@ fn a_peer_killed_with_data_unread_ends_reads_and_breaks_writes_every_time() {
         name_for_child(&mut command, &name);
         let mut child = command
             .stdout(std::process::Stdio::piped())
-            .spawn()
+            .spawn_child()
             .unwrap();
         let stream = listener.accept().unwrap();
         (&stream).write_all(&[2; 1000]).unwrap();
@@ -414,7 +417,7 @@ fn a_child_process_does_not_inherit_sockets() {
             )
             .env("LOCALIPC_TEST_FD_SERVER", server.as_raw_fd().to_string());
     }
-    let mut child = command.spawn().unwrap();
+    let mut child = command.spawn_child().unwrap();
     thread::sleep(Duration::from_millis(500));
     assert!(child.try_wait().unwrap().is_none(), "the child ended early");
     drop(server);
@@ -435,7 +438,7 @@ fn ten_thousand_connect_accept_cycles_leak_nothing() {
     let _watchdog = watchdog(name_, Duration::from_secs(300));
     if !is_child() {
         // Alone in a process of its own: other tests' descriptors would blur the count.
-        let status = child_command(name_).status().unwrap();
+        let status = child_command(name_).status_child().unwrap();
         assert_success(status, "the counting child");
         return;
     }
@@ -747,7 +750,7 @@ fn a_killed_server_leaves_its_socket_file_and_a_new_listener_reclaims_it() {
     let path = path_name("stale");
     let mut command = child_command(name_);
     name_for_child(&mut command, &path.name);
-    let mut child = command.spawn().unwrap();
+    let mut child = command.spawn_child().unwrap();
     let socket_file = path.name.fs_path().unwrap().to_owned();
     drop(connect_with_retry(&path.name));
     child.kill().unwrap(); // SIGKILL: no destructor runs
@@ -893,7 +896,7 @@ fn a_write_to_a_closed_peer_is_an_error_even_with_sigpipe_at_its_default() {
         assert_eq!(error.kind(), ErrorKind::BrokenPipe);
         return;
     }
-    let status = child_command(name_).status().unwrap();
+    let status = child_command(name_).status_child().unwrap();
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(status.signal(), None, "killed by a signal: {status}");
     assert_success(status, "child writing to a closed peer");

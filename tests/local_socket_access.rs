@@ -12,6 +12,9 @@
 
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -320,7 +323,7 @@ mod policies {
                 let (mut options, refused) = recording_refusals(&name);
                 options.access(access.clone());
                 let server = serve_one(front_end, &options);
-                let status = client_as(test, &name, uid, gid).status().unwrap();
+                let status = client_as(test, &name, uid, gid).status_child().unwrap();
                 assert_eq!(
                     status.code(),
                     Some(refusal_for(&name)),
@@ -352,7 +355,7 @@ mod policies {
                 let mut options = ListenerOptions::new(&name);
                 options.access(access.clone());
                 let server = serve_one(front_end, &options);
-                let status = client(&name).status().unwrap();
+                let status = client(&name).status_child().unwrap();
                 assert_eq!(
                     status.code(),
                     Some(GOT_REPLY),
@@ -442,7 +445,7 @@ mod policies {
             .env("LOCALIPC_TEST_COUNT", count.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .spawn()
+            .spawn_child()
             .unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
@@ -518,7 +521,9 @@ mod policies {
                 let (mut options, refused) = recording_refusals(&name);
                 options.access(listed.clone());
                 let server = serve_one(front_end, &options);
-                let status = client_as(test, &name, NOBODY - 1, NOBODY).status().unwrap();
+                let status = client_as(test, &name, NOBODY - 1, NOBODY)
+                    .status_child()
+                    .unwrap();
                 assert_eq!(status.code(), Some(SAW_THE_END), "{front_end:?}, {name}");
                 assert_eq!(ping(&name), b"pong\n");
                 assert_eq!(server.join().unwrap().pid, Some(std::process::id()));
@@ -590,7 +595,7 @@ fn start_squatter(test: &str, name: &Name) -> (Child, BufReader<ChildStdout>) {
         .gid(NOBODY)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .spawn()
+        .spawn_child()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
@@ -784,7 +789,7 @@ fn six_processes_binding_one_path_have_one_winner() {
                 .env("LOCALIPC_TEST_INDEX", index.to_string())
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
-                .spawn()
+                .spawn_child()
                 .unwrap();
             let stdout = BufReader::new(child.stdout.take().unwrap());
             (child, stdout)
@@ -910,14 +915,14 @@ fn a_socket_file_is_never_more_open_than_its_mode() {
             .env("LOCALIPC_TEST_STOP", &stop)
             .uid(NOBODY)
             .gid(NOBODY)
-            .spawn()
+            .spawn_child()
             .unwrap();
         let mut binder = child_command(test);
         name_for_child(&mut binder, &name);
         let status = binder
             .env(ROLE_VAR, "mode-binder")
             .env("LOCALIPC_TEST_ROUNDS", "4000")
-            .status()
+            .status_child()
             .unwrap();
         assert_success(status, "binder");
         std::fs::write(&stop, b"").unwrap();
@@ -983,7 +988,7 @@ fn a_server_killed_while_listening_leaves_a_path_the_next_one_binds() {
     let name = Name::path(dir.path().join("s.sock")).unwrap();
     let mut command = child_command(test);
     name_for_child(&mut command, &name);
-    let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = command.stdout(Stdio::piped()).spawn_child().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     while line.trim() != "localipc-listening" {

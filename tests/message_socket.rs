@@ -6,6 +6,9 @@
 
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::io::{ErrorKind, IoSlice};
 use std::time::Duration;
 
@@ -82,7 +85,7 @@ fn boundaries_are_kept_for_every_size_both_ways_between_processes() {
         let listener = MessageListener::bind(&name).unwrap();
         let mut command = child_command(test);
         name_for_child(&mut command, &name);
-        let mut child = command.spawn().unwrap();
+        let mut child = command.spawn_child().unwrap();
         let socket = listener.accept().unwrap();
         socket.set_max_message_size(1 << 20).unwrap();
         // Every size, one at a time and then all queued at once.
@@ -133,7 +136,7 @@ fn a_killed_peer_ends_the_stream_after_its_messages_and_breaks_sends() {
     let listener = MessageListener::bind(&name).unwrap();
     let mut command = child_command(test);
     name_for_child(&mut command, &name);
-    let mut child = command.spawn().unwrap();
+    let mut child = command.spawn_child().unwrap();
     let socket = listener.accept().unwrap();
     let mut buf = [0; 64];
     // Its message arrives before it dies...
@@ -442,7 +445,10 @@ fn descriptors_ride_with_their_message_only_and_never_leak() {
     if !is_child() {
         // Alone in a process of its own: the other tests' descriptors would
         // blur the count.
-        assert_success(child_command(test).status().unwrap(), "the counting child");
+        assert_success(
+            child_command(test).status_child().unwrap(),
+            "the counting child",
+        );
         return;
     }
     let (client, server) = pair("m-fds");
@@ -541,7 +547,7 @@ fn another_user_is_refused_by_default_and_admitted_when_the_policy_says() {
                 .unwrap();
             let mut command = child_command(test);
             name_for_child(&mut command, &name);
-            let mut child = command.uid(NOBODY).gid(NOBODY).spawn().unwrap();
+            let mut child = command.uid(NOBODY).gid(NOBODY).spawn_child().unwrap();
             let status = loop {
                 match listener.accept() {
                     Ok(server) => {

@@ -4,6 +4,9 @@
 
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::io::{self, ErrorKind, Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -434,7 +437,7 @@ fn a_client_in_a_child_process_talks_to_this_server() {
     let mut child = child_command(name)
         .env(PATH_VAR, &path)
         .env("LOCALIPC_TEST_PARENT_PID", std::process::id().to_string())
-        .spawn()
+        .spawn_child()
         .unwrap();
     let stream = listener.accept().unwrap();
     assert_eq!(stream.client_process_id().unwrap(), child.id());
@@ -463,7 +466,10 @@ fn a_server_in_a_child_process_serves_this_client() {
         return;
     }
     let path = pipe_path("childserver");
-    let mut child = child_command(name).env(PATH_VAR, &path).spawn().unwrap();
+    let mut child = child_command(name)
+        .env(PATH_VAR, &path)
+        .spawn_child()
+        .unwrap();
     let started = Instant::now();
     let stream = loop {
         match ConnectOptions::new(&path).connect() {
@@ -977,7 +983,7 @@ fn an_inheritable_server_end_reaches_a_child_and_the_default_does_not() {
         let client = connect(&path);
         let server = listener.accept().unwrap();
         // std spawns with handle inheritance on: only inheritable handles go along.
-        let mut child = child_command(name).spawn().unwrap();
+        let mut child = child_command(name).spawn_child().unwrap();
         drop(server);
         drop(listener);
         client

@@ -2,6 +2,9 @@
 
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::io::{self, BufWriter, IoSlice, IoSliceMut, Read, Write};
 use std::process::Stdio;
 use std::thread;
@@ -339,7 +342,7 @@ fn receiver_as_child_stdin_and_sender_as_child_stderr() {
     let mut child = child_command(name)
         .stdin(Stdio::from(child_stdin))
         .stderr(Stdio::from(child_stderr))
-        .spawn()
+        .spawn_child()
         .unwrap();
     let writer = thread::spawn(move || Pattern::new(3).send(to_child, total, 1 << 16).unwrap());
     let (len, checksum) = receive_all(from_child).unwrap();
@@ -380,7 +383,7 @@ fn a_child_not_handed_an_end_does_not_hold_it() {
         "LOCALIPC_TEST_PARENT_END",
         std::os::fd::AsRawFd::as_raw_fd(&tx).to_string(),
     );
-    let mut child = command.spawn().unwrap();
+    let mut child = command.spawn_child().unwrap();
     // Give the child time to start (and, on Unix, to check for the descriptor).
     thread::sleep(Duration::from_millis(500));
     let alive = child.try_wait().unwrap();
@@ -431,7 +434,7 @@ fn from_handoff_with_a_bad_value_is_invalid_input() {
         .env("LOCALIPC_TEST_GARBAGE", "not a number")
         .env("LOCALIPC_TEST_NEGATIVE", "-4")
         .env("LOCALIPC_TEST_CLOSED", "987654")
-        .status()
+        .status_child()
         .unwrap();
     assert_success(status, "child checking bad handoff values");
 }
@@ -477,7 +480,7 @@ fn a_command_spawned_again_without_the_handoff_inherits_nothing() {
         .spawn(&mut command)
         .unwrap();
     command.env("LOCALIPC_TEST_SECOND", "1");
-    let mut second = command.spawn().unwrap();
+    let mut second = command.spawn_child().unwrap();
     drop(tx);
     let mut got = Vec::new();
     rx.read_to_end(&mut got).unwrap();
@@ -507,7 +510,7 @@ fn a_write_to_a_broken_pipe_is_an_error_even_with_sigpipe_at_its_default() {
         assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
         return;
     }
-    let status = child_command(name).status().unwrap();
+    let status = child_command(name).status_child().unwrap();
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(status.signal(), None, "child killed by a signal: {status}");
     assert_success(status, "child writing to a broken pipe");
@@ -539,7 +542,7 @@ fn a_handler_the_program_installed_for_sigpipe_is_kept() {
         return;
     }
     assert_success(
-        child_command(name).status().unwrap(),
+        child_command(name).status_child().unwrap(),
         "child with its own handler",
     );
 }

@@ -4,6 +4,9 @@
 
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::io::{ErrorKind, Read, Write};
 use std::time::Duration;
 
@@ -254,7 +257,7 @@ fn resources_lost_to_the_open_file_limit_are_an_error_and_leak_nothing() {
     let listener = Listener::bind(&name).unwrap();
     let mut command = child_command(test);
     name_for_child(&mut command, &name);
-    let mut child = command.spawn().unwrap();
+    let mut child = command.spawn_child().unwrap();
     let stream = ResourceStream::new(listener.accept().unwrap()).unwrap();
     let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
     // Give the child time to lower its limit before anything arrives.
@@ -337,7 +340,7 @@ fn every_kind_of_resource_crosses_to_another_process_and_works_there() {
     let listener = Listener::bind(&name).unwrap();
     let mut command = child_command(test);
     name_for_child(&mut command, &name);
-    let mut child = command.spawn().unwrap();
+    let mut child = command.spawn_child().unwrap();
     let control = ResourceStream::new(listener.accept().unwrap()).unwrap();
 
     let (mut sender, receiver) = localipc::pipe::pipe().unwrap();
@@ -421,7 +424,7 @@ fn a_peer_killed_mid_transfer_leaks_nothing_here() {
         if child_sends {
             command.env("LOCALIPC_TEST_SEND", "1");
         }
-        let mut child = command.spawn().unwrap();
+        let mut child = command.spawn_child().unwrap();
         let stream = ResourceStream::new(listener.accept().unwrap()).unwrap();
         if child_sends {
             // Take some of what it sends, then kill it in the middle.

@@ -5,6 +5,9 @@
 
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::io::ErrorKind;
 use std::process::Command;
 use std::ptr;
@@ -340,7 +343,7 @@ fn current_user_only_names_the_sid_whoami_reports() {
     }
     let output = Command::new("whoami")
         .args(["/user", "/fo", "csv", "/nh"])
-        .output()
+        .output_child()
         .expect("run whoami");
     assert!(output.status.success(), "whoami: {}", output.status);
     // One line: "domain\user","S-1-5-…"

@@ -6,6 +6,9 @@ mod common;
 #[path = "../../tests/util/mod.rs"]
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -70,7 +73,10 @@ fn path_names_work_end_to_end() {
 #[test]
 fn names_shows_what_a_name_resolves_to() {
     let _watchdog = watchdog("names_shows_what_a_name_resolves_to", LIMIT);
-    let output = localipc().args(["names", "app.sock"]).output().unwrap();
+    let output = localipc()
+        .args(["names", "app.sock"])
+        .output_child()
+        .unwrap();
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
     let expected = if cfg!(windows) {
@@ -102,7 +108,7 @@ fn a_taken_name_is_one_line_and_exit_1() {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .spawn()
+        .spawn_child()
         .unwrap();
     // The second listener must fail at once; if it binds, it waits for a client.
     let started = std::time::Instant::now();
@@ -143,7 +149,7 @@ fn a_second_listen_on_a_live_path_leaves_the_first_serving() {
         let second = localipc()
             .args(["listen", "--path", path])
             .stdin(Stdio::null())
-            .output()
+            .output_child()
             .unwrap();
         assert_one_line_error(&second, 1, "another listener is active");
     }
@@ -185,7 +191,7 @@ fn listen_reports_refused_clients_and_serves_the_next() {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
+        .spawn_child()
         .unwrap();
     let mut stderr = BufReader::new(listener.stderr.take().unwrap());
     let mut line = String::new();
@@ -198,7 +204,7 @@ fn listen_reports_refused_clients_and_serves_the_next() {
         listener.wait().unwrap();
         return;
     }
-    let output = other.stdin(Stdio::null()).output().unwrap();
+    let output = other.stdin(Stdio::null()).output_child().unwrap();
     assert!(output.stdout.is_empty(), "the refused client got data");
     line.clear();
     stderr.read_line(&mut line).unwrap();
@@ -237,7 +243,7 @@ fn connect_refuses_a_server_of_another_user_unless_told_to_expect_it() {
     if !as_nobody(test, &mut squatter) {
         return;
     }
-    let mut squatter = squatter.spawn().unwrap();
+    let mut squatter = squatter.spawn_child().unwrap();
     let mut stderr = BufReader::new(squatter.stderr.take().unwrap());
     let mut line = String::new();
     stderr.read_line(&mut line).unwrap();
@@ -280,7 +286,7 @@ fn bad_access_options_are_usage_or_lookup_errors() {
         let output = localipc()
             .args(&args)
             .stdin(Stdio::null())
-            .output()
+            .output_child()
             .unwrap();
         common::assert_usage_error(&output, needle);
     }
@@ -302,7 +308,7 @@ fn bad_access_options_are_usage_or_lookup_errors() {
         let output = localipc()
             .args(&args)
             .stdin(Stdio::null())
-            .output()
+            .output_child()
             .unwrap();
         assert_one_line_error(&output, 1, needle);
     }
@@ -311,12 +317,12 @@ fn bad_access_options_are_usage_or_lookup_errors() {
 #[test]
 fn a_bad_name_is_one_line_and_exit_1() {
     let _watchdog = watchdog("a_bad_name_is_one_line_and_exit_1", LIMIT);
-    let output = localipc().args(["connect", "a/b"]).output().unwrap();
+    let output = localipc().args(["connect", "a/b"]).output_child().unwrap();
     assert_one_line_error(&output, 1, "--path");
     assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
     let output = localipc()
         .args(["listen", &"x".repeat(300)])
-        .output()
+        .output_child()
         .unwrap();
     assert_one_line_error(&output, 1, "at most");
 }
@@ -354,7 +360,11 @@ fn a_directory_or_a_regular_file_in_the_way_is_named_and_left_alone() {
             "a regular file is in the way, not a socket",
         ),
     ] {
-        let output = localipc().args(args).stdin(Stdio::null()).output().unwrap();
+        let output = localipc()
+            .args(args)
+            .stdin(Stdio::null())
+            .output_child()
+            .unwrap();
         assert_one_line_error(&output, 1, needle);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!stderr.contains("stale"), "{args:?}: {stderr}");
@@ -371,7 +381,7 @@ fn bench_quick_json_covers_every_primitive() {
     );
     let mut output = localipc()
         .args(["bench", "--quick", "--json"])
-        .output()
+        .output_child()
         .unwrap();
     if !output.status.success()
         && util::is_wine()
@@ -388,7 +398,7 @@ fn bench_quick_json_covers_every_primitive() {
         );
         output = localipc()
             .args(["bench", "--quick", "--json"])
-            .output()
+            .output_child()
             .unwrap();
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -447,7 +457,7 @@ fn bench_plot_draws_every_primitive_against_std() {
     let output = localipc()
         .args(["bench", "--quick", "--plot"])
         .arg(&plot)
-        .output()
+        .output_child()
         .unwrap();
     assert!(
         output.status.success(),
@@ -511,7 +521,7 @@ fn bench_plot_to_an_unwritable_place_fails_before_measuring() {
     let output = localipc()
         .args(["bench", "--plot"])
         .arg(&plot)
-        .output()
+        .output_child()
         .unwrap();
     assert_one_line_error(&output, 1, "ratios.svg");
     assert!(output.stdout.is_empty());

@@ -6,6 +6,9 @@ mod common;
 #[path = "../../tests/util/mod.rs"]
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::process::Stdio;
 
 use common::{LIMIT, assert_one_line_error, assert_usage_error, localipc};
@@ -43,7 +46,11 @@ fn verbs() -> Vec<Vec<&'static str>> {
 
 /// `localipc ARGS` to the end, with nothing on standard input.
 fn output(args: &[&str]) -> std::process::Output {
-    localipc().args(args).stdin(Stdio::null()).output().unwrap()
+    localipc()
+        .args(args)
+        .stdin(Stdio::null())
+        .output_child()
+        .unwrap()
 }
 
 #[test]

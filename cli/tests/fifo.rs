@@ -5,6 +5,9 @@ mod common;
 #[path = "../../tests/util/mod.rs"]
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::process::Stdio;
 
@@ -46,7 +49,7 @@ fn send_and_recv_carry_standard_input_to_standard_output() {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
+        .spawn_child()
         .unwrap();
     // Read while the sender sends: the data is larger than a pipe holds.
     let receiver = std::thread::spawn(move || receiver.wait_with_output().unwrap());

@@ -7,6 +7,9 @@ mod common;
 #[path = "../../tests/util/mod.rs"]
 mod util;
 
+#[allow(unused_imports, reason = "where processes are started")]
+use util::Spawn as _;
+
 use std::io::Write;
 use std::process::Stdio;
 
@@ -120,7 +123,7 @@ fn the_instance_limit_makes_other_clients_wait() {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
+        .spawn_child()
         .unwrap();
     let mut first_stdin = first.stdin.take().unwrap();
     first_stdin.write_all(b"hold\n").unwrap();

@@ -17,6 +17,11 @@ macro_rules! suite {
         use crate::runtime::{channel, race, zip};
         use crate::util::{self, Checksum, Pattern, assert_success, is_child};
 
+        #[allow(unused_imports, reason = "not every suite starts processes")]
+
+        use crate::util::Spawn as _;
+
+
         crate::runtime::suite_support!($rt, $scheduler, Duration::from_secs(90));
 
         /// A connected (listener, server, client) triple.
@@ -566,7 +571,7 @@ macro_rules! suite {
                 let listener = Listener::bind(&name).unwrap();
                 let mut command = child_command(test);
                 name_for_child(&mut command, &name);
-                let mut child = command.spawn().unwrap();
+                let mut child = command.spawn_child().unwrap();
                 let mut stream = listener.accept().await.unwrap();
                 let mut head = vec![0; 100_000];
                 stream.read_exact(&mut head).await.unwrap();
@@ -596,7 +601,7 @@ macro_rules! suite {
             if !is_child() {
                 // Alone in a process of its own: other tests' descriptors
                 // would blur the count.
-                let status = child_command(test).status().unwrap();
+                let status = child_command(test).status_child().unwrap();
                 assert_success(status, "the counting child");
                 return;
             }
@@ -651,7 +656,7 @@ macro_rules! suite {
                     let listener = Listener::bind(&name).unwrap();
                     let mut command = child_command(test);
                     name_for_child(&mut command, &name);
-                    let mut child = command.spawn().unwrap();
+                    let mut child = command.spawn_child().unwrap();
                     let mut stream = listener.accept().await.unwrap();
                     assert_eq!(stream.peer_credentials().unwrap().pid, Some(child.id()));
                     let got = rt::receive_all(&mut (&mut stream).take(total)).await.unwrap();
@@ -677,7 +682,7 @@ macro_rules! suite {
             for (name, _keep) in both_kinds("server-child") {
                 let mut command = child_command(test);
                 name_for_child(&mut command, &name);
-                let mut child = command.spawn().unwrap();
+                let mut child = command.spawn_child().unwrap();
                 let mut stream = connect_when_there(&name).await;
                 assert_eq!(stream.peer_credentials().unwrap().pid, Some(child.id()));
                 rt::send(&Pattern::new(41), &mut stream, total, 65536)

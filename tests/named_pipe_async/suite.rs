@@ -19,6 +19,9 @@ macro_rules! suite {
         use crate::util::names::pipe_path;
         use crate::util::{self, Checksum, Pattern, assert_success, is_child, is_wine};
 
+        #[allow(unused_imports, reason = "not every suite starts processes")]
+        use crate::util::Spawn as _;
+
         crate::runtime::suite_support!($rt, $scheduler, Duration::from_secs(120));
 
         const PATH_VAR: &str = "LOCALIPC_TEST_PIPE_PATH";
@@ -817,7 +820,10 @@ macro_rules! suite {
             run(test, async move {
                 let path = pipe_path("childclient");
                 let listener = Listener::create(&ListenerOptions::new(&path)).unwrap();
-                let mut child = child_command(test).env(PATH_VAR, &path).spawn().unwrap();
+                let mut child = child_command(test)
+                    .env(PATH_VAR, &path)
+                    .spawn_child()
+                    .unwrap();
                 let stream = listener.accept().await.unwrap();
                 assert_eq!(stream.client_process_id().unwrap(), child.id());
                 let received = receive_up_to(&stream, total).await;
@@ -850,7 +856,10 @@ macro_rules! suite {
             }
             run(test, async move {
                 let path = pipe_path("childserver");
-                let mut child = child_command(test).env(PATH_VAR, &path).spawn().unwrap();
+                let mut child = child_command(test)
+                    .env(PATH_VAR, &path)
+                    .spawn_child()
+                    .unwrap();
                 let started = Instant::now();
                 let stream = loop {
                     match Stream::connect(&ConnectOptions::new(&path)).await {

@@ -14,6 +14,9 @@ macro_rules! suite {
 
         use crate::util::{self, Pattern, assert_success, is_child};
 
+        #[allow(unused_imports, reason = "not every suite starts processes")]
+        use crate::util::Spawn as _;
+
         crate::runtime::suite_support!($rt, $scheduler, Duration::from_secs(90));
 
         const PIPE_VAR: &str = "LOCALIPC_TEST_PIPE";
@@ -161,7 +164,7 @@ macro_rules! suite {
                 let (mut sender, child_end) = rt::pipe::pipe_with_blocking_receiver().unwrap();
                 let mut child = child_command(test)
                     .stdin(std::process::Stdio::from(child_end))
-                    .spawn()
+                    .spawn_child()
                     .unwrap();
                 sender.write_all(b"through standard input").await.unwrap();
                 drop(sender);
@@ -208,7 +211,7 @@ macro_rules! suite {
                 });
                 return;
             }
-            let status = child_command(test).status().unwrap();
+            let status = child_command(test).status_child().unwrap();
             assert_eq!(status.signal(), None, "killed by a signal: {status}");
             assert_success(status, "child writing to a closed pipe");
         }

@@ -13,6 +13,9 @@ macro_rules! suite {
 
         use crate::util::names::namespaced;
 
+        #[allow(unused_imports, reason = "not every suite starts processes")]
+        use crate::util::Spawn as _;
+
         crate::runtime::suite_support!($rt, $scheduler, Duration::from_secs(90));
 
         /// A connected (client, server) pair of resource streams.
@@ -111,7 +114,7 @@ macro_rules! suite {
                 // Alone in a process of its own: the other tests of this
                 // binary, running meanwhile, would blur the count.
                 let _watchdog = watchdog(test);
-                let status = child_command(test).status().unwrap();
+                let status = child_command(test).status_child().unwrap();
                 crate::util::assert_success(status, "the counting child");
                 return;
             }

@@ -66,6 +66,53 @@ pub(crate) fn child_command(test: &str) -> Command {
     command
 }
 
+/// Starting processes in tests, surviving one fault of Wine's: under load
+/// Wine (never Windows) now and then fails process creation with
+/// `ERROR_INTERNAL_ERROR` (1359). Under Wine, on that error alone, the
+/// start is tried again (at most 5 times) and a note is printed; anywhere
+/// else, and for any other error, these are `spawn`, `status` and `output`.
+pub(crate) trait Spawn {
+    fn spawn_child(&mut self) -> io::Result<std::process::Child>;
+    fn status_child(&mut self) -> io::Result<std::process::ExitStatus>;
+    fn output_child(&mut self) -> io::Result<std::process::Output>;
+}
+
+impl Spawn for Command {
+    fn spawn_child(&mut self) -> io::Result<std::process::Child> {
+        surviving_wine_faults(|| self.spawn())
+    }
+
+    fn status_child(&mut self) -> io::Result<std::process::ExitStatus> {
+        surviving_wine_faults(|| self.status())
+    }
+
+    fn output_child(&mut self) -> io::Result<std::process::Output> {
+        surviving_wine_faults(|| self.output())
+    }
+}
+
+/// Runs `start` (a process start: a failure means no process was made),
+/// again after Wine's internal error; see [`Spawn`].
+fn surviving_wine_faults<T>(mut start: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    const ERROR_INTERNAL_ERROR: i32 = 1359;
+    let mut tries = 1;
+    loop {
+        match start() {
+            Err(error)
+                if tries < 5 && error.raw_os_error() == Some(ERROR_INTERNAL_ERROR) && is_wine() =>
+            {
+                let _ = writeln!(
+                    io::stderr(),
+                    "\nlocalipc-test-note: Wine failed to start a process ({error}); trying again"
+                );
+                tries += 1;
+                thread::sleep(Duration::from_millis(100));
+            }
+            result => return result,
+        }
+    }
+}
+
 /// The names of this binary's tests, from libtest's `--list` (asked once).
 fn this_binarys_tests() -> &'static [String] {
     static TESTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
@@ -74,7 +121,7 @@ fn this_binarys_tests() -> &'static [String] {
             .arg("--list")
             .stdin(Stdio::null())
             .stderr(Stdio::inherit())
-            .output()
+            .output_child()
             .expect("listing this binary's tests");
         assert!(
             output.status.success(),

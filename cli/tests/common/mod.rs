@@ -6,6 +6,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
+use crate::util::Spawn as _;
+
 /// How long a test of the tool may take before its watchdog fails it.
 pub(crate) const LIMIT: Duration = Duration::from_secs(120);
 
@@ -28,7 +30,7 @@ pub(crate) fn run_command(mut command: Command, input: &[u8]) -> Output {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
+        .spawn_child()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_vec();
@@ -54,7 +56,7 @@ pub(crate) fn start_listening(args: &[&str]) -> Child {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
+        .spawn_child()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();

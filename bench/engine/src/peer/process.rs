@@ -38,7 +38,7 @@ impl Peer {
         }
         let mut command = command(context, transport, job);
         command.stdout(Stdio::piped());
-        let mut peer = Self::watch(command.spawn()?);
+        let mut peer = Self::watch(surviving_wine_faults(|| command.spawn())?);
         let stdout = peer
             .child
             .stdout
@@ -70,10 +70,12 @@ impl Peer {
     ) -> io::Result<Self> {
         let mut command = command(context, Transport::Pipe, job);
         command.stdout(Stdio::null());
-        let child = Handoff::new()
-            .receiver(INPUT_VAR, input)
-            .sender(OUTPUT_VAR, output)
-            .spawn(&mut command)?;
+        let child = surviving_wine_faults(|| {
+            Handoff::new()
+                .receiver(INPUT_VAR, input)
+                .sender(OUTPUT_VAR, output)
+                .spawn(&mut command)
+        })?;
         Ok(Self::watch(child))
     }
 
@@ -144,4 +146,27 @@ fn read_line(mut stdout: ChildStdout) -> io::Result<Vec<u8>> {
         }
     }
     Ok(line)
+}
+
+/// Runs `start`, a process start (a failure means no process was made),
+/// again when it fails with `ERROR_INTERNAL_ERROR` (1359): Wine, never
+/// Windows, answers that now and then under load. At most 5 tries, a note
+/// on standard error each time.
+fn surviving_wine_faults<T>(mut start: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    const ERROR_INTERNAL_ERROR: i32 = 1359;
+    let mut tries = 1;
+    loop {
+        match start() {
+            Err(error)
+                if cfg!(windows)
+                    && tries < 5
+                    && error.raw_os_error() == Some(ERROR_INTERNAL_ERROR) =>
+            {
+                eprintln!("localipc-bench: starting the peer failed ({error}); trying again");
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            result => return result,
+        }
+    }
 }
