@@ -61,17 +61,9 @@ impl Stream {
         self.socket.as_fd()
     }
 
-    /// A blocking socket reports an expired timeout as `EAGAIN`: say
-    /// `TimedOut`. A write to a peer that died with data unread fails with
-    /// `ECONNRESET` instead of `EPIPE`: say `BrokenPipe` for both.
+    /// See [`socket_io::normalise`].
     fn normalise(&self, error: io::Error) -> io::Error {
-        match error.kind() {
-            io::ErrorKind::WouldBlock if !self.nonblocking.load(Ordering::Relaxed) => {
-                io::Error::new(io::ErrorKind::TimedOut, "the socket operation timed out")
-            }
-            io::ErrorKind::ConnectionReset => io::Error::new(io::ErrorKind::BrokenPipe, error),
-            _ => error,
-        }
+        socket_io::normalise(error, self.nonblocking.load(Ordering::Relaxed))
     }
 
     /// A read after the peer vanished is the end of the stream, also when

@@ -103,14 +103,9 @@ impl MessageSocket {
         self.socket.as_fd()
     }
 
+    /// See [`socket_io::normalise`].
     fn normalise(&self, error: io::Error) -> io::Error {
-        match error.kind() {
-            io::ErrorKind::WouldBlock if !self.nonblocking.load(Ordering::Relaxed) => {
-                io::Error::new(io::ErrorKind::TimedOut, "the socket operation timed out")
-            }
-            io::ErrorKind::ConnectionReset => io::Error::new(io::ErrorKind::BrokenPipe, error),
-            _ => error,
-        }
+        socket_io::normalise(error, self.nonblocking.load(Ordering::Relaxed))
     }
 
     /// Sends `bufs`, gathered, as one message with `fds` attached, all of

@@ -57,6 +57,20 @@ pub(crate) fn recv_vectored(
     Ok(received.bytes)
 }
 
+/// The error of an I/O call on a connected socket as localipc reports it:
+/// a blocking socket (`nonblocking` false) reports an expired timeout as
+/// `EAGAIN`: say `TimedOut`. A write to a peer that died with data unread
+/// fails with `ECONNRESET` instead of `EPIPE`: say `BrokenPipe` for both.
+pub(crate) fn normalise(error: io::Error, nonblocking: bool) -> io::Error {
+    match error.kind() {
+        io::ErrorKind::WouldBlock if !nonblocking => {
+            io::Error::new(io::ErrorKind::TimedOut, "the socket operation timed out")
+        }
+        io::ErrorKind::ConnectionReset => io::Error::new(io::ErrorKind::BrokenPipe, error),
+        _ => error,
+    }
+}
+
 /// Apple has no `MSG_NOSIGNAL`: each socket says `SO_NOSIGPIPE` instead.
 #[cfg(apple)]
 pub(crate) fn suppress_sigpipe(fd: BorrowedFd<'_>) -> io::Result<()> {
