@@ -61,6 +61,7 @@ pub mod local_socket;
 pub mod os;
 pub mod pipe;
 pub mod resource;
+pub mod shm;
 
 pub use error::raw_os_error;
 

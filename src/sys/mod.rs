@@ -98,6 +98,8 @@
 //! * Windows adds `named_pipe` (async listener and stream, message I/O, a
 //!   flush that waits for the peer) for `os::windows::named_pipe::{tokio, smol}`.
 
+pub(crate) mod shared_memory;
+
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]

@@ -15,6 +15,7 @@ pub(crate) mod pipe;
 #[cfg(async_front_end)]
 mod reactor;
 pub(crate) mod scm_rights;
+pub(crate) mod shm;
 mod sigpipe;
 #[cfg(feature = "smol")]
 pub(crate) mod smol;

@@ -15,6 +15,7 @@ pub(crate) mod pipe_path;
 mod release;
 mod resource_stream;
 pub(crate) mod security;
+pub(crate) mod shm;
 
 #[cfg(feature = "smol")]
 pub(crate) use aio as smol;

@@ -1,0 +1,264 @@
+//! Shared-memory channels: a duplex byte stream between two processes
+//! through rings in shared memory, set up over a local socket.
+//!
+//! A [`ShmStream`] reads and writes like a socket (`Read`, `Write`, `Ok(0)`
+//! at the end, [`BrokenPipe`](std::io::ErrorKind::BrokenPipe) once the peer
+//! is gone), but a read or write is a copy into or out of memory both
+//! processes map: no system call while the other side keeps up. Large
+//! writes move several times faster than through a socket, and with
+//! spinning a small round trip takes a microsecond or two instead of tens.
+//!
+//! # When to choose it over a local socket
+//!
+//! * **Choose it** for bulk transfers between two processes (frames, tensors,
+//!   logs, files), and for request/response traffic where latency matters
+//!   more than a little CPU time.
+//! * **Stay with a [local socket](crate::local_socket)** for many idle or
+//!   mostly idle connections (each channel maps two rings, 2 × 256 KiB by
+//!   default), when one side is not a localipc process, across users you do
+//!   not trust to keep a protocol, or when you need descriptors or message
+//!   boundaries.
+//!
+//! # How it works
+//!
+//! The client connects to a [`ShmListener`] (or any two processes call
+//! [`ShmStream::offer`] and [`ShmStream::accept`] on the two ends of a
+//! [`ResourceStream`](crate::local_socket::ResourceStream)). The local
+//! socket authenticates the peer with its usual defaults (a listener admits
+//! its own user and the superuser; a client checks who serves the name),
+//! carries the memory to the accepting side, and stays open:
+//!
+//! * **The memory** is anonymous: a sealed `memfd` on Linux, Android and
+//!   FreeBSD (neither side can shrink it under the other's mapping), a POSIX
+//!   shared-memory object unlinked the moment it is created on other Unixes,
+//!   an unnamed section on Windows. No name exists that another process
+//!   could open: only the descriptor or handle passed over the socket
+//!   reaches it.
+//! * **Waiting:** a side with nothing to read (or no room to write) spins
+//!   for a while ([`Spin`], [`DEFAULT_SPIN`] by default), then announces its
+//!   wait in the shared memory and sleeps in a read of the socket; the
+//!   other side sends one byte (a bell) when it sees the announcement after
+//!   moving bytes. Sleeping on the socket rather than on a futex means the
+//!   end of the peer wakes the waiter at once (the OS closes its socket),
+//!   and the async front ends wait on the socket with the runtime's reactor.
+//! * **The end:** when the peer drops its stream or dies, the reader gets
+//!   everything written before, then `Ok(0)`; the writer gets `BrokenPipe`
+//!   (at once after a drop; after a crash, once the ring is full and it would
+//!   wait). Nothing hangs.
+//!
+//! # The peer is untrusted
+//!
+//! The peer can write any byte of the shared memory at any time. Every
+//! value this side reads from it is read once, with an atomic load, and
+//! checked: counts never go backwards, never pass each other, never lie more
+//! than the ring's capacity apart; the capacity is read once at set-up and
+//! checked against the size of the memory the OS reports. A bad value ends
+//! the channel with [`InvalidData`](std::io::ErrorKind::InvalidData), for
+//! good. Bytes are copied out of the ring into your buffer before you see
+//! them; a hostile peer can change which bytes you get, never cause
+//! undefined behaviour, an access outside the mapping, a panic or an endless
+//! loop.
+//!
+//! # Spinning and its cost
+//!
+//! A read or write that cannot proceed first retries for up to the spin
+//! limit, keeping one CPU busy meanwhile; [`Spin::Off`] goes straight to
+//! sleep (a read or write that waits costs one system call on each side, as
+//! with a socket). The default, [`DEFAULT_SPIN`], covers the round trips of
+//! a peer that answers at once, and is short next to the time the OS takes
+//! to wake a sleeping process (tens of microseconds on small virtual
+//! machines). `localipc-bench` reports the round trip and the CPU time it
+//! costs for each setting.
+//!
+//! # Example
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use localipc::local_socket::Name;
+//! use localipc::shm::{ShmListener, ShmStream};
+//!
+//! let name = Name::namespaced(format!("localipc-doc-shm-{}.sock", std::process::id()))?;
+//! let listener = ShmListener::bind(&name)?;
+//! let client = std::thread::spawn(move || -> std::io::Result<Vec<u8>> {
+//!     let mut stream = ShmStream::connect(&name)?;
+//!     stream.write_all(b"ping")?;
+//!     let mut answer = [0; 4];
+//!     stream.read_exact(&mut answer)?;
+//!     Ok(answer.to_vec())
+//! });
+//! let mut server = listener.accept()?;
+//! let mut request = [0; 4];
+//! server.read_exact(&mut request)?;
+//! assert_eq!(&request, b"ping");
+//! server.write_all(b"pong")?;
+//! assert_eq!(client.join().unwrap()?, b"pong");
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # Platform-specific behavior
+//!
+//! * **Windows:** the section's handle crosses by `DuplicateHandle`, as
+//!   for any [`ResourceStream`](crate::local_socket::ResourceStream), and
+//!   the bells travel on the named pipe.
+//! * **Apple systems:** POSIX shared memory cannot be resized once sized,
+//!   so a peer cannot shrink it either.
+
+mod ring;
+mod stream;
+
+use std::io;
+use std::time::Duration;
+
+use crate::local_socket::{Name, ResourceStream};
+
+pub use stream::{ShmListener, ShmStream};
+
+/// The default capacity of each ring: 256 KiB.
+pub const DEFAULT_CAPACITY: usize = 256 * 1024;
+
+/// The default spin limit of a wait: 50 µs.
+pub const DEFAULT_SPIN: Duration = Duration::from_micros(50);
+
+/// How long a read or write that cannot proceed retries before it sleeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spin {
+    /// Sleep at once: the least CPU, the latency of a socket.
+    Off,
+    /// Retry for up to this long, keeping a CPU busy.
+    For(Duration),
+}
+
+impl Default for Spin {
+    fn default() -> Self {
+        Spin::For(DEFAULT_SPIN)
+    }
+}
+
+impl Spin {
+    fn limit(self) -> Option<Duration> {
+        match self {
+            Spin::Off => None,
+            Spin::For(limit) if limit.is_zero() => None,
+            Spin::For(limit) => Some(limit),
+        }
+    }
+}
+
+/// Settings of a channel: the ring capacity (chosen by the offering side),
+/// the spin, and a time limit on the set-up.
+///
+/// ```
+/// use std::time::Duration;
+/// use localipc::shm::{ShmOptions, Spin};
+///
+/// let options = ShmOptions::new()
+///     .capacity(1 << 20)
+///     .spin(Spin::For(Duration::from_micros(20)));
+/// # let _ = options;
+/// ```
+#[derive(Clone, Debug)]
+pub struct ShmOptions {
+    capacity: usize,
+    spin: Spin,
+    setup_timeout: Option<Duration>,
+}
+
+impl Default for ShmOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ShmOptions {
+    /// Defaults: [`DEFAULT_CAPACITY`], [`DEFAULT_SPIN`], a set-up timeout of
+    /// 10 seconds.
+    pub fn new() -> Self {
+        Self {
+            capacity: DEFAULT_CAPACITY,
+            spin: Spin::default(),
+            setup_timeout: Some(Duration::from_secs(10)),
+        }
+    }
+
+    /// The capacity of each ring in bytes: a power of two from 4 KiB to
+    /// 1 GiB (checked when the channel is set up). Only the offering side's
+    /// (the client's) counts.
+    #[must_use]
+    pub fn capacity(mut self, bytes: usize) -> Self {
+        self.capacity = bytes;
+        self
+    }
+
+    /// How long a read or write that cannot proceed spins before it sleeps.
+    /// Each side has its own.
+    #[must_use]
+    pub fn spin(mut self, spin: Spin) -> Self {
+        self.spin = spin;
+        self
+    }
+
+    /// How long the set-up may wait for the peer (`None`: no limit).
+    #[must_use]
+    pub fn setup_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.setup_timeout = timeout;
+        self
+    }
+
+    pub(crate) fn checked_capacity(&self) -> io::Result<usize> {
+        let capacity = self.capacity;
+        if capacity.is_power_of_two()
+            && (ring::MIN_CAPACITY..=ring::MAX_CAPACITY).contains(&capacity)
+        {
+            Ok(capacity)
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "a ring capacity must be a power of two from 4 KiB to 1 GiB, not {capacity}"
+                ),
+            ))
+        }
+    }
+
+    /// Connects to a [`ShmListener`] on `name` (with the local socket's
+    /// default server check) and sets up a channel.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Stream::connect`](crate::local_socket::Stream::connect);
+    /// [`InvalidInput`](io::ErrorKind::InvalidInput) for a bad capacity;
+    /// [`InvalidData`](io::ErrorKind::InvalidData) if the server does not
+    /// answer the set-up as a `ShmListener` does;
+    /// [`TimedOut`](io::ErrorKind::TimedOut) if it does not answer within
+    /// the set-up timeout; the OS error if the memory cannot be made.
+    pub fn connect(&self, name: &Name) -> io::Result<ShmStream> {
+        self.checked_capacity()?;
+        let stream = crate::local_socket::Stream::connect(name)?;
+        self.offer(ResourceStream::new(stream)?)
+    }
+
+    /// Sets up a channel over a connected resource stream: makes the memory
+    /// and sends it. The peer calls [`accept`](Self::accept).
+    ///
+    /// # Errors
+    ///
+    /// As for [`connect`](Self::connect), less its connection errors.
+    pub fn offer(&self, stream: ResourceStream) -> io::Result<ShmStream> {
+        ShmStream::offer_with(stream, self)
+    }
+
+    /// Sets up a channel over a connected resource stream: receives the
+    /// memory, checks it and answers. The peer calls [`offer`](Self::offer).
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidData`](io::ErrorKind::InvalidData) if the peer does not
+    /// send one memory object with a valid header (the wrong protocol, a
+    /// descriptor that is not sealed shared memory, a capacity that does not
+    /// fit the memory); [`TimedOut`](io::ErrorKind::TimedOut) if it sends
+    /// nothing within the set-up timeout; the OS error of a receive or a
+    /// mapping.
+    pub fn accept(&self, stream: ResourceStream) -> io::Result<ShmStream> {
+        ShmStream::accept_with(stream, self)
+    }
+}

@@ -1,0 +1,521 @@
+//! The channel's memory: a header and two byte rings, one per direction,
+//! read and written with the peer's values treated as untrusted input.
+//!
+//! Layout (all integers little-endian, as both ends run on one machine):
+//!
+//! | offset | size | field |
+//! | --- | --- | --- |
+//! | 0 | 8 | magic `LIPCSHM1` |
+//! | 8 | 4 | version (1) |
+//! | 16 | 8 | capacity of each ring, a power of two |
+//! | 256 + 1024 r | 8 | ring r: bytes written in all (its writer's) |
+//! | 264 + 1024 r | 4 | ring r: writer closed (its writer's) |
+//! | 512 + 1024 r | 8 | ring r: bytes read in all (its reader's) |
+//! | 520 + 1024 r | 4 | ring r: reader closed (its reader's) |
+//! | 768 + 1024 r | 4 | ring r: reader waits for a bell |
+//! | 1024 + 1024 r | 4 | ring r: writer waits for a bell |
+//! | 4096 + capacity r | capacity | ring r's bytes |
+//!
+//! Ring 0 carries the offering side's bytes, ring 1 the accepting side's.
+//! Each side keeps its own counts in private memory and only publishes them:
+//! it never reads back a value the peer could have changed and trusts it.
+//! The peer's counts are read once per look, checked (never backwards,
+//! never past the other count, never more than the capacity apart), and a
+//! bad one breaks the channel with `InvalidData` for good.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, fence};
+
+use crate::sys::shared_memory::Region;
+
+pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"LIPCSHM1");
+pub(crate) const VERSION: u32 = 1;
+pub(crate) const HEADER_LEN: usize = 4096;
+pub(crate) const MIN_CAPACITY: usize = 4096;
+pub(crate) const MAX_CAPACITY: usize = 1 << 30;
+/// The largest mapping a peer may hand over.
+pub(crate) const MAX_LEN: usize = HEADER_LEN + 2 * MAX_CAPACITY;
+
+const OFF_MAGIC: usize = 0;
+const OFF_VERSION: usize = 8;
+const OFF_CAPACITY: usize = 16;
+const fn ring_base(ring: usize) -> usize {
+    256 + 1024 * ring
+}
+const WRITTEN: usize = 0;
+const WRITER_CLOSED: usize = 8;
+const READ: usize = 256;
+const READER_CLOSED: usize = 264;
+const READER_WAITS: usize = 512;
+const WRITER_WAITS: usize = 768;
+
+/// The mapping length for rings of `capacity` bytes.
+pub(crate) fn mapping_len(capacity: usize) -> usize {
+    HEADER_LEN + 2 * capacity
+}
+
+/// Which end of the channel this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Created the memory: writes ring 0, reads ring 1.
+    Offerer,
+    /// Received the memory: writes ring 1, reads ring 0.
+    Accepter,
+}
+
+/// The outcome of a try: how many bytes moved (0: none could), and whether
+/// the peer waits for a bell about it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Moved {
+    pub(crate) bytes: usize,
+    pub(crate) wake_peer: bool,
+}
+
+fn broken(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("shared memory channel broken: {what}"),
+    )
+}
+
+/// One end's view of the two rings.
+#[derive(Debug)]
+pub(crate) struct Rings {
+    region: Arc<Region>,
+    capacity: u64,
+    /// Offsets of the control block and of the bytes of each ring.
+    tx_ctl: usize,
+    tx_data: usize,
+    rx_ctl: usize,
+    rx_data: usize,
+    /// Bytes this side wrote in all, and the peer's read count last seen.
+    written: u64,
+    seen_read: u64,
+    /// Bytes this side read in all, and the peer's write count last seen.
+    read: u64,
+    seen_written: u64,
+    broken: bool,
+}
+
+impl Rings {
+    /// Writes a fresh header into `region` (zeroed, as new shared memory
+    /// is) for rings of `capacity` bytes.
+    pub(crate) fn format(region: &Region, capacity: usize) {
+        region
+            .u64_at(OFF_CAPACITY)
+            .store(capacity as u64, Ordering::Relaxed);
+        region.u32_at(OFF_VERSION).store(VERSION, Ordering::Relaxed);
+        region.u64_at(OFF_MAGIC).store(MAGIC, Ordering::Release);
+    }
+
+    /// Reads and checks the header of memory the peer made: the capacity
+    /// is read once, here, and kept.
+    pub(crate) fn new(region: Arc<Region>, role: Role) -> io::Result<Self> {
+        if region.len() < HEADER_LEN {
+            return Err(broken("the memory is smaller than the header"));
+        }
+        if region.u64_at(OFF_MAGIC).load(Ordering::Acquire) != MAGIC {
+            return Err(broken("no channel header in the memory"));
+        }
+        let version = region.u32_at(OFF_VERSION).load(Ordering::Relaxed);
+        if version != VERSION {
+            return Err(broken(&format!(
+                "channel version {version}, expected {VERSION}"
+            )));
+        }
+        let capacity = region.u64_at(OFF_CAPACITY).load(Ordering::Relaxed);
+        let fits = usize::try_from(capacity).is_ok_and(|capacity| {
+            capacity.is_power_of_two()
+                && (MIN_CAPACITY..=MAX_CAPACITY).contains(&capacity)
+                && mapping_len(capacity) <= region.len()
+        });
+        if !fits {
+            return Err(broken(&format!(
+                "ring capacity {capacity} does not fit {} bytes of memory",
+                region.len()
+            )));
+        }
+        let (tx, rx) = match role {
+            Role::Offerer => (0, 1),
+            Role::Accepter => (1, 0),
+        };
+        let data = |ring: usize| HEADER_LEN + ring * capacity as usize;
+        Ok(Self {
+            region,
+            capacity,
+            tx_ctl: ring_base(tx),
+            tx_data: data(tx),
+            rx_ctl: ring_base(rx),
+            rx_data: data(rx),
+            written: 0,
+            seen_read: 0,
+            read: 0,
+            seen_written: 0,
+            broken: false,
+        })
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity as usize
+    }
+
+    fn word(&self, offset: usize) -> &AtomicU32 {
+        self.region.u32_at(offset)
+    }
+
+    fn count(&self, offset: usize) -> &AtomicU64 {
+        self.region.u64_at(offset)
+    }
+
+    fn check(&self) -> io::Result<()> {
+        if self.broken {
+            return Err(broken("an earlier check failed"));
+        }
+        Ok(())
+    }
+
+    /// Bytes waiting in the incoming ring, from a fresh look at the peer's
+    /// count.
+    fn readable(&mut self) -> io::Result<u64> {
+        let seen = self.seen_written.wrapping_sub(self.read);
+        if seen > 0 {
+            return Ok(seen);
+        }
+        let written = self.count(self.rx_ctl + WRITTEN).load(Ordering::Acquire);
+        let available = written.wrapping_sub(self.read);
+        if available > self.capacity || available < seen {
+            self.broken = true;
+            return Err(broken("the peer's write count is out of bounds"));
+        }
+        self.seen_written = written;
+        Ok(available)
+    }
+
+    /// Free bytes in the outgoing ring: from the peer's count last seen if
+    /// that leaves room for `wanted`, else from a fresh look.
+    fn writable(&mut self, wanted: u64) -> io::Result<u64> {
+        let used_before = self.written.wrapping_sub(self.seen_read);
+        if self.capacity - used_before >= wanted {
+            return Ok(self.capacity - used_before);
+        }
+        let read = self.count(self.tx_ctl + READ).load(Ordering::Acquire);
+        let used = self.written.wrapping_sub(read);
+        if used > used_before {
+            self.broken = true;
+            return Err(broken("the peer's read count is out of bounds"));
+        }
+        self.seen_read = read;
+        Ok(self.capacity - used)
+    }
+
+    /// Whether the peer waits on `flag`; if so, takes its wait (so that one
+    /// bell answers it).
+    fn take_waiter(&self, flag: usize) -> bool {
+        // Orders this side's count, published just before, ahead of the
+        // look at the flag; the waiter's fence orders its flag ahead of its
+        // last look at the count. One of the two sees the other.
+        fence(Ordering::SeqCst);
+        let waiter = self.word(flag);
+        waiter.load(Ordering::Relaxed) != 0 && waiter.swap(0, Ordering::AcqRel) != 0
+    }
+
+    /// Copies up to `buf.len()` waiting bytes out of the incoming ring.
+    pub(crate) fn try_read(&mut self, buf: &mut [u8]) -> io::Result<Moved> {
+        self.check()?;
+        let available = self.readable()?;
+        let n = (available.min(buf.len() as u64)) as usize;
+        if n == 0 {
+            return Ok(Moved {
+                bytes: 0,
+                wake_peer: false,
+            });
+        }
+        let mask = self.capacity - 1;
+        let start = (self.read & mask) as usize;
+        let first = n.min(self.capacity as usize - start);
+        self.region
+            .read_bytes(self.rx_data + start, &mut buf[..first]);
+        if first < n {
+            self.region.read_bytes(self.rx_data, &mut buf[first..n]);
+        }
+        self.read = self.read.wrapping_add(n as u64);
+        self.count(self.rx_ctl + READ)
+            .store(self.read, Ordering::Release);
+        let wake_peer = self.take_waiter(self.rx_ctl + WRITER_WAITS);
+        Ok(Moved {
+            bytes: n,
+            wake_peer,
+        })
+    }
+
+    /// Copies as much of `buf` as fits into the outgoing ring.
+    pub(crate) fn try_write(&mut self, buf: &[u8]) -> io::Result<Moved> {
+        self.check()?;
+        let free = self.writable(buf.len() as u64)?;
+        let n = (free.min(buf.len() as u64)) as usize;
+        if n == 0 {
+            return Ok(Moved {
+                bytes: 0,
+                wake_peer: false,
+            });
+        }
+        let mask = self.capacity - 1;
+        let start = (self.written & mask) as usize;
+        let first = n.min(self.capacity as usize - start);
+        self.region.write_bytes(self.tx_data + start, &buf[..first]);
+        if first < n {
+            self.region.write_bytes(self.tx_data, &buf[first..n]);
+        }
+        self.written = self.written.wrapping_add(n as u64);
+        self.count(self.tx_ctl + WRITTEN)
+            .store(self.written, Ordering::Release);
+        let wake_peer = self.take_waiter(self.tx_ctl + READER_WAITS);
+        Ok(Moved {
+            bytes: n,
+            wake_peer,
+        })
+    }
+
+    /// Announces that this side waits for bytes to read (then look once
+    /// more before sleeping).
+    pub(crate) fn arm_read(&self) {
+        self.word(self.rx_ctl + READER_WAITS)
+            .store(1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+    }
+
+    /// Withdraws the announcement.
+    pub(crate) fn disarm_read(&self) {
+        self.word(self.rx_ctl + READER_WAITS)
+            .store(0, Ordering::Relaxed);
+    }
+
+    /// Announces that this side waits for room to write.
+    pub(crate) fn arm_write(&self) {
+        self.word(self.tx_ctl + WRITER_WAITS)
+            .store(1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+    }
+
+    pub(crate) fn disarm_write(&self) {
+        self.word(self.tx_ctl + WRITER_WAITS)
+            .store(0, Ordering::Relaxed);
+    }
+
+    /// Whether the peer said it writes no more (everything it wrote before
+    /// is visible once this is seen).
+    pub(crate) fn peer_closed_writing(&self) -> bool {
+        self.word(self.rx_ctl + WRITER_CLOSED)
+            .load(Ordering::Acquire)
+            != 0
+    }
+
+    /// Whether the peer said it reads no more.
+    pub(crate) fn peer_closed_reading(&self) -> bool {
+        self.word(self.tx_ctl + READER_CLOSED)
+            .load(Ordering::Acquire)
+            != 0
+    }
+
+    /// Says this side writes no more; true if the peer waits for a bell.
+    pub(crate) fn close_writing(&self) -> bool {
+        self.word(self.tx_ctl + WRITER_CLOSED)
+            .store(1, Ordering::Release);
+        self.take_waiter(self.tx_ctl + READER_WAITS)
+    }
+
+    /// Says this side reads no more; true if the peer waits for a bell.
+    pub(crate) fn close_reading(&self) -> bool {
+        self.word(self.rx_ctl + READER_CLOSED)
+            .store(1, Ordering::Release);
+        self.take_waiter(self.rx_ctl + WRITER_WAITS)
+    }
+}
+
+/// The ring logic against a peer that writes what it likes, over memory from
+/// the heap: `cargo miri test --lib shm` checks these for undefined
+/// behaviour.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(capacity: usize) -> (Arc<Region>, Rings, Rings) {
+        let region = Arc::new(Region::heap(mapping_len(capacity)));
+        Rings::format(&region, capacity);
+        let offerer = Rings::new(Arc::clone(&region), Role::Offerer).unwrap();
+        let accepter = Rings::new(Arc::clone(&region), Role::Accepter).unwrap();
+        (region, offerer, accepter)
+    }
+
+    fn invalid(result: io::Result<Moved>) -> bool {
+        matches!(result, Err(error) if error.kind() == io::ErrorKind::InvalidData)
+    }
+
+    #[test]
+    fn bytes_wrap_around_at_every_offset() {
+        let capacity = MIN_CAPACITY;
+        let (_region, mut tx, mut rx) = pair(capacity);
+        let step = if cfg!(miri) { 509 } else { 1 };
+        let mut block = vec![0u8; capacity];
+        let mut got = vec![0u8; capacity];
+        let mut next = 0u8;
+        for _ in (0..capacity).step_by(step) {
+            for len in [step, capacity] {
+                for byte in &mut block[..len] {
+                    *byte = next;
+                    next = next.wrapping_add(1);
+                }
+                assert_eq!(tx.try_write(&block[..len]).unwrap().bytes, len);
+                assert_eq!(
+                    tx.try_write(&[1]).unwrap().bytes,
+                    if len == capacity { 0 } else { 1 }
+                );
+                let extra = usize::from(len != capacity);
+                assert_eq!(
+                    rx.try_read(&mut got[..len + extra]).unwrap().bytes,
+                    len + extra
+                );
+                assert_eq!(got[..len], block[..len]);
+            }
+        }
+    }
+
+    #[test]
+    fn waits_are_announced_and_taken_once() {
+        let (_region, mut tx, mut rx) = pair(MIN_CAPACITY);
+        rx.arm_read();
+        let moved = tx.try_write(b"ab").unwrap();
+        assert!(moved.wake_peer);
+        assert!(!tx.try_write(b"c").unwrap().wake_peer, "one bell per wait");
+        let mut buf = [0; 8];
+        assert_eq!(rx.try_read(&mut buf).unwrap().bytes, 3);
+        tx.arm_write();
+        assert!(rx.try_read(&mut buf).unwrap().bytes == 0);
+        tx.try_write(&[0; MIN_CAPACITY]).unwrap();
+        assert!(rx.try_read(&mut buf).unwrap().wake_peer);
+        assert!(!rx.close_reading());
+        assert!(tx.peer_closed_reading());
+        assert!(!tx.close_writing());
+        assert!(rx.peer_closed_writing());
+    }
+
+    #[test]
+    fn a_write_count_out_of_bounds_breaks_the_channel_for_good() {
+        let capacity = MIN_CAPACITY as u64;
+        for bad in [capacity + 1, u64::MAX, 1 << 63] {
+            let (region, _tx, mut rx) = pair(MIN_CAPACITY);
+            // The offerer writes ring 0; the accepter reads it.
+            region
+                .u64_at(ring_base(0) + WRITTEN)
+                .store(bad, Ordering::Relaxed);
+            let mut buf = [0; 16];
+            assert!(invalid(rx.try_read(&mut buf)), "{bad}");
+            region
+                .u64_at(ring_base(0) + WRITTEN)
+                .store(0, Ordering::Relaxed);
+            assert!(invalid(rx.try_read(&mut buf)), "still broken");
+            assert!(invalid(rx.try_write(b"x")), "both ways");
+        }
+        // Backwards.
+        let (region, mut tx, mut rx) = pair(MIN_CAPACITY);
+        tx.try_write(&[1; 100]).unwrap();
+        let mut buf = [0; 50];
+        rx.try_read(&mut buf).unwrap();
+        region
+            .u64_at(ring_base(0) + WRITTEN)
+            .store(10, Ordering::Relaxed);
+        assert!(
+            rx.try_read(&mut buf).is_ok(),
+            "bytes seen before are still there"
+        );
+        assert!(invalid(rx.try_read(&mut buf)));
+    }
+
+    #[test]
+    fn a_read_count_out_of_bounds_breaks_the_channel() {
+        let capacity = MIN_CAPACITY as u64;
+        for bad in [1, capacity + 1, u64::MAX] {
+            let (region, mut tx, _rx) = pair(MIN_CAPACITY);
+            // Fill the ring, so that the writer looks at the read count.
+            tx.try_write(&vec![0; MIN_CAPACITY]).unwrap();
+            region
+                .u64_at(ring_base(0) + READ)
+                .store(bad, Ordering::Relaxed);
+            let result = tx.try_write(b"x");
+            if bad <= capacity {
+                // 1 is a fair answer (one byte read): room for one.
+                assert_eq!(result.unwrap().bytes, 1, "{bad}");
+                // Backwards from there is not.
+                region
+                    .u64_at(ring_base(0) + READ)
+                    .store(0, Ordering::Relaxed);
+                assert!(invalid(tx.try_write(b"x")));
+            } else {
+                assert!(invalid(result), "{bad}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_header_is_refused() {
+        let capacity = MIN_CAPACITY;
+        let check = |edit: &dyn Fn(&Region)| {
+            let region = Region::heap(mapping_len(capacity));
+            Rings::format(&region, capacity);
+            edit(&region);
+            Rings::new(Arc::new(region), Role::Accepter)
+                .unwrap_err()
+                .kind()
+        };
+        let invalid = io::ErrorKind::InvalidData;
+        assert_eq!(
+            check(&|r| r.u64_at(OFF_MAGIC).store(7, Ordering::Relaxed)),
+            invalid
+        );
+        assert_eq!(
+            check(&|r| r.u32_at(OFF_VERSION).store(2, Ordering::Relaxed)),
+            invalid
+        );
+        for bad in [0, 3000, 8192, 1 << 40, u64::MAX] {
+            assert_eq!(
+                check(&|r| r.u64_at(OFF_CAPACITY).store(bad, Ordering::Relaxed)),
+                invalid
+            );
+        }
+        let small = Region::heap(HEADER_LEN - 8);
+        assert!(Rings::new(Arc::new(small), Role::Accepter).is_err());
+    }
+
+    /// A peer that writes random words everywhere in the header while this
+    /// side reads and writes: every call returns (bytes or `InvalidData`),
+    /// none panics, and every count it acts on stays within bounds.
+    #[test]
+    fn scribbles_never_panic() {
+        let rounds = if cfg!(miri) { 200 } else { 20_000 };
+        let (region, mut tx, mut rx) = pair(MIN_CAPACITY);
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let mut random = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut buf = vec![0; 3000];
+        for _ in 0..rounds {
+            let offset = (random() as usize % (HEADER_LEN / 8)) * 8;
+            let value = match random() % 4 {
+                0 => random(),
+                1 => random() % 10_000,
+                2 => u64::MAX - random() % 10,
+                _ => 0,
+            };
+            region.u64_at(offset).store(value, Ordering::Relaxed);
+            let _ = tx.try_write(&buf[..(random() % 3000) as usize]);
+            let len = (random() % 3000) as usize;
+            if let Ok(moved) = rx.try_read(&mut buf[..len]) {
+                assert!(moved.bytes <= len);
+            }
+        }
+    }
+}

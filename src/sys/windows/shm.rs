@@ -1,0 +1,154 @@
+//! Shared memory on Windows: a section backed by the paging file, without a
+//! name (so no other process can open it: only the handle duplicated into
+//! the peer over the authenticated pipe reaches it), with the default
+//! security of this process's token.
+
+use std::io;
+use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
+use std::ptr::NonNull;
+
+use windows_sys::Win32::Foundation::{
+    ERROR_BROKEN_PIPE, ERROR_PIPE_NOT_CONNECTED, INVALID_HANDLE_VALUE,
+};
+use windows_sys::Win32::System::Memory::{
+    CreateFileMappingW, FILE_MAP_READ, FILE_MAP_WRITE, MEMORY_BASIC_INFORMATION,
+    MEMORY_MAPPED_VIEW_ADDRESS, MapViewOfFile, PAGE_READWRITE, UnmapViewOfFile, VirtualQuery,
+};
+use windows_sys::Win32::System::Pipes::PeekNamedPipe;
+
+use super::resource_stream::ResourceStream;
+use crate::sys::shared_memory::Region;
+
+/// A view of a section, unmapped on drop.
+#[derive(Debug)]
+pub(crate) struct Mapping {
+    base: NonNull<u8>,
+}
+
+// SAFETY: a view is an address range owned by this value; unmapping it from
+// another thread is fine.
+unsafe impl Send for Mapping {}
+// SAFETY: `&Mapping` gives no access to the memory.
+unsafe impl Sync for Mapping {}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        let view = MEMORY_MAPPED_VIEW_ADDRESS {
+            Value: self.base.as_ptr().cast(),
+        };
+        // SAFETY: the view was mapped by `map` and is unmapped only here; no
+        // `Region` access outlives the region that owns this mapping.
+        unsafe { UnmapViewOfFile(view) };
+    }
+}
+
+/// Maps all of `section` for reading and writing; returns the view and its
+/// size in bytes.
+fn map(section: &OwnedHandle) -> io::Result<(NonNull<u8>, usize)> {
+    // SAFETY: `section` is an open handle; a size of 0 maps the whole
+    // section at an address the system picks.
+    let view = unsafe {
+        MapViewOfFile(
+            section.as_raw_handle(),
+            FILE_MAP_READ | FILE_MAP_WRITE,
+            0,
+            0,
+            0,
+        )
+    };
+    let Some(base) = NonNull::new(view.Value.cast::<u8>()) else {
+        return Err(io::Error::last_os_error());
+    };
+    let mapping = Mapping { base };
+    let mut info = MEMORY_BASIC_INFORMATION::default();
+    // SAFETY: `info` is a writable structure of the size passed.
+    let written = unsafe {
+        VirtualQuery(
+            base.as_ptr().cast(),
+            &mut info,
+            size_of::<MEMORY_BASIC_INFORMATION>(),
+        )
+    };
+    if written == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    std::mem::forget(mapping);
+    Ok((base, info.RegionSize))
+}
+
+/// A new unnamed section of `len` bytes and a view of all of it.
+pub(crate) fn create(len: usize) -> io::Result<(OwnedHandle, Region)> {
+    let len64 = len as u64;
+    // SAFETY: no file (the paging file backs it), default security, no
+    // name: a fresh object, returned as a new handle or null.
+    let raw = unsafe {
+        CreateFileMappingW(
+            INVALID_HANDLE_VALUE,
+            std::ptr::null(),
+            PAGE_READWRITE,
+            (len64 >> 32) as u32,
+            len64 as u32,
+            std::ptr::null(),
+        )
+    };
+    if raw.is_null() {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a new handle that nothing else owns.
+    let section = unsafe { OwnedHandle::from_raw_handle(raw) };
+    let (base, _) = map(&section)?;
+    Ok((section, Region::from_mapping(base, len, Mapping { base })))
+}
+
+/// Maps a section the peer sent, all of it (at most `max_len` bytes).
+/// Anything but a section fails to map and is refused.
+pub(crate) fn open(section: OwnedHandle, max_len: usize) -> io::Result<Region> {
+    let (base, len) = map(&section).map_err(|error| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("shared memory set-up: the handle is not a mappable section ({error})"),
+        )
+    })?;
+    let mapping = Mapping { base };
+    if len > max_len {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "shared memory set-up: the memory is larger than any channel",
+        ));
+    }
+    Ok(Region::from_mapping(base, len, mapping))
+}
+
+/// Wakes the peer: one byte on the pipe. Errors are dropped: a vanished
+/// peer is seen by this side's next wait.
+pub(crate) fn ring_bell(stream: &ResourceStream) {
+    let _ = stream.send_with(&[1], &[]);
+}
+
+/// Takes bells without waiting: `Some(0)` when the peer is gone, `None` when
+/// there are none.
+pub(crate) fn poll_bell(stream: &ResourceStream, buf: &mut [u8]) -> io::Result<Option<usize>> {
+    let mut available = 0u32;
+    // SAFETY: no buffer is passed; `available` is a writable u32.
+    let ok = unsafe {
+        PeekNamedPipe(
+            stream.as_borrowed().as_raw_handle(),
+            std::ptr::null_mut(),
+            0,
+            std::ptr::null_mut(),
+            &mut available,
+            std::ptr::null_mut(),
+        )
+    };
+    if ok == 0 {
+        let error = io::Error::last_os_error();
+        return match error.raw_os_error().map(|code| code as u32) {
+            Some(ERROR_BROKEN_PIPE | ERROR_PIPE_NOT_CONNECTED) => Ok(Some(0)),
+            _ => Err(error),
+        };
+    }
+    if available == 0 {
+        return Ok(None);
+    }
+    stream.read(buf).map(Some)
+}
