@@ -103,8 +103,18 @@
 //! * **Apple systems:** POSIX shared memory cannot be resized once sized,
 //!   so a peer cannot shrink it either.
 
+#[cfg(async_front_end)]
+mod async_core;
+#[cfg(async_front_end)]
+mod front_end;
 mod ring;
+#[cfg(feature = "smol")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smol")))]
+pub mod smol;
 mod stream;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
 
 use std::io;
 use std::time::Duration;

@@ -340,7 +340,14 @@ impl ShmStream {
     }
 }
 
-fn peer_gone() -> io::Error {
+pub(crate) fn write_shut() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::BrokenPipe,
+        "writing was shut down on this side",
+    )
+}
+
+pub(crate) fn peer_gone() -> io::Error {
     io::Error::new(
         io::ErrorKind::BrokenPipe,
         "the peer of the shared memory channel is gone or reads no more",
@@ -402,10 +409,7 @@ impl Read for ShmStream {
 impl Write for ShmStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.write_shut {
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "writing was shut down on this side",
-            ));
+            return Err(write_shut());
         }
         if buf.is_empty() {
             return Ok(0);

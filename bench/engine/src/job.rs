@@ -93,6 +93,18 @@ pub enum Job {
 }
 
 impl Job {
+    /// The operations of the timed part: writes, or round trips.
+    pub fn timed_ops(self) -> u64 {
+        match self {
+            Self::Throughput {
+                write_size,
+                total_bytes,
+                ..
+            } => total_bytes / write_size as u64,
+            Self::RoundTrip { count, .. } => u64::from(count),
+        }
+    }
+
     /// The job as one command-line argument for the peer.
     pub(crate) fn to_argument(self) -> String {
         match self {

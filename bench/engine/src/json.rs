@@ -207,10 +207,11 @@ fn numbers(values: &[f64], scale: f64) -> Json {
 
 /// One figure: its median, spread and ratios over rounds, with the value of
 /// every round. Ratios appear only in a family with a baseline, allocation
-/// counts only where they were counted.
+/// counts only where they were counted, CPU times only where both
+/// processes knew theirs.
 fn summary(figure: Figure, summary: &Summary) -> Json {
-    // (median, lowest, highest, every round, allocations), and the scale
-    // from the summary's unit (MiB/s or ns) to the JSON's.
+    // (median, lowest, highest, every round, allocations, CPU time), and
+    // the scale from the summary's unit (MiB/s or ns) to the JSON's.
     let (keys, scale) = if figure.is_throughput() {
         (
             [
@@ -219,6 +220,7 @@ fn summary(figure: Figure, summary: &Summary) -> Json {
                 "highest_mib_per_s",
                 "per_round_mib_per_s",
                 "allocations_per_write",
+                "cpu_us_per_write",
             ],
             1.0,
         )
@@ -230,6 +232,7 @@ fn summary(figure: Figure, summary: &Summary) -> Json {
                 "highest_median_us",
                 "per_round_median_us",
                 "allocations_per_round_trip",
+                "cpu_us_per_round_trip",
             ],
             1e-3,
         )
@@ -244,6 +247,7 @@ fn summary(figure: Figure, summary: &Summary) -> Json {
         ("ratio", summary.ratio),
         ("p99_ratio", summary.p99_ratio),
         (keys[4], summary.allocations_per_op),
+        (keys[5], summary.cpu_ns_per_op.map(|nanos| nanos * 1e-3)),
     ];
     for (key, value) in optional {
         if let Some(value) = value {

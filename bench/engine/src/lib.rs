@@ -17,8 +17,8 @@
 //! * [`rounds`]: interleaved rounds; [`results`]: medians, spreads and ratios
 //!   over rounds; [`stats`]: the definitions of median and p99.
 //! * [`json`]: the JSON output; [`plot`]: the ratios as an SVG picture.
-//! * [`machine`], [`affinity`], [`watchdog`], [`allocator`]: what a run
-//!   needs around the measurements.
+//! * [`machine`], [`affinity`], [`watchdog`], [`allocator`], [`cpu`]: what
+//!   a run needs around the measurements.
 //!
 //! # How it is fair
 //!
@@ -46,6 +46,7 @@
 pub mod affinity;
 pub mod allocator;
 pub mod context;
+pub mod cpu;
 pub mod family;
 pub mod job;
 pub mod json;

@@ -7,14 +7,16 @@
 //! [`async_measured_side!`](crate::async_measured_side) for the async
 //! traits of the caller's choice (Tokio's and futures-io's have the same
 //! method names), and [`messages`] and [`async_messages`] for ends that
-//! send and receive one whole message at a time (see [`message`](crate::message)). What the
-//! loop needs besides its reads and writes (the pattern, the echo check,
-//! the clock, the samples) lives in this module.
+//! send and receive one whole message at a time (see [`message`](crate::message)); [`duplex`]
+//! for a stream whose reads and writes take `&mut self`. What the loop
+//! needs besides its reads and writes (the pattern, the echo check, the
+//! clock, the samples) lives in this module.
 
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
 use crate::allocator;
+use crate::cpu;
 use crate::job::Job;
 use crate::message::{AsyncMessages, Messages};
 use crate::pattern;
@@ -111,6 +113,17 @@ pub fn blocking(
     __measured_loop!(writer.write_all, reader.read_exact, job)
 }
 
+/// [`blocking`] over one stream that both writes and reads, for streams
+/// whose reads and writes take `&mut self` (a shared-memory stream). The
+/// stream is dropped on return, which ends the peer's stream.
+///
+/// # Errors
+///
+/// As [`blocking`].
+pub fn duplex(mut stream: impl Read + Write, job: Job) -> io::Result<Measurement> {
+    __measured_loop!(stream.write_all, stream.read_exact, job)
+}
+
 /// Runs `job` over whole messages (see [`message`](crate::message)): every write is one
 /// message, and the peer's acknowledgements and echoes are messages too.
 /// `end` is dropped on return, which ends the peer's stream if it owns the
@@ -145,6 +158,23 @@ pub struct Measurement {
     /// (throughput) or per round trip; `None` where the binary does not
     /// count allocations (see [`allocator`]).
     pub allocations_per_op: Option<f64>,
+    /// CPU time in ns per write (throughput) or per round trip during the
+    /// timed part, user and system, of this process and, once
+    /// [`Peer::conclude`](crate::peer::Peer::conclude) has added its share,
+    /// of the peer; `None` where a process's CPU time is unknown (see
+    /// [`cpu`]).
+    pub cpu_ns_per_op: Option<f64>,
+}
+
+impl Measurement {
+    /// Adds `peer_cpu`, the peer's CPU time over the timed part of `job`, to
+    /// this side's CPU time per operation; no figure if either is unknown.
+    pub(crate) fn add_peer_cpu(&mut self, job: Job, peer_cpu: Option<Duration>) {
+        self.cpu_ns_per_op = self
+            .cpu_ns_per_op
+            .zip(peer_cpu)
+            .map(|(ours, theirs)| ours + theirs.as_nanos() as f64 / job.timed_ops() as f64);
+    }
 }
 
 /// The figure one measurement found.
@@ -166,32 +196,57 @@ pub enum Value {
     },
 }
 
-/// The start of the timed part: the time and the allocation count.
+/// The start of the timed part: the time, the allocation count and the
+/// CPU time.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Clock {
     started: Instant,
     allocations: Option<u64>,
+    cpu: Option<Duration>,
+}
+
+/// What the timed part took.
+#[derive(Debug)]
+struct Taken {
+    elapsed: Duration,
+    /// Allocations, if counted.
+    allocations: Option<u64>,
+    /// This process's CPU time, if known.
+    cpu: Option<Duration>,
 }
 
 impl Clock {
     /// Starts timing now.
     pub fn start() -> Self {
+        let cpu = cpu::process_time();
         let allocations = allocator::allocations();
         Self {
             started: Instant::now(),
             allocations,
+            cpu,
         }
     }
 
-    /// (time since start, allocations since start if counted)
-    fn stop(&self) -> (Duration, Option<u64>) {
+    fn stop(&self) -> Taken {
         let elapsed = self.started.elapsed();
         let allocations = allocator::allocations()
             .zip(self.allocations)
             .map(|(now, then)| now - then);
-        (elapsed, allocations)
+        let cpu = cpu::process_time()
+            .zip(self.cpu)
+            .map(|(now, then)| now.saturating_sub(then));
+        Taken {
+            elapsed,
+            allocations,
+            cpu,
+        }
     }
+}
+
+/// `count` per operation, for `ops` operations.
+fn per_op(count: f64, ops: u64) -> f64 {
+    count / ops as f64
 }
 
 /// A throughput job as the measured side sees it: write `i` of the stream
@@ -215,14 +270,17 @@ impl Writes {
 
     /// The measurement, once every write has been acknowledged.
     pub fn finish(&self, clock: &Clock) -> Measurement {
-        let (elapsed, allocations) = clock.stop();
+        let taken = clock.stop();
         let timed = self.all_writes - self.warm_writes;
         let bytes = (timed * self.write_size) as f64;
         Measurement {
             value: Value::Throughput {
-                mib_per_s: bytes / (1024.0 * 1024.0) / elapsed.as_secs_f64(),
+                mib_per_s: bytes / (1024.0 * 1024.0) / taken.elapsed.as_secs_f64(),
             },
-            allocations_per_op: allocations.map(|count| count as f64 / timed as f64),
+            allocations_per_op: taken.allocations.map(|count| per_op(count as f64, timed)),
+            cpu_ns_per_op: taken
+                .cpu
+                .map(|cpu| per_op(cpu.as_nanos() as f64, timed)),
         }
     }
 }
@@ -283,14 +341,18 @@ impl RoundTrips {
 
     /// The measurement, once every round trip is recorded.
     pub fn finish(self, clock: &Clock) -> Measurement {
-        let (_, allocations) = clock.stop();
+        let taken = clock.stop();
         let sorted = stats::sorted(self.samples.iter().map(|&nanos| nanos as f64));
+        let timed = u64::from(self.count);
         Measurement {
             value: Value::RoundTrip {
                 median_ns: stats::median_of_sorted(&sorted),
                 p99_ns: stats::p99_of_sorted(&sorted),
             },
-            allocations_per_op: allocations.map(|count| count as f64 / f64::from(self.count)),
+            allocations_per_op: taken.allocations.map(|count| per_op(count as f64, timed)),
+            cpu_ns_per_op: taken
+                .cpu
+                .map(|cpu| per_op(cpu.as_nanos() as f64, timed)),
         }
     }
 }

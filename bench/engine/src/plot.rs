@@ -333,6 +333,7 @@ mod tests {
             ratio,
             p99_ratio: None,
             allocations_per_op: None,
+            cpu_ns_per_op: None,
             per_round: vec![1.0],
             per_round_ratio,
         }

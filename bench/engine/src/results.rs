@@ -29,6 +29,10 @@ pub struct Summary {
     /// Allocations per write (throughput) or per round trip in the timed
     /// part, median over rounds; `None` where they are not counted.
     pub allocations_per_op: Option<f64>,
+    /// CPU time in ns of both processes per write (throughput) or per
+    /// round trip in the timed part, median over rounds; `None` where it
+    /// is not known in every round (see [`cpu`](crate::cpu)).
+    pub cpu_ns_per_op: Option<f64>,
     /// `value` of each round, in round order: the spread behind the median.
     pub per_round: Vec<f64>,
     /// The ratio of each round, in round order (empty without a baseline).
@@ -136,6 +140,11 @@ pub fn summarize(
                 .map(|record| record.measurement.allocations_per_op)
                 .collect::<Option<Vec<f64>>>()
                 .map(median),
+            cpu_ns_per_op: mine
+                .iter()
+                .map(|record| record.measurement.cpu_ns_per_op)
+                .collect::<Option<Vec<f64>>>()
+                .map(median),
             per_round_ratio: ratios_of(primary),
             per_round,
         }
@@ -201,6 +210,7 @@ mod tests {
                     p99_ns: 2.0 * median_ns,
                 },
                 allocations_per_op: None,
+                cpu_ns_per_op: Some(median_ns / 2.0),
             },
         }
     }
@@ -227,6 +237,7 @@ mod tests {
         assert_eq!(summary.p99, Some(80.0));
         assert_eq!(summary.per_round, [20.0, 60.0, 40.0]);
         assert_eq!(summary.allocations_per_op, None);
+        assert_eq!(summary.cpu_ns_per_op, Some(20.0));
     }
 
     #[test]

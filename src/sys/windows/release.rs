@@ -10,21 +10,31 @@ use std::ffi::c_void;
 use std::io;
 use std::os::windows::io::{AsRawHandle, OwnedHandle};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use windows_sys::Win32::System::Threading::{
     CloseThreadpoolWait, CreateThreadpoolWait, PTP_CALLBACK_INSTANCE, PTP_WAIT, SetThreadpoolWait,
     WaitForThreadpoolWaitCallbacks,
 };
 
-/// What both waits' callbacks share; freed by the callback that claims it.
+/// `Pending::state`: a callback has claimed the clean-up.
+const CLAIMED: u8 = 1;
+/// `Pending::state`: both waits are armed (the arming thread is done).
+const ARMED: u8 = 2;
+
+/// What both waits' callbacks share; freed by the callback that claims it
+/// (or, if that callback ran before both waits were armed, by the arming
+/// thread).
 struct Pending {
     /// Closed when the claiming callback frees this.
     #[allow(dead_code, reason = "held until the receiver has taken them")]
     copies: Vec<OwnedHandle>,
-    /// Set by the first callback; the other then returns without touching
-    /// anything but this flag.
-    claimed: AtomicBool,
+    /// `CLAIMED` is set by the first callback; the other then returns
+    /// without touching anything but this. `ARMED` is set by the arming
+    /// thread once both waits are armed: a callback that claims before then
+    /// (the event can be signalled at once) leaves the clean-up to that
+    /// thread, which would otherwise arm a wait the callback had closed.
+    state: AtomicU8,
     /// The two wait objects: on `taken`, on `receiver`.
     waits: [PTP_WAIT; 2],
     /// Declared after `waits` is set and before the handles they watch
@@ -42,7 +52,7 @@ pub(crate) fn when_taken(
 ) -> io::Result<()> {
     let pending = Box::into_raw(Box::new(Pending {
         copies,
-        claimed: AtomicBool::new(false),
+        state: AtomicU8::new(0),
         waits: [0; 2],
         taken,
         receiver,
@@ -78,6 +88,25 @@ pub(crate) fn when_taken(
     unsafe { SetThreadpoolWait(waits[0], taken, ptr::null()) };
     // SAFETY: as above.
     unsafe { SetThreadpoolWait(waits[1], receiver, ptr::null()) };
+    // SAFETY: `pending` is live: a callback that claims before `ARMED` is
+    // set leaves it alone.
+    let state = unsafe { &(*pending).state };
+    if state.fetch_or(ARMED, Ordering::AcqRel) & CLAIMED != 0 {
+        // A callback claimed before both waits were armed and returned at
+        // once: the clean-up is this thread's.
+        for wait in waits {
+            // SAFETY: both waits are live (no callback closes one without
+            // `ARMED`); disarmed, then waited for, no callback runs later.
+            unsafe { SetThreadpoolWait(wait, ptr::null_mut(), ptr::null()) };
+            // SAFETY: as above; this thread is not a callback of `wait`.
+            unsafe { WaitForThreadpoolWaitCallbacks(wait, 1) };
+            // SAFETY: no callback of `wait` can run any more.
+            unsafe { CloseThreadpoolWait(wait) };
+        }
+        // SAFETY: no callback can use `pending` any more; it came from
+        // Box::into_raw.
+        drop(unsafe { Box::from_raw(pending) });
+    }
     Ok(())
 }
 
@@ -90,8 +119,11 @@ unsafe extern "system" fn on_signal(
     let pending = context.cast::<Pending>();
     // SAFETY: `pending` lives until the claiming callback frees it, and that
     // one first waits for this callback (if it is the other) to return.
-    let claimed = unsafe { &(*pending).claimed };
-    if claimed.swap(true, Ordering::AcqRel) {
+    let state = unsafe { &(*pending).state };
+    let before = state.fetch_or(CLAIMED, Ordering::AcqRel);
+    if before & CLAIMED != 0 || before & ARMED == 0 {
+        // The other callback claimed, or the arming thread is not done and
+        // will clean up when it is (it waits for this callback first).
         return;
     }
     // SAFETY: claimed: this callback alone uses `pending` from here on.

@@ -7,6 +7,8 @@ use std::sync::{Arc, LazyLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+/// Splits a stream into a reading and a writing half for two tasks.
+pub(crate) use ::smol::io::split;
 pub(crate) use ::smol::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 pub(crate) use localipc::local_socket::smol as local_socket;
 #[cfg(unix)]
@@ -14,6 +16,7 @@ pub(crate) use localipc::os::unix::fifo::smol as fifo;
 #[cfg(windows)]
 pub(crate) use localipc::os::windows::named_pipe::smol as named_pipe;
 pub(crate) use localipc::pipe::smol as pipe;
+pub(crate) use localipc::shm::smol as shm;
 
 super::common!();
 

@@ -6,6 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+/// Splits a stream into a reading and a writing half for two tasks.
+pub(crate) use ::tokio::io::split;
 pub(crate) use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 pub(crate) use localipc::local_socket::tokio as local_socket;
 #[cfg(unix)]
@@ -13,6 +15,7 @@ pub(crate) use localipc::os::unix::fifo::tokio as fifo;
 #[cfg(windows)]
 pub(crate) use localipc::os::windows::named_pipe::tokio as named_pipe;
 pub(crate) use localipc::pipe::tokio as pipe;
+pub(crate) use localipc::shm::tokio as shm;
 
 super::common!();
 

@@ -3,8 +3,10 @@
 
 use std::io::{self, Read, Write};
 use std::ops::Range;
+use std::time::Duration;
 
 use super::READ_BUFFER;
+use crate::cpu;
 use crate::job::Job;
 use crate::measure::ACK;
 use crate::message::Messages;
@@ -30,8 +32,16 @@ pub(super) trait Connection {
 /// The peer's half of `job` over `connection`: for a throughput job, the
 /// warm-up bytes, an acknowledgement, the timed bytes and another; for a
 /// round-trip job, every message echoed. Then the end of the stream.
-pub(super) fn answer(mut connection: impl Connection, job: Job, verify: bool) -> io::Result<()> {
-    match job {
+///
+/// Returns the CPU time this process used over its share of the timed
+/// part (from the first acknowledgement to the second, or over the timed
+/// round trips), if the OS says.
+pub(super) fn answer(
+    mut connection: impl Connection,
+    job: Job,
+    verify: bool,
+) -> io::Result<Option<Duration>> {
+    let (started, ended) = match job {
         Job::Throughput {
             write_size,
             warm_bytes,
@@ -39,9 +49,11 @@ pub(super) fn answer(mut connection: impl Connection, job: Job, verify: bool) ->
         } => {
             connection.receive(0..warm_bytes, write_size, verify)?;
             connection.acknowledge()?;
+            let started = cpu::process_time();
             let timed = warm_bytes..warm_bytes + total_bytes;
             connection.receive(timed, write_size, verify)?;
             connection.acknowledge()?;
+            (started, cpu::process_time())
         }
         Job::RoundTrip {
             message_size,
@@ -49,39 +61,67 @@ pub(super) fn answer(mut connection: impl Connection, job: Job, verify: bool) ->
             count,
         } => {
             let mut message = vec![0; message_size];
-            for _ in 0..u64::from(warm) + u64::from(count) {
+            for _ in 0..warm {
                 connection.echo(&mut message)?;
             }
+            let started = cpu::process_time();
+            for _ in 0..count {
+                connection.echo(&mut message)?;
+            }
+            (started, cpu::process_time())
         }
-    }
-    connection.expect_end()
+    };
+    connection.expect_end()?;
+    Ok(ended
+        .zip(started)
+        .map(|(ended, started)| ended.saturating_sub(started)))
 }
 
 /// A byte stream, read up to [`READ_BUFFER`] at a time whatever the size
 /// of the measured side's writes.
-pub(super) struct Bytes<R, W> {
-    reader: R,
-    writer: W,
+pub(super) struct Bytes<S> {
+    stream: S,
     buffer: Vec<u8>,
 }
 
-impl<R, W> Bytes<R, W> {
-    pub(super) fn new(reader: R, writer: W) -> Self {
+impl<S> Bytes<S> {
+    pub(super) fn new(stream: S) -> Self {
         Self {
-            reader,
-            writer,
+            stream,
             buffer: vec![0; READ_BUFFER],
         }
     }
 }
 
-impl<R: Read, W: Write> Connection for Bytes<R, W> {
+/// A reader and a writer as one stream.
+pub(super) struct Split<R, W> {
+    pub(super) reader: R,
+    pub(super) writer: W,
+}
+
+impl<R: Read, W> Read for Split<R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reader.read(buf)
+    }
+}
+
+impl<R, W: Write> Write for Split<R, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+impl<S: Read + Write> Connection for Bytes<S> {
     fn receive(&mut self, range: Range<u64>, _: usize, verify: bool) -> io::Result<()> {
         let mut offset = range.start;
         while offset < range.end {
             let room = self.buffer.len();
             let want = usize::try_from(range.end - offset).map_or(room, |left| left.min(room));
-            let got = self.reader.read(&mut self.buffer[..want])?;
+            let got = self.stream.read(&mut self.buffer[..want])?;
             if got == 0 {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
@@ -97,16 +137,16 @@ impl<R: Read, W: Write> Connection for Bytes<R, W> {
     }
 
     fn acknowledge(&mut self) -> io::Result<()> {
-        self.writer.write_all(&[ACK])
+        self.stream.write_all(&[ACK])
     }
 
     fn echo(&mut self, message: &mut [u8]) -> io::Result<()> {
-        self.reader.read_exact(message)?;
-        self.writer.write_all(message)
+        self.stream.read_exact(message)?;
+        self.stream.write_all(message)
     }
 
     fn expect_end(&mut self) -> io::Result<()> {
-        match self.reader.read(&mut [0])? {
+        match self.stream.read(&mut [0])? {
             0 => Ok(()),
             _ => Err(more_than_asked()),
         }

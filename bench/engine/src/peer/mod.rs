@@ -8,7 +8,11 @@
 //! `ready` on its standard output once it does. For a throughput job it
 //! reads the warm-up bytes and acknowledges with one byte, then reads the
 //! timed bytes and acknowledges again; for a round-trip job it echoes every
-//! message. Then it expects the end of the stream and exits with success.
+//! message. Then it expects the end of the stream, prints `cpu` and the CPU
+//! time in nanoseconds of its share of the timed part (from the first
+//! acknowledgement to the second, or over the timed round trips; `unknown`
+//! where the OS does not say, see [`cpu`](crate::cpu)) on its standard
+//! output, and exits with success.
 //!
 //! Over a message transport, or a stream whose messages are
 //! [length-prefixed](Transport::LengthPrefixed), the same job goes in whole
@@ -22,7 +26,9 @@ mod serve;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use localipc::shm::Spin;
 pub use process::Peer;
 pub use serve::main;
 
@@ -51,6 +57,15 @@ pub enum Transport {
     LocalSocketNamespaced(String),
     /// Listen with a localipc `Listener` on `Name::path` of this.
     LocalSocketPath(PathBuf),
+    /// Listen with a localipc `ShmListener` on `Name::namespaced` of `name`,
+    /// whose channels wait with `spin` (each side of a channel has its own
+    /// spin: the measured side gives its own the same).
+    Shm {
+        /// The name.
+        name: String,
+        /// The peer's spin.
+        spin: Spin,
+    },
     /// Listen with localipc's Windows named-pipe listener on this path, in
     /// message mode if `messages`, else in byte mode.
     #[cfg(windows)]
@@ -97,6 +112,7 @@ impl Transport {
                 vec!["local-socket-namespaced".into(), name.into()]
             }
             Self::LocalSocketPath(path) => vec!["local-socket-path".into(), path.into()],
+            Self::Shm { name, spin } => vec!["shm".into(), spin_argument(*spin).into(), name.into()],
             #[cfg(windows)]
             Self::NamedPipe { path, messages } => {
                 let kind = if *messages {
@@ -130,10 +146,36 @@ impl Transport {
                 Ok((Self::LengthPrefixed(Box::new(inner)), rest))
             }
             [kind, rest @ ..] if kind == "pipe" => Ok((Self::Pipe, rest)),
+            [kind, spin, name, rest @ ..] if kind == "shm" => Ok((
+                Self::Shm {
+                    name: name.clone(),
+                    spin: parse_spin(spin)?,
+                },
+                rest,
+            )),
             [kind, address, rest @ ..] => Ok((transport(kind, address)?, rest)),
             _ => Err(format!("no transport in the peer arguments {arguments:?}")),
         }
     }
+}
+
+/// A spin as one argument: `off`, or the limit in nanoseconds.
+fn spin_argument(spin: Spin) -> String {
+    match spin {
+        Spin::Off => "off".to_owned(),
+        Spin::For(limit) => limit.as_nanos().to_string(),
+    }
+}
+
+/// The inverse of [`spin_argument`].
+fn parse_spin(argument: &str) -> Result<Spin, String> {
+    if argument == "off" {
+        return Ok(Spin::Off);
+    }
+    argument
+        .parse()
+        .map(|nanos| Spin::For(Duration::from_nanos(nanos)))
+        .map_err(|_| format!("bad spin {argument:?}"))
 }
 
 /// Everything a peer is told on its command line.
@@ -218,6 +260,14 @@ mod tests {
             Transport::StdSocketAbstract("bench-1".into()),
             Transport::LocalSocketNamespaced("bench-2".into()),
             Transport::LocalSocketPath("/tmp/x/s2.sock".into()),
+            Transport::Shm {
+                name: "bench-7".into(),
+                spin: Spin::Off,
+            },
+            Transport::Shm {
+                name: "bench-8".into(),
+                spin: Spin::For(Duration::from_micros(50)),
+            },
             #[cfg(windows)]
             Transport::NamedPipe {
                 path: r"\\.\pipe\bench-3".into(),

@@ -9,8 +9,8 @@ use std::time::Duration;
 use localipc::local_socket::{Listener, Name};
 use localipc::pipe::{Receiver, Sender};
 
-use super::answer::{Bytes, WholeMessages, answer};
-use super::process::READY;
+use super::answer::{Bytes, Split, WholeMessages, answer};
+use super::process::{CPU, READY};
 use super::{INPUT_VAR, OUTPUT_VAR, Spec, Transport};
 use crate::job::Job;
 use crate::message::LengthPrefixed;
@@ -28,6 +28,7 @@ pub fn main(arguments: &[String]) -> ExitCode {
     match Spec::parse(arguments)
         .map_err(io::Error::other)
         .and_then(serve)
+        .and_then(report_cpu)
     {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -37,7 +38,20 @@ pub fn main(arguments: &[String]) -> ExitCode {
     }
 }
 
-fn serve(spec: Spec) -> io::Result<()> {
+/// Tells the measured side the CPU time of the peer's share of the timed
+/// part: one line, `cpu` and the nanoseconds or `unknown`.
+fn report_cpu(cpu: Option<Duration>) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    match cpu {
+        Some(cpu) => writeln!(stdout, "{CPU} {}", cpu.as_nanos()),
+        None => writeln!(stdout, "{CPU} unknown"),
+    }?;
+    stdout.flush()
+}
+
+/// Answers the job; returns the CPU time of the timed part (see
+/// [`answer`]).
+fn serve(spec: Spec) -> io::Result<Option<Duration>> {
     let Spec {
         transport,
         job,
@@ -65,18 +79,29 @@ struct Task {
 
 impl Task {
     /// Answers over a byte stream, in bytes or in length-prefixed messages.
-    fn over_stream(self, reader: impl Read, writer: impl Write) -> io::Result<()> {
+    fn over_stream(self, reader: impl Read, writer: impl Write) -> io::Result<Option<Duration>> {
         if self.length_prefixed {
             let messages = LengthPrefixed::new(reader, writer);
             answer(WholeMessages::new(messages), self.job, self.verify)
         } else {
-            answer(Bytes::new(reader, writer), self.job, self.verify)
+            answer(Bytes::new(Split { reader, writer }), self.job, self.verify)
         }
+    }
+
+    /// Answers in bytes over one stream that reads and writes through
+    /// `&mut self`.
+    fn over_duplex(self, stream: impl Read + Write) -> io::Result<Option<Duration>> {
+        if self.length_prefixed {
+            return Err(io::Error::other(
+                "length prefixes are not measured over shared memory",
+            ));
+        }
+        answer(Bytes::new(stream), self.job, self.verify)
     }
 
     /// Answers over a connection that keeps message boundaries.
     #[cfg(any(target_os = "linux", target_os = "android", windows))]
-    fn over_messages(self, end: impl crate::message::Messages) -> io::Result<()> {
+    fn over_messages(self, end: impl crate::message::Messages) -> io::Result<Option<Duration>> {
         if self.length_prefixed {
             return Err(io::Error::other(
                 "length prefixes are for streams, not for message transports",
@@ -86,7 +111,7 @@ impl Task {
     }
 }
 
-fn serve_on(transport: Transport, task: Task) -> io::Result<()> {
+fn serve_on(transport: Transport, task: Task) -> io::Result<Option<Duration>> {
     match transport {
         #[cfg(unix)]
         Transport::StdSocketPath(path) => {
@@ -125,6 +150,14 @@ fn serve_on(transport: Transport, task: Task) -> io::Result<()> {
             let listener = ListenerOptions::new(path).mode(mode).create()?;
             serve_one(|| listener.accept(), task)
         }
+        Transport::Shm { name, spin } => {
+            use localipc::shm::{ShmListener, ShmOptions};
+
+            let listener = Listener::bind(&Name::namespaced(name)?)?;
+            let listener = ShmListener::from_listener(listener, ShmOptions::new().spin(spin));
+            say_ready()?;
+            task.over_duplex(listener.accept()?)
+        }
         #[cfg(any(target_os = "linux", target_os = "android"))]
         Transport::SeqpacketAbstract(name) => {
             let listener = crate::seqpacket::Listener::bind(&name)?;
@@ -156,7 +189,7 @@ fn serve_on(transport: Transport, task: Task) -> io::Result<()> {
 }
 
 /// Says the peer listens, then serves the one connection `accept` returns.
-fn serve_one<S>(accept: impl FnOnce() -> io::Result<S>, task: Task) -> io::Result<()>
+fn serve_one<S>(accept: impl FnOnce() -> io::Result<S>, task: Task) -> io::Result<Option<Duration>>
 where
     for<'a> &'a S: Read + Write,
 {

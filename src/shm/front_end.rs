@@ -1,0 +1,287 @@
+//! The async shared-memory API, written once: [`front_end!`] defines
+//! `ShmStream` and `ShmListener` for one runtime, over that runtime's
+//! async local sockets (`local_socket::tokio` or `local_socket::smol`),
+//! with their docs. Each runtime's module invokes it and adds its
+//! `AsyncRead`/`AsyncWrite` impls.
+
+/// Defines the async shared-memory types for one runtime. The invoking
+/// module imports its runtime's async local-socket module as
+/// `local_socket`. The arguments: `runtime` and `module` (names, for docs),
+/// `io` (the path of its `AsyncReadExt`/`AsyncWriteExt`), `run` (a doc-test
+/// line that opens an async block on the runtime, closed by `# })?;`),
+/// `spawn` and `joined` (how a doc test spawns a task and takes its
+/// output), `shutdown` (the method that ends writing).
+macro_rules! front_end {
+    (
+        runtime: $runtime:literal,
+        module: $module:literal,
+        io: $io:literal,
+        run: $run:literal,
+        spawn: $spawn:literal,
+        joined: $joined:literal,
+        shutdown: $shutdown:literal $(,)?
+    ) => {
+        use std::fmt;
+        use std::io;
+        use std::task::{Context, Poll};
+
+        use crate::local_socket::{ListenerOptions, Name};
+        use crate::resource::AsResource;
+        use crate::shm::ShmOptions;
+        use crate::shm::async_core::{AsyncChannel, BellSocket};
+        use crate::shm::stream::{HELLO, create_rings, open_rings, setup_error};
+
+        impl BellSocket for local_socket::ResourceStream {
+            fn poll_bells(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.poll_recv_with(cx, buf, &mut Vec::new())
+            }
+
+            fn ring(&self, cx: &mut Context<'_>) {
+                let _ = self.poll_send_with(cx, &[1], &[]);
+            }
+        }
+
+        async fn read_hello(
+            socket: &local_socket::ResourceStream,
+            resources: &mut Vec<crate::resource::OwnedResource>,
+        ) -> io::Result<[u8; 8]> {
+            let mut hello = [0; 8];
+            let mut got = 0;
+            while got < hello.len() {
+                match socket.recv_with(&mut hello[got..], resources).await? {
+                    0 => return Err(setup_error("the peer left during the set-up")),
+                    n => got += n,
+                }
+            }
+            Ok(hello)
+        }
+
+        async fn write_hello(
+            socket: &local_socket::ResourceStream,
+            resources: &[crate::resource::BorrowedResource<'_>],
+        ) -> io::Result<()> {
+            let mut sent = socket.send_with(&HELLO, resources).await?;
+            while sent < HELLO.len() {
+                sent += socket.send_with(&HELLO[sent..], &[]).await?;
+            }
+            Ok(())
+        }
+
+        #[doc = concat!("A shared-memory channel on ", $runtime, ": the async [`ShmStream`](crate::shm::ShmStream), with the same set-up, the same ends and the same checks of the peer.")]
+        ///
+        /// It implements the runtime's `AsyncRead` and `AsyncWrite`. A read
+        /// or write that cannot proceed does not spin: it announces its wait
+        /// and awaits a bell on the socket through the runtime's reactor, so
+        /// the executor is never blocked (the [`Spin`](crate::shm::Spin)
+        /// setting is for blocking streams). The set-up has no time limit
+        #[doc = concat!("here: wrap it in your runtime's timeout if the peer may stall (", $runtime, "'s own, for instance).")]
+        ///
+        /// # Cancel safety
+        ///
+        /// Reads and writes are cancel safe: a poll that returns `Pending`
+        /// moved no byte. The set-up (`connect`, `offer`, `accept`) is not:
+        /// dropped halfway, the connection is unusable; drop it.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use localipc::local_socket::Name;
+        #[doc = concat!("use localipc::shm::", $module, "::{ShmListener, ShmStream};")]
+        #[doc = concat!("use ", $io, "::{AsyncReadExt, AsyncWriteExt};")]
+        ///
+        #[doc = concat!("# ", $run)]
+        #[doc = concat!("let name = Name::namespaced(format!(\"localipc-doc-shm-", $module, "-{}.sock\", std::process::id()))?;")]
+        /// let listener = ShmListener::bind(&name)?;
+        #[doc = concat!("let client = ", $spawn, "(async move {")]
+        ///     let mut stream = ShmStream::connect(&name).await?;
+        ///     stream.write_all(b"ping").await?;
+        #[doc = concat!("    stream.", $shutdown, "().await?;")]
+        ///     let mut answer = Vec::new();
+        ///     stream.read_to_end(&mut answer).await?;
+        ///     Ok::<_, std::io::Error>(answer)
+        /// });
+        /// let mut server = listener.accept().await?;
+        /// let mut request = Vec::new();
+        /// server.read_to_end(&mut request).await?;
+        /// assert_eq!(request, b"ping");
+        /// server.write_all(b"pong").await?;
+        /// drop(server);
+        #[doc = concat!("assert_eq!(client", $joined, "?, b\"pong\");")]
+        /// # Ok::<(), std::io::Error>(())
+        /// # })?;
+        /// # Ok::<(), std::io::Error>(())
+        /// ```
+        pub struct ShmStream {
+            channel: AsyncChannel,
+            socket: local_socket::ResourceStream,
+        }
+
+        impl ShmStream {
+            /// Connects to a `ShmListener` on `name` with default options.
+            ///
+            /// # Errors
+            ///
+            /// As for the blocking
+            /// [`ShmOptions::connect`](crate::shm::ShmOptions::connect),
+            /// less the set-up timeout.
+            pub async fn connect(name: &Name) -> io::Result<Self> {
+                Self::connect_with(name, &ShmOptions::new()).await
+            }
+
+            /// Connects to a `ShmListener` on `name` with `options` (its
+            /// capacity counts; the spin and set-up timeout do not apply).
+            ///
+            /// # Errors
+            ///
+            /// As for [`connect`](Self::connect).
+            pub async fn connect_with(name: &Name, options: &ShmOptions) -> io::Result<Self> {
+                options.checked_capacity()?;
+                let stream = local_socket::Stream::connect(name).await?;
+                Self::offer_with(local_socket::ResourceStream::new(stream)?, options).await
+            }
+
+            /// Sets up a channel over a connected resource stream whose peer
+            /// accepts it; see the blocking
+            /// [`ShmOptions::offer`](crate::shm::ShmOptions::offer).
+            ///
+            /// # Errors
+            ///
+            /// As for the blocking `offer`.
+            pub async fn offer(stream: local_socket::ResourceStream) -> io::Result<Self> {
+                Self::offer_with(stream, &ShmOptions::new()).await
+            }
+
+            /// [`offer`](Self::offer) with `options`.
+            ///
+            /// # Errors
+            ///
+            /// As for the blocking `offer`.
+            pub async fn offer_with(
+                stream: local_socket::ResourceStream,
+                options: &ShmOptions,
+            ) -> io::Result<Self> {
+                let (resource, rings) = create_rings(options)?;
+                write_hello(&stream, &[resource.as_resource()]).await?;
+                drop(resource);
+                let mut stray = Vec::new();
+                let answer = read_hello(&stream, &mut stray).await?;
+                if answer != HELLO || !stray.is_empty() {
+                    return Err(setup_error("the peer did not accept the memory"));
+                }
+                Ok(Self {
+                    channel: AsyncChannel::new(rings),
+                    socket: stream,
+                })
+            }
+
+            /// Sets up a channel over a connected resource stream whose peer
+            /// offers it; see the blocking
+            /// [`ShmOptions::accept`](crate::shm::ShmOptions::accept).
+            ///
+            /// # Errors
+            ///
+            /// As for the blocking `accept`, less the set-up timeout.
+            pub async fn accept(stream: local_socket::ResourceStream) -> io::Result<Self> {
+                let mut resources = Vec::new();
+                let hello = read_hello(&stream, &mut resources).await?;
+                let rings = open_rings(&hello, resources)?;
+                write_hello(&stream, &[]).await?;
+                Ok(Self {
+                    channel: AsyncChannel::new(rings),
+                    socket: stream,
+                })
+            }
+
+            /// The capacity of each of the two rings, in bytes.
+            pub fn capacity(&self) -> usize {
+                self.channel.capacity()
+            }
+
+            /// What the OS says about the peer process; see
+            /// [`PeerCredentials`](crate::local_socket::PeerCredentials).
+            ///
+            /// # Errors
+            ///
+            /// The OS error of the query.
+            pub fn peer_credentials(&self) -> io::Result<crate::local_socket::PeerCredentials> {
+                self.socket.peer_credentials()
+            }
+
+            fn poll_read_into(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.channel.poll_read(cx, buf, &self.socket)
+            }
+
+            fn poll_write_from(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.channel.poll_write(cx, buf, &self.socket)
+            }
+
+            fn shutdown_writing(&mut self, cx: &mut Context<'_>) {
+                self.channel.shutdown(cx, &self.socket);
+            }
+        }
+
+        impl fmt::Debug for ShmStream {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct("ShmStream")
+                    .field("channel", &self.channel)
+                    .field("socket", &self.socket)
+                    .finish()
+            }
+        }
+
+        #[doc = concat!("A server of shared-memory channels on ", $runtime, ": the async [`ShmListener`](crate::shm::ShmListener).")]
+        ///
+        /// [`accept`](Self::accept) runs the set-up with each client in
+        /// turn: a client that stalls its set-up stalls it. To serve clients
+        /// you do not trust to be quick, accept local-socket streams and run
+        /// [`ShmStream::accept`] in a task of its own for each.
+        ///
+        /// # Examples
+        ///
+        /// See [`ShmStream`].
+        #[derive(Debug)]
+        pub struct ShmListener {
+            listener: local_socket::Listener,
+        }
+
+        impl ShmListener {
+            /// Listens on `name` with default options.
+            ///
+            /// # Errors
+            ///
+            #[doc = concat!("As for the async [`Listener::bind`](crate::local_socket::", $module, "::Listener::bind).")]
+            pub fn bind(name: &Name) -> io::Result<Self> {
+                Ok(Self::from_listener(local_socket::Listener::bind(name)?))
+            }
+
+            /// Listens with `listener` options (name, access policy). The
+            /// ring capacity is the client's choice; async streams do not
+            /// spin; so there are no channel options here.
+            ///
+            /// # Errors
+            ///
+            /// As for [`bind`](Self::bind).
+            pub fn bind_with(listener: &ListenerOptions) -> io::Result<Self> {
+                Ok(Self::from_listener(local_socket::Listener::bind_with(listener)?))
+            }
+
+            /// Serves channels on a listener that exists.
+            pub fn from_listener(listener: local_socket::Listener) -> Self {
+                Self { listener }
+            }
+
+            /// Accepts a client and sets up the channel with it.
+            ///
+            /// # Errors
+            ///
+            /// As for the async listener's `accept` and
+            /// [`ShmStream::accept`].
+            pub async fn accept(&self) -> io::Result<ShmStream> {
+                let stream = local_socket::ResourceStream::new(self.listener.accept().await?)?;
+                ShmStream::accept(stream).await
+            }
+        }
+    };
+}
+
+pub(crate) use front_end;

@@ -1,0 +1,184 @@
+//! The behaviour of async shared-memory channels, written once against the
+//! binding layer (`rt`) and instantiated per runtime and scheduler.
+
+/// Defines every test of the suite in the invoking module, on runtime `$rt`
+/// and its scheduler `$scheduler`.
+macro_rules! suite {
+    ($rt:ident, $scheduler:ident, $other:ident) => {
+        use std::io::ErrorKind;
+        use std::time::Duration;
+
+        use localipc::shm::ShmOptions;
+        use rt::shm::{ShmListener, ShmStream};
+
+        use crate::util::names::namespaced;
+
+        #[allow(unused_imports, reason = "not every suite starts processes")]
+        use crate::util::Spawn as _;
+
+        crate::runtime::suite_support!($rt, $scheduler, Duration::from_secs(90));
+
+        /// A connected (client, server) pair, with rings of `capacity`.
+        async fn pair(label: &str, capacity: usize) -> (ShmStream, ShmStream) {
+            let name = namespaced(label);
+            let listener = ShmListener::bind(&name).unwrap();
+            let options = ShmOptions::new().capacity(capacity);
+            let (client, server) =
+                crate::runtime::zip(ShmStream::connect_with(&name, &options), listener.accept())
+                    .await;
+            (client.unwrap(), server.unwrap())
+        }
+
+        #[test]
+        fn bytes_cross_both_ways_intact() {
+            run("bytes_cross_both_ways_intact", async {
+                let total = 16 << 20;
+                let (mut client, mut server) = pair("shm-both", 64 * 1024).await;
+                let sending = rt::spawn(async move {
+                    let sent = rt::send(&crate::util::Pattern::new(3), &mut client, total, 65_521)
+                        .await
+                        .unwrap();
+                    rt::shutdown(&mut client).await.unwrap();
+                    let back = rt::receive_all(&mut client).await.unwrap();
+                    (sent, back)
+                });
+                let (received, checksum) = rt::receive_all(&mut server).await.unwrap();
+                assert_eq!(received, total);
+                let returned = rt::send(&crate::util::Pattern::new(4), &mut server, total, 1 << 16)
+                    .await
+                    .unwrap();
+                drop(server);
+                let (sent, back) = sending.await;
+                assert_eq!(checksum, sent);
+                assert_eq!(back, (total, returned));
+            });
+        }
+
+        #[test]
+        fn a_dropped_read_loses_no_byte() {
+            run("a_dropped_read_loses_no_byte", async {
+                let (client, server) = pair("shm-cancel", 4096).await;
+                rt::check_that_dropped_reads_lose_no_byte(client, server).await;
+            });
+        }
+
+        #[test]
+        fn a_dropped_peer_wakes_a_waiting_read_and_breaks_writes() {
+            run(
+                "a_dropped_peer_wakes_a_waiting_read_and_breaks_writes",
+                async {
+                    let (client, mut server) = pair("shm-drop", 4096).await;
+                    let dropping = rt::spawn(async move {
+                        rt::sleep(Duration::from_millis(50)).await;
+                        drop(client);
+                    });
+                    let mut buf = [0; 16];
+                    assert_eq!(server.read(&mut buf).await.unwrap(), 0);
+                    dropping.await;
+                    let error = server.write(b"x").await.unwrap_err();
+                    assert_eq!(error.kind(), ErrorKind::BrokenPipe);
+                },
+            );
+        }
+
+        #[test]
+        fn waiting_never_blocks_the_executor() {
+            run("waiting_never_blocks_the_executor", async {
+                let (mut client, mut server) = pair("shm-ticks", 4096).await;
+                // A read with nothing to read, answered 100 ms later from
+                // another task.
+                let writing = rt::spawn(async move {
+                    rt::sleep(Duration::from_millis(100)).await;
+                    // A full ring, then more: this write waits for the reader.
+                    client.write_all(&[5; 4096 * 3]).await.unwrap();
+                    client
+                });
+                let mut buf = vec![0; 4096 * 3];
+                let (read, ticks) = rt::ticks_while(server.read_exact(&mut buf)).await;
+                read.unwrap();
+                assert!(ticks >= 3, "{ticks} ticks during a 100 ms wait");
+                assert!(buf.iter().all(|&byte| byte == 5));
+                drop(writing.await);
+            });
+        }
+
+        #[test]
+        fn halves_in_two_tasks_wait_together() {
+            run("halves_in_two_tasks_wait_together", async {
+                let (client, server) = pair("shm-split", 4096).await;
+                // The server echoes; its halves wait in two tasks, each
+                // on the one socket.
+                let (mut reader, mut writer) = rt::split(server);
+                let (to_writer, from_reader) = crate::runtime::channel::bounded::<Vec<u8>>(64);
+                let echo_in = rt::spawn(async move {
+                    let mut buf = vec![0; 1000];
+                    loop {
+                        let n = reader.read(&mut buf).await.unwrap();
+                        if n == 0 {
+                            return;
+                        }
+                        to_writer.send(buf[..n].to_vec()).await.unwrap();
+                    }
+                });
+                let echo_out = rt::spawn(async move {
+                    while let Ok(chunk) = from_reader.recv().await {
+                        writer.write_all(&chunk).await.unwrap();
+                    }
+                });
+                let (mut client_reader, mut client_writer) = rt::split(client);
+                let total = 1 << 20;
+                let sending = rt::spawn(async move {
+                    let sent = rt::send(
+                        &crate::util::Pattern::new(6),
+                        &mut client_writer,
+                        total,
+                        3000,
+                    )
+                    .await
+                    .unwrap();
+                    rt::shutdown(&mut client_writer).await.unwrap();
+                    (sent, client_writer)
+                });
+                let mut got = 0u64;
+                let mut checksum = crate::util::Checksum::new();
+                let mut buf = vec![0; 7000];
+                while got < total {
+                    let n = client_reader.read(&mut buf).await.unwrap();
+                    assert_ne!(n, 0);
+                    checksum.update(&buf[..n]);
+                    got += n as u64;
+                }
+                let (sent, _writer) = sending.await;
+                assert_eq!(checksum.finish(), sent);
+                echo_in.await;
+                echo_out.await;
+            });
+        }
+
+        #[test]
+        fn a_blocking_peer_speaks_the_same_channel() {
+            run("a_blocking_peer_speaks_the_same_channel", async {
+                let name = namespaced("shm-mixed");
+                let listener = ShmListener::bind(&name).unwrap();
+                let blocking = rt::unblock(move || {
+                    use std::io::{Read, Write};
+                    let mut stream = localipc::shm::ShmStream::connect(&name)?;
+                    stream.write_all(b"from a thread")?;
+                    stream.shutdown_write();
+                    let mut answer = Vec::new();
+                    stream.read_to_end(&mut answer)?;
+                    Ok::<_, std::io::Error>(answer)
+                });
+                let accepted = async {
+                    let mut server = listener.accept().await.unwrap();
+                    let mut request = Vec::new();
+                    server.read_to_end(&mut request).await.unwrap();
+                    assert_eq!(request, b"from a thread");
+                    server.write_all(b"from a task").await.unwrap();
+                };
+                let (answer, ()) = crate::runtime::zip(blocking, accepted).await;
+                assert_eq!(answer.unwrap(), b"from a task");
+            });
+        }
+    };
+}
