@@ -494,3 +494,313 @@ fn a_round_trip_with_and_without_spinning() {
         let _ = checksum.finish();
     }
 }
+
+/// Another user is refused by a listener's default policy: its connection
+/// never becomes a channel, and the listener goes on serving its own user.
+#[cfg(unix)]
+#[test]
+fn another_user_cannot_open_a_channel_by_default() {
+    use std::os::unix::process::CommandExt;
+    let test = "another_user_cannot_open_a_channel_by_default";
+    if is_child() {
+        // Playing uid 65534: the set-up must fail.
+        match ShmStream::connect(&name_from_parent()) {
+            Ok(_) => std::process::exit(3),
+            Err(error) => {
+                eprintln!("refused as expected: {error}");
+                std::process::exit(0)
+            }
+        }
+    }
+    let _watchdog = watchdog(test, LIMIT);
+    if !rustix::process::geteuid().is_root() {
+        util::skip(test, "needs root to run a child process as another user");
+        return;
+    }
+    for kind in ["namespaced", "path"] {
+        let path = util::names::path_name("shm-other-user");
+        let name = if kind == "path" {
+            path.name.clone()
+        } else {
+            namespaced("shm-other-user")
+        };
+        let listener = ShmListener::bind(&name).unwrap();
+        let mut command = child_command(test);
+        name_for_child(&mut command, &name);
+        command.uid(65534).gid(65534);
+        let status = command.status_child().unwrap();
+        assert_success(status, &format!("the other user's client ({kind} name)"));
+        let client = thread::spawn({
+            let name = name.clone();
+            move || ShmStream::connect(&name)
+        });
+        let mut server = listener.accept().unwrap();
+        let mut client = client.join().unwrap().unwrap();
+        client.write_all(b"me").unwrap();
+        let mut buf = [0; 2];
+        server.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"me", "{kind}");
+    }
+}
+
+/// A peer that speaks the protocol by hand (a memfd of its own, written
+/// with `pwrite`) and lies: at the set-up, then in the shared memory while
+/// the channel runs.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod hostile {
+    use std::io::{ErrorKind, Read, Write};
+    use std::os::fd::{AsFd, OwnedFd};
+    use std::thread;
+    use std::time::Duration;
+
+    use localipc::local_socket::{Name, ResourceStream, Stream};
+    use localipc::shm::ShmListener;
+    use rustix::fs::{MemfdFlags, SealFlags};
+
+    use crate::util::names::namespaced;
+    use crate::{LIMIT, watchdog};
+
+    const HEADER: u64 = 4096;
+    const RING0: u64 = 256;
+    const RING1: u64 = 1280;
+    const WRITTEN: u64 = 0;
+    const READ: u64 = 256;
+
+    /// A memfd for rings of `capacity`, with a header that says
+    /// `header_capacity`, sealed or not.
+    fn memory(capacity: u64, header_capacity: u64, seal: bool) -> OwnedFd {
+        let fd =
+            rustix::fs::memfd_create("hostile", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)
+                .unwrap();
+        rustix::fs::ftruncate(&fd, HEADER + 2 * capacity).unwrap();
+        put(&fd, 0, u64::from_le_bytes(*b"LIPCSHM1"));
+        rustix::io::pwrite(&fd, &1u32.to_le_bytes(), 8).unwrap();
+        put(&fd, 16, header_capacity);
+        if seal {
+            rustix::fs::fcntl_add_seals(&fd, SealFlags::SHRINK | SealFlags::GROW).unwrap();
+        }
+        fd
+    }
+
+    fn put(fd: &OwnedFd, offset: u64, value: u64) {
+        rustix::io::pwrite(fd, &value.to_le_bytes(), offset).unwrap();
+    }
+
+    /// Connects to `name` and sends `hello` with `fds`; returns the stream.
+    fn offer(name: &Name, hello: &[u8], fds: &[&OwnedFd]) -> ResourceStream {
+        let stream = ResourceStream::new(Stream::connect(name).unwrap()).unwrap();
+        let borrowed: Vec<_> = fds.iter().map(|fd| fd.as_fd()).collect();
+        stream.send_with(hello, &borrowed).unwrap();
+        stream
+    }
+
+    const HELLO: &[u8] = b"LIPCSHM\x01";
+
+    #[test]
+    fn lies_at_the_set_up_are_refused_and_the_listener_lives_on() {
+        let _watchdog = watchdog(
+            "hostile::lies_at_the_set_up_are_refused_and_the_listener_lives_on",
+            LIMIT,
+        );
+        let name = namespaced("hostile-setup");
+        let listener = ShmListener::bind(&name).unwrap();
+        let (pipe_reader, _pipe_writer) = rustix::pipe::pipe().unwrap();
+        let file = OwnedFd::from(std::fs::File::open(std::env::current_exe().unwrap()).unwrap());
+        let good = || memory(4096, 4096, true);
+        let cases: Vec<(&str, Vec<u8>, Vec<OwnedFd>)> = vec![
+            (
+                "unsealed memory",
+                HELLO.to_vec(),
+                vec![memory(4096, 4096, false)],
+            ),
+            (
+                "a capacity larger than the memory",
+                HELLO.to_vec(),
+                vec![memory(4096, 8192, true)],
+            ),
+            (
+                "a capacity that is no power of two",
+                HELLO.to_vec(),
+                vec![memory(8192, 6000, true)],
+            ),
+            (
+                "a capacity of 0",
+                HELLO.to_vec(),
+                vec![memory(4096, 0, true)],
+            ),
+            ("a pipe for memory", HELLO.to_vec(), vec![pipe_reader]),
+            ("a file for memory", HELLO.to_vec(), vec![file]),
+            ("two memories", HELLO.to_vec(), vec![good(), good()]),
+            ("no memory", HELLO.to_vec(), vec![]),
+            ("another protocol", b"LIPCSHM\x02".to_vec(), vec![good()]),
+        ];
+        for (what, hello, fds) in cases {
+            let borrowed: Vec<&OwnedFd> = fds.iter().collect();
+            let peer = offer(&name, &hello, &borrowed);
+            let error = listener.accept().unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidData, "{what}: {error}");
+            drop(peer);
+        }
+        // A wrong magic in the memory itself.
+        let fd = good();
+        put(&fd, 0, 0x0bad);
+        let peer = offer(&name, HELLO, &[&fd]);
+        assert_eq!(
+            listener.accept().unwrap_err().kind(),
+            ErrorKind::InvalidData
+        );
+        drop(peer);
+        // An honest peer still gets a channel.
+        let fd = good();
+        let peer = offer(&name, HELLO, &[&fd]);
+        let mut server = listener.accept().unwrap();
+        let mut ack = [0; 8];
+        (&peer).read_exact(&mut ack).unwrap();
+        assert_eq!(&ack, HELLO);
+        server.write_all(b"ok").unwrap();
+    }
+
+    /// Sets up a channel with a hand-made peer; returns its memory, its
+    /// socket, and the server's stream.
+    fn hand_made(
+        label: &str,
+        capacity: u64,
+    ) -> (OwnedFd, ResourceStream, localipc::shm::ShmStream) {
+        let name = namespaced(label);
+        let listener = ShmListener::bind(&name).unwrap();
+        let fd = memory(capacity, capacity, true);
+        let peer = offer(&name, HELLO, &[&fd]);
+        let server = listener.accept().unwrap();
+        let mut ack = [0; 8];
+        (&peer).read_exact(&mut ack).unwrap();
+        (fd, peer, server)
+    }
+
+    #[test]
+    fn counts_out_of_bounds_end_the_channel_with_invalid_data() {
+        let _watchdog = watchdog(
+            "hostile::counts_out_of_bounds_end_the_channel_with_invalid_data",
+            LIMIT,
+        );
+        // A write count past the capacity: the reader refuses it, for good.
+        let (fd, _peer, mut server) = hand_made("hostile-written", 4096);
+        put(&fd, RING0 + WRITTEN, 4097);
+        let mut buf = [0; 64];
+        assert_eq!(
+            server.read(&mut buf).unwrap_err().kind(),
+            ErrorKind::InvalidData
+        );
+        put(&fd, RING0 + WRITTEN, 0);
+        assert_eq!(
+            server.read(&mut buf).unwrap_err().kind(),
+            ErrorKind::InvalidData
+        );
+        assert_eq!(
+            server.write(b"x").unwrap_err().kind(),
+            ErrorKind::InvalidData
+        );
+
+        // A read count ahead of what was written: the writer refuses it once
+        // it looks (when the ring seems full).
+        let (fd, _peer, mut server) = hand_made("hostile-read", 4096);
+        server.write_all(&[1; 4096]).unwrap();
+        put(&fd, RING1 + READ, u64::MAX);
+        assert_eq!(
+            server.write(b"x").unwrap_err().kind(),
+            ErrorKind::InvalidData
+        );
+
+        // A write count that goes backwards.
+        let (fd, _peer, mut server) = hand_made("hostile-backwards", 4096);
+        put(&fd, RING0 + WRITTEN, 100);
+        assert_eq!(server.read(&mut buf).unwrap(), 64);
+        put(&fd, RING0 + WRITTEN, 10);
+        assert_eq!(
+            server.read(&mut buf).unwrap(),
+            36,
+            "what was seen stays readable"
+        );
+        assert_eq!(
+            server.read(&mut buf).unwrap_err().kind(),
+            ErrorKind::InvalidData
+        );
+    }
+
+    /// A peer that writes random values all over the header and the rings
+    /// while this side reads and writes: every call returns bytes, would
+    /// block or `InvalidData` (or `BrokenPipe`, `Ok(0)` once the peer is
+    /// gone); nothing panics or hangs.
+    #[test]
+    fn a_scribbling_peer_never_crashes_or_hangs_this_side() {
+        let _watchdog = watchdog(
+            "hostile::a_scribbling_peer_never_crashes_or_hangs_this_side",
+            LIMIT,
+        );
+        for round in 0..20u64 {
+            let capacity = 4096 << (round % 3);
+            let (fd, peer, mut server) = hand_made("hostile-scribble", capacity);
+            server.set_nonblocking(true).unwrap();
+            let len = HEADER + 2 * capacity;
+            let scribbler = thread::spawn(move || {
+                let mut state = 0x9e37_79b9_7f4a_7c15u64 ^ round;
+                let mut random = move || {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state
+                };
+                for _ in 0..2000 {
+                    // Mostly the header's words, sometimes the rings' bytes.
+                    let offset = if random() % 4 == 0 {
+                        random() % (len - 8)
+                    } else {
+                        (random() % (HEADER / 8)) * 8
+                    };
+                    let value = match random() % 4 {
+                        0 => random(),
+                        1 => random() % (2 * capacity),
+                        2 => u64::MAX - random() % 8,
+                        _ => 0,
+                    };
+                    put(&fd, offset, value);
+                    if random() % 16 == 0 {
+                        let _ = (&peer).write(&[1]);
+                    }
+                }
+                drop(peer);
+            });
+            let mut buf = vec![0; 5000];
+            let mut broken = false;
+            let started = std::time::Instant::now();
+            loop {
+                let read = server.read(&mut buf);
+                let write = server.write(&buf[..1234]);
+                for result in [read.map(|_| ()), write.map(|_| ())] {
+                    if let Err(error) = result {
+                        match error.kind() {
+                            ErrorKind::WouldBlock | ErrorKind::BrokenPipe => {}
+                            ErrorKind::InvalidData => broken = true,
+                            other => panic!("round {round}: {other:?}: {error}"),
+                        }
+                    }
+                }
+                if scribbler.is_finished()
+                    && (broken || matches!(server.read(&mut buf), Ok(0) | Err(_)))
+                {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "round {round} never ended"
+                );
+            }
+            scribbler.join().unwrap();
+            // Blocking again, the end (or the broken channel) is seen at once.
+            server.set_nonblocking(false).unwrap();
+            match server.read(&mut buf) {
+                Ok(_) => {}
+                Err(error) => assert_eq!(error.kind(), ErrorKind::InvalidData, "round {round}"),
+            }
+        }
+    }
+}
