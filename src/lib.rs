@@ -9,6 +9,7 @@
 //! | unnamed pipe | [`pipe`] | everywhere |
 //! | FIFO (named pipe in the filesystem) | `os::unix::fifo` | Unix |
 //! | named pipe (byte and message modes, instances, security) | `os::windows::named_pipe` | Windows |
+//! | shared-memory channel (rings in memory both processes map, set up over a local socket) | [`shm`] | Linux, Android, Windows, other Unixes |
 //!
 //! # Async front ends
 //!

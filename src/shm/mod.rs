@@ -23,7 +23,7 @@
 //!
 //! The client connects to a [`ShmListener`] (or any two processes call
 //! [`ShmStream::offer`] and [`ShmStream::accept`] on the two ends of a
-//! [`ResourceStream`](crate::local_socket::ResourceStream)). The local
+//! [`local_socket::ResourceStream`](crate::local_socket::ResourceStream)). The local
 //! socket authenticates the peer with its usual defaults (a listener admits
 //! its own user and the superuser; a client checks who serves the name),
 //! carries the memory to the accepting side, and stays open:
@@ -98,7 +98,7 @@
 //! # Platform-specific behavior
 //!
 //! * **Windows:** the section's handle crosses by `DuplicateHandle`, as
-//!   for any [`ResourceStream`](crate::local_socket::ResourceStream), and
+//!   for any [`local_socket::ResourceStream`](crate::local_socket::ResourceStream), and
 //!   the bells travel on the named pipe.
 //! * **Apple systems:** POSIX shared memory cannot be resized once sized,
 //!   so a peer cannot shrink it either.
