@@ -543,19 +543,19 @@ fn another_user_cannot_open_a_channel_by_default() {
     }
 }
 
-/// A peer that speaks the protocol by hand (a memfd of its own, written
-/// with `pwrite`) and lies: at the set-up, then in the shared memory while
+/// A peer that speaks the protocol by hand (memory of its own: a memfd
+/// written with `pwrite` on Linux, a section written through a view of its
+/// own on Windows) and lies: at the set-up, then in the shared memory while
 /// the channel runs.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(any(target_os = "linux", target_os = "android", windows))]
 mod hostile {
     use std::io::{ErrorKind, Read, Write};
-    use std::os::fd::{AsFd, OwnedFd};
     use std::thread;
     use std::time::Duration;
 
     use localipc::local_socket::{Name, ResourceStream, Stream};
+    use localipc::resource::{AsResource, BorrowedResource, OwnedResource};
     use localipc::shm::ShmListener;
-    use rustix::fs::{MemfdFlags, SealFlags};
 
     use crate::util::names::namespaced;
     use crate::{LIMIT, watchdog};
@@ -566,31 +566,119 @@ mod hostile {
     const WRITTEN: u64 = 0;
     const READ: u64 = 256;
 
-    /// A memfd for rings of `capacity`, with a header that says
-    /// `header_capacity`, sealed or not.
-    fn memory(capacity: u64, header_capacity: u64, seal: bool) -> OwnedFd {
-        let fd =
-            rustix::fs::memfd_create("hostile", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)
-                .unwrap();
-        rustix::fs::ftruncate(&fd, HEADER + 2 * capacity).unwrap();
-        put(&fd, 0, u64::from_le_bytes(*b"LIPCSHM1"));
-        rustix::io::pwrite(&fd, &1u32.to_le_bytes(), 8).unwrap();
-        put(&fd, 16, header_capacity);
-        if seal {
-            rustix::fs::fcntl_add_seals(&fd, SealFlags::SHRINK | SealFlags::GROW).unwrap();
+    /// The hostile peer's memory.
+    struct Memory {
+        object: OwnedResource,
+        #[cfg(windows)]
+        view: View,
+    }
+
+    /// A view of the section, unmapped on drop.
+    #[cfg(windows)]
+    struct View {
+        base: *mut u8,
+        len: u64,
+    }
+
+    // SAFETY: the view is plain memory of this process, written only through
+    // `put`'s volatile writes; the test moves it to one scribbling thread.
+    #[cfg(windows)]
+    unsafe impl Send for View {}
+
+    #[cfg(windows)]
+    impl Drop for View {
+        fn drop(&mut self) {
+            use windows_sys::Win32::System::Memory::{MEMORY_MAPPED_VIEW_ADDRESS, UnmapViewOfFile};
+            // SAFETY: the view was mapped by `memory` and is unmapped once.
+            unsafe {
+                UnmapViewOfFile(MEMORY_MAPPED_VIEW_ADDRESS {
+                    Value: self.base.cast(),
+                })
+            };
         }
-        fd
     }
 
-    fn put(fd: &OwnedFd, offset: u64, value: u64) {
-        rustix::io::pwrite(fd, &value.to_le_bytes(), offset).unwrap();
+    /// Memory for rings of `capacity`, with a header that says
+    /// `header_capacity`, sealed against shrinking or not (Linux; a section
+    /// cannot shrink).
+    fn memory(capacity: u64, header_capacity: u64, seal: bool) -> Memory {
+        let len = HEADER + 2 * capacity;
+        #[cfg(unix)]
+        let memory = {
+            use rustix::fs::{MemfdFlags, SealFlags};
+            let fd = rustix::fs::memfd_create(
+                "hostile",
+                MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING,
+            )
+            .unwrap();
+            rustix::fs::ftruncate(&fd, len).unwrap();
+            if seal {
+                rustix::fs::fcntl_add_seals(&fd, SealFlags::SHRINK | SealFlags::GROW).unwrap();
+            }
+            Memory { object: fd }
+        };
+        #[cfg(windows)]
+        let memory = {
+            use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
+            use windows_sys::Win32::Foundation::INVALID_HANDLE_VALUE;
+            use windows_sys::Win32::System::Memory::{
+                CreateFileMappingW, FILE_MAP_ALL_ACCESS, MapViewOfFile, PAGE_READWRITE,
+            };
+            let _ = seal;
+            // SAFETY: an unnamed section backed by the paging file.
+            let raw = unsafe {
+                CreateFileMappingW(
+                    INVALID_HANDLE_VALUE,
+                    std::ptr::null(),
+                    PAGE_READWRITE,
+                    0,
+                    len as u32,
+                    std::ptr::null(),
+                )
+            };
+            assert!(!raw.is_null(), "{}", std::io::Error::last_os_error());
+            // SAFETY: a new handle owned by nothing else.
+            let object = unsafe { OwnedHandle::from_raw_handle(raw) };
+            // SAFETY: a view of all of the live section.
+            let view =
+                unsafe { MapViewOfFile(object.as_raw_handle(), FILE_MAP_ALL_ACCESS, 0, 0, 0) };
+            assert!(!view.Value.is_null());
+            Memory {
+                object,
+                view: View {
+                    base: view.Value.cast(),
+                    len,
+                },
+            }
+        };
+        put(&memory, 0, u64::from_le_bytes(*b"LIPCSHM1"));
+        put(&memory, 8, 1);
+        put(&memory, 16, header_capacity);
+        memory
     }
 
-    /// Connects to `name` and sends `hello` with `fds`; returns the stream.
-    fn offer(name: &Name, hello: &[u8], fds: &[&OwnedFd]) -> ResourceStream {
+    /// Writes `value` at `offset` of the memory, as the peer may: at any
+    /// offset, aligned or not.
+    fn put(memory: &Memory, offset: u64, value: u64) {
+        #[cfg(unix)]
+        rustix::io::pwrite(&memory.object, &value.to_le_bytes(), offset).unwrap();
+        #[cfg(windows)]
+        {
+            assert!(offset + 8 <= memory.view.len);
+            for (i, byte) in value.to_le_bytes().into_iter().enumerate() {
+                let at = memory.view.base.wrapping_add(offset as usize + i);
+                // SAFETY: within the view (checked above); volatile, as the
+                // other side reads this memory concurrently.
+                unsafe { at.write_volatile(byte) };
+            }
+        }
+    }
+
+    /// Connects to `name` and sends `hello` with `resources`; returns the
+    /// stream.
+    fn offer(name: &Name, hello: &[u8], resources: &[BorrowedResource<'_>]) -> ResourceStream {
         let stream = ResourceStream::new(Stream::connect(name).unwrap()).unwrap();
-        let borrowed: Vec<_> = fds.iter().map(|fd| fd.as_fd()).collect();
-        stream.send_with(hello, &borrowed).unwrap();
+        stream.send_with(hello, resources).unwrap();
         stream
     }
 
@@ -604,29 +692,27 @@ mod hostile {
         );
         let name = namespaced("hostile-setup");
         let listener = ShmListener::bind(&name).unwrap();
-        let (pipe_reader, _pipe_writer) = rustix::pipe::pipe().unwrap();
-        let file = OwnedFd::from(std::fs::File::open(std::env::current_exe().unwrap()).unwrap());
-        let good = || memory(4096, 4096, true);
-        let cases: Vec<(&str, Vec<u8>, Vec<OwnedFd>)> = vec![
-            (
-                "unsealed memory",
-                HELLO.to_vec(),
-                vec![memory(4096, 4096, false)],
-            ),
+        let (_pipe_writer, pipe_reader) = localipc::pipe::pipe().unwrap();
+        let pipe_reader = OwnedResource::from(pipe_reader);
+        let file =
+            OwnedResource::from(std::fs::File::open(std::env::current_exe().unwrap()).unwrap());
+        let good = || memory(4096, 4096, true).object;
+        #[allow(unused_mut, reason = "the unsealed case is Linux's")]
+        let mut cases: Vec<(&str, Vec<u8>, Vec<OwnedResource>)> = vec![
             (
                 "a capacity larger than the memory",
                 HELLO.to_vec(),
-                vec![memory(4096, 8192, true)],
+                vec![memory(4096, 8192, true).object],
             ),
             (
                 "a capacity that is no power of two",
                 HELLO.to_vec(),
-                vec![memory(8192, 6000, true)],
+                vec![memory(8192, 6000, true).object],
             ),
             (
                 "a capacity of 0",
                 HELLO.to_vec(),
-                vec![memory(4096, 0, true)],
+                vec![memory(4096, 0, true).object],
             ),
             ("a pipe for memory", HELLO.to_vec(), vec![pipe_reader]),
             ("a file for memory", HELLO.to_vec(), vec![file]),
@@ -634,25 +720,31 @@ mod hostile {
             ("no memory", HELLO.to_vec(), vec![]),
             ("another protocol", b"LIPCSHM\x02".to_vec(), vec![good()]),
         ];
-        for (what, hello, fds) in cases {
-            let borrowed: Vec<&OwnedFd> = fds.iter().collect();
+        #[cfg(unix)]
+        cases.push((
+            "unsealed memory",
+            HELLO.to_vec(),
+            vec![memory(4096, 4096, false).object],
+        ));
+        for (what, hello, resources) in cases {
+            let borrowed: Vec<_> = resources.iter().map(AsResource::as_resource).collect();
             let peer = offer(&name, &hello, &borrowed);
             let error = listener.accept().unwrap_err();
             assert_eq!(error.kind(), ErrorKind::InvalidData, "{what}: {error}");
             drop(peer);
         }
         // A wrong magic in the memory itself.
-        let fd = good();
-        put(&fd, 0, 0x0bad);
-        let peer = offer(&name, HELLO, &[&fd]);
+        let bad = memory(4096, 4096, true);
+        put(&bad, 0, 0x0bad);
+        let peer = offer(&name, HELLO, &[bad.object.as_resource()]);
         assert_eq!(
             listener.accept().unwrap_err().kind(),
             ErrorKind::InvalidData
         );
         drop(peer);
         // An honest peer still gets a channel.
-        let fd = good();
-        let peer = offer(&name, HELLO, &[&fd]);
+        let honest = good();
+        let peer = offer(&name, HELLO, &[honest.as_resource()]);
         let mut server = listener.accept().unwrap();
         let mut ack = [0; 8];
         (&peer).read_exact(&mut ack).unwrap();
@@ -662,14 +754,11 @@ mod hostile {
 
     /// Sets up a channel with a hand-made peer; returns its memory, its
     /// socket, and the server's stream.
-    fn hand_made(
-        label: &str,
-        capacity: u64,
-    ) -> (OwnedFd, ResourceStream, localipc::shm::ShmStream) {
+    fn hand_made(label: &str, capacity: u64) -> (Memory, ResourceStream, localipc::shm::ShmStream) {
         let name = namespaced(label);
         let listener = ShmListener::bind(&name).unwrap();
         let fd = memory(capacity, capacity, true);
-        let peer = offer(&name, HELLO, &[&fd]);
+        let peer = offer(&name, HELLO, &[fd.object.as_resource()]);
         let server = listener.accept().unwrap();
         let mut ack = [0; 8];
         (&peer).read_exact(&mut ack).unwrap();
@@ -803,4 +892,61 @@ mod hostile {
             }
         }
     }
+}
+
+#[test]
+fn timeouts_end_waits_with_timed_out_and_the_stream_goes_on() {
+    let _watchdog = watchdog(
+        "timeouts_end_waits_with_timed_out_and_the_stream_goes_on",
+        LIMIT,
+    );
+    let (mut client, mut server) = pair_with("timeouts", ShmOptions::new().capacity(4096));
+    assert_eq!(
+        server
+            .set_read_timeout(Some(Duration::ZERO))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
+    server
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    assert_eq!(server.read_timeout(), Some(Duration::from_millis(100)));
+    let started = std::time::Instant::now();
+    let mut buf = [0; 8];
+    assert_eq!(
+        server.read(&mut buf).unwrap_err().kind(),
+        ErrorKind::TimedOut
+    );
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(90), "{waited:?}");
+    // A write into a full ring times out too, and both go on afterwards.
+    client
+        .set_write_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    client.write_all(&[7; 4096]).unwrap();
+    assert_eq!(
+        client.write(b"more").unwrap_err().kind(),
+        ErrorKind::TimedOut
+    );
+    let mut all = [0; 4096];
+    server.read_exact(&mut all).unwrap();
+    assert_eq!(client.write(b"more").unwrap(), 4);
+    server.read_exact(&mut buf[..4]).unwrap();
+    assert_eq!(&buf[..4], b"more");
+    // A read that times out after the writer's timeout was set (the socket's
+    // own timeout switches between the two).
+    assert_eq!(
+        server.read(&mut buf).unwrap_err().kind(),
+        ErrorKind::TimedOut
+    );
+    server.set_read_timeout(None).unwrap();
+    let writer = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(200));
+        client.write_all(b"late").unwrap();
+        client
+    });
+    server.read_exact(&mut buf[..4]).unwrap();
+    assert_eq!(&buf[..4], b"late");
+    drop(writer.join().unwrap());
 }

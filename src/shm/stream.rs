@@ -99,6 +99,11 @@ pub struct ShmStream {
     peer_gone: bool,
     /// This side's writing was shut down.
     write_shut: bool,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+    /// The timeout the socket's reads have now: a wait sets it to that of
+    /// the read or write that waits, when they differ.
+    socket_timeout: Option<Duration>,
 }
 
 impl ShmStream {
@@ -170,7 +175,44 @@ impl ShmStream {
             nonblocking: false,
             peer_gone: false,
             write_shut: false,
+            read_timeout: None,
+            write_timeout: None,
+            socket_timeout: None,
         }
+    }
+
+    /// Sets how long a read may wait for bytes (`None`, the default: no
+    /// limit). A read that waits longer fails with
+    /// [`TimedOut`](io::ErrorKind::TimedOut); the stream stays usable.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero duration.
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.read_timeout = check_timeout(timeout)?;
+        Ok(())
+    }
+
+    /// Sets how long a write may wait for room in the ring (`None`, the
+    /// default: no limit). A write that waits longer fails with
+    /// [`TimedOut`](io::ErrorKind::TimedOut); the stream stays usable.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero duration.
+    pub fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.write_timeout = check_timeout(timeout)?;
+        Ok(())
+    }
+
+    /// The read timeout.
+    pub fn read_timeout(&self) -> Option<Duration> {
+        self.read_timeout
+    }
+
+    /// The write timeout.
+    pub fn write_timeout(&self) -> Option<Duration> {
+        self.write_timeout
     }
 
     /// The capacity of each of the two rings, in bytes: the most one side
@@ -221,8 +263,13 @@ impl ShmStream {
         }
     }
 
-    /// Waits for a bell or the end of the socket: the one blocking call.
-    fn sleep(&mut self) -> io::Result<()> {
+    /// Waits for a bell or the end of the socket, at most `timeout`: the one
+    /// blocking call.
+    fn sleep(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        if timeout != self.socket_timeout {
+            self.socket.set_read_timeout(timeout)?;
+            self.socket_timeout = timeout;
+        }
         let mut bells = [0; BELLS];
         loop {
             return match self.socket.read(&mut bells) {
@@ -286,7 +333,7 @@ impl ShmStream {
                     }
                     continue;
                 }
-                let slept = self.sleep();
+                let slept = self.sleep(self.read_timeout);
                 self.rings.disarm_read();
                 slept?;
             }
@@ -327,7 +374,7 @@ impl ShmStream {
                     }
                     continue;
                 }
-                let slept = self.sleep();
+                let slept = self.sleep(self.write_timeout);
                 self.rings.disarm_write();
                 slept?;
             }
@@ -338,6 +385,16 @@ impl ShmStream {
             }
         }
     }
+}
+
+fn check_timeout(timeout: Option<Duration>) -> io::Result<Option<Duration>> {
+    if timeout.is_some_and(|timeout| timeout.is_zero()) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a zero timeout is not a timeout (use nonblocking mode)",
+        ));
+    }
+    Ok(timeout)
 }
 
 pub(crate) fn write_shut() -> io::Error {
