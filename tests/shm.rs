@@ -33,10 +33,9 @@ fn pair(label: &str) -> (ShmStream, ShmStream) {
     pair_with(label, ShmOptions::new())
 }
 
-/// Bytes each way in the integrity test: 1 GiB, less under Wine (whose
-/// process and pipe emulation is slow, not the channel).
+/// Bytes each way in the integrity test: 1 GiB.
 fn integrity_total() -> u64 {
-    if util::is_wine() { 64 << 20 } else { 1 << 30 }
+    1 << 30
 }
 
 /// The child of the integrity test: receives the parent's bytes and checks

@@ -121,7 +121,9 @@ impl Framing {
             return Ok(None);
         }
         let chunk = &bytes[..bytes.len().min(frames::MAX_DATA)];
-        let mut out = Vec::new();
+        // One allocation for a frame of bytes alone (a bell of a
+        // shared-memory channel, say): the header and the bytes.
+        let mut out = Vec::with_capacity(frames::HEADER + chunk.len());
         let mut copies = None;
         if !handles.is_empty() {
             if let Err((kind, message)) = &self.peer_to_wait_for {
