@@ -6,6 +6,7 @@
 use std::io::{self, Read, Write};
 
 use localipc::local_socket::{Listener, Name, Stream};
+use localipc::shm::{ShmListener, ShmStream};
 use localipc_bench_engine::allocator::allocations;
 use localipc_bench_engine::context::Context;
 
@@ -38,6 +39,10 @@ pub(crate) fn count_all(context: &Context, ops: u32) -> io::Result<Vec<Allocatio
         let server = listener.accept()?;
         counts.push(count(primitive, ops, &client, &server)?);
     }
+    {
+        let (mut client, mut server) = shm_pair(context)?;
+        counts.push(count(SHM, ops, &mut client, &mut server)?);
+    }
 
     let (reader, writer) = std::io::pipe()?;
     counts.push(count("std pipe (reference)", ops, writer, reader)?);
@@ -49,6 +54,22 @@ pub(crate) fn count_all(context: &Context, ops: u32) -> io::Result<Vec<Allocatio
         counts.push(count("localipc FIFO", ops, sender, receiver)?);
     }
     Ok(counts)
+}
+
+/// The shared-memory stream's name in the allocation table.
+pub(crate) const SHM: &str = "localipc ShmStream";
+
+/// Both ends of a shared-memory channel with default options, the client
+/// set up in a thread while this one accepts.
+fn shm_pair(context: &Context) -> io::Result<(ShmStream, ShmStream)> {
+    let name = Name::namespaced(context.unique_name())?;
+    let listener = ShmListener::bind(&name)?;
+    let client = std::thread::spawn(move || ShmStream::connect(&name));
+    let server = listener.accept();
+    let client = client
+        .join()
+        .map_err(|_| io::Error::other("the shared-memory client panicked"))?;
+    Ok((client?, server?))
 }
 
 /// The local-socket names counted, with their rows' names.

@@ -89,13 +89,13 @@ pub(crate) const USAGE: &str = "\
 usage: localipc-bench [--quick | --smoke] [--rounds N] [--json PATH] [--markdown PATH]
                       [--plot PATH]
 
-Measures localipc's local sockets, message sockets, pipes and FIFOs side by
-side with std, Tokio, async-io, interprocess and raw SOCK_SEQPACKET:
-throughput for 64 KiB and 4 KiB writes (one message each for message
-sockets) and round-trip latency for 1 B and 64 B messages, against a peer
-process.
+Measures localipc's local sockets, message sockets, shared-memory streams,
+pipes and FIFOs side by side with std, Tokio, async-io, interprocess and raw
+SOCK_SEQPACKET: throughput for 64 KiB and 4 KiB writes (one message each for
+message sockets) and round-trip latency for 1 B and 64 B messages, against a
+peer process, with the CPU time of both processes for shared memory.
 
-  (default)        the full run: 7 rounds, under 2 minutes on 2 cores
+  (default)        the full run: 7 rounds, about 6 minutes on 2 cores
   --quick          3 rounds of smaller transfers, for a first look
   --smoke          1 round of tiny transfers with every byte checked (for CI);
                    fails if any transfer is incomplete or corrupt

@@ -11,6 +11,9 @@
 //! * **Linux, Android and Windows:** message sockets, against a
 //!   length-prefixed std `UnixStream` and raw `SOCK_SEQPACKET` (Linux) or a
 //!   message-mode named pipe (Windows) (`messages.rs`).
+//! * **Everywhere:** shared-memory streams at each spin setting, against
+//!   std's `UnixStream` (Unix) or localipc's named-pipe `Stream` (Windows),
+//!   with the CPU time of both processes (`shm.rs`).
 //!
 //! This crate holds the contenders, the goals (`targets.rs`) and the
 //! reports; the engine holds the peer, the rounds and the statistics.
@@ -34,6 +37,7 @@ mod messages;
 #[cfg(unix)]
 mod pipe;
 mod report;
+mod shm;
 #[cfg(unix)]
 mod socket;
 mod suite;

@@ -41,13 +41,18 @@ fn families() -> Vec<Family> {
         crate::pipe::family(),
         #[cfg(any(target_os = "linux", target_os = "android"))]
         crate::messages::family(),
+        crate::shm::family(),
     ]
 }
 
 /// Every family this OS can measure.
 #[cfg(windows)]
 fn families() -> Vec<Family> {
-    vec![crate::windows::family(), crate::messages::family()]
+    vec![
+        crate::windows::family(),
+        crate::messages::family(),
+        crate::shm::family(),
+    ]
 }
 
 /// Runs the suite as `settings` say and writes the reports.

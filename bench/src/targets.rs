@@ -6,6 +6,7 @@ use localipc_bench_engine::job::Figure;
 use localipc_bench_engine::results::{PlacementTables, Row};
 
 use crate::allocations::AllocationCount;
+use crate::shm;
 #[cfg(unix)]
 use crate::{pipe, socket};
 
@@ -17,6 +18,17 @@ const SOCKET_THROUGHPUT_FLOOR: f64 = 0.97;
 const SOCKET_ROUND_TRIP_CEILING: f64 = 1.03;
 /// The least speed-up over std's pipe for 64 KiB writes, unpinned, on Linux.
 const PIPE_SPEEDUP: f64 = 3.0;
+/// The least speed-up of a shared-memory stream over the shared-memory
+/// family's baseline for 64 KiB writes, in every placement.
+const SHM_SPEEDUP: f64 = 3.0;
+/// The longest 1-byte round trip of a spinning shared-memory stream,
+/// unpinned, in µs: an absolute bound, the median over rounds of each
+/// round's median.
+const SHM_SPINNING_ROUND_TRIP_US: f64 = 2.0;
+/// The most ratio to the baseline for the 1-byte round trip of a
+/// shared-memory stream that never spins: "no worse than std", with the
+/// noise allowance of the local sockets' parity targets.
+const SHM_SPIN_OFF_CEILING: f64 = SOCKET_ROUND_TRIP_CEILING;
 
 /// Blocking local sockets held to std's `UnixStream`: (family, row).
 #[cfg(unix)]
@@ -196,6 +208,7 @@ pub(crate) fn evaluate(
                 }
             }
         }
+        shm_checks(tables, &mut checks);
         // localipc's streams and pipes allocate nothing on the data path,
         // even while timed.
         let most_allocations = |filter: &dyn Fn(&str) -> bool| {
@@ -233,18 +246,75 @@ pub(crate) fn evaluate(
             });
         }
     }
-    let most = allocations
-        .iter()
-        .filter(|count| is_localipc(count.primitive))
-        .map(|count| count.per_write.max(count.per_read))
-        .fold(0.0, f64::max);
+    let most = |filter: &dyn Fn(&str) -> bool| {
+        allocations
+            .iter()
+            .filter(|count| filter(count.primitive))
+            .map(|count| count.per_write.max(count.per_read))
+            .fold(0.0, f64::max)
+    };
     checks.push(Check {
         target: "every localipc primitive: allocations per write or read (the most)".to_owned(),
         placement: None,
-        value: most,
+        value: most(&is_localipc),
+        goal: Goal::AtMost(0.0),
+    });
+    checks.push(Check {
+        target: format!("{}: allocations per write or read", crate::allocations::SHM),
+        placement: None,
+        value: most(&|name| name == crate::allocations::SHM),
         goal: Goal::AtMost(0.0),
     });
     checks
+}
+
+/// The shared-memory targets of one placement: 64 KiB writes at least
+/// [`SHM_SPEEDUP`] times the baseline's, a spinning 1-byte round trip
+/// within [`SHM_SPINNING_ROUND_TRIP_US`] (unpinned), one without spin no
+/// worse than the baseline's, and no allocation while timed.
+fn shm_checks(tables: &PlacementTables, checks: &mut Vec<Check>) {
+    let Some(family) = tables.families.iter().find(|table| table.key == shm::KEY) else {
+        return;
+    };
+    let row = |name: &str| family.rows.iter().find(|row| row.contender == name);
+    let placement = Some(tables.placement);
+    let versus = format!("×{}", shm::BASELINE);
+    if let Some(spinning) = row(shm::DEFAULT_SPIN) {
+        checks.push(Check {
+            target: format!("{}, 64 KiB writes: {versus}", shm::DEFAULT_SPIN),
+            placement,
+            value: ratio(spinning, Figure::Throughput64K),
+            goal: Goal::AtLeast(SHM_SPEEDUP),
+        });
+        if tables.placement == Placement::Unpinned {
+            checks.push(Check {
+                target: format!("{}, 1 B round trip: µs", shm::DEFAULT_SPIN),
+                placement,
+                value: spinning.figures[Figure::RoundTrip1.index()].value / 1e3,
+                goal: Goal::AtMost(SHM_SPINNING_ROUND_TRIP_US),
+            });
+        }
+    }
+    if let Some(off) = row(shm::SPIN_OFF) {
+        checks.push(Check {
+            target: format!("{}, 1 B round trip: {versus}", shm::SPIN_OFF),
+            placement,
+            value: ratio(off, Figure::RoundTrip1),
+            goal: Goal::AtMost(SHM_SPIN_OFF_CEILING),
+        });
+    }
+    checks.push(Check {
+        target: "every localipc ShmStream row: allocations per op while timed (the most)"
+            .to_owned(),
+        placement,
+        value: family
+            .rows
+            .iter()
+            .filter(|row| row.contender != shm::BASELINE)
+            .map(most_allocations_of)
+            .fold(0.0, f64::max),
+        goal: Goal::AtMost(0.0),
+    });
 }
 
 /// A row's ratio to its family's baseline for `figure`; NaN (a target not

@@ -117,11 +117,12 @@ pub(crate) enum Command {
     /// this process and a second one it starts, in interleaved rounds, and
     /// shows each figure's median with its lowest and highest round. Which
     /// primitives: local sockets (namespaced and path names), unnamed pipes,
-    /// and FIFOs on Unix or named pipes (byte and message mode) on Windows.
+    /// FIFOs on Unix or named pipes (byte and message mode) on Windows, and
+    /// shared-memory streams with the default spin and with spin off.
     /// On a 2-core Linux machine --quick (5 short
-    /// rounds) takes about 2 s and the default (7 longer rounds) about 5 s;
-    /// where starting a process is slow it takes longer (--quick: about 25 s
-    /// under Wine).
+    /// rounds) takes about 2.5 s and the default (7 longer rounds) 5 to 30 s,
+    /// the more where a wake-up on the other CPU is slow; where starting a
+    /// process is slow it takes longer (--quick: about 40 s under Wine).
     #[command(after_help = AFTER_HELP)]
     Bench(BenchArgs),
     /// Print a shell completion script
@@ -229,9 +230,10 @@ pub(crate) struct BenchArgs {
     #[arg(long)]
     pub(crate) json: bool,
     /// Also measure std's counterpart of each primitive (std's UnixStream
-    /// and pipe; on Windows a std File opened on the pipe, and std's pipe)
-    /// and draw each primitive's ratio to it, with its spread over rounds,
-    /// as an SVG picture in FILE.
+    /// and pipe; on Windows a std File opened on the pipe, and std's pipe;
+    /// shared memory is compared with the UnixStream or File) and draw each
+    /// primitive's ratio to it, with its spread over rounds, as an SVG
+    /// picture in FILE.
     #[arg(long, value_name = "FILE")]
     pub(crate) plot: Option<PathBuf>,
 }

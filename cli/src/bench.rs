@@ -10,12 +10,13 @@ use std::path::Path;
 use std::time::Instant;
 
 use localipc::local_socket::{Name, Stream};
+use localipc::shm::{ShmOptions, Spin};
 use localipc_bench_engine::affinity::Placement;
 use localipc_bench_engine::context::Context;
 use localipc_bench_engine::family::{Contender, Family};
 use localipc_bench_engine::job::{Figure, Job, KIB, MIB, Plan, Sizes};
 use localipc_bench_engine::json::{self, Json};
-use localipc_bench_engine::link::{Pipes, at_socket_path, at_unique_name};
+use localipc_bench_engine::link::{Pipes, at_socket_path, at_unique_name, with_listening_peer};
 use localipc_bench_engine::machine::Machine;
 use localipc_bench_engine::measure::{self, Measurement};
 use localipc_bench_engine::peer::Transport;
@@ -67,6 +68,8 @@ fn primitives() -> Family {
             NAMED_PIPE_BYTES,
             #[cfg(windows)]
             NAMED_PIPE_MESSAGES,
+            SHM,
+            SHM_SPIN_OFF,
         ],
         compared: false,
     }
@@ -74,8 +77,9 @@ fn primitives() -> Family {
 
 /// Every primitive again, each in a family whose baseline is std's
 /// counterpart, for `--plot`: the Unix socket, or on Windows a std `File`
-/// opened on a named pipe (std has no pipe server); and std's pipe, which
-/// FIFOs are compared with too (std has no FIFO API).
+/// opened on a named pipe (std has no pipe server), which shared memory is
+/// compared with too (it is what a program without it would use); and
+/// std's pipe, which FIFOs are compared with too (std has no FIFO API).
 fn compared_to_std() -> Vec<Family> {
     vec![
         Family {
@@ -89,6 +93,8 @@ fn compared_to_std() -> Vec<Family> {
                 NAMED_PIPE_BYTES,
                 #[cfg(windows)]
                 NAMED_PIPE_MESSAGES,
+                SHM,
+                SHM_SPIN_OFF,
             ],
             compared: true,
         },
@@ -132,6 +138,16 @@ const NAMED_PIPE_BYTES: Contender = Contender {
 const NAMED_PIPE_MESSAGES: Contender = Contender {
     name: "named pipe, message mode",
     run: named_pipe_messages,
+};
+/// A shared-memory stream with the default spin at both ends.
+const SHM: Contender = Contender {
+    name: "shared memory, spinning",
+    run: shm,
+};
+/// A shared-memory stream that never spins, at both ends.
+const SHM_SPIN_OFF: Contender = Contender {
+    name: "shared memory, spin off",
+    run: shm_spin_off,
 };
 const STD_PIPE: Contender = Contender {
     name: "std pipe",
@@ -207,11 +223,34 @@ fn named_pipe_messages(context: &Context, job: Job) -> io::Result<Measurement> {
     named_pipe(context, job, true)
 }
 
+fn shm(context: &Context, job: Job) -> io::Result<Measurement> {
+    shared_memory(context, job, Spin::default())
+}
+
+fn shm_spin_off(context: &Context, job: Job) -> io::Result<Measurement> {
+    shared_memory(context, job, Spin::Off)
+}
+
+/// A `ShmStream` with the default capacity and `spin` at both ends, to a
+/// peer's `ShmListener` on a fresh namespaced name.
+fn shared_memory(context: &Context, job: Job, spin: Spin) -> io::Result<Measurement> {
+    let name = context.unique_name();
+    let transport = Transport::Shm {
+        name: name.clone(),
+        spin,
+    };
+    with_listening_peer(context, transport, job, || {
+        let stream = ShmOptions::new()
+            .spin(spin)
+            .connect(&Name::namespaced(name)?)?;
+        measure::duplex(stream, job)
+    })
+}
+
 /// A named pipe in message mode if `messages`, else in byte mode.
 #[cfg(windows)]
 fn named_pipe(context: &Context, job: Job, messages: bool) -> io::Result<Measurement> {
     use localipc::os::windows::named_pipe::ConnectOptions;
-    use localipc_bench_engine::link::with_listening_peer;
 
     let path = format!(r"\\.\pipe\{}", context.unique_name());
     let transport = Transport::NamedPipe {

@@ -435,6 +435,8 @@ fn primitives() -> &'static [&'static str] {
             "unnamed pipe",
             "named pipe, byte mode",
             "named pipe, message mode",
+            "shared memory, spinning",
+            "shared memory, spin off",
         ]
     } else {
         &[
@@ -442,6 +444,8 @@ fn primitives() -> &'static [&'static str] {
             "local socket, path",
             "unnamed pipe",
             "FIFO",
+            "shared memory, spinning",
+            "shared memory, spin off",
         ]
     }
 }

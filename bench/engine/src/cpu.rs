@@ -50,18 +50,10 @@ mod imp {
         let process = unsafe { GetCurrentProcess() };
         // SAFETY: the pseudo-handle of the current process is always valid,
         // and the four pointers are to live, writable FILETIMEs.
-        let done = unsafe {
-            GetProcessTimes(
-                process,
-                &mut creation,
-                &mut exit,
-                &mut kernel,
-                &mut user,
-            )
-        };
-        let ticks = |time: FILETIME| {
-            u64::from(time.dwHighDateTime) << 32 | u64::from(time.dwLowDateTime)
-        };
+        let done =
+            unsafe { GetProcessTimes(process, &mut creation, &mut exit, &mut kernel, &mut user) };
+        let ticks =
+            |time: FILETIME| u64::from(time.dwHighDateTime) << 32 | u64::from(time.dwLowDateTime);
         (done != 0).then(|| Duration::from_nanos((ticks(kernel) + ticks(user)) * 100))
     }
 }
@@ -89,6 +81,9 @@ mod tests {
         }
         let used = process_time().expect("read once, read again") - before;
         // Windows advances the clock by ticks of about 15.6 ms.
-        assert!(used >= Duration::from_millis(20), "{used:?} for 50 ms of work");
+        assert!(
+            used >= Duration::from_millis(20),
+            "{used:?} for 50 ms of work"
+        );
     }
 }

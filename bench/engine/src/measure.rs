@@ -278,9 +278,7 @@ impl Writes {
                 mib_per_s: bytes / (1024.0 * 1024.0) / taken.elapsed.as_secs_f64(),
             },
             allocations_per_op: taken.allocations.map(|count| per_op(count as f64, timed)),
-            cpu_ns_per_op: taken
-                .cpu
-                .map(|cpu| per_op(cpu.as_nanos() as f64, timed)),
+            cpu_ns_per_op: taken.cpu.map(|cpu| per_op(cpu.as_nanos() as f64, timed)),
         }
     }
 }
@@ -350,9 +348,7 @@ impl RoundTrips {
                 p99_ns: stats::p99_of_sorted(&sorted),
             },
             allocations_per_op: taken.allocations.map(|count| per_op(count as f64, timed)),
-            cpu_ns_per_op: taken
-                .cpu
-                .map(|cpu| per_op(cpu.as_nanos() as f64, timed)),
+            cpu_ns_per_op: taken.cpu.map(|cpu| per_op(cpu.as_nanos() as f64, timed)),
         }
     }
 }

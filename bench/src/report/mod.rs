@@ -10,7 +10,7 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use localipc_bench_engine::job::{Figure, Job};
+use localipc_bench_engine::job::{Figure, Job, Plan};
 use localipc_bench_engine::results::Row;
 use localipc_bench_engine::{peer, plot};
 
@@ -93,9 +93,10 @@ fn legend(results: &Results) -> Vec<String> {
     ];
     #[cfg(any(target_os = "linux", target_os = "android", windows))]
     notes.push(crate::messages::NOTE.to_owned());
+    notes.push(crate::shm::note());
     if cfg!(windows) {
         notes.push(
-            "On Windows the peer listens with a blocking localipc Listener. Run under Wine, the figures say how the contenders compare on Wine, not what Windows gives.".to_owned(),
+            "On Windows the peer listens with a blocking localipc Listener. Run under Wine, the figures say how the contenders compare on Wine, not what Windows gives; the targets are reported all the same, and under Wine need not be met (the shared-memory ones included: Wine's scheduling and its CPU-time clock, which advances in ticks, are not Windows').".to_owned(),
         );
     }
     notes
@@ -157,6 +158,34 @@ fn cells(row: &Row) -> Vec<String> {
 
 fn micros(nanos: f64) -> String {
     format!("{:.2}", nanos / 1000.0)
+}
+
+/// The families whose CPU time per operation gets a table of its own.
+const CPU_TABLES: &[&str] = &[crate::shm::KEY];
+
+/// The column headings of a family's CPU table.
+const CPU_HEADINGS: [&str; 5] = [
+    "contender",
+    "64K CPU µs/MiB",
+    "4K CPU µs/MiB",
+    "1B CPU µs/trip",
+    "64B CPU µs/trip",
+];
+
+/// The cells of a row's CPU table, in the order of [`CPU_HEADINGS`]: for
+/// throughput per MiB written (so both write sizes compare), for round
+/// trips per round trip.
+fn cpu_cells(row: &Row, plan: &Plan) -> Vec<String> {
+    let mut cells = vec![row.contender.to_owned()];
+    for figure in Figure::ALL {
+        let per_op = row.figures[figure.index()].cpu_ns_per_op;
+        let scale = match plan.job(figure) {
+            Job::Throughput { write_size, .. } => (1 << 20) as f64 / write_size as f64,
+            Job::RoundTrip { .. } => 1.0,
+        };
+        cells.push(per_op.map_or_else(String::new, |nanos| micros(nanos * scale)));
+    }
+    cells
 }
 
 /// The headings of the allocation table.
@@ -234,6 +263,23 @@ fn document(results: &Results) -> Vec<Block> {
                 headings: &HEADINGS,
                 rows: family.rows.iter().map(cells).collect(),
             });
+            if CPU_TABLES.contains(&family.key) {
+                blocks.push(Block::Heading(
+                    2,
+                    format!(
+                        "{}: CPU time of both processes (user and system) while timed",
+                        family.name
+                    ),
+                ));
+                blocks.push(Block::Table {
+                    headings: &CPU_HEADINGS,
+                    rows: family
+                        .rows
+                        .iter()
+                        .map(|row| cpu_cells(row, &results.plan))
+                        .collect(),
+                });
+            }
         }
     }
     blocks.push(Block::Heading(

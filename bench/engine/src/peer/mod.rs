@@ -112,7 +112,9 @@ impl Transport {
                 vec!["local-socket-namespaced".into(), name.into()]
             }
             Self::LocalSocketPath(path) => vec!["local-socket-path".into(), path.into()],
-            Self::Shm { name, spin } => vec!["shm".into(), spin_argument(*spin).into(), name.into()],
+            Self::Shm { name, spin } => {
+                vec!["shm".into(), spin_argument(*spin).into(), name.into()]
+            }
             #[cfg(windows)]
             Self::NamedPipe { path, messages } => {
                 let kind = if *messages {
