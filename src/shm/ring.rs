@@ -36,6 +36,11 @@ pub(crate) const MIN_CAPACITY: usize = 4096;
 pub(crate) const MAX_CAPACITY: usize = 1 << 30;
 /// The largest mapping a peer may hand over.
 pub(crate) const MAX_LEN: usize = HEADER_LEN + 2 * MAX_CAPACITY;
+/// The most bytes copied before the count is published: a large read or
+/// write hands its bytes or room to the peer piece by piece, so the peer
+/// works alongside instead of waiting for the whole copy (a reader taking a
+/// full ring at once held its writer idle for the whole copy).
+const PIECE: usize = 32 * 1024;
 
 const OFF_MAGIC: usize = 0;
 const OFF_VERSION: usize = 8;
@@ -231,17 +236,17 @@ impl Rings {
                 wake_peer: false,
             });
         }
-        let mask = self.capacity - 1;
-        let start = (self.read & mask) as usize;
-        let first = n.min(self.capacity as usize - start);
-        self.region
-            .read_bytes(self.rx_data + start, &mut buf[..first]);
-        if first < n {
-            self.region.read_bytes(self.rx_data, &mut buf[first..n]);
+        let mut done = 0;
+        while done < n {
+            let start = (self.read & (self.capacity - 1)) as usize;
+            let len = (n - done).min(self.capacity as usize - start).min(PIECE);
+            self.region
+                .read_bytes(self.rx_data + start, &mut buf[done..done + len]);
+            done += len;
+            self.read = self.read.wrapping_add(len as u64);
+            self.count(self.rx_ctl + READ)
+                .store(self.read, Ordering::Release);
         }
-        self.read = self.read.wrapping_add(n as u64);
-        self.count(self.rx_ctl + READ)
-            .store(self.read, Ordering::Release);
         let wake_peer = self.take_waiter(self.rx_ctl + WRITER_WAITS);
         Ok(Moved {
             bytes: n,
@@ -260,16 +265,17 @@ impl Rings {
                 wake_peer: false,
             });
         }
-        let mask = self.capacity - 1;
-        let start = (self.written & mask) as usize;
-        let first = n.min(self.capacity as usize - start);
-        self.region.write_bytes(self.tx_data + start, &buf[..first]);
-        if first < n {
-            self.region.write_bytes(self.tx_data, &buf[first..n]);
+        let mut done = 0;
+        while done < n {
+            let start = (self.written & (self.capacity - 1)) as usize;
+            let len = (n - done).min(self.capacity as usize - start).min(PIECE);
+            self.region
+                .write_bytes(self.tx_data + start, &buf[done..done + len]);
+            done += len;
+            self.written = self.written.wrapping_add(len as u64);
+            self.count(self.tx_ctl + WRITTEN)
+                .store(self.written, Ordering::Release);
         }
-        self.written = self.written.wrapping_add(n as u64);
-        self.count(self.tx_ctl + WRITTEN)
-            .store(self.written, Ordering::Release);
         let wake_peer = self.take_waiter(self.tx_ctl + READER_WAITS);
         Ok(Moved {
             bytes: n,
@@ -379,6 +385,26 @@ mod tests {
                 assert_eq!(got[..len], block[..len]);
             }
         }
+    }
+
+    #[test]
+    fn a_copy_larger_than_a_piece_moves_every_byte_and_publishes_them_all() {
+        let capacity = 4 * PIECE;
+        let (region, mut tx, mut rx) = pair(capacity);
+        // Start half a piece (and an odd byte count) before the end, so the
+        // copies cross the end of the ring inside a piece.
+        let lead = capacity - PIECE / 2 - 3;
+        assert_eq!(tx.try_write(&vec![0; lead]).unwrap().bytes, lead);
+        assert_eq!(rx.try_read(&mut vec![0; lead]).unwrap().bytes, lead);
+        let block: Vec<u8> = (0..capacity).map(|i| (i % 251) as u8).collect();
+        assert_eq!(tx.try_write(&block).unwrap().bytes, capacity);
+        let total = (lead + capacity) as u64;
+        let count = |offset| region.u64_at(ring_base(0) + offset).load(Ordering::Relaxed);
+        assert_eq!(count(WRITTEN), total);
+        let mut got = vec![0; capacity + 1];
+        assert_eq!(rx.try_read(&mut got).unwrap().bytes, capacity);
+        assert_eq!(got[..capacity], block[..]);
+        assert_eq!(count(READ), total);
     }
 
     #[test]
