@@ -4,6 +4,8 @@
 use localipc_bench_engine::affinity::Placement;
 use localipc_bench_engine::job::Figure;
 use localipc_bench_engine::results::{PlacementTables, Row};
+use localipc_bench_engine::targets::{self, ShmRows, most_allocations_of, ratio};
+pub(crate) use localipc_bench_engine::targets::{Check, Goal};
 
 use crate::allocations::AllocationCount;
 use crate::shm;
@@ -18,18 +20,6 @@ const SOCKET_THROUGHPUT_FLOOR: f64 = 0.97;
 const SOCKET_ROUND_TRIP_CEILING: f64 = 1.03;
 /// The least speed-up over std's pipe for 64 KiB writes, unpinned, on Linux.
 const PIPE_SPEEDUP: f64 = 3.0;
-/// The least speed-up of a shared-memory stream over the shared-memory
-/// family's baseline for 64 KiB writes, in every placement.
-const SHM_SPEEDUP: f64 = 3.0;
-/// The longest 1-byte round trip of a spinning shared-memory stream,
-/// unpinned, in µs: an absolute bound, the median over rounds of each
-/// round's median.
-const SHM_SPINNING_ROUND_TRIP_US: f64 = 2.0;
-/// The most ratio to the baseline for the 1-byte round trip of a
-/// shared-memory stream that never spins: "no worse than std", with the
-/// noise allowance of the local sockets' parity targets.
-const SHM_SPIN_OFF_CEILING: f64 = SOCKET_ROUND_TRIP_CEILING;
-
 /// Blocking local sockets held to std's `UnixStream`: (family, row).
 #[cfg(unix)]
 const STD_PARITY: &[(&str, &str)] = &[
@@ -89,55 +79,6 @@ const UNTARGETED: &[&str] = &[];
 /// the library's name.
 fn is_localipc(name: &str) -> bool {
     name.starts_with("localipc ")
-}
-
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Goal {
-    AtLeast(f64),
-    AtMost(f64),
-}
-
-impl Goal {
-    fn met(self, value: f64) -> bool {
-        match self {
-            Self::AtLeast(least) => value >= least,
-            Self::AtMost(most) => value <= most,
-        }
-    }
-
-    pub(crate) fn describe(self) -> String {
-        // Three decimals at most, as the values are shown.
-        let shown = |bound: f64| (bound * 1000.0).round() / 1000.0;
-        match self {
-            Self::AtLeast(least) => format!(">= {}", shown(least)),
-            Self::AtMost(most) => format!("<= {}", shown(most)),
-        }
-    }
-
-    /// At least as good as `reference`: more throughput, or less latency.
-    fn as_good_as(figure: Figure, reference: f64) -> Self {
-        if figure.is_throughput() {
-            Self::AtLeast(reference)
-        } else {
-            Self::AtMost(reference)
-        }
-    }
-}
-
-/// One target and how the run fared.
-#[derive(Clone, Debug)]
-pub(crate) struct Check {
-    pub(crate) target: String,
-    /// `None` for targets measured outside the placements.
-    pub(crate) placement: Option<Placement>,
-    pub(crate) value: f64,
-    pub(crate) goal: Goal,
-}
-
-impl Check {
-    pub(crate) fn met(&self) -> bool {
-        self.goal.met(self.value)
-    }
 }
 
 /// Every target the run can speak to.
@@ -268,84 +209,15 @@ pub(crate) fn evaluate(
     checks
 }
 
-/// The shared-memory targets of one placement: 64 KiB writes at least
-/// [`SHM_SPEEDUP`] times the baseline's, a spinning 1-byte round trip
-/// within [`SHM_SPINNING_ROUND_TRIP_US`] (unpinned), one without spin no
-/// worse than the baseline's, and no allocation while timed.
+/// The shared-memory targets of one placement (the engine's, which
+/// `localipc bench` prints too).
 fn shm_checks(tables: &PlacementTables, checks: &mut Vec<Check>) {
-    let Some(family) = tables.families.iter().find(|table| table.key == shm::KEY) else {
-        return;
-    };
-    let row = |name: &str| family.rows.iter().find(|row| row.contender == name);
-    let placement = Some(tables.placement);
-    let versus = format!("×{}", shm::BASELINE);
-    if let Some(spinning) = row(shm::DEFAULT_SPIN) {
-        checks.push(Check {
-            target: format!("{}, 64 KiB writes: {versus}", shm::DEFAULT_SPIN),
-            placement,
-            value: ratio(spinning, Figure::Throughput64K),
-            goal: Goal::AtLeast(SHM_SPEEDUP),
-        });
-        if tables.placement == Placement::Unpinned {
-            checks.push(Check {
-                target: format!("{}, 1 B round trip: µs", shm::DEFAULT_SPIN),
-                placement,
-                value: spinning.figures[Figure::RoundTrip1.index()].value / 1e3,
-                goal: Goal::AtMost(SHM_SPINNING_ROUND_TRIP_US),
-            });
-        }
-    }
-    if let Some(off) = row(shm::SPIN_OFF) {
-        checks.push(Check {
-            target: format!("{}, 1 B round trip: {versus}", shm::SPIN_OFF),
-            placement,
-            value: ratio(off, Figure::RoundTrip1),
-            goal: Goal::AtMost(SHM_SPIN_OFF_CEILING),
-        });
-    }
-    checks.push(Check {
-        target: "every localipc ShmStream row: allocations per op while timed (the most)"
-            .to_owned(),
-        placement,
-        value: family
-            .rows
-            .iter()
-            .filter(|row| row.contender != shm::BASELINE)
-            .map(most_allocations_of)
-            .fold(0.0, f64::max),
-        goal: Goal::AtMost(0.0),
-    });
-}
-
-/// A row's ratio to its family's baseline for `figure`; NaN (a target not
-/// met) if the family has none.
-fn ratio(row: &Row, figure: Figure) -> f64 {
-    row.figures[figure.index()].ratio.unwrap_or(f64::NAN)
-}
-
-/// The most allocations per op over a row's figures; infinite (a target
-/// not met) if they were not counted.
-fn most_allocations_of(row: &Row) -> f64 {
-    row.figures
-        .iter()
-        .map(|summary| summary.allocations_per_op.unwrap_or(f64::INFINITY))
-        .fold(0.0, f64::max)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn goals_are_shown_to_three_decimals_at_most() {
-        assert_eq!(Goal::AtMost(0.712_874_999_999_999_9).describe(), "<= 0.713");
-        assert_eq!(Goal::AtLeast(0.97).describe(), ">= 0.97");
-        assert_eq!(Goal::AtLeast(3.0).describe(), ">= 3");
-    }
-
-    #[test]
-    fn a_figure_without_ratio_or_count_misses_its_target() {
-        assert!(!Goal::AtLeast(0.97).met(f64::NAN));
-        assert!(!Goal::AtMost(0.0).met(f64::INFINITY));
+    if let Some(family) = tables.families.iter().find(|table| table.key == shm::KEY) {
+        let rows = ShmRows {
+            spinning: shm::DEFAULT_SPIN,
+            spin_off: shm::SPIN_OFF,
+            all: &[shm::DEFAULT_SPIN, shm::SPIN_OFF, shm::LONG_SPIN],
+        };
+        targets::shm_checks(family, rows, tables.placement, checks);
     }
 }

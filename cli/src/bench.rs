@@ -21,8 +21,9 @@ use localipc_bench_engine::machine::Machine;
 use localipc_bench_engine::measure::{self, Measurement};
 use localipc_bench_engine::peer::Transport;
 use localipc_bench_engine::plot;
-use localipc_bench_engine::results::{self, FamilyTable, Summary};
+use localipc_bench_engine::results::{self, FamilyTable, PlacementTables, Summary};
 use localipc_bench_engine::rounds::{self, Progress, Record};
+use localipc_bench_engine::targets::{Check, ShmRows, shm_checks};
 use localipc_bench_engine::watchdog;
 
 use crate::args::BenchArgs;
@@ -68,11 +69,41 @@ fn primitives() -> Family {
             NAMED_PIPE_BYTES,
             #[cfg(windows)]
             NAMED_PIPE_MESSAGES,
-            SHM,
-            SHM_SPIN_OFF,
         ],
         compared: false,
     }
+}
+
+/// Shared memory against the stream a program would use without it, for
+/// the shared-memory targets: std's Unix socket, or on Windows a std `File`
+/// on a named pipe.
+fn shared_memory_family() -> Family {
+    Family {
+        name: "shared memory",
+        key: "shm",
+        contenders: vec![STD_SOCKET, SHM, SHM_SPIN_OFF],
+        compared: true,
+    }
+}
+
+/// The rows the shared-memory targets speak of.
+const SHM_ROWS: ShmRows<'static> = ShmRows {
+    spinning: SHM.name,
+    spin_off: SHM_SPIN_OFF.name,
+    all: &[SHM.name, SHM_SPIN_OFF.name],
+};
+
+/// The shared-memory targets (the benchmark suite's) over whichever family
+/// holds the shared-memory rows and a baseline.
+fn targets(tables: &PlacementTables) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let families = tables.families.iter().filter(|family| {
+        family.baseline.is_some() && family.rows.iter().any(|row| row.contender == SHM.name)
+    });
+    for family in families {
+        shm_checks(family, SHM_ROWS, tables.placement, &mut checks);
+    }
+    checks
 }
 
 /// Every primitive again, each in a family whose baseline is std's
@@ -276,7 +307,7 @@ pub(crate) fn run(args: &BenchArgs) -> io::Result<()> {
     let plan = plan(quick);
     let families = match args.plot {
         Some(_) => compared_to_std(),
-        None => vec![primitives()],
+        None => vec![primitives(), shared_memory_family()],
     };
     let placements = [Placement::Unpinned];
     let records = measure(&plan, &placements, &families).inspect_err(|_| {
@@ -286,6 +317,7 @@ pub(crate) fn run(args: &BenchArgs) -> io::Result<()> {
         }
     })?;
     let tables = results::summarize(&placements, &families, &records);
+    let checks = targets(&tables[0]);
     let machine = Machine::describe();
     let elapsed = started.elapsed().as_secs_f64();
     if let Some((path, file)) = &mut plot_file {
@@ -306,10 +338,18 @@ pub(crate) fn run(args: &BenchArgs) -> io::Result<()> {
             ("machine", json::machine(&machine)),
             ("jobs", json::jobs(&plan)),
             ("placements", json::placements(&tables)),
+            ("targets", json::targets(&checks)),
         ])
         .render()
     } else {
-        render_table(&tables[0].families, &plan, &machine, quick, elapsed)
+        render_table(
+            &tables[0].families,
+            &checks,
+            &plan,
+            &machine,
+            quick,
+            elapsed,
+        )
     };
     print!("{output}");
     Ok(())
@@ -369,6 +409,7 @@ const LATENCY_WIDTH: usize = SPREAD_WIDTH + 2 + NUMBER_WIDTH;
 /// median with the lowest and highest round; every column of a fixed width.
 fn render_table(
     families: &[FamilyTable],
+    checks: &[Check],
     plan: &Plan,
     machine: &Machine,
     quick: bool,
@@ -448,7 +489,35 @@ fn render_table(
         }
         line(&mut out, row.contender, &cells);
     }
+    if !checks.is_empty() {
+        out.push_str(&render_targets(checks));
+    }
     out.push_str(&format!("\ntook {elapsed:.1} s\n"));
+    out
+}
+
+/// The targets, one line each: what, the value, the goal, whether it was
+/// met. Reported, never enforced.
+fn render_targets(checks: &[Check]) -> String {
+    let width = checks
+        .iter()
+        .map(|check| check.target.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from(
+        "\ntargets (reported, not enforced; ratios are medians of per-round ratios)\n",
+    );
+    for check in checks {
+        let padding = width - check.target.chars().count();
+        out.push_str(&format!(
+            "{}{:padding$}  {:>8.3}  {:>8}  {}\n",
+            check.target,
+            "",
+            check.value,
+            check.goal.describe(),
+            if check.met() { "yes" } else { "NO" },
+        ));
+    }
     out
 }
 

@@ -31,6 +31,12 @@ use clap::{CommandFactory, Parser};
 
 use args::{Cli, Command};
 
+/// Counts allocations, so `bench` can hold localipc's data paths to none (a
+/// relaxed atomic add per allocation; nothing else changes).
+#[global_allocator]
+static ALLOCATOR: localipc_bench_engine::allocator::CountingAllocator =
+    localipc_bench_engine::allocator::CountingAllocator;
+
 fn main() -> ExitCode {
     let mut arguments = std::env::args_os();
     // The hidden second process of `bench`: not part of the command line

@@ -408,23 +408,43 @@ fn bench_quick_json_covers_every_primitive() {
         String::from_utf8_lossy(&output.stderr)
     );
     let expected = primitives();
-    for primitive in expected {
+    for primitive in expected.iter().chain([&STD_BASELINE]) {
         assert!(
             stdout.contains(&format!("\"name\": \"{primitive}\"")),
             "{primitive} missing: {stdout}"
         );
     }
-    // Two throughput figures per primitive, each with every round's value.
+    // Two throughput figures per primitive and for std's stream (the
+    // shared-memory rows' baseline), each with every round's value.
     assert_eq!(
         stdout.matches("\"per_round_mib_per_s\"").count(),
-        2 * expected.len()
+        2 * (expected.len() + 1)
     );
+    // The shared-memory targets, each with a value (allocations are
+    // counted) and a verdict.
+    let targets = &stdout[stdout.find("\"targets\"").expect(&stdout)..];
+    for target in [
+        "shared memory, spinning, 64 KiB writes: \u{d7}",
+        "shared memory, spinning, 1 B round trip: \u{b5}s",
+        "shared memory, spin off, 1 B round trip: \u{d7}",
+        "every shared-memory row: allocations per op",
+    ] {
+        assert!(targets.contains(target), "{target} missing: {targets}");
+    }
+    assert_eq!(targets.matches("\"met\": ").count(), 4, "{targets}");
     // A figure that is not a number is written as null.
     assert!(
         !stdout.contains("_s\": null") && !stdout.contains("_us\": null"),
         "{stdout}"
     );
 }
+
+/// The row `localipc bench` holds the shared-memory rows to.
+const STD_BASELINE: &str = if cfg!(windows) {
+    "std File on a named pipe"
+} else {
+    "std UnixStream"
+};
 
 /// The primitives `localipc bench` measures on this OS, as it names them.
 fn primitives() -> &'static [&'static str] {
@@ -476,8 +496,23 @@ fn bench_plot_draws_every_primitive_against_std() {
         "std UnixStream"
     };
     for row in primitives().iter().chain(&[std_socket, "std pipe"]) {
-        assert_eq!(table.matches(row).count(), 2, "{row}: {table}");
+        let rows = table.lines().filter(|line| {
+            line.strip_prefix(row)
+                .is_some_and(|rest| rest.starts_with("  "))
+        });
+        assert_eq!(rows.count(), 2, "{row}: {table}");
     }
+    // And the shared-memory targets, held to std's stream in the same run.
+    let targets = &table[table.find("\ntargets").expect(&table)..];
+    assert_eq!(targets.matches(std_socket).count(), 2, "{targets}");
+    assert_eq!(
+        targets
+            .lines()
+            .filter(|line| line.ends_with(" yes") || line.ends_with(" NO"))
+            .count(),
+        4,
+        "{targets}"
+    );
     let svg = std::fs::read_to_string(&plot).unwrap();
     let document = roxmltree::Document::parse(&svg).expect("the plot is well-formed XML");
     let root = document.root_element();

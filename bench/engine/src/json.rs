@@ -1,11 +1,13 @@
 //! The JSON output, written by hand: a small value tree, its printer, and
-//! the parts every report shares (the machine, the jobs, the tables).
+//! the parts every report shares (the machine, the jobs, the tables, the
+//! targets).
 
 use std::fmt::Write as _;
 
 use crate::job::{Figure, Job, Plan};
 use crate::machine::Machine;
 use crate::results::{FamilyTable, PlacementTables, Row, Summary};
+use crate::targets::{Check, Goal};
 
 /// A JSON value.
 #[derive(Debug)]
@@ -259,4 +261,29 @@ fn summary(figure: Figure, summary: &Summary) -> Json {
         fields.push(("per_round_ratio", numbers(&summary.per_round_ratio, 1.0)));
     }
     Json::Object(fields)
+}
+
+/// Each target as `{target, placement, value, at_least | at_most, met}`;
+/// `placement` is null for a target measured outside the placements.
+pub fn targets(checks: &[Check]) -> Json {
+    Json::Array(checks.iter().map(target).collect())
+}
+
+fn target(check: &Check) -> Json {
+    let (kind, bound) = match check.goal {
+        Goal::AtLeast(least) => ("at_least", least),
+        Goal::AtMost(most) => ("at_most", most),
+    };
+    Json::Object(vec![
+        ("target", Json::text(&check.target)),
+        (
+            "placement",
+            check
+                .placement
+                .map_or(Json::Null, |placement| Json::text(placement.key())),
+        ),
+        ("value", Json::Number(check.value)),
+        (kind, Json::Number(bound)),
+        ("met", Json::Bool(check.met())),
+    ])
 }

@@ -16,7 +16,9 @@
 //!   speaks; [`link`] starts one over a socket, a pipe or a FIFO.
 //! * [`rounds`]: interleaved rounds; [`results`]: medians, spreads and ratios
 //!   over rounds; [`stats`]: the definitions of median and p99.
-//! * [`json`]: the JSON output; [`plot`]: the ratios as an SVG picture.
+//! * [`json`]: the JSON output; [`plot`]: the ratios as an SVG picture;
+//!   [`targets`]: goals the figures are held against (the suite's and the
+//!   tool's shared-memory lines are the same).
 //! * [`machine`], [`affinity`], [`watchdog`], [`allocator`], [`cpu`]: what
 //!   a run needs around the measurements.
 //!
@@ -62,4 +64,5 @@ pub mod rounds;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub mod seqpacket;
 pub mod stats;
+pub mod targets;
 pub mod watchdog;

@@ -4,7 +4,6 @@
 use localipc_bench_engine::json::{self, Json};
 
 use crate::suite::Results;
-use crate::targets::{Check, Goal};
 
 pub(super) fn render(results: &Results) -> String {
     Json::Object(vec![
@@ -51,29 +50,7 @@ pub(super) fn render(results: &Results) -> String {
                 ),
             ]),
         ),
-        (
-            "targets",
-            Json::Array(results.targets.iter().map(target).collect()),
-        ),
+        ("targets", json::targets(&results.targets)),
     ])
     .render()
-}
-
-fn target(check: &Check) -> Json {
-    let (kind, bound) = match check.goal {
-        Goal::AtLeast(least) => ("at_least", least),
-        Goal::AtMost(most) => ("at_most", most),
-    };
-    Json::Object(vec![
-        ("target", Json::text(&check.target)),
-        (
-            "placement",
-            check
-                .placement
-                .map_or(Json::Null, |placement| Json::text(placement.key())),
-        ),
-        ("value", Json::Number(check.value)),
-        (kind, Json::Number(bound)),
-        ("met", Json::Bool(check.met())),
-    ])
 }
