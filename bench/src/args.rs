@@ -83,11 +83,13 @@ pub(crate) struct Settings {
     pub(crate) markdown: PathBuf,
     /// Where to draw the ratios as SVG, if anywhere.
     pub(crate) plot: Option<PathBuf>,
+    /// The keys of the families to measure; empty: every family.
+    pub(crate) families: Vec<String>,
 }
 
 pub(crate) const USAGE: &str = "\
-usage: localipc-bench [--quick | --smoke] [--rounds N] [--json PATH] [--markdown PATH]
-                      [--plot PATH]
+usage: localipc-bench [--quick | --smoke] [--rounds N] [--family KEY]...
+                      [--json PATH] [--markdown PATH] [--plot PATH]
 
 Measures localipc's local sockets, message sockets, shared-memory streams,
 pipes and FIFOs side by side with std, Tokio, async-io, interprocess and raw
@@ -100,6 +102,8 @@ peer process, with the CPU time of both processes for shared memory.
   --smoke          1 round of tiny transfers with every byte checked (for CI);
                    fails if any transfer is incomplete or corrupt
   --rounds N       repeat N rounds instead of the mode's default
+  --family KEY     measure only this family (repeatable): its key in the JSON,
+                   such as shm or sockets; the targets of the others are left out
   --json PATH      write the results as JSON (default:
                    <target dir>/bench-results/latest.json)
   --markdown PATH  write the results as Markdown (default:
@@ -122,6 +126,7 @@ pub(crate) fn parse(arguments: &[String]) -> Result<Command, String> {
     let mut json = None;
     let mut markdown = None;
     let mut plot = None;
+    let mut families = Vec::new();
     let mut rest = arguments.iter();
     while let Some(argument) = rest.next() {
         let mut value = |flag: &str| {
@@ -143,6 +148,7 @@ pub(crate) fn parse(arguments: &[String]) -> Result<Command, String> {
             "--json" => json = Some(PathBuf::from(value("--json")?)),
             "--markdown" => markdown = Some(PathBuf::from(value("--markdown")?)),
             "--plot" => plot = Some(PathBuf::from(value("--plot")?)),
+            "--family" => families.push(value("--family")?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -153,6 +159,7 @@ pub(crate) fn parse(arguments: &[String]) -> Result<Command, String> {
         json: json.unwrap_or_else(|| results.join("latest.json")),
         markdown: markdown.unwrap_or_else(|| results.join("latest.md")),
         plot,
+        families,
     }))
 }
 
@@ -197,5 +204,22 @@ mod tests {
             Some(PathBuf::from("ratios.svg"))
         );
         assert!(parse(&["--plot".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn families_are_chosen_by_key_and_all_by_default() {
+        let families = |arguments: &[&str]| {
+            let arguments: Vec<String> = arguments.iter().map(|a| a.to_string()).collect();
+            match parse(&arguments) {
+                Ok(Command::Run(settings)) => settings.families,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(families(&["--quick"]).is_empty());
+        assert_eq!(
+            families(&["--family", "shm", "--family", "pipes"]),
+            ["shm", "pipes"]
+        );
+        assert!(parse(&["--family".to_owned()]).is_err());
     }
 }

@@ -55,6 +55,28 @@ fn families() -> Vec<Family> {
     ]
 }
 
+/// The families whose keys are in `keys`, in the suite's order; all of them
+/// if `keys` is empty. An unknown key is an error that names the known ones.
+fn chosen(families: Vec<Family>, keys: &[String]) -> io::Result<Vec<Family>> {
+    if let Some(unknown) = keys
+        .iter()
+        .find(|key| !families.iter().any(|family| family.key == key.as_str()))
+    {
+        let known: Vec<&str> = families.iter().map(|family| family.key).collect();
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "no family {unknown:?} on this OS; the families are {}",
+                known.join(", ")
+            ),
+        ));
+    }
+    Ok(families
+        .into_iter()
+        .filter(|family| keys.is_empty() || keys.iter().any(|key| key == family.key))
+        .collect())
+}
+
 /// Runs the suite as `settings` say and writes the reports.
 pub(crate) fn run(settings: &Settings) -> io::Result<()> {
     let started = Instant::now();
@@ -63,7 +85,7 @@ pub(crate) fn run(settings: &Settings) -> io::Result<()> {
     watchdog::start();
     let machine = Machine::describe();
     let placements = affinity::placements();
-    let families = families();
+    let families = chosen(families(), &settings.families)?;
     eprintln!(
         "localipc-bench: {} run, {} round(s), {} placement(s), on {}",
         mode.name(),
