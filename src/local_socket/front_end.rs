@@ -877,6 +877,27 @@ macro_rules! front_end {
                 self.inner.poll_recv_with(cx, buf, resources)
             }
 
+            /// Reads bytes off the pipe itself, outside the frames that
+            /// carry handles (the bells of a shared-memory channel).
+            #[cfg(windows)]
+            pub(crate) fn poll_read_raw(
+                &self,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                self.inner.poll_read_raw(cx, buf)
+            }
+
+            /// Writes bytes on the pipe itself, outside the frames.
+            #[cfg(windows)]
+            pub(crate) fn poll_write_raw(
+                &self,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                self.inner.poll_write_raw(cx, buf)
+            }
+
             /// What the OS says about the peer process; see
             /// [`PeerCredentials`].
             ///

@@ -31,6 +31,10 @@ macro_rules! front_end {
         use crate::shm::async_core::{AsyncChannel, BellSocket};
         use crate::shm::stream::{HELLO, create_rings, open_rings, setup_error};
 
+        // Bells are bare bytes on the socket: on Unix no resource rides
+        // with them (any a peer sends is closed here); on Windows they go
+        // outside the frames that carry handles once the set-up is done.
+        #[cfg(unix)]
         impl BellSocket for local_socket::ResourceStream {
             fn poll_bells(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
                 self.poll_recv_with(cx, buf, &mut Vec::new())
@@ -38,6 +42,17 @@ macro_rules! front_end {
 
             fn ring(&self, cx: &mut Context<'_>) {
                 let _ = self.poll_send_with(cx, &[1], &[]);
+            }
+        }
+
+        #[cfg(windows)]
+        impl BellSocket for local_socket::ResourceStream {
+            fn poll_bells(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.poll_read_raw(cx, buf)
+            }
+
+            fn ring(&self, cx: &mut Context<'_>) {
+                let _ = self.poll_write_raw(cx, &[1]);
             }
         }
 

@@ -272,7 +272,7 @@ impl ShmStream {
         }
         let mut bells = [0; BELLS];
         loop {
-            return match self.socket.read(&mut bells) {
+            return match sys_shm::wait_bell(&self.socket, &mut bells) {
                 Ok(0) => {
                     self.peer_gone = true;
                     Ok(())

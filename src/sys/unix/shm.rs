@@ -171,6 +171,11 @@ pub(crate) fn ring_bell(stream: &ResourceStream) {
     let _ = rustix::net::send(stream.as_borrowed(), &[1], NO_SIGNAL | SendFlags::DONTWAIT);
 }
 
+/// Waits for bells: `Ok(0)` when the peer is gone.
+pub(crate) fn wait_bell(stream: &ResourceStream, buf: &mut [u8]) -> io::Result<usize> {
+    stream.read(buf)
+}
+
 /// Takes bells without waiting: `Some(0)` when the peer is gone, `None` when
 /// there are none.
 pub(crate) fn poll_bell(stream: &ResourceStream, buf: &mut [u8]) -> io::Result<Option<usize>> {

@@ -89,6 +89,22 @@ impl ResourceStream {
         self.receive(buf, None)
     }
 
+    /// Writes bytes on the pipe itself, outside any frame: for a protocol
+    /// that leaves the frames behind once both sides agree (a shared-memory
+    /// channel's bells after its set-up). Never mixed with frames in flight:
+    /// it takes the writers' lock.
+    pub(crate) fn write_raw(&self, bytes: &[u8]) -> io::Result<usize> {
+        let _writing = lock(&self.writer);
+        self.stream.write(bytes)
+    }
+
+    /// Reads bytes off the pipe itself, outside any frame (see
+    /// [`write_raw`](Self::write_raw)): whatever the peer sends, handles
+    /// it announces included, is only bytes here.
+    pub(crate) fn read_raw(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read(buf)
+    }
+
     pub(crate) fn recv_with(
         &self,
         buf: &mut [u8],

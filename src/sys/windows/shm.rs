@@ -119,10 +119,17 @@ pub(crate) fn open(section: OwnedHandle, max_len: usize) -> io::Result<Region> {
     Ok(Region::from_mapping(base, len, mapping))
 }
 
-/// Wakes the peer: one byte on the pipe. Errors are dropped: a vanished
-/// peer is seen by this side's next wait.
+/// Wakes the peer: one byte on the pipe, outside the frames of the set-up
+/// (the channel's bells are bare bytes: one write to ring, one read to take
+/// any number, and no allocation). Errors are dropped: a vanished peer is
+/// seen by this side's next wait.
 pub(crate) fn ring_bell(stream: &ResourceStream) {
-    let _ = stream.send_with(&[1], &[]);
+    let _ = stream.write_raw(&[1]);
+}
+
+/// Waits for bells: `Ok(0)` when the peer is gone.
+pub(crate) fn wait_bell(stream: &ResourceStream, buf: &mut [u8]) -> io::Result<usize> {
+    stream.read_raw(buf)
 }
 
 /// Takes bells without waiting: `Some(0)` when the peer is gone, `None` when
@@ -150,5 +157,5 @@ pub(crate) fn poll_bell(stream: &ResourceStream, buf: &mut [u8]) -> io::Result<O
     if available == 0 {
         return Ok(None);
     }
-    stream.read(buf).map(Some)
+    stream.read_raw(buf).map(Some)
 }

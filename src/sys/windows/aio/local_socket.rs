@@ -133,6 +133,22 @@ impl ResourceStream {
         self.0.poll_write(cx, buf)
     }
 
+    pub(crate) fn poll_read_raw(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.0.poll_read_raw(cx, buf)
+    }
+
+    pub(crate) fn poll_write_raw(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.0.poll_write_raw(cx, buf)
+    }
+
     pub(crate) fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.0.poll_flush(cx)
     }

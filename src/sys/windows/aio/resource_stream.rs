@@ -87,6 +87,26 @@ impl ResourceStream {
             .poll_receive(buf, out, &mut |buf| self.stream.poll_read(cx, buf))
     }
 
+    /// Reads bytes off the pipe itself, outside any frame: see the blocking
+    /// `ResourceStream::read_raw`.
+    pub(crate) fn poll_read_raw(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.stream.poll_read(cx, buf)
+    }
+
+    /// Writes bytes on the pipe itself, outside any frame: see the blocking
+    /// `ResourceStream::write_raw`.
+    pub(crate) fn poll_write_raw(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.stream.poll_write(cx, buf)
+    }
+
     pub(crate) fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.stream.poll_flush(cx)
     }
