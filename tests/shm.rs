@@ -673,6 +673,24 @@ mod hostile {
         }
     }
 
+    /// Reads the word at `offset` of the memory, as the peer may.
+    fn get(memory: &Memory, offset: u64) -> u64 {
+        let mut bytes = [0; 8];
+        #[cfg(unix)]
+        rustix::io::pread(&memory.object, &mut bytes, offset).unwrap();
+        #[cfg(windows)]
+        {
+            assert!(offset + 8 <= memory.view.len);
+            for (i, byte) in bytes.iter_mut().enumerate() {
+                let at = memory.view.base.wrapping_add(offset as usize + i);
+                // SAFETY: within the view (checked above); volatile, as the
+                // other side writes this memory concurrently.
+                *byte = unsafe { at.read_volatile() };
+            }
+        }
+        u64::from_le_bytes(bytes)
+    }
+
     /// Connects to `name` and sends `hello` with `resources`; returns the
     /// stream.
     fn offer(name: &Name, hello: &[u8], resources: &[BorrowedResource<'_>]) -> ResourceStream {
@@ -812,6 +830,41 @@ mod hostile {
             server.read(&mut buf).unwrap_err().kind(),
             ErrorKind::InvalidData
         );
+    }
+
+    /// A peer that takes every byte and asks for a bell each time, but
+    /// never reads a bell: its socket (or pipe) fills up with them, and this
+    /// side goes on writing (a bell that cannot go is dropped; on Windows,
+    /// after one write that waited its limit, no bell goes again). Without
+    /// that, a write would wait for room on the socket forever.
+    #[test]
+    fn a_peer_that_never_takes_its_bells_cannot_stall_this_side() {
+        let _watchdog = watchdog(
+            "hostile::a_peer_that_never_takes_its_bells_cannot_stall_this_side",
+            3 * LIMIT,
+        );
+        const READER_WAITS: u64 = 512;
+        let (fd, peer, mut server) = hand_made("hostile-bells", 4096);
+        // More bells than the socket buffer of Linux (a few hundred) or the
+        // 64 KiB pipe buffer of Windows holds: each write finds the peer
+        // waiting, so each rings. (Under Wine a write to a pipe holding many
+        // small writes is slow: this takes about a minute there.)
+        for written in 0..65_536 + 4_096 {
+            put(&fd, RING1 + READER_WAITS, 1);
+            assert_eq!(server.write(&[7]).unwrap(), 1, "after {written} bytes");
+            // Taken at once: the ring never fills.
+            put(&fd, RING1 + READ, get(&fd, RING1 + WRITTEN));
+        }
+        // On Windows the bells are bare bytes after the set-up, which the
+        // peer's framed reads would refuse: only Unix looks at them.
+        #[cfg(unix)]
+        {
+            let mut bells = vec![0; 1 << 20];
+            let read = (&peer).read(&mut bells).unwrap();
+            assert!(read > 0, "the peer was sent bells");
+            assert!(bells[..read].iter().all(|&byte| byte == 1));
+        }
+        drop(peer);
     }
 
     /// A peer that writes random values all over the header and the rings

@@ -104,6 +104,10 @@ pub struct ShmStream {
     /// The timeout the socket's reads have now: a wait sets it to that of
     /// the read or write that waits, when they differ.
     socket_timeout: Option<Duration>,
+    /// A bell could not be written: the peer leaves its bells unread (a
+    /// peer of this crate never holds more than two), so none is sent
+    /// again rather than wait on it each time.
+    bells_jammed: bool,
 }
 
 impl ShmStream {
@@ -178,6 +182,7 @@ impl ShmStream {
             read_timeout: None,
             write_timeout: None,
             socket_timeout: None,
+            bells_jammed: false,
         }
     }
 
@@ -239,9 +244,8 @@ impl ShmStream {
     pub fn shutdown_write(&mut self) {
         if !self.write_shut {
             self.write_shut = true;
-            if self.rings.close_writing() {
-                sys_shm::ring_bell(&self.socket);
-            }
+            let wake_peer = self.rings.close_writing();
+            self.ring(wake_peer);
         }
     }
 
@@ -257,9 +261,13 @@ impl ShmStream {
             .map(PeerCredentials::from_sys)
     }
 
-    fn wake(&self, moved: Moved) {
-        if moved.wake_peer {
-            sys_shm::ring_bell(&self.socket);
+    fn wake(&mut self, moved: Moved) {
+        self.ring(moved.wake_peer);
+    }
+
+    fn ring(&mut self, wake_peer: bool) {
+        if wake_peer && !self.bells_jammed {
+            self.bells_jammed = !sys_shm::ring_bell(&self.socket);
         }
     }
 
@@ -439,7 +447,7 @@ pub(crate) fn spin(
 }
 
 /// Runs the set-up with the socket's timeouts at `timeout`, then back to
-/// none.
+/// none for reads and to the bells' limit for writes.
 fn with_setup_timeout<T>(
     socket: &sys::ResourceStream,
     timeout: Option<Duration>,
@@ -449,7 +457,7 @@ fn with_setup_timeout<T>(
     socket.set_write_timeout(timeout)?;
     let result = setup(socket);
     socket.set_read_timeout(None)?;
-    socket.set_write_timeout(None)?;
+    socket.set_write_timeout(sys_shm::BELL_WRITE_TIMEOUT)?;
     result
 }
 

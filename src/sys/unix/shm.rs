@@ -166,10 +166,16 @@ const NO_SIGNAL: SendFlags = SendFlags::empty();
 
 /// Wakes the peer: one byte on the socket, never waiting. A full socket
 /// already holds bells the peer has not read, and a vanished peer is seen by
-/// this side's next wait, so both errors are dropped.
-pub(crate) fn ring_bell(stream: &ResourceStream) {
+/// this side's next wait, so both errors are dropped: always true (a full
+/// socket costs nothing to try again).
+pub(crate) fn ring_bell(stream: &ResourceStream) -> bool {
     let _ = rustix::net::send(stream.as_borrowed(), &[1], NO_SIGNAL | SendFlags::DONTWAIT);
+    true
 }
+
+/// The socket's write timeout once the channel is set up: bells never wait
+/// (`MSG_DONTWAIT`), so none.
+pub(crate) const BELL_WRITE_TIMEOUT: Option<std::time::Duration> = None;
 
 /// Waits for bells: `Ok(0)` when the peer is gone.
 pub(crate) fn wait_bell(stream: &ResourceStream, buf: &mut [u8]) -> io::Result<usize> {

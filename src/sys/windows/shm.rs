@@ -6,6 +6,7 @@
 use std::io;
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
 use std::ptr::NonNull;
+use std::time::Duration;
 
 use windows_sys::Win32::Foundation::{
     ERROR_BROKEN_PIPE, ERROR_PIPE_NOT_CONNECTED, INVALID_HANDLE_VALUE,
@@ -119,12 +120,18 @@ pub(crate) fn open(section: OwnedHandle, max_len: usize) -> io::Result<Region> {
     Ok(Region::from_mapping(base, len, mapping))
 }
 
+/// The longest a bell's write may wait. A pipe write waits only when the
+/// pipe is full, and a peer of this crate never leaves more than two bells
+/// unread, so only a peer that never reads them meets this limit.
+pub(crate) const BELL_WRITE_TIMEOUT: Option<Duration> = Some(Duration::from_secs(1));
+
 /// Wakes the peer: one byte on the pipe, outside the frames of the set-up
 /// (the channel's bells are bare bytes: one write to ring, one read to take
-/// any number, and no allocation). Errors are dropped: a vanished peer is
-/// seen by this side's next wait.
-pub(crate) fn ring_bell(stream: &ResourceStream) {
-    let _ = stream.write_raw(&[1]);
+/// any number, and no allocation). False if the write timed out (the peer
+/// leaves its bells unread: ring no more). Other errors are dropped: a
+/// vanished peer is seen by this side's next wait.
+pub(crate) fn ring_bell(stream: &ResourceStream) -> bool {
+    !matches!(stream.write_raw(&[1]), Err(error) if error.kind() == io::ErrorKind::TimedOut)
 }
 
 /// Waits for bells: `Ok(0)` when the peer is gone.
