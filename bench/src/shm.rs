@@ -25,16 +25,12 @@
 use std::io;
 use std::time::Duration;
 
-use localipc::local_socket::Name;
-use localipc::shm::{ShmOptions, Spin};
+use localipc::shm::Spin;
 use localipc_bench_engine::context::Context;
 use localipc_bench_engine::family::{Contender, Family};
 use localipc_bench_engine::job::Job;
-#[cfg(windows)]
-use localipc_bench_engine::link::at_unique_name;
-use localipc_bench_engine::link::with_listening_peer;
-use localipc_bench_engine::measure::{self, Measurement};
-use localipc_bench_engine::peer::Transport;
+use localipc_bench_engine::link::shm_channel;
+use localipc_bench_engine::measure::Measurement;
 
 /// The family's key in the JSON output.
 pub(crate) const KEY: &str = "shm";
@@ -91,18 +87,16 @@ pub(crate) fn note() -> String {
 /// std's `UnixStream` to the Unix-socket family's peer.
 #[cfg(unix)]
 fn baseline(context: &Context, job: Job) -> io::Result<Measurement> {
-    use localipc_bench_engine::link::at_socket_path;
-
-    at_socket_path(context, Transport::StdSocketPath, job, |path| {
-        let stream = std::os::unix::net::UnixStream::connect(path)?;
-        measure::blocking(&stream, &stream, job)
-    })
+    localipc_bench_engine::link::std_unix_stream(context, job)
 }
 
 /// localipc's named-pipe `Stream` to a blocking localipc `Listener`.
 #[cfg(windows)]
 fn baseline(context: &Context, job: Job) -> io::Result<Measurement> {
-    use localipc::local_socket::Stream;
+    use localipc::local_socket::{Name, Stream};
+    use localipc_bench_engine::link::at_unique_name;
+    use localipc_bench_engine::measure;
+    use localipc_bench_engine::peer::Transport;
 
     at_unique_name(context, Transport::LocalSocketNamespaced, job, |name| {
         let stream = Stream::connect(&Name::namespaced(name)?)?;
@@ -111,29 +105,13 @@ fn baseline(context: &Context, job: Job) -> io::Result<Measurement> {
 }
 
 fn default_spin(context: &Context, job: Job) -> io::Result<Measurement> {
-    shm(context, job, Spin::default())
+    shm_channel(context, job, Spin::default())
 }
 
 fn spin_off(context: &Context, job: Job) -> io::Result<Measurement> {
-    shm(context, job, Spin::Off)
+    shm_channel(context, job, Spin::Off)
 }
 
 fn long_spin(context: &Context, job: Job) -> io::Result<Measurement> {
-    shm(context, job, Spin::For(LONG_SPIN_LIMIT))
-}
-
-/// A `ShmStream` with `spin` at both ends and the default capacity, to a
-/// peer on a fresh name.
-fn shm(context: &Context, job: Job, spin: Spin) -> io::Result<Measurement> {
-    let name = context.unique_name();
-    let transport = Transport::Shm {
-        name: name.clone(),
-        spin,
-    };
-    with_listening_peer(context, transport, job, || {
-        let stream = ShmOptions::new()
-            .spin(spin)
-            .connect(&Name::namespaced(name)?)?;
-        measure::duplex(stream, job)
-    })
+    shm_channel(context, job, Spin::For(LONG_SPIN_LIMIT))
 }

@@ -10,13 +10,17 @@ use std::path::Path;
 use std::time::Instant;
 
 use localipc::local_socket::{Name, Stream};
-use localipc::shm::{ShmOptions, Spin};
+use localipc::shm::Spin;
 use localipc_bench_engine::affinity::Placement;
 use localipc_bench_engine::context::Context;
 use localipc_bench_engine::family::{Contender, Family};
 use localipc_bench_engine::job::{Figure, Job, KIB, MIB, Plan, Sizes};
 use localipc_bench_engine::json::{self, Json};
-use localipc_bench_engine::link::{Pipes, at_socket_path, at_unique_name, with_listening_peer};
+#[cfg(unix)]
+use localipc_bench_engine::link::std_unix_stream;
+#[cfg(windows)]
+use localipc_bench_engine::link::with_listening_peer;
+use localipc_bench_engine::link::{Pipes, at_socket_path, at_unique_name, shm_channel};
 use localipc_bench_engine::machine::Machine;
 use localipc_bench_engine::measure::{self, Measurement};
 use localipc_bench_engine::peer::Transport;
@@ -198,10 +202,7 @@ const STD_SOCKET: Contender = Contender {
 /// std's Unix socket at both ends.
 #[cfg(unix)]
 fn std_socket(context: &Context, job: Job) -> io::Result<Measurement> {
-    at_socket_path(context, Transport::StdSocketPath, job, |path| {
-        let stream = std::os::unix::net::UnixStream::connect(path)?;
-        measure::blocking(&stream, &stream, job)
-    })
+    std_unix_stream(context, job)
 }
 
 /// A std `File` opened on the pipe of a localipc listener: what a std
@@ -255,27 +256,11 @@ fn named_pipe_messages(context: &Context, job: Job) -> io::Result<Measurement> {
 }
 
 fn shm(context: &Context, job: Job) -> io::Result<Measurement> {
-    shared_memory(context, job, Spin::default())
+    shm_channel(context, job, Spin::default())
 }
 
 fn shm_spin_off(context: &Context, job: Job) -> io::Result<Measurement> {
-    shared_memory(context, job, Spin::Off)
-}
-
-/// A `ShmStream` with the default capacity and `spin` at both ends, to a
-/// peer's `ShmListener` on a fresh namespaced name.
-fn shared_memory(context: &Context, job: Job, spin: Spin) -> io::Result<Measurement> {
-    let name = context.unique_name();
-    let transport = Transport::Shm {
-        name: name.clone(),
-        spin,
-    };
-    with_listening_peer(context, transport, job, || {
-        let stream = ShmOptions::new()
-            .spin(spin)
-            .connect(&Name::namespaced(name)?)?;
-        measure::duplex(stream, job)
-    })
+    shm_channel(context, job, Spin::Off)
 }
 
 /// A named pipe in message mode if `messages`, else in byte mode.

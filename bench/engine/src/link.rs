@@ -5,7 +5,9 @@
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use localipc::local_socket::Name;
 use localipc::pipe::{Receiver, Sender};
+use localipc::shm::{ShmOptions, Spin};
 
 use crate::context::Context;
 use crate::job::Job;
@@ -70,6 +72,43 @@ pub fn at_socket_path(
     #[cfg(unix)]
     let _ = std::fs::remove_file(&path);
     measured
+}
+
+/// std's `UnixStream` at both ends (the peer's is std's `UnixListener` on a
+/// fresh socket file): the baseline a local socket or shared memory is
+/// held to on Unix.
+///
+/// # Errors
+///
+/// As [`with_listening_peer`].
+#[cfg(unix)]
+pub fn std_unix_stream(context: &Context, job: Job) -> io::Result<Measurement> {
+    at_socket_path(context, Transport::StdSocketPath, job, |path| {
+        let stream = std::os::unix::net::UnixStream::connect(path)?;
+        measure::blocking(&stream, &stream, job)
+    })
+}
+
+/// A shared-memory channel with the default capacity and `spin` at both
+/// ends: a `ShmStream` to the peer's `ShmListener` on a fresh namespaced
+/// name (the peer is given the same spin, as a program that chose one would
+/// run both ends).
+///
+/// # Errors
+///
+/// As [`with_listening_peer`].
+pub fn shm_channel(context: &Context, job: Job, spin: Spin) -> io::Result<Measurement> {
+    let name = context.unique_name();
+    let transport = Transport::Shm {
+        name: name.clone(),
+        spin,
+    };
+    with_listening_peer(context, transport, job, || {
+        let stream = ShmOptions::new()
+            .spin(spin)
+            .connect(&Name::namespaced(name)?)?;
+        measure::duplex(stream, job)
+    })
 }
 
 /// Two one-way channels as this process and the peer hold them: this side
