@@ -105,8 +105,9 @@ pub struct ShmStream {
     /// the read or write that waits, when they differ.
     socket_timeout: Option<Duration>,
     /// A bell could not be written: the peer leaves its bells unread (a
-    /// peer of this crate never holds more than two), so none is sent
-    /// again rather than wait on it each time.
+    /// peer of this crate takes all of them each time it wakes, so it never
+    /// leaves more than a few), so none is sent again rather than wait on
+    /// it each time.
     bells_jammed: bool,
 }
 

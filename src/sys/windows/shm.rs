@@ -121,8 +121,9 @@ pub(crate) fn open(section: OwnedHandle, max_len: usize) -> io::Result<Region> {
 }
 
 /// The longest a bell's write may wait. A pipe write waits only when the
-/// pipe is full, and a peer of this crate never leaves more than two bells
-/// unread, so only a peer that never reads them meets this limit.
+/// pipe is full, and a peer of this crate takes every bell waiting each
+/// time it wakes (it never leaves more than a few); so only a peer that
+/// never reads them meets this limit.
 pub(crate) const BELL_WRITE_TIMEOUT: Option<Duration> = Some(Duration::from_secs(1));
 
 /// Wakes the peer: one byte on the pipe, outside the frames of the set-up
