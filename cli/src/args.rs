@@ -119,8 +119,8 @@ pub(crate) enum Command {
     /// primitives: local sockets (namespaced and path names), unnamed pipes,
     /// FIFOs on Unix or named pipes (byte and message mode) on Windows, and
     /// shared-memory streams with the default spin and with spin off.
-    /// On a 2-core Linux machine --quick (5 short
-    /// rounds) takes about 2.5 s and the default (7 longer rounds) 5 to 30 s,
+    /// On a 2-core Linux machine --quick (5 rounds, fewer small writes and
+    /// round trips) takes about 6 s and the default (7 rounds) 10 to 30 s,
     /// the more where a wake-up on the other CPU is slow; where starting a
     /// process is slow it takes longer (--quick: about 40 s under Wine).
     #[command(after_help = AFTER_HELP)]
