@@ -572,14 +572,22 @@ macro_rules! suite {
                 let mut command = child_command(test);
                 name_for_child(&mut command, &name);
                 let mut child = command.spawn_child().unwrap();
-                let mut stream = listener.accept().await.unwrap();
+                // Each step is bounded: a hang names the step it is in (once
+                // seen under Wine, on smol's executor, and not placed yet).
+                let mut stream = rt::within("accepting the child", listener.accept())
+                    .await
+                    .unwrap();
                 let mut head = vec![0; 100_000];
-                stream.read_exact(&mut head).await.unwrap();
+                rt::within("reading from the child", stream.read_exact(&mut head))
+                    .await
+                    .unwrap();
                 child.kill().unwrap();
-                rt::unblock(move || child.wait()).await.unwrap();
+                rt::within("waiting for the killed child", rt::unblock(move || child.wait()))
+                    .await
+                    .unwrap();
                 // The reader drains what arrived, then sees the end (or a
                 // clean error).
-                let drained = rt::receive_all(&mut stream).await;
+                let drained = rt::within("draining", rt::receive_all(&mut stream)).await;
                 assert!(
                     drained.is_ok()
                         || drained
@@ -588,7 +596,11 @@ macro_rules! suite {
                     "{drained:?}"
                 );
                 // The writer sees a broken pipe; nobody dies of a signal.
-                let error = rt::write_until_error(&mut stream, &[0; 4096]).await;
+                let error = rt::within(
+                    "writing to the killed child",
+                    rt::write_until_error(&mut stream, &[0; 4096]),
+                )
+                .await;
                 assert_eq!(error.kind(), ErrorKind::BrokenPipe, "{error}");
             });
         }

@@ -65,6 +65,19 @@ macro_rules! common {
             Ok(checksum)
         }
 
+        /// The output of `future`, which must end within 30 s: a step that
+        /// hangs fails its test at once, naming `step`, instead of leaving
+        /// the watchdog to end the whole test process without saying where.
+        pub(crate) async fn within<T>(
+            step: &str,
+            future: impl std::future::Future<Output = T>,
+        ) -> T {
+            match timeout(std::time::Duration::from_secs(30), future).await {
+                Some(output) => output,
+                None => panic!("{step}: not done after 30 s"),
+            }
+        }
+
         /// Reads `reader` to the end and returns the byte count and checksum.
         pub(crate) async fn receive_all(
             mut reader: impl AsyncRead + Unpin,
