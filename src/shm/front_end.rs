@@ -29,6 +29,7 @@ macro_rules! front_end {
         use crate::resource::AsResource;
         use crate::shm::ShmOptions;
         use crate::shm::async_core::{AsyncChannel, BellSocket};
+        use crate::shm::deadline::within;
         use crate::shm::stream::{HELLO, create_rings, open_rings, setup_error};
 
         // Bells are bare bytes on the socket: on Unix no resource rides
@@ -88,8 +89,11 @@ macro_rules! front_end {
         /// or write that cannot proceed does not spin: it announces its wait
         /// and awaits a bell on the socket through the runtime's reactor, so
         /// the executor is never blocked (the [`Spin`](crate::shm::Spin)
-        /// setting is for blocking streams). The set-up has no time limit
-        #[doc = concat!("here: wrap it in your runtime's timeout if the peer may stall (", $runtime, "'s own, for instance).")]
+        /// setting is for blocking streams). The set-up has the blocking
+        /// API's time limit ([`ShmOptions::setup_timeout`], 10 s by
+        /// default), kept without the runtime's timer (a runtime built
+        /// without one works): a thread of this process, started by the
+        /// first limited set-up, wakes a set-up whose time is up.
         ///
         /// # Cancel safety
         ///
@@ -137,14 +141,15 @@ macro_rules! front_end {
             /// # Errors
             ///
             /// As for the blocking
-            /// [`ShmOptions::connect`](crate::shm::ShmOptions::connect),
-            /// less the set-up timeout.
+            /// [`ShmOptions::connect`](crate::shm::ShmOptions::connect).
             pub async fn connect(name: &Name) -> io::Result<Self> {
                 Self::connect_with(name, &ShmOptions::new()).await
             }
 
             /// Connects to a `ShmListener` on `name` with `options` (its
-            /// capacity counts; the spin and set-up timeout do not apply).
+            /// capacity and set-up timeout count; async streams do not spin).
+            /// The set-up timeout bounds the exchange with the server once
+            /// connected, as in the blocking API.
             ///
             /// # Errors
             ///
@@ -176,13 +181,17 @@ macro_rules! front_end {
                 options: &ShmOptions,
             ) -> io::Result<Self> {
                 let (resource, rings) = create_rings(options)?;
-                write_hello(&stream, &[resource.as_resource()]).await?;
-                drop(resource);
-                let mut stray = Vec::new();
-                let answer = read_hello(&stream, &mut stray).await?;
-                if answer != HELLO || !stray.is_empty() {
-                    return Err(setup_error("the peer did not accept the memory"));
-                }
+                within(options.setup_timeout, async {
+                    write_hello(&stream, &[resource.as_resource()]).await?;
+                    drop(resource);
+                    let mut stray = Vec::new();
+                    let answer = read_hello(&stream, &mut stray).await?;
+                    if answer != HELLO || !stray.is_empty() {
+                        return Err(setup_error("the peer did not accept the memory"));
+                    }
+                    Ok(())
+                })
+                .await?;
                 Ok(Self {
                     channel: AsyncChannel::new(rings),
                     socket: stream,
@@ -190,17 +199,34 @@ macro_rules! front_end {
             }
 
             /// Sets up a channel over a connected resource stream whose peer
-            /// offers it; see the blocking
+            /// offers it, with default options; see the blocking
             /// [`ShmOptions::accept`](crate::shm::ShmOptions::accept).
             ///
             /// # Errors
             ///
-            /// As for the blocking `accept`, less the set-up timeout.
+            /// As for the blocking `accept`.
             pub async fn accept(stream: local_socket::ResourceStream) -> io::Result<Self> {
-                let mut resources = Vec::new();
-                let hello = read_hello(&stream, &mut resources).await?;
-                let rings = open_rings(&hello, resources)?;
-                write_hello(&stream, &[]).await?;
+                Self::accept_with(stream, &ShmOptions::new()).await
+            }
+
+            /// [`accept`](Self::accept) with `options` (their set-up timeout
+            /// counts).
+            ///
+            /// # Errors
+            ///
+            /// As for the blocking `accept`.
+            pub async fn accept_with(
+                stream: local_socket::ResourceStream,
+                options: &ShmOptions,
+            ) -> io::Result<Self> {
+                let rings = within(options.setup_timeout, async {
+                    let mut resources = Vec::new();
+                    let hello = read_hello(&stream, &mut resources).await?;
+                    let rings = open_rings(&hello, resources)?;
+                    write_hello(&stream, &[]).await?;
+                    Ok(rings)
+                })
+                .await?;
                 Ok(Self {
                     channel: AsyncChannel::new(rings),
                     socket: stream,
@@ -247,8 +273,12 @@ macro_rules! front_end {
         #[doc = concat!("A server of shared-memory channels on ", $runtime, ": the async [`ShmListener`](crate::shm::ShmListener).")]
         ///
         /// [`accept`](Self::accept) runs the set-up with each client in
-        /// turn: a client that stalls its set-up stalls it. To serve clients
-        /// you do not trust to be quick, accept local-socket streams and run
+        /// turn: a client that stalls its set-up holds it up to the set-up
+        /// timeout (10 s unless [`setup_timeout`](Self::setup_timeout) says
+        /// otherwise), then `accept` fails with
+        /// [`TimedOut`](io::ErrorKind::TimedOut) and the next call serves the
+        /// next client. To serve clients you do not trust to be quick without
+        /// that wait, accept local-socket streams and run
         /// [`ShmStream::accept`] in a task of its own for each.
         ///
         /// # Examples
@@ -257,6 +287,7 @@ macro_rules! front_end {
         #[derive(Debug)]
         pub struct ShmListener {
             listener: local_socket::Listener,
+            options: ShmOptions,
         }
 
         impl ShmListener {
@@ -282,7 +313,18 @@ macro_rules! front_end {
 
             /// Serves channels on a listener that exists.
             pub fn from_listener(listener: local_socket::Listener) -> Self {
-                Self { listener }
+                Self {
+                    listener,
+                    options: ShmOptions::new(),
+                }
+            }
+
+            /// How long the set-up with one client may take (`None`: no
+            /// limit; 10 s by default).
+            #[must_use]
+            pub fn setup_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+                self.options = self.options.setup_timeout(timeout);
+                self
             }
 
             /// Accepts a client and sets up the channel with it.
@@ -290,10 +332,12 @@ macro_rules! front_end {
             /// # Errors
             ///
             /// As for the async listener's `accept` and
-            /// [`ShmStream::accept`].
+            /// [`ShmStream::accept`]; [`TimedOut`](io::ErrorKind::TimedOut)
+            /// if the client does not finish the set-up in time (the
+            /// listener serves the next client on the next call).
             pub async fn accept(&self) -> io::Result<ShmStream> {
                 let stream = local_socket::ResourceStream::new(self.listener.accept().await?)?;
-                ShmStream::accept(stream).await
+                ShmStream::accept_with(stream, &self.options).await
             }
         }
     };

@@ -54,6 +54,53 @@ macro_rules! suite {
             });
         }
 
+        /// A peer that stalls the set-up holds it only up to the set-up
+        /// timeout, on either side, without blocking the executor; the
+        /// listener then serves the next client.
+        #[test]
+        fn a_stalled_set_up_times_out_and_the_listener_serves_the_next_client() {
+            run(
+                "a_stalled_set_up_times_out_and_the_listener_serves_the_next_client",
+                async {
+                    let limit = Duration::from_millis(300);
+                    let name = namespaced("shm-stall");
+                    let listener = ShmListener::bind(&name).unwrap().setup_timeout(Some(limit));
+                    // A client that connects and never says a word.
+                    let silent = rt::local_socket::Stream::connect(&name).await.unwrap();
+                    let started = std::time::Instant::now();
+                    let (accepted, ticks) = rt::ticks_while(listener.accept()).await;
+                    let error = accepted.unwrap_err();
+                    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+                    assert!(started.elapsed() >= limit, "{:?}", started.elapsed());
+                    assert!(ticks >= 5, "the executor was blocked during the set-up");
+                    drop(silent);
+                    // The next client is served, and the channel works.
+                    let (client, server) =
+                        crate::runtime::zip(ShmStream::connect(&name), listener.accept()).await;
+                    let (mut client, mut server) = (client.unwrap(), server.unwrap());
+                    client.write_all(b"next").await.unwrap();
+                    let mut got = [0; 4];
+                    server.read_exact(&mut got).await.unwrap();
+                    assert_eq!(&got, b"next");
+                    // A server that accepts the connection and never answers:
+                    // the client's set-up times out too.
+                    let quiet_name = namespaced("shm-quiet");
+                    let quiet = rt::local_socket::Listener::bind(&quiet_name).unwrap();
+                    let options = ShmOptions::new().setup_timeout(Some(limit));
+                    let started = std::time::Instant::now();
+                    let (connected, held) = crate::runtime::zip(
+                        ShmStream::connect_with(&quiet_name, &options),
+                        quiet.accept(),
+                    )
+                    .await;
+                    let error = connected.unwrap_err();
+                    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+                    assert!(started.elapsed() >= limit, "{:?}", started.elapsed());
+                    drop(held.unwrap());
+                },
+            );
+        }
+
         #[test]
         fn a_dropped_read_loses_no_byte() {
             run("a_dropped_read_loses_no_byte", async {
