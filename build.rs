@@ -78,4 +78,7 @@ fn main() {
         }
     }
     println!("cargo::rerun-if-changed=build.rs");
+    // The model checker's build (the wait protocol over loom's atomics),
+    // which a CI lane of its own selects with `--cfg localipc_loom`.
+    println!("cargo::rustc-check-cfg=cfg(localipc_loom)");
 }

@@ -120,8 +120,9 @@
 //! * **Apple systems:** POSIX shared memory cannot be resized once sized,
 //!   so a peer cannot shrink it either.
 
-#[cfg(async_front_end)]
+#[cfg(any(async_front_end, localipc_loom))]
 mod async_core;
+mod blocking;
 #[cfg(async_front_end)]
 mod deadline;
 #[cfg(async_front_end)]
@@ -134,6 +135,7 @@ mod stream;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
+mod wait;
 
 use std::io;
 use std::time::Duration;

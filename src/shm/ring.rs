@@ -25,14 +25,16 @@
 
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering, fence};
+use std::sync::atomic::Ordering;
 
-use crate::sys::shared_memory::Region;
+use crate::sys::shared_memory::{AtomicU32, AtomicU64, Region, fence};
 
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"LIPCSHM1");
 pub(crate) const VERSION: u32 = 1;
 pub(crate) const HEADER_LEN: usize = 4096;
-pub(crate) const MIN_CAPACITY: usize = 4096;
+/// The smallest ring: a page (a few bytes in the model checker's runs,
+/// whose cost grows with every byte).
+pub(crate) const MIN_CAPACITY: usize = if cfg!(localipc_loom) { 4 } else { 4096 };
 pub(crate) const MAX_CAPACITY: usize = 1 << 30;
 /// The largest mapping a peer may hand over.
 pub(crate) const MAX_LEN: usize = HEADER_LEN + 2 * MAX_CAPACITY;
@@ -67,6 +69,15 @@ pub(crate) enum Role {
     Offerer,
     /// Received the memory: writes ring 1, reads ring 0.
     Accepter,
+}
+
+/// What a waiting side waits for, in the ring it waits on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// Bytes to read in the incoming ring.
+    Bytes,
+    /// Room to write in the outgoing ring.
+    Room,
 }
 
 /// The outcome of a try: how many bytes moved (0: none could), and whether
@@ -189,7 +200,8 @@ impl Rings {
         }
         let written = self.count(self.rx_ctl + WRITTEN).load(Ordering::Acquire);
         let available = written.wrapping_sub(self.read);
-        if available > self.capacity || available < seen {
+        // Behind this side's count (backwards) wraps to a huge value too.
+        if available > self.capacity {
             self.broken = true;
             return Err(broken("the peer's write count is out of bounds"));
         }
@@ -283,30 +295,26 @@ impl Rings {
         })
     }
 
-    /// Announces that this side waits for bytes to read (then look once
-    /// more before sleeping).
-    pub(crate) fn arm_read(&self) {
-        self.word(self.rx_ctl + READER_WAITS)
-            .store(1, Ordering::Relaxed);
+    /// The flag of this side's wait for `want`.
+    fn wait_flag(&self, want: Want) -> &AtomicU32 {
+        match want {
+            Want::Bytes => self.word(self.rx_ctl + READER_WAITS),
+            Want::Room => self.word(self.tx_ctl + WRITER_WAITS),
+        }
+    }
+
+    /// Announces that this side waits for `want` (it then looks once more
+    /// before it sleeps). The fence orders the flag ahead of that look; the
+    /// peer's fence in [`take_waiter`](Self::take_waiter) orders its count
+    /// ahead of its look at the flag: one of the two sees the other.
+    pub(crate) fn announce(&self, want: Want) {
+        self.wait_flag(want).store(1, Ordering::Relaxed);
         fence(Ordering::SeqCst);
     }
 
-    /// Withdraws the announcement.
-    pub(crate) fn disarm_read(&self) {
-        self.word(self.rx_ctl + READER_WAITS)
-            .store(0, Ordering::Relaxed);
-    }
-
-    /// Announces that this side waits for room to write.
-    pub(crate) fn arm_write(&self) {
-        self.word(self.tx_ctl + WRITER_WAITS)
-            .store(1, Ordering::Relaxed);
-        fence(Ordering::SeqCst);
-    }
-
-    pub(crate) fn disarm_write(&self) {
-        self.word(self.tx_ctl + WRITER_WAITS)
-            .store(0, Ordering::Relaxed);
+    /// Withdraws the announcement (the peer may have taken it already).
+    pub(crate) fn withdraw(&self, want: Want) {
+        self.wait_flag(want).store(0, Ordering::Relaxed);
     }
 
     /// Whether the peer said it writes no more (everything it wrote before
@@ -410,13 +418,13 @@ mod tests {
     #[test]
     fn waits_are_announced_and_taken_once() {
         let (_region, mut tx, mut rx) = pair(MIN_CAPACITY);
-        rx.arm_read();
+        rx.announce(Want::Bytes);
         let moved = tx.try_write(b"ab").unwrap();
         assert!(moved.wake_peer);
         assert!(!tx.try_write(b"c").unwrap().wake_peer, "one bell per wait");
         let mut buf = [0; 8];
         assert_eq!(rx.try_read(&mut buf).unwrap().bytes, 3);
-        tx.arm_write();
+        tx.announce(Want::Room);
         assert!(rx.try_read(&mut buf).unwrap().bytes == 0);
         tx.try_write(&[0; MIN_CAPACITY]).unwrap();
         assert!(rx.try_read(&mut buf).unwrap().wake_peer);

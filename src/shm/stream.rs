@@ -3,19 +3,18 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::ShmOptions;
-use super::ring::{self, Moved, Rings, Role};
+use super::blocking::{Bell, BlockingChannel, Waiting};
+use super::ring::{self, Rings, Role};
+use super::wait;
 use crate::local_socket::{Listener, ListenerOptions, Name, PeerCredentials, ResourceStream};
 use crate::sys::local_socket as sys;
 use crate::sys::shm as sys_shm;
 
 /// The bytes each side sends first, with the memory or as its answer.
 pub(crate) const HELLO: [u8; 8] = *b"LIPCSHM\x01";
-
-/// Room for the bells one wait takes at once.
-const BELLS: usize = 64;
 
 pub(crate) fn setup_error(what: &str) -> io::Error {
     io::Error::new(
@@ -60,15 +59,17 @@ pub(crate) fn open_rings(
 fn read_hello(
     stream: &sys::ResourceStream,
     resources: &mut Vec<crate::resource::OwnedResource>,
+    deadline: &SetupDeadline,
 ) -> io::Result<[u8; 8]> {
     let mut hello = [0; 8];
     let mut got = 0;
     while got < hello.len() {
+        stream.set_read_timeout(deadline.left()?)?;
         match stream.recv_with(&mut hello[got..], resources) {
             Ok(0) => return Err(setup_error("the peer left during the set-up")),
             Ok(n) => got += n,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(error),
+            Err(error) => return Err(deadline.explain(error)),
         }
     }
     Ok(hello)
@@ -77,12 +78,66 @@ fn read_hello(
 fn write_hello(
     stream: &sys::ResourceStream,
     resources: &[crate::resource::BorrowedResource<'_>],
+    deadline: &SetupDeadline,
 ) -> io::Result<()> {
-    let mut sent = stream.send_with(&HELLO, resources)?;
+    let mut sent = 0;
     while sent < HELLO.len() {
-        sent += stream.send_with(&HELLO[sent..], &[])?;
+        stream.set_write_timeout(deadline.left()?)?;
+        let resources = if sent == 0 { resources } else { &[] };
+        match stream.send_with(&HELLO[sent..], resources) {
+            Ok(n) => sent += n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(deadline.explain(error)),
+        }
     }
     Ok(())
+}
+
+/// The end of a blocking set-up: each of its socket calls waits at most the
+/// time left, so a peer that trickles its bytes cannot stretch it.
+struct SetupDeadline {
+    at: Option<Instant>,
+    limit: Option<Duration>,
+}
+
+impl SetupDeadline {
+    fn new(limit: Option<Duration>) -> Self {
+        Self {
+            at: wait::deadline(limit),
+            limit,
+        }
+    }
+
+    /// The time left (`None`: no limit), or `TimedOut` once none is.
+    fn left(&self) -> io::Result<Option<Duration>> {
+        let Some(at) = self.at else {
+            return Ok(None);
+        };
+        match at.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Ok(Some(left)),
+            _ => Err(setup_timed_out(self.limit)),
+        }
+    }
+
+    /// A socket call's timeout is the set-up's.
+    fn explain(&self, error: io::Error) -> io::Error {
+        match error.kind() {
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock if self.at.is_some() => {
+                setup_timed_out(self.limit)
+            }
+            _ => error,
+        }
+    }
+}
+
+pub(crate) fn setup_timed_out(limit: Option<Duration>) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!(
+            "shared memory set-up: the peer did not finish it within {:?}",
+            limit.unwrap_or_default()
+        ),
+    )
 }
 
 /// A duplex byte stream between two processes through rings in shared
@@ -91,24 +146,26 @@ fn write_hello(
 /// Reads and writes take `&mut self`: one thread reads and writes at a
 /// time (a waiting read or write is what wakes the peer's).
 pub struct ShmStream {
-    rings: Rings,
-    socket: sys::ResourceStream,
+    channel: BlockingChannel<sys::ResourceStream>,
     spin: Option<Duration>,
     nonblocking: bool,
-    /// The socket ended: the peer is gone.
-    peer_gone: bool,
-    /// This side's writing was shut down.
-    write_shut: bool,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
-    /// The timeout the socket's reads have now: a wait sets it to that of
-    /// the read or write that waits, when they differ.
-    socket_timeout: Option<Duration>,
-    /// A bell could not be written: the peer leaves its bells unread (a
-    /// peer of this crate takes all of them each time it wakes, so it never
-    /// leaves more than a few), so none is sent again rather than wait on
-    /// it each time.
-    bells_jammed: bool,
+}
+
+/// Bells are bare bytes on the channel's socket once it is set up.
+impl Bell for sys::ResourceStream {
+    fn ring(&self) -> bool {
+        sys_shm::ring_bell(self)
+    }
+
+    fn wait(&self, buf: &mut [u8], deadline: Option<Instant>) -> io::Result<usize> {
+        sys_shm::wait_bell(self, buf, deadline)
+    }
+
+    fn poll(&self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        sys_shm::poll_bell(self, buf)
+    }
 }
 
 impl ShmStream {
@@ -144,14 +201,15 @@ impl ShmStream {
     pub(crate) fn offer_with(stream: ResourceStream, options: &ShmOptions) -> io::Result<Self> {
         let socket = stream.inner;
         let (resource, rings) = create_rings(options)?;
-        with_setup_timeout(&socket, options.setup_timeout, |socket| {
+        with_setup_timeout(&socket, options.setup_timeout, |socket, deadline| {
             write_hello(
                 socket,
                 &[crate::resource::AsResource::as_resource(&resource)],
+                deadline,
             )?;
             drop(resource);
             let mut stray = Vec::new();
-            let answer = read_hello(socket, &mut stray)?;
+            let answer = read_hello(socket, &mut stray, deadline)?;
             if answer != HELLO || !stray.is_empty() {
                 return Err(setup_error("the peer did not accept the memory"));
             }
@@ -162,11 +220,11 @@ impl ShmStream {
 
     pub(crate) fn accept_with(stream: ResourceStream, options: &ShmOptions) -> io::Result<Self> {
         let socket = stream.inner;
-        let rings = with_setup_timeout(&socket, options.setup_timeout, |socket| {
+        let rings = with_setup_timeout(&socket, options.setup_timeout, |socket, deadline| {
             let mut resources = Vec::new();
-            let hello = read_hello(socket, &mut resources)?;
+            let hello = read_hello(socket, &mut resources, deadline)?;
             let rings = open_rings(&hello, resources)?;
-            write_hello(socket, &[])?;
+            write_hello(socket, &[], deadline)?;
             Ok(rings)
         })?;
         Ok(Self::from_parts(rings, socket, options))
@@ -174,22 +232,27 @@ impl ShmStream {
 
     fn from_parts(rings: Rings, socket: sys::ResourceStream, options: &ShmOptions) -> Self {
         Self {
-            rings,
-            socket,
+            channel: BlockingChannel::new(rings, socket),
             spin: options.spin.limit(),
             nonblocking: false,
-            peer_gone: false,
-            write_shut: false,
             read_timeout: None,
             write_timeout: None,
-            socket_timeout: None,
-            bells_jammed: false,
+        }
+    }
+
+    fn waiting(&self, timeout: Option<Duration>) -> Waiting {
+        Waiting {
+            spin: self.spin,
+            nonblocking: self.nonblocking,
+            timeout,
         }
     }
 
     /// Sets how long a read may wait for bytes (`None`, the default: no
     /// limit). A read that waits longer fails with
-    /// [`TimedOut`](io::ErrorKind::TimedOut); the stream stays usable.
+    /// [`TimedOut`](io::ErrorKind::TimedOut); the stream stays usable. The
+    /// limit is on the whole call: wake-ups that bring no bytes (a peer
+    /// ringing bells, a signal) do not extend it.
     ///
     /// # Errors
     ///
@@ -201,7 +264,8 @@ impl ShmStream {
 
     /// Sets how long a write may wait for room in the ring (`None`, the
     /// default: no limit). A write that waits longer fails with
-    /// [`TimedOut`](io::ErrorKind::TimedOut); the stream stays usable.
+    /// [`TimedOut`](io::ErrorKind::TimedOut) (having written nothing); the
+    /// stream stays usable. As for reads, the limit is on the whole call.
     ///
     /// # Errors
     ///
@@ -224,7 +288,7 @@ impl ShmStream {
     /// The capacity of each of the two rings, in bytes: the most one side
     /// can write ahead of the other's reads.
     pub fn capacity(&self) -> usize {
-        self.rings.capacity()
+        self.channel.rings().capacity()
     }
 
     /// Switches nonblocking mode: reads and writes that would wait fail
@@ -243,11 +307,7 @@ impl ShmStream {
     /// before, then `Ok(0)`. Later writes here fail with
     /// [`BrokenPipe`](io::ErrorKind::BrokenPipe). Reading goes on.
     pub fn shutdown_write(&mut self) {
-        if !self.write_shut {
-            self.write_shut = true;
-            let wake_peer = self.rings.close_writing();
-            self.ring(wake_peer);
-        }
+        self.channel.shutdown_write();
     }
 
     /// What the OS says about the peer process (from the socket the
@@ -257,142 +317,10 @@ impl ShmStream {
     ///
     /// The OS error of the query.
     pub fn peer_credentials(&self) -> io::Result<PeerCredentials> {
-        self.socket
+        self.channel
+            .bell()
             .peer_credentials()
             .map(PeerCredentials::from_sys)
-    }
-
-    fn wake(&mut self, moved: Moved) {
-        self.ring(moved.wake_peer);
-    }
-
-    fn ring(&mut self, wake_peer: bool) {
-        if wake_peer && !self.bells_jammed {
-            self.bells_jammed = !sys_shm::ring_bell(&self.socket);
-        }
-    }
-
-    /// Waits for a bell or the end of the socket, at most `timeout`: the one
-    /// blocking call.
-    fn sleep(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        if timeout != self.socket_timeout {
-            self.socket.set_read_timeout(timeout)?;
-            self.socket_timeout = timeout;
-        }
-        let mut bells = [0; BELLS];
-        loop {
-            return match sys_shm::wait_bell(&self.socket, &mut bells) {
-                Ok(0) => {
-                    self.peer_gone = true;
-                    Ok(())
-                }
-                Ok(_) => Ok(()),
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
-                    self.peer_gone = true;
-                    Ok(())
-                }
-                Err(error) => Err(error),
-            };
-        }
-    }
-
-    /// Takes bells without waiting; false if there were none.
-    fn poll(&mut self) -> io::Result<bool> {
-        let mut bells = [0; BELLS];
-        match sys_shm::poll_bell(&self.socket, &mut bells)? {
-            None => Ok(false),
-            Some(0) => {
-                self.peer_gone = true;
-                Ok(true)
-            }
-            Some(_) => Ok(true),
-        }
-    }
-
-    fn read_slow(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(limit) = self.spin.filter(|_| !self.nonblocking) {
-            let moved = spin(limit, || self.rings.try_read(buf))?;
-            if moved.bytes > 0 {
-                self.wake(moved);
-                return Ok(moved.bytes);
-            }
-        }
-        loop {
-            if self.peer_gone || self.rings.peer_closed_writing() {
-                // Everything the peer wrote before is visible now.
-                let moved = self.rings.try_read(buf)?;
-                self.wake(moved);
-                return Ok(moved.bytes);
-            }
-            if self.nonblocking {
-                if !self.poll()? {
-                    return Err(io::ErrorKind::WouldBlock.into());
-                }
-            } else {
-                self.rings.arm_read();
-                let moved = self.rings.try_read(buf);
-                if !matches!(moved, Ok(Moved { bytes: 0, .. })) || self.rings.peer_closed_writing()
-                {
-                    self.rings.disarm_read();
-                    let moved = moved?;
-                    if moved.bytes > 0 {
-                        self.wake(moved);
-                        return Ok(moved.bytes);
-                    }
-                    continue;
-                }
-                let slept = self.sleep(self.read_timeout);
-                self.rings.disarm_read();
-                slept?;
-            }
-            let moved = self.rings.try_read(buf)?;
-            if moved.bytes > 0 {
-                self.wake(moved);
-                return Ok(moved.bytes);
-            }
-        }
-    }
-
-    fn write_slow(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if let Some(limit) = self.spin.filter(|_| !self.nonblocking) {
-            let moved = spin(limit, || self.rings.try_write(buf))?;
-            if moved.bytes > 0 {
-                self.wake(moved);
-                return Ok(moved.bytes);
-            }
-        }
-        loop {
-            if self.peer_gone || self.rings.peer_closed_reading() {
-                return Err(peer_gone());
-            }
-            if self.nonblocking {
-                if !self.poll()? {
-                    return Err(io::ErrorKind::WouldBlock.into());
-                }
-            } else {
-                self.rings.arm_write();
-                let moved = self.rings.try_write(buf);
-                if !matches!(moved, Ok(Moved { bytes: 0, .. })) || self.rings.peer_closed_reading()
-                {
-                    self.rings.disarm_write();
-                    let moved = moved?;
-                    if moved.bytes > 0 {
-                        self.wake(moved);
-                        return Ok(moved.bytes);
-                    }
-                    continue;
-                }
-                let slept = self.sleep(self.write_timeout);
-                self.rings.disarm_write();
-                slept?;
-            }
-            let moved = self.rings.try_write(buf)?;
-            if moved.bytes > 0 {
-                self.wake(moved);
-                return Ok(moved.bytes);
-            }
-        }
     }
 }
 
@@ -406,57 +334,14 @@ fn check_timeout(timeout: Option<Duration>) -> io::Result<Option<Duration>> {
     Ok(timeout)
 }
 
-pub(crate) fn write_shut() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::BrokenPipe,
-        "writing was shut down on this side",
-    )
-}
-
-pub(crate) fn peer_gone() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::BrokenPipe,
-        "the peer of the shared memory channel is gone or reads no more",
-    )
-}
-
-/// Tries `attempt` until it moves bytes or `limit` passes.
-pub(crate) fn spin(
-    limit: Duration,
-    mut attempt: impl FnMut() -> io::Result<Moved>,
-) -> io::Result<Moved> {
-    let start = std::time::Instant::now();
-    loop {
-        for _ in 0..32 {
-            let moved = attempt()?;
-            if moved.bytes > 0 {
-                return Ok(moved);
-            }
-            std::hint::spin_loop();
-        }
-        // Lets the peer run if it shares this CPU (pinned, or the machine
-        // busy): spinning through its time slice would cost the round trip
-        // twice the spin limit. With a CPU to itself it returns at once.
-        std::thread::yield_now();
-        if start.elapsed() >= limit {
-            return Ok(Moved {
-                bytes: 0,
-                wake_peer: false,
-            });
-        }
-    }
-}
-
-/// Runs the set-up with the socket's timeouts at `timeout`, then back to
+/// Runs the set-up within `timeout`, then sets the socket's timeouts back to
 /// none for reads and to the bells' limit for writes.
 fn with_setup_timeout<T>(
     socket: &sys::ResourceStream,
     timeout: Option<Duration>,
-    setup: impl FnOnce(&sys::ResourceStream) -> io::Result<T>,
+    setup: impl FnOnce(&sys::ResourceStream, &SetupDeadline) -> io::Result<T>,
 ) -> io::Result<T> {
-    socket.set_read_timeout(timeout)?;
-    socket.set_write_timeout(timeout)?;
-    let result = setup(socket);
+    let result = setup(socket, &SetupDeadline::new(timeout));
     socket.set_read_timeout(None)?;
     socket.set_write_timeout(sys_shm::BELL_WRITE_TIMEOUT)?;
     result
@@ -464,35 +349,15 @@ fn with_setup_timeout<T>(
 
 impl Read for ShmStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        let moved = self.rings.try_read(buf)?;
-        if moved.bytes > 0 {
-            self.wake(moved);
-            return Ok(moved.bytes);
-        }
-        self.read_slow(buf)
+        let how = self.waiting(self.read_timeout);
+        self.channel.read(buf, &how)
     }
 }
 
 impl Write for ShmStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.write_shut {
-            return Err(write_shut());
-        }
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        if self.peer_gone || self.rings.peer_closed_reading() {
-            return Err(peer_gone());
-        }
-        let moved = self.rings.try_write(buf)?;
-        if moved.bytes > 0 {
-            self.wake(moved);
-            return Ok(moved.bytes);
-        }
-        self.write_slow(buf)
+        let how = self.waiting(self.write_timeout);
+        self.channel.write(buf, &how)
     }
 
     /// Nothing to do: written bytes are in the peer's memory already.
@@ -501,22 +366,13 @@ impl Write for ShmStream {
     }
 }
 
-impl Drop for ShmStream {
-    fn drop(&mut self) {
-        // The flags make the peer's next look see the end; its waits end
-        // with the socket, which closes right after.
-        self.rings.close_writing();
-        self.rings.close_reading();
-    }
-}
-
 impl fmt::Debug for ShmStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ShmStream")
-            .field("capacity", &self.rings.capacity())
+            .field("capacity", &self.capacity())
             .field("spin", &self.spin)
             .field("nonblocking", &self.nonblocking)
-            .field("socket", &self.socket.as_borrowed())
+            .field("socket", &self.channel.bell().as_borrowed())
             .finish()
     }
 }

@@ -46,8 +46,8 @@ impl AsyncWrite for ShmStream {
         Poll::Ready(Ok(()))
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().shutdown_writing(cx);
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().shutdown_writing();
         Poll::Ready(Ok(()))
     }
 }

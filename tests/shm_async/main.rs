@@ -13,3 +13,6 @@ mod util;
 mod suite;
 
 crate::runtime::on_every_scheduler!(suite);
+
+#[cfg(feature = "tokio")]
+mod tokio_budget;

@@ -7,7 +7,9 @@
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::ptr::NonNull;
+use std::time::Instant;
 
+use rustix::event::{PollFd, PollFlags};
 use rustix::mm::{MapFlags, ProtFlags};
 use rustix::net::{RecvFlags, SendFlags};
 
@@ -169,17 +171,64 @@ const NO_SIGNAL: SendFlags = SendFlags::empty();
 /// this side's next wait, so both errors are dropped: always true (a full
 /// socket costs nothing to try again).
 pub(crate) fn ring_bell(stream: &ResourceStream) -> bool {
-    let _ = rustix::net::send(stream.as_borrowed(), &[1], NO_SIGNAL | SendFlags::DONTWAIT);
+    send_bell(stream.as_borrowed());
     true
+}
+
+/// [`ring_bell`] on any socket of a channel: the async front ends send
+/// their bells with it, past the runtime's readiness, which may answer "not
+/// now" for reasons of its own (Tokio's task budget) while the socket has
+/// room; a bell dropped then would leave the peer asleep.
+pub(crate) fn send_bell(socket: BorrowedFd<'_>) {
+    loop {
+        match rustix::net::send(socket, &[1], NO_SIGNAL | SendFlags::DONTWAIT) {
+            Err(rustix::io::Errno::INTR) => continue,
+            _ => return,
+        }
+    }
 }
 
 /// The socket's write timeout once the channel is set up: bells never wait
 /// (`MSG_DONTWAIT`), so none.
 pub(crate) const BELL_WRITE_TIMEOUT: Option<std::time::Duration> = None;
 
-/// Waits for bells: `Ok(0)` when the peer is gone.
-pub(crate) fn wait_bell(stream: &ResourceStream, buf: &mut [u8]) -> io::Result<usize> {
-    stream.read(buf)
+/// Waits for bells until `deadline`: `Ok(0)` when the peer is gone,
+/// `TimedOut` once the deadline has passed. Interruptions and wake-ups
+/// without bells wait on for the time left.
+pub(crate) fn wait_bell(
+    stream: &ResourceStream,
+    buf: &mut [u8],
+    deadline: Option<Instant>,
+) -> io::Result<usize> {
+    let Some(deadline) = deadline else {
+        // The socket's own reads have no timeout once the channel is set up.
+        loop {
+            match stream.read(buf) {
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                result => return result,
+            }
+        }
+    };
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        let timeout = rustix::event::Timespec {
+            tv_sec: left.as_secs().try_into().unwrap_or(i64::MAX),
+            tv_nsec: left.subsec_nanos().into(),
+        };
+        let socket = stream.as_borrowed();
+        let mut fds = [PollFd::new(&socket, PollFlags::IN)];
+        match rustix::event::poll(&mut fds, Some(&timeout)) {
+            Ok(0) | Err(rustix::io::Errno::INTR) => continue,
+            Ok(_) => {}
+            Err(error) => return Err(error.into()),
+        }
+        if let Some(taken) = poll_bell(stream, buf)? {
+            return Ok(taken);
+        }
+    }
 }
 
 /// Takes bells without waiting: `Some(0)` when the peer is gone, `None` when

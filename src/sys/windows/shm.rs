@@ -6,7 +6,7 @@
 use std::io;
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
 use std::ptr::NonNull;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use windows_sys::Win32::Foundation::{
     ERROR_BROKEN_PIPE, ERROR_PIPE_NOT_CONNECTED, INVALID_HANDLE_VALUE,
@@ -135,8 +135,22 @@ pub(crate) fn ring_bell(stream: &ResourceStream) -> bool {
     !matches!(stream.write_raw(&[1]), Err(error) if error.kind() == io::ErrorKind::TimedOut)
 }
 
-/// Waits for bells: `Ok(0)` when the peer is gone.
-pub(crate) fn wait_bell(stream: &ResourceStream, buf: &mut [u8]) -> io::Result<usize> {
+/// Waits for bells until `deadline`: `Ok(0)` when the peer is gone,
+/// `TimedOut` once the deadline has passed. Setting a pipe's timeout is a
+/// store, not a system call, so each wait gets the time left.
+pub(crate) fn wait_bell(
+    stream: &ResourceStream,
+    buf: &mut [u8],
+    deadline: Option<Instant>,
+) -> io::Result<usize> {
+    let left = match deadline {
+        None => None,
+        Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Some(left),
+            _ => return Err(io::ErrorKind::TimedOut.into()),
+        },
+    };
+    stream.set_read_timeout(left)?;
     stream.read_raw(buf)
 }
 

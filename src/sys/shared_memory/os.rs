@@ -1,17 +1,13 @@
-//! Memory shared with another process: the one place that reads and writes
-//! it. Every access is bounds-checked here; words are atomics, bytes are
-//! copied in and out of private buffers, and nothing hands out a plain
-//! reference into the region (the peer may change any byte of it at any
-//! time).
+//! The region over an OS mapping (or, in unit tests, heap memory).
 
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, AtomicU64};
 
 #[cfg(unix)]
-use super::unix::shm::Mapping;
+use crate::sys::unix::shm::Mapping;
 #[cfg(windows)]
-use super::windows::shm::Mapping;
+use crate::sys::windows::shm::Mapping;
 
 /// What keeps a region's memory alive: an OS mapping, or (in unit tests,
 /// which Miri runs) a heap allocation.

@@ -1,0 +1,213 @@
+//! The blocking channel: the wait protocol ([`Wait`]) driven by spinning,
+//! then by sleeping on the socket until a bell, the socket's end or the
+//! call's deadline.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use super::ring::{Rings, Want};
+use super::wait::{self, Look, Wait, Woke};
+
+/// Room for the bells one wait takes at once.
+pub(crate) const BELLS: usize = 64;
+
+/// What the blocking channel needs of its socket.
+pub(crate) trait Bell {
+    /// Wakes the peer: one bell, sent without waiting. Dropped only if the
+    /// socket already holds bells the peer has not taken. False once bells
+    /// jam (the peer leaves them unread past a limit): ring no more.
+    fn ring(&self) -> bool;
+
+    /// Takes bells into `buf`, sleeping until some come, the socket ends
+    /// (`Ok(0)`) or `deadline` passes ([`TimedOut`](io::ErrorKind::TimedOut)).
+    /// Interruptions are retried within the deadline.
+    fn wait(&self, buf: &mut [u8], deadline: Option<Instant>) -> io::Result<usize>;
+
+    /// Takes bells without sleeping: `None` if there were none.
+    fn poll(&self, buf: &mut [u8]) -> io::Result<Option<usize>>;
+}
+
+/// How one call waits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Waiting {
+    /// How long to retry before announcing the wait (`None`: not at all).
+    pub(crate) spin: Option<Duration>,
+    /// Fail with `WouldBlock` instead of sleeping.
+    pub(crate) nonblocking: bool,
+    /// The most the whole call may wait (`None`: no limit).
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// One end of a channel, for blocking calls.
+#[derive(Debug)]
+pub(crate) struct BlockingChannel<B> {
+    rings: Rings,
+    bell: B,
+    /// The socket ended: the peer is gone.
+    peer_gone: bool,
+    write_shut: bool,
+    /// The peer leaves its bells unread: ring no more.
+    jammed: bool,
+}
+
+impl<B: Bell> BlockingChannel<B> {
+    pub(crate) fn new(rings: Rings, bell: B) -> Self {
+        Self {
+            rings,
+            bell,
+            peer_gone: false,
+            write_shut: false,
+            jammed: false,
+        }
+    }
+
+    pub(crate) fn rings(&self) -> &Rings {
+        &self.rings
+    }
+
+    pub(crate) fn bell(&self) -> &B {
+        &self.bell
+    }
+
+    /// Reads what is there, or waits as `how` says for bytes or the end.
+    pub(crate) fn read(&mut self, buf: &mut [u8], how: &Waiting) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.drive(Want::Bytes, how, |rings, peer_gone, wait| {
+            wait.read(rings, peer_gone, buf)
+        })
+    }
+
+    /// Writes what fits, or waits as `how` says for room.
+    pub(crate) fn write(&mut self, buf: &[u8], how: &Waiting) -> io::Result<usize> {
+        if self.write_shut {
+            return Err(wait::write_shut_error());
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.drive(Want::Room, how, |rings, peer_gone, wait| {
+            wait.write(rings, peer_gone, buf)
+        })
+    }
+
+    /// Ends this side's writing: the peer reads what was written, then the
+    /// end.
+    pub(crate) fn shutdown_write(&mut self) {
+        if !self.write_shut {
+            self.write_shut = true;
+            let wake_peer = self.rings.close_writing();
+            self.wake(wake_peer);
+        }
+    }
+
+    fn wake(&mut self, wake_peer: bool) {
+        if wake_peer && !self.jammed {
+            self.jammed = !self.bell.ring();
+        }
+    }
+
+    /// Runs the protocol with `look` until it moves bytes, ends, fails, or
+    /// the call's deadline passes. The deadline is set when the first look
+    /// finds nothing; bells, interruptions and spurious wake-ups never move
+    /// it.
+    fn drive(
+        &mut self,
+        want: Want,
+        how: &Waiting,
+        mut look: impl FnMut(&mut Rings, bool, &mut Wait) -> io::Result<Look>,
+    ) -> io::Result<usize> {
+        let mut wait = Wait::new(want);
+        let mut deadline = None;
+        let mut spin = how.spin.filter(|_| !how.nonblocking);
+        let mut spin_end = None;
+        let mut tries = 0u32;
+        let mut polled = false;
+        let mut bells = [0; BELLS];
+        loop {
+            match look(&mut self.rings, self.peer_gone, &mut wait)? {
+                Look::Done(moved) => {
+                    self.wake(moved.wake_peer);
+                    return Ok(moved.bytes);
+                }
+                Look::Announce => {
+                    let deadline = *deadline.get_or_insert_with(|| wait::deadline(how.timeout));
+                    if let Some(limit) = spin {
+                        let end = *spin_end.get_or_insert_with(|| Instant::now() + limit);
+                        tries += 1;
+                        if tries.is_multiple_of(32) {
+                            // Lets the peer run if it shares this CPU
+                            // (pinned, or the machine busy): spinning through
+                            // its time slice would cost the round trip twice
+                            // the spin limit.
+                            std::thread::yield_now();
+                            if Instant::now() >= end.min(deadline.unwrap_or(end)) {
+                                spin = None;
+                            }
+                        } else {
+                            std::hint::spin_loop();
+                        }
+                        continue;
+                    }
+                    if how.nonblocking {
+                        // Once per call: a peer that rings without end cannot
+                        // keep a nonblocking call busy.
+                        if polled {
+                            return Err(io::ErrorKind::WouldBlock.into());
+                        }
+                        polled = true;
+                        if let Some(taken) = self.bell.poll(&mut bells).transpose() {
+                            self.note(wait::woke(taken)?);
+                        }
+                        continue;
+                    }
+                    wait.announce(&self.rings);
+                }
+                Look::Sleep => {
+                    let deadline = deadline.flatten();
+                    match wait::woke(self.bell.wait(&mut bells, deadline)) {
+                        Ok(woke) => {
+                            self.note(woke);
+                            wait.woke();
+                        }
+                        Err(error) => {
+                            wait.withdraw(&self.rings);
+                            if error.kind() == io::ErrorKind::TimedOut {
+                                // A last look: bytes that came with the
+                                // deadline are not a timeout.
+                                if let Look::Done(moved) =
+                                    look(&mut self.rings, self.peer_gone, &mut wait)?
+                                {
+                                    self.wake(moved.wake_peer);
+                                    return Ok(moved.bytes);
+                                }
+                                let what = match want {
+                                    Want::Bytes => "read",
+                                    Want::Room => "write",
+                                };
+                                return Err(wait::timed_out(what, how.timeout));
+                            }
+                            return Err(error);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn note(&mut self, woke: Woke) {
+        if woke == Woke::End {
+            self.peer_gone = true;
+        }
+    }
+}
+
+impl<B> Drop for BlockingChannel<B> {
+    fn drop(&mut self) {
+        // The flags make the peer's next look see the end; its waits end
+        // with the socket, which closes right after.
+        self.rings.close_writing();
+        self.rings.close_reading();
+    }
+}
