@@ -651,7 +651,7 @@ mod hostile {
             }
         };
         put(&memory, 0, u64::from_le_bytes(*b"LIPCSHM1"));
-        put(&memory, 8, 1);
+        put(&memory, 8, 2);
         put(&memory, 16, header_capacity);
         memory
     }
@@ -850,7 +850,8 @@ mod hostile {
         // waiting, so each rings. (Under Wine a write to a pipe holding many
         // small writes is slow: this takes about a minute there.)
         for written in 0..65_536 + 4_096 {
-            put(&fd, RING1 + READER_WAITS, 1);
+            // A new announcement each time (odd, never used before).
+            put(&fd, RING1 + READER_WAITS, 2 * written + 1);
             assert_eq!(server.write(&[7]).unwrap(), 1, "after {written} bytes");
             // Taken at once: the ring never fills.
             put(&fd, RING1 + READ, get(&fd, RING1 + WRITTEN));
@@ -865,6 +866,104 @@ mod hostile {
             assert!(bells[..read].iter().all(|&byte| byte == 1));
         }
         drop(peer);
+    }
+
+    /// Rings a bell on `peer` every `interval` until the returned flag is
+    /// cleared; the thread gives the socket back.
+    fn ring_bells(
+        peer: ResourceStream,
+        interval: Duration,
+    ) -> (
+        std::sync::Arc<std::sync::atomic::AtomicBool>,
+        thread::JoinHandle<ResourceStream>,
+    ) {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let ringing = std::sync::Arc::new(AtomicBool::new(true));
+        let flag = std::sync::Arc::clone(&ringing);
+        let thread = thread::spawn(move || {
+            while flag.load(Ordering::Relaxed) {
+                // Any bytes are bells once the channel is set up.
+                let _ = (&peer).write(&[1]);
+                thread::sleep(interval);
+            }
+            peer
+        });
+        (ringing, thread)
+    }
+
+    /// How late a wait that a bell-ringing peer pokes may end: one bell
+    /// interval, and room for a busy machine.
+    const LATE: Duration = Duration::from_millis(100 + 400);
+
+    /// A peer that rings a bell every 100 ms and never moves a byte: each
+    /// bell wakes the waiting read or write, which must still end with
+    /// `TimedOut` when its timeout is up (each wake-up used to start a new
+    /// full timeout: the read never ended).
+    #[test]
+    fn a_peer_ringing_bells_cannot_hold_a_read_or_write_past_its_timeout() {
+        let _watchdog = watchdog(
+            "hostile::a_peer_ringing_bells_cannot_hold_a_read_or_write_past_its_timeout",
+            LIMIT,
+        );
+        let timeout = Duration::from_secs(1);
+        let (_fd, peer, mut server) = hand_made("hostile-ringing", 4096);
+        let (ringing, bells) = ring_bells(peer, Duration::from_millis(100));
+        server.set_read_timeout(Some(timeout)).unwrap();
+        let started = std::time::Instant::now();
+        let error = server.read(&mut [0; 16]).unwrap_err();
+        let waited = started.elapsed();
+        assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+        assert!(
+            waited >= timeout && waited < timeout + LATE,
+            "read: {waited:?}"
+        );
+        // Fill the ring the peer never reads, then wait for room.
+        server.write_all(&[5; 4096]).unwrap();
+        server.set_write_timeout(Some(timeout)).unwrap();
+        let started = std::time::Instant::now();
+        let error = server.write(b"more").unwrap_err();
+        let waited = started.elapsed();
+        assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+        assert!(
+            waited >= timeout && waited < timeout + LATE,
+            "write: {waited:?}"
+        );
+        ringing.store(false, std::sync::atomic::Ordering::Relaxed);
+        drop(bells.join().unwrap());
+    }
+
+    /// A peer that sends its set-up one byte every 100 ms and never
+    /// finishes: the set-up ends at its timeout (a timeout per receive used
+    /// to start again with each byte).
+    #[test]
+    fn a_peer_trickling_its_set_up_cannot_hold_it_past_the_timeout() {
+        let _watchdog = watchdog(
+            "hostile::a_peer_trickling_its_set_up_cannot_hold_it_past_the_timeout",
+            LIMIT,
+        );
+        let limit = Duration::from_millis(400);
+        let name = namespaced("hostile-trickle");
+        let listener = ShmListener::bind_with(
+            &localipc::local_socket::ListenerOptions::new(&name),
+            localipc::shm::ShmOptions::new().setup_timeout(Some(limit)),
+        )
+        .unwrap();
+        let peer = thread::spawn(move || {
+            let stream = ResourceStream::new(Stream::connect(&name).unwrap()).unwrap();
+            for &byte in &HELLO[..7] {
+                if stream.send_with(&[byte], &[]).is_err() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(100));
+            }
+            stream
+        });
+        let started = std::time::Instant::now();
+        let error = listener.accept().unwrap_err();
+        let waited = started.elapsed();
+        assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+        assert!(waited < limit + LATE, "{waited:?}");
+        drop(peer.join().unwrap());
     }
 
     /// A peer that writes random values all over the header and the rings

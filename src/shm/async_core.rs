@@ -190,7 +190,7 @@ impl AsyncChannel {
                     self.waiters.park(slot, cx);
                     parked = true;
                 }
-                Ok(Look::Announce) => self.waits[slot].announce(&self.rings),
+                Ok(Look::Announce) => self.waits[slot].announce(&mut self.rings),
                 Ok(Look::Sleep) => {
                     if wake_ups == WAKE_UPS_PER_POLL {
                         cx.waker().wake_by_ref();

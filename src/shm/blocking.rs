@@ -162,7 +162,7 @@ impl<B: Bell> BlockingChannel<B> {
                         }
                         continue;
                     }
-                    wait.announce(&self.rings);
+                    wait.announce(&mut self.rings);
                 }
                 Look::Sleep => {
                     let deadline = deadline.flatten();

@@ -127,6 +127,8 @@ mod blocking;
 mod deadline;
 #[cfg(async_front_end)]
 mod front_end;
+#[cfg(all(test, localipc_loom))]
+mod model;
 mod ring;
 #[cfg(feature = "smol")]
 #[cfg_attr(docsrs, doc(cfg(feature = "smol")))]

@@ -6,19 +6,27 @@
 //! | offset | size | field |
 //! | --- | --- | --- |
 //! | 0 | 8 | magic `LIPCSHM1` |
-//! | 8 | 4 | version (1) |
+//! | 8 | 4 | version (2) |
 //! | 16 | 8 | capacity of each ring, a power of two |
 //! | 256 + 1024 r | 8 | ring r: bytes written in all (its writer's) |
 //! | 264 + 1024 r | 4 | ring r: writer closed (its writer's) |
 //! | 512 + 1024 r | 8 | ring r: bytes read in all (its reader's) |
 //! | 520 + 1024 r | 4 | ring r: reader closed (its reader's) |
-//! | 768 + 1024 r | 4 | ring r: reader waits for a bell |
-//! | 1024 + 1024 r | 4 | ring r: writer waits for a bell |
+//! | 768 + 1024 r | 8 | ring r: the reader's wait (its reader's) |
+//! | 1024 + 1024 r | 8 | ring r: the writer's wait (its writer's) |
 //! | 4096 + capacity r | capacity | ring r's bytes |
 //!
 //! Ring 0 carries the offering side's bytes, ring 1 the accepting side's.
-//! Each side keeps its own counts in private memory and only publishes them:
-//! it never reads back a value the peer could have changed and trusts it.
+//! Each side writes only its own words, keeps their values in private
+//! memory and only publishes them: it never reads back a value the peer
+//! could have changed and trusts it.
+//!
+//! A wait word is odd while its side waits for a bell and even otherwise,
+//! and each announcement publishes a value never used before (the count of
+//! announcements, doubled, plus one). The side that moves bytes rings once
+//! for each odd value it sees: one bell per announcement, without writing
+//! the waiter's word (version 1 cleared it, a read-modify-write on the
+//! peer's word).
 //! The peer's counts are read once per look, checked (never backwards,
 //! never past the other count, never more than the capacity apart), and a
 //! bad one breaks the channel with `InvalidData` for good.
@@ -30,7 +38,7 @@ use std::sync::atomic::Ordering;
 use crate::sys::shared_memory::{AtomicU32, AtomicU64, Region, fence};
 
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"LIPCSHM1");
-pub(crate) const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 2;
 pub(crate) const HEADER_LEN: usize = 4096;
 /// The smallest ring: a page (a few bytes in the model checker's runs,
 /// whose cost grows with every byte).
@@ -80,6 +88,14 @@ pub(crate) enum Want {
     Room,
 }
 
+/// The peer's waiter a move may have to wake: the reader of the ring this
+/// side writes, or the writer of the ring this side reads.
+#[derive(Clone, Copy, Debug)]
+enum Waiter {
+    Reader,
+    Writer,
+}
+
 /// The outcome of a try: how many bytes moved (0: none could), and whether
 /// the peer waits for a bell about it.
 #[derive(Clone, Copy, Debug)]
@@ -110,6 +126,11 @@ pub(crate) struct Rings {
     seen_read: u64,
     /// Bytes this side read in all, and the peer's write count last seen.
     read: u64,
+    /// This side's announcements so far, waiting for bytes and for room.
+    announced: [u64; 2],
+    /// The value of the peer's reader's and writer's wait words this side
+    /// last rang for.
+    rung: [u64; 2],
     seen_written: u64,
     broken: bool,
 }
@@ -168,6 +189,8 @@ impl Rings {
             seen_read: 0,
             read: 0,
             seen_written: 0,
+            announced: [0; 2],
+            rung: [0; 2],
             broken: false,
         })
     }
@@ -226,15 +249,25 @@ impl Rings {
         Ok(self.capacity - used)
     }
 
-    /// Whether the peer waits on `flag`; if so, takes its wait (so that one
-    /// bell answers it).
-    fn take_waiter(&self, flag: usize) -> bool {
+    /// Whether the peer's `waiter` (its reader's or writer's word) waits
+    /// with an announcement this side has not rung for; if so, it is rung
+    /// for now (the caller sends the bell).
+    fn take_waiter(&mut self, waiter: Waiter) -> bool {
         // Orders this side's count, published just before, ahead of the
-        // look at the flag; the waiter's fence orders its flag ahead of its
+        // look at the word; the waiter's fence orders its word ahead of its
         // last look at the count. One of the two sees the other.
         fence(Ordering::SeqCst);
-        let waiter = self.word(flag);
-        waiter.load(Ordering::Relaxed) != 0 && waiter.swap(0, Ordering::AcqRel) != 0
+        let word = match waiter {
+            Waiter::Reader => self.tx_ctl + READER_WAITS,
+            Waiter::Writer => self.rx_ctl + WRITER_WAITS,
+        };
+        let wait = self.count(word).load(Ordering::Relaxed);
+        let rung = &mut self.rung[waiter as usize];
+        if wait % 2 == 1 && wait != *rung {
+            *rung = wait;
+            return true;
+        }
+        false
     }
 
     /// Copies up to `buf.len()` waiting bytes out of the incoming ring.
@@ -259,7 +292,7 @@ impl Rings {
             self.count(self.rx_ctl + READ)
                 .store(self.read, Ordering::Release);
         }
-        let wake_peer = self.take_waiter(self.rx_ctl + WRITER_WAITS);
+        let wake_peer = self.take_waiter(Waiter::Writer);
         Ok(Moved {
             bytes: n,
             wake_peer,
@@ -288,33 +321,38 @@ impl Rings {
             self.count(self.tx_ctl + WRITTEN)
                 .store(self.written, Ordering::Release);
         }
-        let wake_peer = self.take_waiter(self.tx_ctl + READER_WAITS);
+        let wake_peer = self.take_waiter(Waiter::Reader);
         Ok(Moved {
             bytes: n,
             wake_peer,
         })
     }
 
-    /// The flag of this side's wait for `want`.
-    fn wait_flag(&self, want: Want) -> &AtomicU32 {
+    /// The word of this side's wait for `want`.
+    fn wait_word(&self, want: Want) -> &AtomicU64 {
         match want {
-            Want::Bytes => self.word(self.rx_ctl + READER_WAITS),
-            Want::Room => self.word(self.tx_ctl + WRITER_WAITS),
+            Want::Bytes => self.count(self.rx_ctl + READER_WAITS),
+            Want::Room => self.count(self.tx_ctl + WRITER_WAITS),
         }
     }
 
     /// Announces that this side waits for `want` (it then looks once more
-    /// before it sleeps). The fence orders the flag ahead of that look; the
-    /// peer's fence in [`take_waiter`](Self::take_waiter) orders its count
-    /// ahead of its look at the flag: one of the two sees the other.
-    pub(crate) fn announce(&self, want: Want) {
-        self.wait_flag(want).store(1, Ordering::Relaxed);
+    /// before it sleeps), with a value of the word never used before. The
+    /// fence orders the word ahead of that look; the peer's fence in
+    /// [`take_waiter`](Self::take_waiter) orders its count ahead of its look
+    /// at the word: one of the two sees the other.
+    pub(crate) fn announce(&mut self, want: Want) {
+        let announced = &mut self.announced[want as usize];
+        *announced += 1;
+        let value = 2 * *announced + 1;
+        self.wait_word(want).store(value, Ordering::Relaxed);
         fence(Ordering::SeqCst);
     }
 
-    /// Withdraws the announcement (the peer may have taken it already).
+    /// Withdraws the announcement: the word even again.
     pub(crate) fn withdraw(&self, want: Want) {
-        self.wait_flag(want).store(0, Ordering::Relaxed);
+        let value = 2 * self.announced[want as usize];
+        self.wait_word(want).store(value, Ordering::Relaxed);
     }
 
     /// Whether the peer said it writes no more (everything it wrote before
@@ -333,24 +371,42 @@ impl Rings {
     }
 
     /// Says this side writes no more; true if the peer waits for a bell.
-    pub(crate) fn close_writing(&self) -> bool {
+    pub(crate) fn close_writing(&mut self) -> bool {
         self.word(self.tx_ctl + WRITER_CLOSED)
             .store(1, Ordering::Release);
-        self.take_waiter(self.tx_ctl + READER_WAITS)
+        self.take_waiter(Waiter::Reader)
     }
 
     /// Says this side reads no more; true if the peer waits for a bell.
-    pub(crate) fn close_reading(&self) -> bool {
+    pub(crate) fn close_reading(&mut self) -> bool {
         self.word(self.rx_ctl + READER_CLOSED)
             .store(1, Ordering::Release);
-        self.take_waiter(self.rx_ctl + WRITER_WAITS)
+        self.take_waiter(Waiter::Writer)
     }
+}
+
+/// The two ends of a fresh channel with rings of `capacity` bytes, over the
+/// model checker's memory: the words of the layout and the rings' bytes.
+#[cfg(localipc_loom)]
+pub(crate) fn model_pair(capacity: usize) -> (Rings, Rings) {
+    let mut u64s = vec![OFF_MAGIC, OFF_CAPACITY];
+    let mut u32s = vec![OFF_VERSION];
+    for ring in 0..2 {
+        u64s.extend([WRITTEN, READ, READER_WAITS, WRITER_WAITS].map(|at| ring_base(ring) + at));
+        u32s.extend([WRITER_CLOSED, READER_CLOSED].map(|at| ring_base(ring) + at));
+    }
+    let region = Region::model(mapping_len(capacity), HEADER_LEN, &u64s, &u32s);
+    Rings::format(&region, capacity);
+    let region = Arc::new(region);
+    let offerer = Rings::new(Arc::clone(&region), Role::Offerer).expect("a valid header");
+    let accepter = Rings::new(region, Role::Accepter).expect("a valid header");
+    (offerer, accepter)
 }
 
 /// The ring logic against a peer that writes what it likes, over memory from
 /// the heap: `cargo miri test --lib shm` checks these for undefined
 /// behaviour.
-#[cfg(test)]
+#[cfg(all(test, not(localipc_loom)))]
 mod tests {
     use super::*;
 
@@ -416,19 +472,37 @@ mod tests {
     }
 
     #[test]
-    fn waits_are_announced_and_taken_once() {
-        let (_region, mut tx, mut rx) = pair(MIN_CAPACITY);
+    fn each_announcement_is_rung_for_once() {
+        let (region, mut tx, mut rx) = pair(MIN_CAPACITY);
+        let reader_wait = || {
+            region
+                .u64_at(ring_base(0) + READER_WAITS)
+                .load(Ordering::Relaxed)
+        };
         rx.announce(Want::Bytes);
+        assert_eq!(reader_wait() % 2, 1, "odd while waiting");
         let moved = tx.try_write(b"ab").unwrap();
         assert!(moved.wake_peer);
-        assert!(!tx.try_write(b"c").unwrap().wake_peer, "one bell per wait");
+        assert!(
+            !tx.try_write(b"c").unwrap().wake_peer,
+            "one bell per announcement"
+        );
+        rx.announce(Want::Bytes);
+        assert!(
+            tx.try_write(b"d").unwrap().wake_peer,
+            "a new announcement, a new bell"
+        );
+        rx.withdraw(Want::Bytes);
+        assert_eq!(reader_wait() % 2, 0, "even once withdrawn");
+        assert!(!tx.try_write(b"e").unwrap().wake_peer);
         let mut buf = [0; 8];
-        assert_eq!(rx.try_read(&mut buf).unwrap().bytes, 3);
+        assert_eq!(rx.try_read(&mut buf).unwrap().bytes, 5);
         tx.announce(Want::Room);
         assert!(rx.try_read(&mut buf).unwrap().bytes == 0);
         tx.try_write(&[0; MIN_CAPACITY]).unwrap();
         assert!(rx.try_read(&mut buf).unwrap().wake_peer);
-        assert!(!rx.close_reading());
+        tx.announce(Want::Room);
+        assert!(rx.close_reading(), "the end rings for a waiting writer");
         assert!(tx.peer_closed_reading());
         assert!(!tx.close_writing());
         assert!(rx.peer_closed_writing());
@@ -508,7 +582,7 @@ mod tests {
             invalid
         );
         assert_eq!(
-            check(&|r| r.u32_at(OFF_VERSION).store(2, Ordering::Relaxed)),
+            check(&|r| r.u32_at(OFF_VERSION).store(1, Ordering::Relaxed)),
             invalid
         );
         for bad in [0, 3000, 8192, 1 << 40, u64::MAX] {

@@ -119,7 +119,7 @@ impl Wait {
 
     /// Puts the announcement up (rule 1): the next look decides whether to
     /// sleep.
-    pub(crate) fn announce(&mut self, rings: &Rings) {
+    pub(crate) fn announce(&mut self, rings: &mut Rings) {
         rings.announce(self.want);
         self.armed = true;
         self.up = true;

@@ -202,6 +202,100 @@ macro_rules! suite {
             });
         }
 
+        /// A hand-made accepting peer on `name` (a blocking listener in a
+        /// thread): it takes the memory, answers, then rings a bell every
+        /// 100 ms and never moves a byte, until `stop` closes. Gives its
+        /// socket back.
+        fn bell_ringer(
+            name: localipc::local_socket::Name,
+            stop: crate::runtime::channel::Receiver<()>,
+        ) -> std::thread::JoinHandle<localipc::local_socket::ResourceStream> {
+            use localipc::local_socket::{Listener, ResourceStream};
+            let listener = Listener::bind(&name).unwrap();
+            std::thread::spawn(move || {
+                let peer = ResourceStream::new(listener.accept().unwrap()).unwrap();
+                let (mut hello, mut got, mut memory) = ([0; 8], 0, Vec::new());
+                while got < hello.len() {
+                    got += peer.recv_with(&mut hello[got..], &mut memory).unwrap();
+                }
+                peer.send_with(&hello, &[]).unwrap();
+                while stop.try_recv() == Err(crate::runtime::channel::TryRecvError::Empty) {
+                    // Any bytes are bells once the channel is set up.
+                    let _ = std::io::Write::write(&mut &peer, &[1]);
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                peer
+            })
+        }
+
+        /// A runtime's timeout ends a read or write that a bell-ringing peer
+        /// keeps waking, within one bell interval of the timeout, and the
+        /// waits leave the executor free.
+        #[test]
+        fn a_peer_ringing_bells_cannot_hold_a_read_or_write_past_a_timeout() {
+            run(
+                "a_peer_ringing_bells_cannot_hold_a_read_or_write_past_a_timeout",
+                async {
+                    let timeout = Duration::from_millis(700);
+                    let late = Duration::from_millis(100 + 400);
+                    let name = namespaced("shm-ringing");
+                    let (stop, stopped) = crate::runtime::channel::bounded(1);
+                    let peer = bell_ringer(name.clone(), stopped);
+                    let options = ShmOptions::new().capacity(4096);
+                    let mut client = ShmStream::connect_with(&name, &options).await.unwrap();
+                    let started = std::time::Instant::now();
+                    let mut buf = [0; 16];
+                    let (read, ticks) =
+                        rt::ticks_while(rt::timeout(timeout, client.read(&mut buf))).await;
+                    let waited = started.elapsed();
+                    assert!(read.is_none(), "a read ended: {read:?}");
+                    assert!(waited < timeout + late, "read: {waited:?}");
+                    assert!(ticks >= 10, "{ticks} ticks: the executor was held");
+                    client.write_all(&[5; 4096]).await.unwrap();
+                    let started = std::time::Instant::now();
+                    let write = rt::timeout(timeout, client.write(b"more")).await;
+                    let waited = started.elapsed();
+                    assert!(write.is_none(), "a write ended: {write:?}");
+                    assert!(waited < timeout + late, "write: {waited:?}");
+                    drop(stop);
+                    drop(rt::unblock(move || peer.join().unwrap()).await);
+                },
+            );
+        }
+
+        /// A client that sends its set-up one byte every 100 ms and never
+        /// finishes holds the listener's accept only up to the set-up
+        /// timeout.
+        #[test]
+        fn a_peer_trickling_its_set_up_cannot_hold_it_past_the_timeout() {
+            run(
+                "a_peer_trickling_its_set_up_cannot_hold_it_past_the_timeout",
+                async {
+                    let limit = Duration::from_millis(400);
+                    let late = Duration::from_millis(100 + 400);
+                    let name = namespaced("shm-trickle");
+                    let listener = ShmListener::bind(&name).unwrap().setup_timeout(Some(limit));
+                    let peer = std::thread::spawn(move || {
+                        use localipc::local_socket::{ResourceStream, Stream};
+                        let stream = ResourceStream::new(Stream::connect(&name).unwrap()).unwrap();
+                        for &byte in b"LIPCSHM" {
+                            if stream.send_with(&[byte], &[]).is_err() {
+                                break;
+                            }
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                        stream
+                    });
+                    let started = std::time::Instant::now();
+                    let error = listener.accept().await.unwrap_err();
+                    let waited = started.elapsed();
+                    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+                    assert!(waited < limit + late, "{waited:?}");
+                    drop(rt::unblock(move || peer.join().unwrap()).await);
+                },
+            );
+        }
+
         #[test]
         fn a_blocking_peer_speaks_the_same_channel() {
             run("a_blocking_peer_speaks_the_same_channel", async {

@@ -24,6 +24,13 @@ pub(crate) struct Region {
     bytes: Box<[UnsafeCell<u8>]>,
 }
 
+// SAFETY: shared between the model's threads as shared memory is between
+// processes: words through loom's atomics, bytes through loom's cells, whose
+// every access loom checks for a race.
+unsafe impl Sync for Region {}
+// SAFETY: as above.
+unsafe impl Send for Region {}
+
 impl Region {
     /// Only for the types' sake: a model-checking build maps no OS memory.
     pub(crate) fn from_mapping(_base: NonNull<u8>, _len: usize, _mapping: Mapping) -> Self {
