@@ -103,8 +103,8 @@ macro_rules! front_end {
         /// # Cancel safety
         ///
         /// Reads and writes are cancel safe: a poll that returns `Pending`
-        /// moved no byte. The set-up (`connect`, `offer`, `accept`) is not:
-        /// dropped halfway, the connection is unusable; drop it.
+        /// moved no byte. Each set-up method says what a dropped set-up
+        /// leaves.
         ///
         /// # Examples
         ///
@@ -146,7 +146,13 @@ macro_rules! front_end {
             /// # Errors
             ///
             /// As for the blocking
-            /// [`ShmOptions::connect`](crate::shm::ShmOptions::connect).
+            /// [`ShmOptions::connect`](crate::shm::ShmOptions::connect).            ///
+            /// # Cancel safety
+            ///
+            /// Dropped before it ends, it leaves nothing behind: the
+            /// connection closes and the memory is unmapped and freed (the
+            /// server's set-up with it then fails). A new call makes a new
+            /// connection.
             pub async fn connect(name: &Name) -> io::Result<Self> {
                 Self::connect_with(name, &ShmOptions::new()).await
             }
@@ -158,7 +164,13 @@ macro_rules! front_end {
             ///
             /// # Errors
             ///
-            /// As for [`connect`](Self::connect).
+            /// As for [`connect`](Self::connect).            ///
+            /// # Cancel safety
+            ///
+            /// Dropped before it ends, it leaves nothing behind: the
+            /// connection closes and the memory is unmapped and freed (the
+            /// server's set-up with it then fails). A new call makes a new
+            /// connection.
             pub async fn connect_with(name: &Name, options: &ShmOptions) -> io::Result<Self> {
                 options.checked_capacity()?;
                 let stream = local_socket::Stream::connect(name).await?;
@@ -171,7 +183,12 @@ macro_rules! front_end {
             ///
             /// # Errors
             ///
-            /// As for the blocking `offer`.
+            /// As for the blocking `offer`.            ///
+            /// # Cancel safety
+            ///
+            /// Dropped before it ends, it drops `stream` (the peer sees the
+            /// connection end) and everything the set-up made; nothing
+            /// leaks.
             pub async fn offer(stream: local_socket::ResourceStream) -> io::Result<Self> {
                 Self::offer_with(stream, &ShmOptions::new()).await
             }
@@ -180,7 +197,12 @@ macro_rules! front_end {
             ///
             /// # Errors
             ///
-            /// As for the blocking `offer`.
+            /// As for the blocking `offer`.            ///
+            /// # Cancel safety
+            ///
+            /// Dropped before it ends, it drops `stream` (the peer sees the
+            /// connection end) and everything the set-up made; nothing
+            /// leaks.
             pub async fn offer_with(
                 stream: local_socket::ResourceStream,
                 options: &ShmOptions,
@@ -209,7 +231,12 @@ macro_rules! front_end {
             ///
             /// # Errors
             ///
-            /// As for the blocking `accept`.
+            /// As for the blocking `accept`.            ///
+            /// # Cancel safety
+            ///
+            /// Dropped before it ends, it drops `stream` (the peer sees the
+            /// connection end) and everything the set-up made; nothing
+            /// leaks.
             pub async fn accept(stream: local_socket::ResourceStream) -> io::Result<Self> {
                 Self::accept_with(stream, &ShmOptions::new()).await
             }
@@ -219,7 +246,12 @@ macro_rules! front_end {
             ///
             /// # Errors
             ///
-            /// As for the blocking `accept`.
+            /// As for the blocking `accept`.            ///
+            /// # Cancel safety
+            ///
+            /// Dropped before it ends, it drops `stream` (the peer sees the
+            /// connection end) and everything the set-up made; nothing
+            /// leaks.
             pub async fn accept_with(
                 stream: local_socket::ResourceStream,
                 options: &ShmOptions,
@@ -289,10 +321,25 @@ macro_rules! front_end {
         /// # Examples
         ///
         /// See [`ShmStream`].
-        #[derive(Debug)]
         pub struct ShmListener {
             listener: local_socket::Listener,
             options: ShmOptions,
+            /// The set-up with a client that an `accept` dropped before it
+            /// ended had accepted: the next call goes on with it.
+            setup: std::sync::Mutex<Option<Setup>>,
+        }
+
+        type Setup = std::pin::Pin<Box<dyn std::future::Future<Output = io::Result<ShmStream>> + Send>>;
+
+        impl fmt::Debug for ShmListener {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let setting_up = self.lock_setup().is_some();
+                f.debug_struct("ShmListener")
+                    .field("listener", &self.listener)
+                    .field("options", &self.options)
+                    .field("setting_up", &setting_up)
+                    .finish()
+            }
         }
 
         impl ShmListener {
@@ -321,6 +368,7 @@ macro_rules! front_end {
                 Self {
                     listener,
                     options: ShmOptions::new(),
+                    setup: std::sync::Mutex::new(None),
                 }
             }
 
@@ -340,9 +388,37 @@ macro_rules! front_end {
             /// [`ShmStream::accept`]; [`TimedOut`](io::ErrorKind::TimedOut)
             /// if the client does not finish the set-up in time (the
             /// listener serves the next client on the next call).
+            ///
+            /// # Cancel safety
+            ///
+            /// Cancel safe: a client that a dropped `accept` had accepted
+            /// stays with the listener, and the next call goes on with its
+            /// set-up where the dropped one left it (its set-up timeout runs
+            /// from the first call). Accept from one task at a time: only the
+            /// latest call's task is woken.
             pub async fn accept(&self) -> io::Result<ShmStream> {
-                let stream = local_socket::ResourceStream::new(self.listener.accept().await?)?;
-                ShmStream::accept_with(stream, &self.options).await
+                std::future::poll_fn(|cx| self.poll_accept(cx)).await
+            }
+
+            fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<ShmStream>> {
+                let mut setup = self.lock_setup();
+                loop {
+                    if let Some(running) = setup.as_mut() {
+                        let done = std::task::ready!(running.as_mut().poll(cx));
+                        *setup = None;
+                        return Poll::Ready(done);
+                    }
+                    let stream = std::task::ready!(self.listener.poll_accept(cx))?;
+                    let stream = local_socket::ResourceStream::new(stream)?;
+                    let options = self.options.clone();
+                    *setup = Some(Box::pin(async move { ShmStream::accept_with(stream, &options).await }));
+                }
+            }
+
+            fn lock_setup(&self) -> std::sync::MutexGuard<'_, Option<Setup>> {
+                self.setup
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
             }
         }
     };

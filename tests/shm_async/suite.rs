@@ -296,6 +296,41 @@ macro_rules! suite {
             );
         }
 
+        /// An `accept` dropped while it sets up a slow client loses no
+        /// client: the next call finishes that client's set-up.
+        #[test]
+        fn a_dropped_accept_loses_no_client() {
+            run("a_dropped_accept_loses_no_client", async {
+                let name = namespaced("shm-dropped-accept");
+                let listener = ShmListener::bind(&name).unwrap();
+                let client = std::thread::spawn(move || -> std::io::Result<Vec<u8>> {
+                    use localipc::local_socket::{ResourceStream, Stream};
+                    use std::io::{Read, Write};
+                    let stream = Stream::connect(&name)?;
+                    // Connected: the listener's accept is now in the set-up,
+                    // which waits for this side's memory.
+                    std::thread::sleep(Duration::from_millis(300));
+                    let mut channel = ShmOptions::new().offer(ResourceStream::new(stream)?)?;
+                    channel.write_all(b"still here")?;
+                    channel.shutdown_write();
+                    let mut answer = Vec::new();
+                    channel.read_to_end(&mut answer)?;
+                    Ok(answer)
+                });
+                let dropped = rt::timeout(Duration::from_millis(100), listener.accept()).await;
+                assert!(dropped.is_none(), "the set-up ended early: {dropped:?}");
+                let accepted = rt::timeout(Duration::from_secs(10), listener.accept()).await;
+                let mut server = accepted.expect("the client was lost").unwrap();
+                let mut request = Vec::new();
+                server.read_to_end(&mut request).await.unwrap();
+                assert_eq!(request, b"still here");
+                server.write_all(b"served").await.unwrap();
+                drop(server);
+                let answer = rt::unblock(move || client.join().unwrap()).await;
+                assert_eq!(answer.unwrap(), b"served");
+            });
+        }
+
         #[test]
         fn a_blocking_peer_speaks_the_same_channel() {
             run("a_blocking_peer_speaks_the_same_channel", async {
