@@ -222,6 +222,11 @@ impl AsyncChannel {
         let mut bells = [0; super::blocking::BELLS];
         let taken = std::task::ready!(socket.poll_bells(&mut cx, &mut bells));
         // The bells taken may have been for the other direction's waiter.
+        // The protocol does not lean on this (polls of one channel are
+        // serialized, and the socket's waker wakes both directions: the
+        // models pass without it), but it costs one lock per wake-up and
+        // keeps a reactor that drops a registration when another poll takes
+        // the bytes from losing the other direction's wake-up.
         self.waiters.wake_slot(1 - slot);
         Poll::Ready(wait::woke(taken))
     }

@@ -36,11 +36,17 @@
 //!   reaches it.
 //! * **Waiting:** a side with nothing to read (or no room to write) spins
 //!   for a while ([`Spin`], [`DEFAULT_SPIN`] by default), then announces its
-//!   wait in the shared memory and sleeps in a read of the socket; the
-//!   other side sends one byte (a bell) when it sees the announcement after
-//!   moving bytes. Sleeping on the socket rather than on a futex means the
-//!   end of the peer wakes the waiter at once (the OS closes its socket),
-//!   and the async front ends wait on the socket with the runtime's reactor.
+//!   wait in the shared memory, looks once more, and sleeps in a read of the
+//!   socket; the other side sends one byte (a bell) for each announcement
+//!   it sees after moving bytes. Sleeping on the socket rather than on a
+//!   futex means the end of the peer wakes the waiter at once (the OS
+//!   closes its socket), and the async front ends wait on the socket with
+//!   the runtime's reactor (bells are sent past it: a runtime's "not now"
+//!   never drops one). The protocol is written once for every front end
+//!   and model-checked with loom.
+//! * **Timeouts are deadlines:** a read or write timeout, and the set-up
+//!   timeout, bound the whole call; wake-ups that bring nothing (a peer
+//!   ringing bells without moving bytes, a signal) never extend them.
 //! * **The end:** when the peer drops its stream or dies, the reader gets
 //!   everything written before, then `Ok(0)`; the writer gets `BrokenPipe`
 //!   (at once after a drop; after a crash, once the ring is full and it would
@@ -57,7 +63,9 @@
 //! good. Bytes are copied out of the ring into your buffer before you see
 //! them; a hostile peer can change which bytes you get, never cause
 //! undefined behaviour, an access outside the mapping, a panic or an endless
-//! loop.
+//! loop. Its bells can wake a waiting side as often as it likes, but not
+//! hold a call past its timeout, nor an async task on the executor for
+//! long (a poll yields after a few wake-ups that brought nothing).
 //!
 //! # Spinning and its cost
 //!
