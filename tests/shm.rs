@@ -542,6 +542,24 @@ fn another_user_cannot_open_a_channel_by_default() {
     }
 }
 
+/// A POSIX shared memory object of `len` bytes (unlinked at once): the
+/// memory of systems without memfd seals, which has none.
+#[cfg(any(target_os = "linux", localipc_unsealed_shm))]
+fn posix_shared_memory(len: u64) -> std::os::fd::OwnedFd {
+    use rustix::fs::Mode;
+    use rustix::shm::OFlags;
+    let name = format!("/{}", util::names::unique("posix-shm"));
+    let fd = rustix::shm::open(
+        name.as_str(),
+        OFlags::CREATE | OFlags::EXCL | OFlags::RDWR,
+        Mode::RUSR | Mode::WUSR,
+    )
+    .unwrap();
+    rustix::shm::unlink(name.as_str()).unwrap();
+    rustix::fs::ftruncate(&fd, len).unwrap();
+    fd
+}
+
 /// A peer that speaks the protocol by hand (memory of its own: a memfd
 /// written with `pwrite` on Linux, a section written through a view of its
 /// own on Windows) and lies: at the set-up, then in the shared memory while
@@ -650,9 +668,25 @@ mod hostile {
                 },
             }
         };
-        put(&memory, 0, u64::from_le_bytes(*b"LIPCSHM1"));
-        put(&memory, 8, 1);
-        put(&memory, 16, header_capacity);
+        write_header(&memory, header_capacity);
+        memory
+    }
+
+    /// Writes a valid channel header that says rings of `capacity` bytes.
+    fn write_header(memory: &Memory, capacity: u64) {
+        put(memory, 0, u64::from_le_bytes(*b"LIPCSHM1"));
+        put(memory, 8, 1);
+        put(memory, 16, capacity);
+    }
+
+    /// POSIX shared memory (no seals) for rings of `capacity`, with a valid
+    /// header: what a peer on a system without memfd seals makes.
+    #[cfg(target_os = "linux")]
+    fn posix_memory(capacity: u64) -> Memory {
+        let memory = Memory {
+            object: crate::posix_shared_memory(HEADER + 2 * capacity),
+        };
+        write_header(&memory, capacity);
         memory
     }
 
@@ -742,6 +776,12 @@ mod hostile {
             "unsealed memory",
             HELLO.to_vec(),
             vec![memory(4096, 4096, false).object],
+        ));
+        #[cfg(target_os = "linux")]
+        cases.push((
+            "POSIX shared memory (no seals)",
+            HELLO.to_vec(),
+            vec![posix_memory(4096).object],
         ));
         for (what, hello, resources) in cases {
             let borrowed: Vec<_> = resources.iter().map(AsResource::as_resource).collect();
