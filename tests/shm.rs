@@ -560,6 +560,94 @@ fn posix_shared_memory(len: u64) -> std::os::fd::OwnedFd {
     fd
 }
 
+/// Where the OS cannot keep the peer from shrinking the memory (no memfd
+/// seals, and POSIX shared memory that can be resized; forced on Linux by
+/// `--cfg localipc_unsealed_shm`, as CI does), a channel is refused on both
+/// sides with `Unsupported`, naming the OS, and neither side waits for the
+/// other: each side's peer sees the end of the socket at once. Under that
+/// cfg CI runs these tests alone (the others need working channels).
+#[cfg(localipc_unsealed_shm)]
+mod unsealed {
+    use std::io::{self, ErrorKind, Read};
+    use std::thread;
+
+    use localipc::local_socket::{Listener, ResourceStream, Stream};
+    use localipc::resource::AsResource;
+    use localipc::shm::{ShmListener, ShmOptions, ShmStream};
+
+    use crate::util::names::namespaced;
+    use crate::{LIMIT, watchdog};
+
+    #[track_caller]
+    fn assert_refused(result: io::Result<ShmStream>, side: &str) {
+        let error = result.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Unsupported, "{side}: {error}");
+        assert!(
+            error.to_string().contains(std::env::consts::OS),
+            "{side}: the error does not name the OS: {error}"
+        );
+    }
+
+    /// Asserts that `stream`'s peer closed it without sending a byte.
+    #[track_caller]
+    fn assert_ended(mut stream: &ResourceStream) {
+        let mut buf = [0; 8];
+        assert_eq!(stream.read(&mut buf).unwrap(), 0);
+    }
+
+    /// A connected pair of resource streams: (client, server).
+    fn resource_pair(label: &str) -> (ResourceStream, ResourceStream) {
+        let name = namespaced(label);
+        let listener = Listener::bind(&name).unwrap();
+        let client = Stream::connect(&name).unwrap();
+        let server = listener.accept().unwrap();
+        (
+            ResourceStream::new(client).unwrap(),
+            ResourceStream::new(server).unwrap(),
+        )
+    }
+
+    #[test]
+    fn connect_and_accept_refuse_naming_the_os() {
+        let _watchdog = watchdog("unsealed::connect_and_accept_refuse_naming_the_os", LIMIT);
+        let name = namespaced("unsealed");
+        let listener = ShmListener::bind(&name).unwrap();
+        let client = thread::spawn(move || ShmStream::connect(&name));
+        assert_refused(listener.accept(), "accept");
+        assert_refused(client.join().unwrap(), "connect");
+    }
+
+    #[test]
+    fn offer_refuses_and_its_peer_sees_the_end() {
+        let _watchdog = watchdog("unsealed::offer_refuses_and_its_peer_sees_the_end", LIMIT);
+        let (client, server) = resource_pair("unsealed-offer");
+        assert_refused(ShmOptions::new().offer(client), "offer");
+        assert_ended(&server);
+    }
+
+    /// With no limit on the set-up, an accept that waited for the peer
+    /// would hang (to the watchdog): it refuses before it reads.
+    #[test]
+    fn accept_refuses_without_waiting_and_its_peer_sees_the_end() {
+        let _watchdog = watchdog(
+            "unsealed::accept_refuses_without_waiting_and_its_peer_sees_the_end",
+            LIMIT,
+        );
+        let options = ShmOptions::new().setup_timeout(None);
+        let (silent, server) = resource_pair("unsealed-accept");
+        assert_refused(options.accept(server), "accept of a silent peer");
+        assert_ended(&silent);
+        // A peer that offers memory as this system would make it.
+        let (client, server) = resource_pair("unsealed-accept-memory");
+        let memory = crate::posix_shared_memory(4096 + 2 * 4096);
+        client
+            .send_with(b"LIPCSHM\x01", &[memory.as_resource()])
+            .unwrap();
+        assert_refused(options.accept(server), "accept of offered memory");
+        assert_ended(&client);
+    }
+}
+
 /// A peer that speaks the protocol by hand (memory of its own: a memfd
 /// written with `pwrite` on Linux, a section written through a view of its
 /// own on Windows) and lies: at the set-up, then in the shared memory while
