@@ -778,6 +778,90 @@ mod hostile {
         memory
     }
 
+    /// A section of `len` bytes created with `SEC_RESERVE`, with only its
+    /// first page (the header's) committed, through a view of its own whose
+    /// writable length is that page. `None` if a second view does not show
+    /// the rest reserved (what the accepting side will see), which only an
+    /// emulation of Windows could do.
+    #[cfg(windows)]
+    fn reserved_memory(len: u64) -> Option<Memory> {
+        use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
+        use windows_sys::Win32::Foundation::INVALID_HANDLE_VALUE;
+        use windows_sys::Win32::System::Memory::{
+            CreateFileMappingW, FILE_MAP_ALL_ACCESS, MEM_COMMIT, MapViewOfFile, PAGE_READWRITE,
+            SEC_RESERVE, VirtualAlloc,
+        };
+        // SAFETY: an unnamed section backed by the paging file, its pages
+        // reserved, not committed.
+        let raw = unsafe {
+            CreateFileMappingW(
+                INVALID_HANDLE_VALUE,
+                std::ptr::null(),
+                PAGE_READWRITE | SEC_RESERVE,
+                0,
+                len as u32,
+                std::ptr::null(),
+            )
+        };
+        assert!(!raw.is_null(), "{}", std::io::Error::last_os_error());
+        // SAFETY: a new handle owned by nothing else.
+        let object = unsafe { OwnedHandle::from_raw_handle(raw) };
+        // SAFETY: a view of all of the live section.
+        let view = unsafe { MapViewOfFile(object.as_raw_handle(), FILE_MAP_ALL_ACCESS, 0, 0, 0) };
+        assert!(!view.Value.is_null(), "{}", std::io::Error::last_os_error());
+        let view = View {
+            base: view.Value.cast(),
+            len: HEADER,
+        };
+        // SAFETY: commits the first page of the view just mapped, which
+        // holds no Rust object.
+        let committed = unsafe {
+            VirtualAlloc(
+                view.base.cast(),
+                HEADER as usize,
+                MEM_COMMIT,
+                PAGE_READWRITE,
+            )
+        };
+        assert!(!committed.is_null(), "{}", std::io::Error::last_os_error());
+        // SAFETY: a second view of all of the live section, unmapped by the
+        // guard below.
+        let second = unsafe { MapViewOfFile(object.as_raw_handle(), FILE_MAP_ALL_ACCESS, 0, 0, 0) };
+        assert!(
+            !second.Value.is_null(),
+            "{}",
+            std::io::Error::last_os_error()
+        );
+        let second = View {
+            base: second.Value.cast(),
+            len,
+        };
+        let header = region_at(second.base);
+        let rings = region_at(second.base.wrapping_add(HEADER as usize));
+        let faithful = header.State == MEM_COMMIT
+            && header.RegionSize == HEADER as usize
+            && rings.State == windows_sys::Win32::System::Memory::MEM_RESERVE;
+        faithful.then_some(Memory { object, view })
+    }
+
+    /// What `VirtualQuery` says about the pages from `address` on.
+    #[cfg(windows)]
+    fn region_at(address: *mut u8) -> windows_sys::Win32::System::Memory::MEMORY_BASIC_INFORMATION {
+        use windows_sys::Win32::System::Memory::{MEMORY_BASIC_INFORMATION, VirtualQuery};
+        let mut info = MEMORY_BASIC_INFORMATION::default();
+        // SAFETY: `info` is writable and of the size passed; any address may
+        // be queried.
+        let written = unsafe {
+            VirtualQuery(
+                address.cast_const().cast(),
+                &mut info,
+                size_of::<MEMORY_BASIC_INFORMATION>(),
+            )
+        };
+        assert_ne!(written, 0, "{}", std::io::Error::last_os_error());
+        info
+    }
+
     /// Writes `value` at `offset` of the memory, as the peer may: at any
     /// offset, aligned or not.
     fn put(memory: &Memory, offset: u64, value: u64) {
@@ -895,6 +979,37 @@ mod hostile {
         (&peer).read_exact(&mut ack).unwrap();
         assert_eq!(&ack, HELLO);
         server.write_all(b"ok").unwrap();
+    }
+
+    /// A peer's section whose ring pages were reserved and never committed
+    /// (`SEC_RESERVE`), with a valid header in the one committed page:
+    /// touching a ring would fault. The accepting side takes the memory's
+    /// size from what is committed in its view, so the capacity does not
+    /// fit and the memory is refused.
+    #[cfg(windows)]
+    #[test]
+    fn a_section_with_uncommitted_ring_pages_is_refused() {
+        let test = "hostile::a_section_with_uncommitted_ring_pages_is_refused";
+        let _watchdog = watchdog(test, LIMIT);
+        let capacity = 4096;
+        let Some(memory) = reserved_memory(HEADER + 2 * capacity) else {
+            assert!(
+                crate::util::is_wine(),
+                "a SEC_RESERVE section showed its uncommitted pages as committed"
+            );
+            crate::util::skip(
+                test,
+                "Wine does not keep a SEC_RESERVE section's pages reserved in a second view",
+            );
+            return;
+        };
+        write_header(&memory, capacity);
+        let name = namespaced("hostile-reserved");
+        let listener = ShmListener::bind(&name).unwrap();
+        let peer = offer(&name, HELLO, &[memory.object.as_resource()]);
+        let error = listener.accept().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+        drop(peer);
     }
 
     /// Sets up a channel with a hand-made peer; returns its memory, its
