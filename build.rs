@@ -9,6 +9,8 @@ fn main() {
     let feature = |name: &str| env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
     let os_in = |list: &[&str]| list.contains(&os.as_str());
     let apple = vendor == "apple";
+    let unix = env::var("CARGO_CFG_TARGET_FAMILY")
+        .is_ok_and(|families| families.split(',').any(|family| family == "unix"));
     let bsd = os_in(&["freebsd", "netbsd", "openbsd", "dragonfly"]);
     // A `--cfg` given in RUSTFLAGS, which a test lane uses to run another
     // OS's code path here.
@@ -43,6 +45,16 @@ fn main() {
             "seqpacket_peek_loop",
             bsd || forced("LOCALIPC_PORTABLE_SEQPACKET"),
         ),
+        // Shared memory without seals: a POSIX shared memory object, which
+        // a channel uses only where the OS itself keeps it from being
+        // resized once sized (checked at run time; see sys/unix/shm.rs).
+        // Everywhere but Linux, Android and FreeBSD (memfd seals). `--cfg
+        // localipc_unsealed_shm` selects this on Linux too, so that CI runs
+        // the refusal (Linux resizes POSIX shared memory at will).
+        (
+            "shm_unsealed",
+            (unix && !os_in(&["linux", "android", "freebsd"])) || forced("LOCALIPC_UNSEALED_SHM"),
+        ),
         // Either async front end.
         ("async_front_end", feature("TOKIO") || feature("SMOL")),
         // Systems without SOCK_CLOEXEC, whose sockets get FD_CLOEXEC after
@@ -71,7 +83,9 @@ fn main() {
     ];
     let names: Vec<&str> = aliases.iter().map(|(name, _)| *name).collect();
     println!("cargo::rustc-check-cfg=cfg({})", names.join(", "));
-    println!("cargo::rustc-check-cfg=cfg(localipc_portable_seqpacket, localipc_framed_messages)");
+    println!(
+        "cargo::rustc-check-cfg=cfg(localipc_portable_seqpacket, localipc_framed_messages, localipc_unsealed_shm)"
+    );
     for (name, on) in aliases {
         if on {
             println!("cargo::rustc-cfg={name}");

@@ -542,6 +542,103 @@ fn another_user_cannot_open_a_channel_by_default() {
     }
 }
 
+/// A POSIX shared memory object of `len` bytes (unlinked at once): the
+/// memory of systems without memfd seals, which has none.
+#[cfg(any(target_os = "linux", localipc_unsealed_shm))]
+fn posix_shared_memory(len: u64) -> std::os::fd::OwnedFd {
+    use rustix::fs::Mode;
+    use rustix::shm::OFlags;
+    let name = format!("/{}", util::names::unique("posix-shm"));
+    let fd = rustix::shm::open(
+        name.as_str(),
+        OFlags::CREATE | OFlags::EXCL | OFlags::RDWR,
+        Mode::RUSR | Mode::WUSR,
+    )
+    .unwrap();
+    rustix::shm::unlink(name.as_str()).unwrap();
+    rustix::fs::ftruncate(&fd, len).unwrap();
+    fd
+}
+
+/// Where the OS cannot keep the peer from shrinking the memory (no memfd
+/// seals, and POSIX shared memory that can be resized; forced on Linux by
+/// `--cfg localipc_unsealed_shm`, as CI does), a channel is refused on both
+/// sides with `Unsupported`, naming the OS, and neither side waits for the
+/// other: each side's peer sees the end of the socket at once. Under that
+/// cfg CI runs these tests alone (the others need working channels).
+#[cfg(localipc_unsealed_shm)]
+mod unsealed {
+    use std::io::Read;
+    use std::thread;
+
+    use localipc::local_socket::{Listener, ResourceStream, Stream};
+    use localipc::resource::AsResource;
+    use localipc::shm::{ShmListener, ShmOptions, ShmStream};
+
+    use crate::util::assert_refused_for_this_os;
+    use crate::util::names::namespaced;
+    use crate::{LIMIT, watchdog};
+
+    /// Asserts that `stream`'s peer closed it without sending a byte.
+    #[track_caller]
+    fn assert_ended(mut stream: &ResourceStream) {
+        let mut buf = [0; 8];
+        assert_eq!(stream.read(&mut buf).unwrap(), 0);
+    }
+
+    /// A connected pair of resource streams: (client, server).
+    fn resource_pair(label: &str) -> (ResourceStream, ResourceStream) {
+        let name = namespaced(label);
+        let listener = Listener::bind(&name).unwrap();
+        let client = Stream::connect(&name).unwrap();
+        let server = listener.accept().unwrap();
+        (
+            ResourceStream::new(client).unwrap(),
+            ResourceStream::new(server).unwrap(),
+        )
+    }
+
+    #[test]
+    fn connect_and_accept_refuse_naming_the_os() {
+        let _watchdog = watchdog("unsealed::connect_and_accept_refuse_naming_the_os", LIMIT);
+        let name = namespaced("unsealed");
+        let listener = ShmListener::bind(&name).unwrap();
+        let client = thread::spawn(move || ShmStream::connect(&name));
+        assert_refused_for_this_os(listener.accept(), "accept");
+        assert_refused_for_this_os(client.join().unwrap(), "connect");
+    }
+
+    #[test]
+    fn offer_refuses_and_its_peer_sees_the_end() {
+        let _watchdog = watchdog("unsealed::offer_refuses_and_its_peer_sees_the_end", LIMIT);
+        let (client, server) = resource_pair("unsealed-offer");
+        assert_refused_for_this_os(ShmOptions::new().offer(client), "offer");
+        assert_ended(&server);
+    }
+
+    /// With no limit on the set-up, an accept that waited for the peer
+    /// would hang (to the watchdog): it refuses before it reads.
+    #[test]
+    fn accept_refuses_without_waiting_and_its_peer_sees_the_end() {
+        let _watchdog = watchdog(
+            "unsealed::accept_refuses_without_waiting_and_its_peer_sees_the_end",
+            LIMIT,
+        );
+        let options = ShmOptions::new().setup_timeout(None);
+        let (silent, server) = resource_pair("unsealed-accept");
+        assert_refused_for_this_os(options.accept(server), "accept of a silent peer");
+        assert_ended(&silent);
+        // A peer that offers memory as this system would make it.
+        let (client, server) = resource_pair("unsealed-accept-memory");
+        let memory = crate::posix_shared_memory(4096 + 2 * 4096);
+        client
+            .send_with(b"LIPCSHM\x01", &[memory.as_resource()])
+            .unwrap();
+        assert_refused_for_this_os(options.accept(server), "accept of offered memory");
+        assert_ended(&client);
+    }
+}
+
 /// A peer that speaks the protocol by hand (memory of its own: a memfd
 /// written with `pwrite` on Linux, a section written through a view of its
 /// own on Windows) and lies: at the set-up, then in the shared memory while
@@ -650,10 +747,111 @@ mod hostile {
                 },
             }
         };
-        put(&memory, 0, u64::from_le_bytes(*b"LIPCSHM1"));
-        put(&memory, 8, 2);
-        put(&memory, 16, header_capacity);
+        write_header(&memory, header_capacity);
         memory
+    }
+
+    /// Writes a valid channel header that says rings of `capacity` bytes.
+    fn write_header(memory: &Memory, capacity: u64) {
+        put(memory, 0, u64::from_le_bytes(*b"LIPCSHM1"));
+        // The layout's version 2.
+        put(memory, 8, 2);
+        put(memory, 16, capacity);
+    }
+
+    /// POSIX shared memory (no seals) for rings of `capacity`, with a valid
+    /// header: what a peer on a system without memfd seals makes.
+    #[cfg(target_os = "linux")]
+    fn posix_memory(capacity: u64) -> Memory {
+        let memory = Memory {
+            object: crate::posix_shared_memory(HEADER + 2 * capacity),
+        };
+        write_header(&memory, capacity);
+        memory
+    }
+
+    /// A section of `len` bytes created with `SEC_RESERVE`, with only its
+    /// first page (the header's) committed, through a view of its own whose
+    /// writable length is that page. `None` if a second view does not show
+    /// the rest reserved (what the accepting side will see), which only an
+    /// emulation of Windows could do.
+    #[cfg(windows)]
+    fn reserved_memory(len: u64) -> Option<Memory> {
+        use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
+        use windows_sys::Win32::Foundation::INVALID_HANDLE_VALUE;
+        use windows_sys::Win32::System::Memory::{
+            CreateFileMappingW, FILE_MAP_ALL_ACCESS, MEM_COMMIT, MapViewOfFile, PAGE_READWRITE,
+            SEC_RESERVE, VirtualAlloc,
+        };
+        // SAFETY: an unnamed section backed by the paging file, its pages
+        // reserved, not committed.
+        let raw = unsafe {
+            CreateFileMappingW(
+                INVALID_HANDLE_VALUE,
+                std::ptr::null(),
+                PAGE_READWRITE | SEC_RESERVE,
+                0,
+                len as u32,
+                std::ptr::null(),
+            )
+        };
+        assert!(!raw.is_null(), "{}", std::io::Error::last_os_error());
+        // SAFETY: a new handle owned by nothing else.
+        let object = unsafe { OwnedHandle::from_raw_handle(raw) };
+        // SAFETY: a view of all of the live section.
+        let view = unsafe { MapViewOfFile(object.as_raw_handle(), FILE_MAP_ALL_ACCESS, 0, 0, 0) };
+        assert!(!view.Value.is_null(), "{}", std::io::Error::last_os_error());
+        let view = View {
+            base: view.Value.cast(),
+            len: HEADER,
+        };
+        // SAFETY: commits the first page of the view just mapped, which
+        // holds no Rust object.
+        let committed = unsafe {
+            VirtualAlloc(
+                view.base.cast(),
+                HEADER as usize,
+                MEM_COMMIT,
+                PAGE_READWRITE,
+            )
+        };
+        assert!(!committed.is_null(), "{}", std::io::Error::last_os_error());
+        // SAFETY: a second view of all of the live section, unmapped by the
+        // guard below.
+        let second = unsafe { MapViewOfFile(object.as_raw_handle(), FILE_MAP_ALL_ACCESS, 0, 0, 0) };
+        assert!(
+            !second.Value.is_null(),
+            "{}",
+            std::io::Error::last_os_error()
+        );
+        let second = View {
+            base: second.Value.cast(),
+            len,
+        };
+        let header = region_at(second.base);
+        let rings = region_at(second.base.wrapping_add(HEADER as usize));
+        let faithful = header.State == MEM_COMMIT
+            && header.RegionSize == HEADER as usize
+            && rings.State == windows_sys::Win32::System::Memory::MEM_RESERVE;
+        faithful.then_some(Memory { object, view })
+    }
+
+    /// What `VirtualQuery` says about the pages from `address` on.
+    #[cfg(windows)]
+    fn region_at(address: *mut u8) -> windows_sys::Win32::System::Memory::MEMORY_BASIC_INFORMATION {
+        use windows_sys::Win32::System::Memory::{MEMORY_BASIC_INFORMATION, VirtualQuery};
+        let mut info = MEMORY_BASIC_INFORMATION::default();
+        // SAFETY: `info` is writable and of the size passed; any address may
+        // be queried.
+        let written = unsafe {
+            VirtualQuery(
+                address.cast_const().cast(),
+                &mut info,
+                size_of::<MEMORY_BASIC_INFORMATION>(),
+            )
+        };
+        assert_ne!(written, 0, "{}", std::io::Error::last_os_error());
+        info
     }
 
     /// Writes `value` at `offset` of the memory, as the peer may: at any
@@ -743,6 +941,12 @@ mod hostile {
             HELLO.to_vec(),
             vec![memory(4096, 4096, false).object],
         ));
+        #[cfg(target_os = "linux")]
+        cases.push((
+            "POSIX shared memory (no seals)",
+            HELLO.to_vec(),
+            vec![posix_memory(4096).object],
+        ));
         for (what, hello, resources) in cases {
             let borrowed: Vec<_> = resources.iter().map(AsResource::as_resource).collect();
             let peer = offer(&name, &hello, &borrowed);
@@ -767,6 +971,37 @@ mod hostile {
         (&peer).read_exact(&mut ack).unwrap();
         assert_eq!(&ack, HELLO);
         server.write_all(b"ok").unwrap();
+    }
+
+    /// A peer's section whose ring pages were reserved and never committed
+    /// (`SEC_RESERVE`), with a valid header in the one committed page:
+    /// touching a ring would fault. The accepting side takes the memory's
+    /// size from what is committed in its view, so the capacity does not
+    /// fit and the memory is refused.
+    #[cfg(windows)]
+    #[test]
+    fn a_section_with_uncommitted_ring_pages_is_refused() {
+        let test = "hostile::a_section_with_uncommitted_ring_pages_is_refused";
+        let _watchdog = watchdog(test, LIMIT);
+        let capacity = 4096;
+        let Some(memory) = reserved_memory(HEADER + 2 * capacity) else {
+            assert!(
+                crate::util::is_wine(),
+                "a SEC_RESERVE section showed its uncommitted pages as committed"
+            );
+            crate::util::skip(
+                test,
+                "Wine does not keep a SEC_RESERVE section's pages reserved in a second view",
+            );
+            return;
+        };
+        write_header(&memory, capacity);
+        let name = namespaced("hostile-reserved");
+        let listener = ShmListener::bind(&name).unwrap();
+        let peer = offer(&name, HELLO, &[memory.object.as_resource()]);
+        let error = listener.accept().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+        drop(peer);
     }
 
     /// Sets up a channel with a hand-made peer; returns its memory, its

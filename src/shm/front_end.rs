@@ -256,6 +256,8 @@ macro_rules! front_end {
                 stream: local_socket::ResourceStream,
                 options: &ShmOptions,
             ) -> io::Result<Self> {
+                // Before any wait, as in the blocking `accept`.
+                crate::sys::shm::check_support()?;
                 let rings = within(options.setup_timeout, async {
                     let mut resources = Vec::new();
                     let hello = read_hello(&stream, &mut resources).await?;

@@ -125,8 +125,18 @@
 //!   their pages faulted in at set-up (`MAP_POPULATE`), so the first lap
 //!   does not take a page fault per 4 KiB on each side; larger ones fault
 //!   as they are used.
-//! * **Apple systems:** POSIX shared memory cannot be resized once sized,
-//!   so a peer cannot shrink it either.
+//! * **Apple systems:** the memory is a POSIX shared-memory object, which
+//!   XNU sizes once in its lifetime (a later `ftruncate` fails with
+//!   `EINVAL`), so a peer cannot shrink it either. That is checked when a
+//!   channel is set up, not assumed: each side asks the OS to give an
+//!   object of its own the size it already has, and a success means the
+//!   OS would let the peer shrink it.
+//! * **Other Unix systems without memory seals** (NetBSD, OpenBSD,
+//!   DragonFly, illumos, …): POSIX shared memory can be resized there, so a
+//!   peer could shrink it under this side's mapping and crash this process
+//!   with `SIGBUS`. The same check finds this, and setting up a channel
+//!   (either side) fails with
+//!   [`Unsupported`](std::io::ErrorKind::Unsupported), naming the OS.
 
 #[cfg(any(async_front_end, localipc_loom))]
 mod async_core;

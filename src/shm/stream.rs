@@ -219,6 +219,10 @@ impl ShmStream {
     }
 
     pub(crate) fn accept_with(stream: ResourceStream, options: &ShmOptions) -> io::Result<Self> {
+        // Refused before a wait, so that a system which refuses the memory
+        // says so on both sides at once (the offering side's refusal only
+        // closes its socket).
+        sys_shm::check_support()?;
         let socket = stream.inner;
         let rings = with_setup_timeout(&socket, options.setup_timeout, |socket, deadline| {
             let mut resources = Vec::new();

@@ -52,6 +52,13 @@
 //!   stream's timeouts, nonblocking mode and credentials), `connect` and
 //!   `bind` (a `local_socket::Listener` whose `accept_messages` yields
 //!   them), with the streams' naming, policy and server checks.
+//! * `shm` (shared-memory channels): `create(len)`, new memory of `len`
+//!   bytes that neither side can shrink under the other's mapping, with its
+//!   `Region` (`Unsupported`, naming the OS, where the OS cannot promise
+//!   that); `check_support()`, the same answer, asked by the accepting side
+//!   before it waits for the peer; `open(resource, max_len)`, which maps the
+//!   peer's memory only if it cannot shrink (`InvalidData` otherwise); and
+//!   the bells: `ring_bell`, `wait_bell`, `poll_bell`, `BELL_WRITE_TIMEOUT`.
 //!
 //! Unix adds `fifo` (create and open named FIFOs), `socket_name` and the
 //! nonblocking and capacity controls used by `os::unix` and `os::linux`.

@@ -101,6 +101,23 @@ macro_rules! suite {
             );
         }
 
+        /// Where the OS cannot keep the peer from shrinking the memory
+        /// (forced on Linux by `--cfg localipc_unsealed_shm`), both sides
+        /// refuse at once with `Unsupported`, naming the OS; the accepting
+        /// side does not wait for the client (no set-up limit here).
+        #[cfg(localipc_unsealed_shm)]
+        #[test]
+        fn unsealed_memory_is_refused_on_both_sides() {
+            run("unsealed_memory_is_refused_on_both_sides", async {
+                let name = namespaced("shm-unsealed");
+                let listener = ShmListener::bind(&name).unwrap().setup_timeout(None);
+                let (connected, accepted) =
+                    crate::runtime::zip(ShmStream::connect(&name), listener.accept()).await;
+                crate::util::assert_refused_for_this_os(connected, "connect");
+                crate::util::assert_refused_for_this_os(accepted, "accept");
+            });
+        }
+
         #[test]
         fn a_dropped_read_loses_no_byte() {
             run("a_dropped_read_loses_no_byte", async {

@@ -485,6 +485,19 @@ mod handles {
     }
 }
 
+/// Asserts that the set-up of a shared-memory channel failed as it must
+/// where the OS cannot keep the peer from shrinking the memory:
+/// `Unsupported`, with the OS named in the message. `side` says which call.
+#[track_caller]
+pub(crate) fn assert_refused_for_this_os<T: std::fmt::Debug>(result: io::Result<T>, side: &str) {
+    let error = result.unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::Unsupported, "{side}: {error}");
+    assert!(
+        error.to_string().contains(std::env::consts::OS),
+        "{side}: the error does not name the OS: {error}"
+    );
+}
+
 /// Reports that `test` skipped `what` and why, on the real standard error
 /// (libtest would capture `eprintln!`), in the form `.ci/run` counts.
 pub(crate) fn skip(test: &str, why: &str) {

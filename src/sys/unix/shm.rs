@@ -1,8 +1,9 @@
 //! Shared memory on Unix: an anonymous, sealed `memfd` where the OS has one
 //! (Linux, Android, FreeBSD), else a POSIX shared memory object unlinked
-//! the moment it exists. Either way no name outlives the call, so no other
-//! process can open the memory: only the descriptor passed over the
-//! authenticated socket reaches it.
+//! the moment it exists, used only where the OS holds it at its size (Apple
+//! systems; elsewhere channels are refused). Either way no name outlives
+//! the call, so no other process can open the memory: only the descriptor
+//! passed over the authenticated socket reaches it.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -73,9 +74,9 @@ fn map(fd: BorrowedFd<'_>, len: usize) -> io::Result<Region> {
     Ok(Region::from_mapping(base, len, Mapping { base, len }))
 }
 
-/// A new memory object of `len` bytes, sealed against resizing where the
-/// OS can seal, and a mapping of it.
-#[cfg(any(linux_like, target_os = "freebsd"))]
+/// A new memory object of `len` bytes, sealed against resizing, and a
+/// mapping of it.
+#[cfg(not(shm_unsealed))]
 pub(crate) fn create(len: usize) -> io::Result<(OwnedFd, Region)> {
     use rustix::fs::{MemfdFlags, SealFlags};
     let fd = rustix::fs::memfd_create(
@@ -90,11 +91,63 @@ pub(crate) fn create(len: usize) -> io::Result<(OwnedFd, Region)> {
     Ok((fd, region))
 }
 
-/// A new memory object of `len` bytes and a mapping of it: a POSIX shared
-/// memory object opened exclusively under a fresh name with mode 0600 and
-/// unlinked at once.
-#[cfg(not(any(linux_like, target_os = "freebsd")))]
-pub(crate) fn create(len: usize) -> io::Result<(OwnedFd, Region)> {
+/// Whether channels can be set up here, asked before the accepting side
+/// waits for the peer's memory. With seals, always: `open` checks them on
+/// the memory itself.
+#[cfg(not(shm_unsealed))]
+pub(crate) fn check_support() -> io::Result<()> {
+    Ok(())
+}
+
+// Without seals, a peer could `ftruncate` the memory smaller after this side
+// mapped it, and this side's next access would be a SIGBUS: a crash the peer
+// causes. So memory is used only where the OS itself holds a POSIX shared
+// memory object at the size it was first given, and that is asked of the OS
+// at run time rather than assumed from a list of systems: the memory is
+// sized, then asked to take the size it already has (`holds_its_size`).
+// Where resizing is allowed that changes nothing and succeeds, and channels
+// are refused (`Unsupported`). XNU (Apple systems) sizes an object once in
+// its lifetime: `pshm_truncate` fails with EINVAL for one already sized,
+// which is the guarantee. On NetBSD, OpenBSD, DragonFly and illumos POSIX
+// shared memory is a file (in a tmpfs or /tmp) that `ftruncate` resizes, so
+// channels are refused there, as on Linux under `--cfg
+// localipc_unsealed_shm`, which CI uses to run this path.
+
+/// The size of the object that `check_support` asks about.
+#[cfg(shm_unsealed)]
+const PROBE_LEN: usize = 4096;
+
+/// The error of a system that cannot keep the peer from shrinking the
+/// memory.
+#[cfg(shm_unsealed)]
+fn unsupported() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!(
+            "shared memory channels need memory the peer cannot shrink, \
+             which {} cannot guarantee (no memfd seals)",
+            std::env::consts::OS
+        ),
+    )
+}
+
+/// Whether the OS holds `fd`, shared memory already `len` bytes long and
+/// open for writing, at its size: it is asked to take the size it has, and
+/// EINVAL (the OS refuses) is the yes. Any other error is returned.
+#[cfg(shm_unsealed)]
+fn holds_its_size(fd: BorrowedFd<'_>, len: usize) -> io::Result<bool> {
+    match rustix::fs::ftruncate(fd, len as u64) {
+        Ok(()) => Ok(false),
+        Err(rustix::io::Errno::INVAL) => Ok(true),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// A new POSIX shared memory object of `len` bytes: opened exclusively
+/// under a fresh name with mode 0600, unlinked at once, sized, and refused
+/// with `Unsupported` unless the OS holds it at that size.
+#[cfg(shm_unsealed)]
+fn new_object(len: usize) -> io::Result<OwnedFd> {
     use rustix::fs::Mode;
     use rustix::shm::OFlags;
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -124,8 +177,36 @@ pub(crate) fn create(len: usize) -> io::Result<(OwnedFd, Region)> {
         }
     };
     rustix::fs::ftruncate(&fd, len as u64)?;
+    // Our own object, open for reading and writing: EINVAL can mean only
+    // that the size is fixed.
+    if !holds_its_size(fd.as_fd(), len)? {
+        return Err(unsupported());
+    }
+    Ok(fd)
+}
+
+/// A new memory object of `len` bytes that the OS holds at its size, and a
+/// mapping of it; `Unsupported` where the OS would let the peer shrink it.
+#[cfg(shm_unsealed)]
+pub(crate) fn create(len: usize) -> io::Result<(OwnedFd, Region)> {
+    let fd = new_object(len)?;
     let region = map(fd.as_fd(), len)?;
     Ok((fd, region))
+}
+
+/// Whether channels can be set up here, asked before the accepting side
+/// waits for the peer's memory: `Unsupported` where the OS lets POSIX
+/// shared memory be resized (an object of this side's own is asked), so
+/// that both sides refuse alike and neither waits.
+#[cfg(shm_unsealed)]
+pub(crate) fn check_support() -> io::Result<()> {
+    match new_object(PROBE_LEN) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::Unsupported => Err(error),
+        // No object to ask (a sandbox may forbid making one): `open` still
+        // refuses memory that the OS lets the peer resize.
+        Err(_) => Ok(()),
+    }
 }
 
 fn invalid(what: &str) -> io::Error {
@@ -136,10 +217,11 @@ fn invalid(what: &str) -> io::Error {
 }
 
 /// Maps memory the peer sent, all of it, after checking that it is memory
-/// that cannot shrink under the mapping. The size is the object's, at most
-/// `max_len`.
+/// that cannot shrink under the mapping: sealed against shrinking, or
+/// (without seals) held at its size by the OS. The size is the object's, at
+/// most `max_len`.
 pub(crate) fn open(fd: OwnedFd, max_len: usize) -> io::Result<Region> {
-    #[cfg(any(linux_like, target_os = "freebsd"))]
+    #[cfg(not(shm_unsealed))]
     {
         use rustix::fs::SealFlags;
         // Only memfds (and shmem) have seals: anything else is refused here.
@@ -149,14 +231,40 @@ pub(crate) fn open(fd: OwnedFd, max_len: usize) -> io::Result<Region> {
             return Err(invalid("the memory is not sealed against shrinking"));
         }
     }
+    #[cfg(shm_unsealed)]
+    {
+        use rustix::fs::OFlags;
+        // A descriptor open for reading only fails `ftruncate` with EINVAL
+        // too: the size check below is an answer only for one open for
+        // writing (which a mapping for writing needs anyway).
+        let flags = rustix::fs::fcntl_getfl(&fd)?;
+        if flags & OFlags::RWMODE != OFlags::RDWR {
+            return Err(invalid("the memory is not open for reading and writing"));
+        }
+    }
     let stat = rustix::fs::fstat(&fd)?;
     let file_type = rustix::fs::FileType::from_raw_mode(stat.st_mode);
-    if file_type != rustix::fs::FileType::RegularFile {
+    // XNU reports a POSIX shared memory object with no file type (its
+    // `st_mode` is the permission bits alone).
+    let shared_memory = file_type == rustix::fs::FileType::RegularFile
+        || (cfg!(shm_unsealed) && file_type == rustix::fs::FileType::Unknown);
+    if !shared_memory {
         return Err(invalid("the descriptor is not shared memory"));
     }
     let len = usize::try_from(stat.st_size).map_err(|_| invalid("negative size"))?;
     if len > max_len {
         return Err(invalid("the memory is larger than any channel"));
+    }
+    // Where the OS holds POSIX shared memory at its size (`check_support`
+    // refused the others before the peer was heard), memory it does not
+    // hold is not such an object: a file, say.
+    #[cfg(shm_unsealed)]
+    if !holds_its_size(fd.as_fd(), len)
+        .map_err(|error| invalid(&format!("the memory's size cannot be checked ({error})")))?
+    {
+        return Err(invalid(
+            "the memory can be resized under this side's mapping",
+        ));
     }
     map(fd.as_fd(), len)
 }
