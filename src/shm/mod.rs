@@ -123,8 +123,6 @@
 #[cfg(async_front_end)]
 mod async_core;
 #[cfg(async_front_end)]
-mod deadline;
-#[cfg(async_front_end)]
 mod front_end;
 mod ring;
 #[cfg(feature = "smol")]
