@@ -945,31 +945,13 @@ fn a_busy_listener_with_a_timeout_is_timed_out() {
 #[cfg(target_os = "linux")]
 #[test]
 fn binding_over_a_live_listener_with_a_full_backlog_fails_at_once() {
-    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
     let _watchdog = watchdog(
         "binding_over_a_live_listener_with_a_full_backlog_fails_at_once",
         LIMIT,
     );
     let path = path_name("fullbacklog");
     let _listener = Listener::bind(&path.name).unwrap();
-    let address = SocketAddrUnix::new(path.name.fs_path().unwrap()).unwrap();
-    // Fill the listen backlog with connections nobody accepts.
-    let mut pending = Vec::new();
-    loop {
-        let socket = rustix::net::socket_with(
-            AddressFamily::UNIX,
-            SocketType::STREAM,
-            SocketFlags::CLOEXEC | SocketFlags::NONBLOCK,
-            None,
-        )
-        .unwrap();
-        match rustix::net::connect(&socket, &address) {
-            Ok(()) => pending.push(socket),
-            Err(rustix::io::Errno::AGAIN) => break,
-            Err(errno) => panic!("filling the backlog: {errno}"),
-        }
-        assert!(pending.len() < 100_000, "the backlog never filled");
-    }
+    let _pending = util::fill_the_backlog(path.name.fs_path().unwrap());
     let started = Instant::now();
     let error = Listener::bind(&path.name).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AddrInUse, "{error}");

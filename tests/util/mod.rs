@@ -356,6 +356,32 @@ pub(crate) fn is_wine() -> bool {
     false
 }
 
+/// Fills the listen backlog of the socket at `path` with nonblocking
+/// connections that nobody accepts, and returns them: while they live,
+/// Linux makes the next blocking `connect` wait (and a nonblocking one fail
+/// with `EAGAIN`).
+#[cfg(target_os = "linux")]
+pub(crate) fn fill_the_backlog(path: &Path) -> Vec<rustix::fd::OwnedFd> {
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+    let address = SocketAddrUnix::new(path).unwrap();
+    let mut pending = Vec::new();
+    loop {
+        let socket = rustix::net::socket_with(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::CLOEXEC | SocketFlags::NONBLOCK,
+            None,
+        )
+        .unwrap();
+        match rustix::net::connect(&socket, &address) {
+            Ok(()) => pending.push(socket),
+            Err(rustix::io::Errno::AGAIN) => return pending,
+            Err(errno) => panic!("filling the backlog: {errno}"),
+        }
+        assert!(pending.len() < 100_000, "the backlog never filled");
+    }
+}
+
 /// The number of descriptors (Linux) or handles (Windows) this process holds.
 ///
 /// The counter proves itself on first use: it opens 20 more and checks that
