@@ -456,3 +456,32 @@ fn a_peer_killed_mid_transfer_leaks_nothing_here() {
         );
     }
 }
+
+// --- Timeouts bound whole calls ------------------------------------------------
+
+/// A signal does not start a receive's read timeout afresh: the receive
+/// times out on time however often its thread is interrupted.
+#[cfg(unix)]
+#[test]
+fn signals_do_not_restart_the_read_timeout_of_a_receive() {
+    let _alone = one_at_a_time();
+    let _watchdog = watchdog(
+        "signals_do_not_restart_the_read_timeout_of_a_receive",
+        LIMIT,
+    );
+    let (_client, server) = pair("rs-eintr");
+    server
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let interrupts = util::interrupt_this_thread_often(Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let received = server.recv_with(&mut [0; 8], &mut Vec::new());
+    let took = started.elapsed();
+    drop(interrupts);
+    let error = received.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+    assert!(
+        took < Duration::from_secs(2),
+        "a receive with a 500 ms timeout took {took:?}"
+    );
+}

@@ -10,7 +10,10 @@
 //!   side, so the peer never takes a part for a message), a nonblocking or
 //!   async one finishes it on the next send.
 //! * A receive assembles the next frame here across calls (a timeout or
-//!   `WouldBlock` midway keeps what came), and hands it over whole.
+//!   `WouldBlock` midway keeps what came), and hands it over whole; the
+//!   socket's read timeout bounds the whole of a receive, not each of its
+//!   reads (see `deadline`), so a peer that trickles a frame cannot
+//!   stretch it.
 //! * The peer is untrusted: a frame longer than this socket's limit is
 //!   read and dropped (an `InvalidData` error, as for `SOCK_SEQPACKET`), an
 //!   empty frame, a wrong hello or the end of the stream inside a frame is
@@ -21,6 +24,7 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+use super::deadline::Deadline;
 use super::scm_rights;
 
 /// What each side sends first: "localipc messages, version 1".
@@ -226,13 +230,15 @@ impl Framing {
     }
 
     /// Reads into the frame being assembled until it is complete: `true`
-    /// then, `false` at the end of the stream between frames.
+    /// then, `false` at the end of the stream between frames. The reads
+    /// share one deadline: a frame in pieces is not a fresh timeout each.
     fn fill(&self, wire: &impl Wire, incoming: &mut Incoming) -> io::Result<bool> {
+        let mut deadline = Deadline::receive(wire.fd());
         loop {
             if incoming.hello < HELLO.len() {
                 let mut hello = [0; HELLO.len()];
                 let want = HELLO.len() - incoming.hello;
-                let n = self.read(wire, &mut hello[..want], incoming)?;
+                let n = self.read(wire, &mut hello[..want], incoming, &mut deadline)?;
                 if n == 0 {
                     return if incoming.hello == 0 {
                         Ok(false)
@@ -249,7 +255,7 @@ impl Framing {
             let Some(len) = incoming.len else {
                 let got = incoming.header_got;
                 let mut header = [0; 4];
-                let n = self.read(wire, &mut header[..4 - got], incoming)?;
+                let n = self.read(wire, &mut header[..4 - got], incoming, &mut deadline)?;
                 if n == 0 {
                     return if incoming.inside_frame() {
                         Err(ended_inside())
@@ -282,7 +288,7 @@ impl Framing {
                     return Err(crate::sys::message_too_long_to_receive(len, max));
                 }
                 let mut chunk = vec![0; (len - incoming.dropped).min(DROP_CHUNK)];
-                let n = self.read(wire, &mut chunk, incoming)?;
+                let n = self.read(wire, &mut chunk, incoming, &mut deadline)?;
                 if n == 0 {
                     return Err(ended_inside());
                 }
@@ -295,7 +301,7 @@ impl Framing {
                 return Ok(true);
             }
             let mut body = std::mem::take(&mut incoming.body);
-            let read = self.read(wire, &mut body[got..], incoming);
+            let read = self.read(wire, &mut body[got..], incoming, &mut deadline);
             incoming.body = body;
             let n = read?;
             if n == 0 {
@@ -305,10 +311,17 @@ impl Framing {
         }
     }
 
-    /// One read into `buf`, keeping the descriptors that came with the
-    /// frame; 0 at the end of the stream.
-    fn read(&self, wire: &impl Wire, buf: &mut [u8], incoming: &mut Incoming) -> io::Result<usize> {
-        match scm_rights::recv_with(wire.fd(), buf, &mut incoming.fds) {
+    /// One read into `buf` within `deadline`, keeping the descriptors that
+    /// came with the frame; 0 at the end of the stream.
+    fn read(
+        &self,
+        wire: &impl Wire,
+        buf: &mut [u8],
+        incoming: &mut Incoming,
+        deadline: &mut Deadline<'_>,
+    ) -> io::Result<usize> {
+        let fds = &mut incoming.fds;
+        match deadline.run(|dont_wait| scm_rights::recv_once(wire.fd(), buf, fds, dont_wait)) {
             Ok(received) => {
                 incoming.lost |= received.lost;
                 Ok(received.bytes)
