@@ -702,3 +702,43 @@ fn a_read_timeout_bounds_a_framed_receive_whose_frame_trickles() {
         "a receive with a 1 s timeout took {took:?}"
     );
 }
+
+/// Framed message sockets: a write timeout bounds the whole send, however
+/// slowly the peer makes room; the frame is cut then, and the socket sends
+/// no more.
+#[cfg(any(localipc_framed_messages, target_vendor = "apple"))]
+#[test]
+fn a_write_timeout_bounds_a_framed_send_to_a_slow_reader() {
+    use std::io::Read;
+    use std::os::unix::net::UnixStream;
+
+    let _watchdog = watchdog(
+        "a_write_timeout_bounds_a_framed_send_to_a_slow_reader",
+        LIMIT,
+    );
+    let path = util::names::path_name("m-slow-reader");
+    let listener = MessageListener::bind(&path.name).unwrap();
+    let mut raw = UnixStream::connect(path.name.fs_path().unwrap()).unwrap();
+    let socket = listener.accept().unwrap();
+    // 32 KiB every 100 ms: the 4 MiB message would take 13 s to drain.
+    let reader = util::slow_reader(32 << 10, Duration::from_millis(100), move |buf| {
+        raw.read(buf)
+    });
+    socket.set_max_message_size(8 << 20).unwrap();
+    socket
+        .set_write_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let sent = socket.send(&vec![7; 4 << 20]);
+    let took = started.elapsed();
+    let after = socket.send(b"more");
+    drop(socket);
+    drop(reader);
+    let error = sent.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+    assert!(
+        took < Duration::from_secs(2),
+        "a send with a 500 ms timeout took {took:?}"
+    );
+    assert_eq!(after.unwrap_err().kind(), ErrorKind::BrokenPipe);
+}

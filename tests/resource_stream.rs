@@ -459,6 +459,41 @@ fn a_peer_killed_mid_transfer_leaks_nothing_here() {
 
 // --- Timeouts bound whole calls ------------------------------------------------
 
+/// A write timeout bounds the whole send, however slowly the reader makes
+/// room (on Windows the frame that carries the bytes is cut then, and the
+/// stream sends no more).
+#[test]
+fn a_write_timeout_bounds_a_whole_send_to_a_slow_reader() {
+    let _alone = one_at_a_time();
+    let _watchdog = watchdog(
+        "a_write_timeout_bounds_a_whole_send_to_a_slow_reader",
+        LIMIT,
+    );
+    let (client, server) = pair("rs-slow-reader");
+    // 32 KiB every 100 ms: the 4 MiB below (on Windows the 1 MiB of its
+    // first frame) would take seconds to drain.
+    let reader = util::slow_reader(32 << 10, Duration::from_millis(100), move |buf| {
+        (&server).read(buf)
+    });
+    client
+        .set_write_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let data = vec![7; 4 << 20];
+    let started = std::time::Instant::now();
+    let sent = client.send_with(&data, &[]);
+    let took = started.elapsed();
+    drop(client);
+    drop(reader);
+    assert!(
+        took < Duration::from_secs(2),
+        "a send with a 500 ms timeout took {took:?} ({sent:?})"
+    );
+    match sent {
+        Ok(n) => assert!(n < data.len(), "all {n} bytes went to a slow reader"),
+        Err(error) => assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}"),
+    }
+}
+
 /// A signal does not start a receive's read timeout afresh: the receive
 /// times out on time however often its thread is interrupted.
 #[cfg(unix)]

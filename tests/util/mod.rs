@@ -384,6 +384,24 @@ impl Drop for Repeating {
     }
 }
 
+/// A reader that drains slowly, what a write timeout must bound a write
+/// against: `read` into a buffer of `chunk` bytes every `pause`, until the
+/// guard is dropped or the peer ends.
+pub(crate) fn slow_reader(
+    chunk: usize,
+    pause: Duration,
+    mut read: impl FnMut(&mut [u8]) -> io::Result<usize> + Send + 'static,
+) -> Repeating {
+    let mut buf = vec![0; chunk];
+    repeat(move || match read(&mut buf) {
+        Ok(0) | Err(_) => false,
+        Ok(_) => {
+            thread::sleep(pause);
+            true
+        }
+    })
+}
+
 /// Interrupts the blocking system calls of the calling thread with a
 /// signal every 20 ms, for `how_long` or until the returned guard is
 /// dropped: `SIGUSR1`, whose handler does nothing and is installed without

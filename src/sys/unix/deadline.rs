@@ -5,16 +5,19 @@
 //! and starts again with the next: a call that goes on after `EINTR`, or
 //! after part of what it needs (a frame that arrives in pieces), would wait
 //! the whole timeout again each time, and a peer that trickles bytes could
-//! hold it forever.
+//! hold it forever. Linux and the BSDs even do this inside one `send(2)`:
+//! each chunk of a large send waits up to the whole timeout for room.
 //!
 //! So a call keeps its own deadline. A receive blocks under the socket's
 //! timeout in its first system call only (a receive returns as soon as
 //! anything came); each later one first takes what is there without
 //! waiting (`MSG_DONTWAIT`), and if nothing is, waits with `poll(2)` for
-//! what is left of the call's time, which runs out as `TimedOut`. The
-//! first system call of a call costs a clock reading more, nothing else:
-//! the socket's timeout and mode are asked only once a system call that
-//! may not wait finds nothing there.
+//! what is left of the call's time, which runs out as `TimedOut`. A send
+//! with a timeout never waits in the kernel at all: it takes the room there
+//! is, and `poll(2)` waits for more. The first system call of a call costs
+//! a clock reading more, nothing else: the socket's timeout and mode are
+//! asked only once a system call that may not wait finds nothing there
+//! (whether a send has a timeout at all, its socket mirrors).
 
 use std::io;
 use std::os::fd::BorrowedFd;
@@ -29,7 +32,7 @@ pub(crate) struct Deadline<'fd> {
     fd: BorrowedFd<'fd>,
     /// The socket's timeout that bounds the call.
     timeout: Timeout,
-    /// What `poll(2)` waits for.
+    /// What `poll(2)` waits for: readability or room to write.
     ready: PollFlags,
     started: Instant,
     limit: Limit,
@@ -62,6 +65,24 @@ impl<'fd> Deadline<'fd> {
             ready: PollFlags::IN,
             started: Instant::now(),
             limit: Limit::First,
+        }
+    }
+
+    /// The clock of a send starting now. `bounded` says that the socket
+    /// blocks and has a write timeout (`SO_SNDTIMEO`): the send's system
+    /// calls then never wait in the kernel, and the timeout bounds the
+    /// whole send. Otherwise they wait as the socket says.
+    pub(crate) fn send(fd: BorrowedFd<'fd>, bounded: bool) -> Self {
+        Self {
+            fd,
+            timeout: Timeout::Send,
+            ready: PollFlags::OUT,
+            started: Instant::now(),
+            limit: if bounded {
+                Limit::Unread
+            } else {
+                Limit::Unbounded
+            },
         }
     }
 

@@ -10,10 +10,10 @@
 //!   side, so the peer never takes a part for a message), a nonblocking or
 //!   async one finishes it on the next send.
 //! * A receive assembles the next frame here across calls (a timeout or
-//!   `WouldBlock` midway keeps what came), and hands it over whole; the
-//!   socket's read timeout bounds the whole of a receive, not each of its
-//!   reads (see `deadline`), so a peer that trickles a frame cannot
-//!   stretch it.
+//!   `WouldBlock` midway keeps what came), and hands it over whole.
+//! * A blocking send or receive may take several system calls; the
+//!   socket's timeout bounds the whole of it, not each (see `deadline`), so
+//!   a peer that trickles a frame cannot stretch it.
 //! * The peer is untrusted: a frame longer than this socket's limit is
 //!   read and dropped (an `InvalidData` error, as for `SOCK_SEQPACKET`), an
 //!   empty frame, a wrong hello or the end of the stream inside a frame is
@@ -93,6 +93,9 @@ pub(crate) trait Wire {
     fn fd(&self) -> BorrowedFd<'_>;
     fn normalise(&self, error: io::Error) -> io::Error;
     fn is_nonblocking(&self) -> bool;
+    /// Whether the socket blocks and has a write timeout, which then
+    /// bounds each send whole (see `deadline`).
+    fn bounded_sends(&self) -> bool;
 }
 
 impl Framing {
@@ -109,7 +112,8 @@ impl Framing {
     pub(crate) fn greet(&self, wire: &impl Wire) -> io::Result<()> {
         let mut outgoing = lock(&self.outgoing);
         outgoing.rest = HELLO.to_vec();
-        match self.write_rest(wire, &mut outgoing) {
+        let mut deadline = Deadline::send(wire.fd(), wire.bounded_sends());
+        match self.write_rest(wire, &mut outgoing, &mut deadline) {
             Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => other,
         }
@@ -132,11 +136,18 @@ impl Framing {
         Ok(())
     }
 
-    /// Writes the kept rest of a frame; `WouldBlock` (or the timeout) if it
-    /// does not all go now.
-    fn write_rest(&self, wire: &impl Wire, outgoing: &mut Outgoing) -> io::Result<()> {
+    /// Writes the kept rest of a frame; `WouldBlock` (or, once `deadline`
+    /// passes, the timeout) if it does not all go now.
+    fn write_rest(
+        &self,
+        wire: &impl Wire,
+        outgoing: &mut Outgoing,
+        deadline: &mut Deadline<'_>,
+    ) -> io::Result<()> {
         while !outgoing.rest.is_empty() {
-            let n = scm_rights::send_vectored_with(wire.fd(), &[IoSlice::new(&outgoing.rest)], &[])
+            let rest = [IoSlice::new(&outgoing.rest)];
+            let n = deadline
+                .run(|dont_wait| scm_rights::send_vectored_with(wire.fd(), &rest, &[], dont_wait))
                 .map_err(|error| wire.normalise(error))?;
             outgoing.rest.drain(..n);
         }
@@ -146,7 +157,8 @@ impl Framing {
     /// Finishes the frame a send started, if any.
     pub(crate) fn flush(&self, wire: &impl Wire) -> io::Result<()> {
         let mut outgoing = lock(&self.outgoing);
-        self.write_rest(wire, &mut outgoing)
+        let mut deadline = Deadline::send(wire.fd(), wire.bounded_sends());
+        self.write_rest(wire, &mut outgoing, &mut deadline)
     }
 
     /// Starts sending one message: writes what the socket takes of its
@@ -158,6 +170,18 @@ impl Framing {
         wire: &impl Wire,
         bufs: &[IoSlice<'_>],
         fds: &[BorrowedFd<'_>],
+    ) -> io::Result<()> {
+        let mut deadline = Deadline::send(wire.fd(), wire.bounded_sends());
+        self.start_send_within(wire, bufs, fds, &mut deadline)
+    }
+
+    /// [`start_send`](Self::start_send), within `deadline`.
+    fn start_send_within(
+        &self,
+        wire: &impl Wire,
+        bufs: &[IoSlice<'_>],
+        fds: &[BorrowedFd<'_>],
+        deadline: &mut Deadline<'_>,
     ) -> io::Result<()> {
         let len = crate::sys::check_message(bufs, super::socket_io::MAX_IOV - 1)?;
         crate::sys::check_resources(&[0], fds.len())?;
@@ -172,7 +196,7 @@ impl Framing {
                 "an earlier send timed out inside a message, which ended this socket's sending",
             ));
         }
-        self.write_rest(wire, &mut outgoing)?;
+        self.write_rest(wire, &mut outgoing, deadline)?;
         let header = u32::try_from(len)
             .expect("checked against the limit")
             .to_le_bytes();
@@ -183,7 +207,8 @@ impl Framing {
                 .filter(|buf| !buf.is_empty())
                 .map(|buf| IoSlice::new(buf)),
         );
-        let sent = scm_rights::send_vectored_with(wire.fd(), &frame, fds)
+        let sent = deadline
+            .run(|dont_wait| scm_rights::send_vectored_with(wire.fd(), &frame, fds, dont_wait))
             .map_err(|error| wire.normalise(error))?;
         // Keep what did not go, to write before anything else.
         let mut skip = sent;
@@ -207,15 +232,16 @@ impl Framing {
         bufs: &[IoSlice<'_>],
         fds: &[BorrowedFd<'_>],
     ) -> io::Result<()> {
-        self.start_send(wire, bufs, fds)?;
+        let mut deadline = Deadline::send(wire.fd(), wire.bounded_sends());
+        self.start_send_within(wire, bufs, fds, &mut deadline)?;
+        let mut outgoing = lock(&self.outgoing);
         if wire.is_nonblocking() {
-            return match self.flush(wire) {
+            return match self.write_rest(wire, &mut outgoing, &mut deadline) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(()),
                 other => other,
             };
         }
-        let mut outgoing = lock(&self.outgoing);
-        match self.write_rest(wire, &mut outgoing) {
+        match self.write_rest(wire, &mut outgoing, &mut deadline) {
             Err(error) if error.kind() == io::ErrorKind::TimedOut => {
                 outgoing.cut = true;
                 outgoing.rest.clear();

@@ -60,6 +60,9 @@ pub(crate) struct MessageSocket {
     receiving: Mutex<Vec<u8>>,
     #[cfg(messages_framed)]
     framing: super::message_framed::Framing,
+    /// Whether `SO_SNDTIMEO` is set (see `deadline`).
+    #[cfg(messages_framed)]
+    has_write_timeout: AtomicBool,
 }
 
 /// The socket type of message sockets.
@@ -81,6 +84,10 @@ impl super::message_framed::Wire for MessageSocket {
     fn is_nonblocking(&self) -> bool {
         self.nonblocking.load(Ordering::Relaxed)
     }
+
+    fn bounded_sends(&self) -> bool {
+        self.has_write_timeout.load(Ordering::Relaxed) && !self.is_nonblocking()
+    }
 }
 
 impl MessageSocket {
@@ -95,6 +102,9 @@ impl MessageSocket {
             receiving: Mutex::new(Vec::new()),
             #[cfg(messages_framed)]
             framing: super::message_framed::Framing::new(),
+            // A socket of localipc's own connect or accept: none yet.
+            #[cfg(messages_framed)]
+            has_write_timeout: AtomicBool::new(false),
         };
         #[cfg(messages_framed)]
         socket.framing.greet(&socket)?;
@@ -157,8 +167,8 @@ impl MessageSocket {
         // One buffer and no descriptors: `send(2)`, a little cheaper than
         // `sendmsg(2)`.
         let sent = match (bufs, fds) {
-            ([only], []) => socket_io::send(self.socket.as_fd(), only),
-            _ => scm_rights::send_vectored_with(self.socket.as_fd(), bufs, fds),
+            ([only], []) => socket_io::send(self.socket.as_fd(), only, false),
+            _ => scm_rights::send_vectored_with(self.socket.as_fd(), bufs, fds, false),
         };
         match sent {
             Ok(n) if n == len => Ok(()),
@@ -379,11 +389,11 @@ impl MessageSocket {
     }
 
     pub(crate) fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        Ok(sockopt::set_socket_timeout(
-            &self.socket,
-            Timeout::Send,
-            timeout,
-        )?)
+        sockopt::set_socket_timeout(&self.socket, Timeout::Send, timeout)?;
+        #[cfg(messages_framed)]
+        self.has_write_timeout
+            .store(timeout.is_some(), Ordering::Relaxed);
+        Ok(())
     }
 
     pub(crate) fn read_timeout(&self) -> io::Result<Option<Duration>> {

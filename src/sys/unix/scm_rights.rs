@@ -42,24 +42,26 @@ pub(crate) fn send_with(
 ) -> io::Result<usize> {
     crate::sys::check_resources(bytes, fds.len())?;
     let len = bytes.len().min(MAX_RW);
-    send_vectored_with(socket, &[IoSlice::new(&bytes[..len])], fds)
+    send_vectored_with(socket, &[IoSlice::new(&bytes[..len])], fds, false)
 }
 
 /// One `sendmsg` of `bufs`, gathered, with every descriptor of `fds` (at
-/// most [`MAX_PER_CALL`]) attached.
+/// most [`MAX_PER_CALL`]) attached; with `dont_wait`, `MSG_DONTWAIT`.
 pub(crate) fn send_vectored_with(
     socket: BorrowedFd<'_>,
     bufs: &[IoSlice<'_>],
     fds: &[BorrowedFd<'_>],
+    dont_wait: bool,
 ) -> io::Result<usize> {
     if fds.is_empty() {
-        return socket_io::send_message(socket, bufs, &mut SendAncillaryBuffer::default());
+        let mut no_control = SendAncillaryBuffer::default();
+        return socket_io::send_message(socket, bufs, &mut no_control, dont_wait);
     }
     let mut space = [MaybeUninit::<u8>::uninit(); CONTROL_SPACE];
     let mut control = SendAncillaryBuffer::new(&mut space);
     let pushed = control.push(SendAncillaryMessage::ScmRights(fds));
     debug_assert!(pushed, "the buffer has room for MAX_PER_CALL descriptors");
-    socket_io::send_message(socket, bufs, &mut control)
+    socket_io::send_message(socket, bufs, &mut control, dont_wait)
 }
 
 /// What [`recv_with`] got: bytes, whether descriptors that came with them
