@@ -520,3 +520,42 @@ fn signals_do_not_restart_the_read_timeout_of_a_receive() {
         "a receive with a 500 ms timeout took {took:?}"
     );
 }
+
+/// A read timeout bounds the whole receive: a peer that trickles the frame
+/// before the bytes (Windows) cannot stretch it a timeout per piece.
+#[cfg(windows)]
+#[test]
+fn a_read_timeout_bounds_a_receive_whose_frame_trickles() {
+    let _alone = one_at_a_time();
+    let _watchdog = watchdog(
+        "a_read_timeout_bounds_a_receive_whose_frame_trickles",
+        LIMIT,
+    );
+    let name = namespaced("rs-trickle");
+    let listener = Listener::bind(&name).unwrap();
+    let raw = Stream::connect(&name).unwrap();
+    let server = ResourceStream::new(listener.accept().unwrap()).unwrap();
+    server
+        .set_read_timeout(Some(Duration::from_millis(1000)))
+        .unwrap();
+    // A data frame (kind 1, three zero bytes, the length 5 as a
+    // little-endian u32) and its bytes, one byte every 300 ms.
+    let frame = [1, 0, 0, 0, 5, 0, 0, 0, b'h', b'e', b'l', b'l', b'o'];
+    let mut next = 0;
+    let writer = util::repeat(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        let wrote = (&raw).write_all(&frame[next..next + 1]).is_ok();
+        next += 1;
+        wrote && next < frame.len()
+    });
+    let started = std::time::Instant::now();
+    let received = server.recv_with(&mut [0; 8], &mut Vec::new());
+    let took = started.elapsed();
+    drop(writer);
+    let error = received.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+    assert!(
+        took < Duration::from_secs(2),
+        "a receive with a 1 s timeout took {took:?}"
+    );
+}
