@@ -942,34 +942,53 @@ fn a_busy_listener_with_a_timeout_is_timed_out() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
+/// A write timeout bounds the whole write: a reader that drains a little
+/// at a time makes room again and again, and each wait for room must not
+/// start the timeout afresh (Linux and the BSDs do so inside one `send`,
+/// for each chunk of it).
+#[test]
+fn a_write_timeout_bounds_a_whole_write_to_a_slow_reader() {
+    let _watchdog = watchdog(
+        "a_write_timeout_bounds_a_whole_write_to_a_slow_reader",
+        LIMIT,
+    );
+    let name = namespaced("slow-reader");
+    let listener = Listener::bind(&name).unwrap();
+    let client = Stream::connect(&name).unwrap();
+    let server = listener.accept().unwrap();
+    // 32 KiB every 100 ms: the 4 MiB below would take 13 s to drain.
+    let reader = util::slow_reader(32 << 10, Duration::from_millis(100), move |buf| {
+        (&server).read(buf)
+    });
+    client
+        .set_write_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let data = vec![7; 4 << 20];
+    let started = Instant::now();
+    let written = (&client).write(&data);
+    let took = started.elapsed();
+    drop(client);
+    drop(reader);
+    assert!(
+        took < Duration::from_secs(2),
+        "a write with a 500 ms timeout took {took:?} ({written:?})"
+    );
+    match written {
+        Ok(n) => assert!(n < data.len(), "all {n} bytes went to a slow reader"),
+        Err(error) => assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}"),
+    }
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn binding_over_a_live_listener_with_a_full_backlog_fails_at_once() {
-    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
     let _watchdog = watchdog(
         "binding_over_a_live_listener_with_a_full_backlog_fails_at_once",
         LIMIT,
     );
     let path = path_name("fullbacklog");
     let _listener = Listener::bind(&path.name).unwrap();
-    let address = SocketAddrUnix::new(path.name.fs_path().unwrap()).unwrap();
-    // Fill the listen backlog with connections nobody accepts.
-    let mut pending = Vec::new();
-    loop {
-        let socket = rustix::net::socket_with(
-            AddressFamily::UNIX,
-            SocketType::STREAM,
-            SocketFlags::CLOEXEC | SocketFlags::NONBLOCK,
-            None,
-        )
-        .unwrap();
-        match rustix::net::connect(&socket, &address) {
-            Ok(()) => pending.push(socket),
-            Err(rustix::io::Errno::AGAIN) => break,
-            Err(errno) => panic!("filling the backlog: {errno}"),
-        }
-        assert!(pending.len() < 100_000, "the backlog never filled");
-    }
+    let _pending = util::fill_the_backlog(path.name.fs_path().unwrap());
     let started = Instant::now();
     let error = Listener::bind(&path.name).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::AddrInUse, "{error}");

@@ -633,3 +633,112 @@ fn a_framed_peer_that_lies_gets_invalid_data() {
     assert_eq!(socket.recv_to_vec(&mut got).unwrap(), 2);
     assert_eq!(got, b"ok");
 }
+
+// --- Timeouts bound whole calls ------------------------------------------------
+
+/// A signal does not start a receive's read timeout afresh: the receive
+/// times out on time however often its thread is interrupted.
+#[cfg(unix)]
+#[test]
+fn signals_do_not_restart_the_read_timeout_of_a_receive() {
+    let _watchdog = watchdog(
+        "signals_do_not_restart_the_read_timeout_of_a_receive",
+        LIMIT,
+    );
+    let (_client, server) = pair("m-eintr");
+    server
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let interrupts = util::interrupt_this_thread_often(Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let received = server.recv(&mut [0; 8]);
+    let took = started.elapsed();
+    drop(interrupts);
+    let error = received.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+    assert!(
+        took < Duration::from_secs(2),
+        "a receive with a 500 ms timeout took {took:?}"
+    );
+}
+
+/// Framed message sockets: a read timeout bounds the whole receive, so a
+/// peer that trickles a frame cannot stretch it a timeout per piece.
+#[cfg(any(localipc_framed_messages, target_vendor = "apple"))]
+#[test]
+fn a_read_timeout_bounds_a_framed_receive_whose_frame_trickles() {
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+
+    let _watchdog = watchdog(
+        "a_read_timeout_bounds_a_framed_receive_whose_frame_trickles",
+        LIMIT,
+    );
+    let path = util::names::path_name("m-trickle");
+    let listener = MessageListener::bind(&path.name).unwrap();
+    let mut raw = UnixStream::connect(path.name.fs_path().unwrap()).unwrap();
+    let socket = listener.accept().unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(1000)))
+        .unwrap();
+    // The hello and a header for 30 bytes at once, then the bytes one
+    // every 100 ms: 3 s for the whole frame.
+    raw.write_all(&[&b"LIPCMSG\x01"[..], &30u32.to_le_bytes()].concat())
+        .unwrap();
+    let mut sent = 0;
+    let writer = util::repeat(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        sent += 1;
+        raw.write_all(b"x").is_ok() && sent < 30
+    });
+    let started = std::time::Instant::now();
+    let received = socket.recv_to_vec(&mut Vec::new());
+    let took = started.elapsed();
+    drop(writer);
+    let error = received.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+    assert!(
+        took < Duration::from_millis(1800),
+        "a receive with a 1 s timeout took {took:?}"
+    );
+}
+
+/// Framed message sockets: a write timeout bounds the whole send, however
+/// slowly the peer makes room; the frame is cut then, and the socket sends
+/// no more.
+#[cfg(any(localipc_framed_messages, target_vendor = "apple"))]
+#[test]
+fn a_write_timeout_bounds_a_framed_send_to_a_slow_reader() {
+    use std::io::Read;
+    use std::os::unix::net::UnixStream;
+
+    let _watchdog = watchdog(
+        "a_write_timeout_bounds_a_framed_send_to_a_slow_reader",
+        LIMIT,
+    );
+    let path = util::names::path_name("m-slow-reader");
+    let listener = MessageListener::bind(&path.name).unwrap();
+    let mut raw = UnixStream::connect(path.name.fs_path().unwrap()).unwrap();
+    let socket = listener.accept().unwrap();
+    // 32 KiB every 100 ms: the 4 MiB message would take 13 s to drain.
+    let reader = util::slow_reader(32 << 10, Duration::from_millis(100), move |buf| {
+        raw.read(buf)
+    });
+    socket.set_max_message_size(8 << 20).unwrap();
+    socket
+        .set_write_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let sent = socket.send(&vec![7; 4 << 20]);
+    let took = started.elapsed();
+    let after = socket.send(b"more");
+    drop(socket);
+    drop(reader);
+    let error = sent.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+    assert!(
+        took < Duration::from_secs(2),
+        "a send with a 500 ms timeout took {took:?}"
+    );
+    assert_eq!(after.unwrap_err().kind(), ErrorKind::BrokenPipe);
+}

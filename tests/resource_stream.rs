@@ -456,3 +456,106 @@ fn a_peer_killed_mid_transfer_leaks_nothing_here() {
         );
     }
 }
+
+// --- Timeouts bound whole calls ------------------------------------------------
+
+/// A write timeout bounds the whole send, however slowly the reader makes
+/// room (on Windows the frame that carries the bytes is cut then, and the
+/// stream sends no more).
+#[test]
+fn a_write_timeout_bounds_a_whole_send_to_a_slow_reader() {
+    let _alone = one_at_a_time();
+    let _watchdog = watchdog(
+        "a_write_timeout_bounds_a_whole_send_to_a_slow_reader",
+        LIMIT,
+    );
+    let (client, server) = pair("rs-slow-reader");
+    // 32 KiB every 100 ms: the 4 MiB below (on Windows the 1 MiB of its
+    // first frame) would take seconds to drain.
+    let reader = util::slow_reader(32 << 10, Duration::from_millis(100), move |buf| {
+        (&server).read(buf)
+    });
+    client
+        .set_write_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let data = vec![7; 4 << 20];
+    let started = std::time::Instant::now();
+    let sent = client.send_with(&data, &[]);
+    let took = started.elapsed();
+    drop(client);
+    drop(reader);
+    assert!(
+        took < Duration::from_secs(2),
+        "a send with a 500 ms timeout took {took:?} ({sent:?})"
+    );
+    match sent {
+        Ok(n) => assert!(n < data.len(), "all {n} bytes went to a slow reader"),
+        Err(error) => assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}"),
+    }
+}
+
+/// A signal does not start a receive's read timeout afresh: the receive
+/// times out on time however often its thread is interrupted.
+#[cfg(unix)]
+#[test]
+fn signals_do_not_restart_the_read_timeout_of_a_receive() {
+    let _alone = one_at_a_time();
+    let _watchdog = watchdog(
+        "signals_do_not_restart_the_read_timeout_of_a_receive",
+        LIMIT,
+    );
+    let (_client, server) = pair("rs-eintr");
+    server
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let interrupts = util::interrupt_this_thread_often(Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let received = server.recv_with(&mut [0; 8], &mut Vec::new());
+    let took = started.elapsed();
+    drop(interrupts);
+    let error = received.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+    assert!(
+        took < Duration::from_secs(2),
+        "a receive with a 500 ms timeout took {took:?}"
+    );
+}
+
+/// A read timeout bounds the whole receive: a peer that trickles the frame
+/// before the bytes (Windows) cannot stretch it a timeout per piece.
+#[cfg(windows)]
+#[test]
+fn a_read_timeout_bounds_a_receive_whose_frame_trickles() {
+    let _alone = one_at_a_time();
+    let _watchdog = watchdog(
+        "a_read_timeout_bounds_a_receive_whose_frame_trickles",
+        LIMIT,
+    );
+    let name = namespaced("rs-trickle");
+    let listener = Listener::bind(&name).unwrap();
+    let raw = Stream::connect(&name).unwrap();
+    let server = ResourceStream::new(listener.accept().unwrap()).unwrap();
+    server
+        .set_read_timeout(Some(Duration::from_millis(1000)))
+        .unwrap();
+    // A data frame (kind 1, three zero bytes, the length 5 as a
+    // little-endian u32) and its bytes, one byte every 300 ms.
+    let frame = [1, 0, 0, 0, 5, 0, 0, 0, b'h', b'e', b'l', b'l', b'o'];
+    let mut next = 0;
+    let writer = util::repeat(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        let wrote = (&raw).write_all(&frame[next..next + 1]).is_ok();
+        next += 1;
+        wrote && next < frame.len()
+    });
+    let started = std::time::Instant::now();
+    let received = server.recv_with(&mut [0; 8], &mut Vec::new());
+    let took = started.elapsed();
+    drop(writer);
+    let error = received.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
+    assert!(
+        took < Duration::from_secs(2),
+        "a receive with a 1 s timeout took {took:?}"
+    );
+}

@@ -361,7 +361,10 @@ impl MessageSocket {
     }
 
     /// Sets how long a receive may wait, as
-    /// [`Stream::set_read_timeout`](super::Stream::set_read_timeout).
+    /// [`Stream::set_read_timeout`](super::Stream::set_read_timeout). The
+    /// timeout bounds the whole receive: a signal that interrupts its wait
+    /// (Unix) or a framed message that arrives in pieces (Apple systems)
+    /// does not start it again.
     ///
     /// # Errors
     ///

@@ -200,7 +200,10 @@ impl ResourceStream {
         self.inner.peer_credentials().map(PeerCredentials::from_sys)
     }
 
-    /// Sets how long a read may wait, as [`Stream::set_read_timeout`].
+    /// Sets how long a read may wait, as [`Stream::set_read_timeout`]. The
+    /// timeout bounds the whole receive: a signal that interrupts its wait
+    /// (Unix) or a frame that arrives in pieces (Windows) does not start it
+    /// again.
     ///
     /// # Errors
     ///
@@ -231,7 +234,12 @@ impl ResourceStream {
         &self.inner
     }
 
-    /// Sets how long a write may wait, as [`Stream::set_write_timeout`].
+    /// Sets how long a write may wait, as [`Stream::set_write_timeout`],
+    /// bounding the whole send. On Windows, where bytes travel in frames,
+    /// a send whose time runs out inside a frame fails with
+    /// [`TimedOut`](io::ErrorKind::TimedOut) and ends this stream's sending
+    /// (later sends are [`BrokenPipe`](io::ErrorKind::BrokenPipe)), so that
+    /// the peer never takes part of a frame for another.
     ///
     /// # Errors
     ///

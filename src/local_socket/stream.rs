@@ -280,6 +280,12 @@ impl Stream {
     /// An expired timeout is [`TimedOut`](io::ErrorKind::TimedOut) if nothing
     /// was written, else the write returns the count written.
     ///
+    /// The timeout bounds the whole write: a reader that makes room a
+    /// little at a time does not extend it (on Unix, where the kernel's own
+    /// `SO_SNDTIMEO` starts again for each chunk of a large write, a write
+    /// with a timeout takes the room there is and waits for more with
+    /// `poll(2)`, for the time left).
+    ///
     /// # Errors
     ///
     /// [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero duration.

@@ -29,8 +29,8 @@ macro_rules! front_end {
         use crate::resource::AsResource;
         use crate::shm::ShmOptions;
         use crate::shm::async_core::{AsyncChannel, BellSocket};
-        use crate::shm::deadline::within;
         use crate::shm::stream::{HELLO, create_rings, open_rings, setup_error};
+        use crate::sys::timer::within;
 
         // Bells are bare bytes on the socket: on Unix no resource rides
         // with them (any a peer sends is closed here); on Windows they go

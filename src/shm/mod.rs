@@ -142,8 +142,6 @@
 mod async_core;
 mod blocking;
 #[cfg(async_front_end)]
-mod deadline;
-#[cfg(async_front_end)]
 mod front_end;
 #[cfg(all(test, localipc_loom))]
 mod model;

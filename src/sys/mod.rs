@@ -104,8 +104,14 @@
 //!   `async fn open_fifo(&Path, Direction)`.
 //! * Windows adds `named_pipe` (async listener and stream, message I/O, a
 //!   flush that waits for the peer) for `os::windows::named_pipe::{tokio, smol}`.
+//!
+//! Time is not a runtime's: both backends, and the shared-memory set-up,
+//! wait for it through `timer` (`sleep_until`, `within`), the crate's one
+//! timer, which needs no runtime driver.
 
 pub(crate) mod shared_memory;
+#[cfg(async_front_end)]
+pub(crate) mod timer;
 
 #[cfg(unix)]
 mod unix;

@@ -51,31 +51,6 @@ macro_rules! suite {
             }
         }
 
-        /// Fills the listen backlog of the socket at `path` with nonblocking
-        /// connections that nobody accepts, and returns them: while they
-        /// live, Linux makes the next blocking `connect` wait.
-        #[cfg(target_os = "linux")]
-        fn fill_the_backlog(path: &std::path::Path) -> Vec<rustix::fd::OwnedFd> {
-            use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
-            let address = SocketAddrUnix::new(path).unwrap();
-            let mut pending = Vec::new();
-            loop {
-                let socket = rustix::net::socket_with(
-                    AddressFamily::UNIX,
-                    SocketType::STREAM,
-                    SocketFlags::CLOEXEC | SocketFlags::NONBLOCK,
-                    None,
-                )
-                .unwrap();
-                match rustix::net::connect(&socket, &address) {
-                    Ok(()) => pending.push(socket),
-                    Err(rustix::io::Errno::AGAIN) => return pending,
-                    Err(errno) => panic!("filling the backlog: {errno}"),
-                }
-                assert!(pending.len() < 100_000, "the backlog never filled");
-            }
-        }
-
         // --- Data ------------------------------------------------------------------
 
         #[test]
@@ -529,7 +504,7 @@ macro_rules! suite {
                 let dir = util::TempDir::new("backlog");
                 let name = local_socket::Name::path(dir.path().join("s.sock")).unwrap();
                 let listener = Listener::bind(&name).unwrap();
-                let _pending = fill_the_backlog(name.fs_path().unwrap());
+                let _pending = util::fill_the_backlog(name.fs_path().unwrap());
                 let mut options = ConnectOptions::new(&name);
                 options.timeout(Some(Duration::from_millis(300)));
                 let started = std::time::Instant::now();

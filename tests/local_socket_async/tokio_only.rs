@@ -60,3 +60,36 @@ fn creating_outside_a_runtime_is_an_error_not_a_panic() {
     assert!(error.to_string().contains("Tokio runtime"), "{error}");
     drop(blocking);
 }
+
+/// A connect to a full backlog pauses between tries on the crate's own
+/// timer: a runtime built without Tokio's time driver (which would panic on
+/// `tokio::time::sleep`) times it out all the same.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_connect_timeout_expires_on_a_runtime_without_the_time_driver() {
+    let _watchdog = watchdog(
+        "tokio_only::a_connect_timeout_expires_on_a_runtime_without_the_time_driver",
+        LIMIT,
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let dir = crate::util::TempDir::new("no-time-driver");
+    let name = local_socket::Name::path(dir.path().join("s.sock")).unwrap();
+    runtime.block_on(async {
+        let listener = Listener::bind(&name).unwrap();
+        let _pending = crate::util::fill_the_backlog(name.fs_path().unwrap());
+        let mut options = local_socket::ConnectOptions::new(&name);
+        options.timeout(Some(Duration::from_millis(300)));
+        let started = std::time::Instant::now();
+        let error = Stream::connect_with(&options).await.unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut, "{error}");
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(250) && took < Duration::from_secs(10),
+            "took {took:?}"
+        );
+        drop(listener);
+    });
+}

@@ -31,3 +31,37 @@ fn a_runtime_without_io_or_time_drivers_carries_named_pipes() {
         assert_eq!(got, "no driver needed");
     });
 }
+
+/// A connect to a busy pipe pauses between tries on the crate's own timer:
+/// a runtime without Tokio's drivers times it out all the same.
+#[test]
+fn a_busy_pipe_times_out_on_a_runtime_without_drivers() {
+    let _watchdog = watchdog(
+        "tokio_only::a_busy_pipe_times_out_on_a_runtime_without_drivers",
+        Duration::from_secs(120),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let path = pipe_path("busy-no-drivers");
+        let listener = Listener::create(
+            ListenerOptions::new(&path)
+                .max_instances(Some(1))
+                .ready_instances(1),
+        )
+        .unwrap();
+        let _first = Stream::connect(&ConnectOptions::new(&path)).await.unwrap();
+        let _server = listener.accept().await.unwrap();
+        let mut options = ConnectOptions::new(&path);
+        options.timeout(Some(Duration::from_millis(300)));
+        let started = std::time::Instant::now();
+        let error = Stream::connect(&options).await.unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut, "{error}");
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(250) && took < Duration::from_secs(10),
+            "took {took:?}"
+        );
+    });
+}

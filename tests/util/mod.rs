@@ -356,6 +356,112 @@ pub(crate) fn is_wine() -> bool {
     false
 }
 
+/// A thread that runs `step` over and over until it returns `false` or
+/// the guard is dropped; dropping the guard stops the thread and waits for
+/// it.
+#[must_use = "the thread stops as soon as the guard is dropped"]
+pub(crate) struct Repeating {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+pub(crate) fn repeat(mut step: impl FnMut() -> bool + Send + 'static) -> Repeating {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = std::sync::Arc::clone(&stop);
+    let thread = thread::spawn(move || while !stopped.load(Ordering::Relaxed) && step() {});
+    Repeating {
+        stop,
+        thread: Some(thread),
+    }
+}
+
+impl Drop for Repeating {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A reader that drains slowly, what a write timeout must bound a write
+/// against: `read` into a buffer of `chunk` bytes every `pause`, until the
+/// guard is dropped or the peer ends.
+pub(crate) fn slow_reader(
+    chunk: usize,
+    pause: Duration,
+    mut read: impl FnMut(&mut [u8]) -> io::Result<usize> + Send + 'static,
+) -> Repeating {
+    let mut buf = vec![0; chunk];
+    repeat(move || match read(&mut buf) {
+        Ok(0) | Err(_) => false,
+        Ok(_) => {
+            thread::sleep(pause);
+            true
+        }
+    })
+}
+
+/// Interrupts the blocking system calls of the calling thread with a
+/// signal every 20 ms, for `how_long` or until the returned guard is
+/// dropped: `SIGUSR1`, whose handler does nothing and is installed without
+/// `SA_RESTART` (a call under a socket timeout is never restarted anyway).
+/// A call that takes each `EINTR` for a fresh start of its timeout does
+/// not time out before the signals stop.
+#[cfg(unix)]
+pub(crate) fn interrupt_this_thread_often(how_long: Duration) -> Repeating {
+    extern "C" fn nothing(_: libc::c_int) {}
+    static HANDLER: std::sync::Once = std::sync::Once::new();
+    HANDLER.call_once(|| {
+        // SAFETY: `sigaction` is plain data; all zeros is a valid value
+        // (an empty mask, no flags), completed below.
+        let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+        action.sa_sigaction = nothing as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // SAFETY: the handler does nothing, so it is async-signal-safe; the
+        // pointers are a live local and null (the old action is not asked).
+        let installed = unsafe { libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()) };
+        assert_eq!(installed, 0, "installing the SIGUSR1 handler");
+    });
+    // SAFETY: no preconditions.
+    let target = unsafe { libc::pthread_self() };
+    // The guard stops and joins this thread before the target thread can
+    // end, so the target's id is never stale when it is signalled.
+    let started = std::time::Instant::now();
+    repeat(move || {
+        thread::sleep(Duration::from_millis(20));
+        // SAFETY: `target` is a live thread (see above); SIGUSR1 has a
+        // handler that does nothing.
+        unsafe { libc::pthread_kill(target, libc::SIGUSR1) };
+        started.elapsed() < how_long
+    })
+}
+
+/// Fills the listen backlog of the socket at `path` with nonblocking
+/// connections that nobody accepts, and returns them: while they live,
+/// Linux makes the next blocking `connect` wait (and a nonblocking one fail
+/// with `EAGAIN`).
+#[cfg(target_os = "linux")]
+pub(crate) fn fill_the_backlog(path: &Path) -> Vec<rustix::fd::OwnedFd> {
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+    let address = SocketAddrUnix::new(path).unwrap();
+    let mut pending = Vec::new();
+    loop {
+        let socket = rustix::net::socket_with(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::CLOEXEC | SocketFlags::NONBLOCK,
+            None,
+        )
+        .unwrap();
+        match rustix::net::connect(&socket, &address) {
+            Ok(()) => pending.push(socket),
+            Err(rustix::io::Errno::AGAIN) => return pending,
+            Err(errno) => panic!("filling the backlog: {errno}"),
+        }
+        assert!(pending.len() < 100_000, "the backlog never filled");
+    }
+}
+
 /// The number of descriptors (Linux) or handles (Windows) this process holds.
 ///
 /// The counter proves itself on first use: it opens 20 more and checks that

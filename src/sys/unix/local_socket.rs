@@ -10,10 +10,11 @@ use std::time::Duration;
 use rustix::net::{SendAncillaryBuffer, SocketType};
 
 pub(crate) use super::credentials::peer_credentials;
+use super::deadline::Deadline;
 use super::scm_rights;
 use super::socket::REFUSALS_PER_ACCEPT;
 pub(crate) use super::socket::{BindOptions, Bound};
-use super::socket_io::{self, MAX_RW, suppress_sigpipe};
+use super::socket_io::{self, MAX_IOV, MAX_RW, suppress_sigpipe};
 pub(crate) use super::socket_name::Resolved;
 pub(crate) use crate::sys::ConnectOptions;
 use crate::sys::Credentials;
@@ -27,29 +28,39 @@ pub(crate) struct Stream {
     /// Mirrors `O_NONBLOCK`, to tell a timeout (`EAGAIN` on a blocking
     /// socket) from a nonblocking "would block".
     nonblocking: AtomicBool,
+    /// Mirrors whether `SO_SNDTIMEO` is set: a blocking write then keeps
+    /// its own deadline (see [`write_within`](Self::write_within)).
+    has_write_timeout: AtomicBool,
 }
 
 impl Stream {
-    /// Wraps a connected socket; `nonblocking` must match its `O_NONBLOCK`.
+    /// Wraps a socket of localipc's own connect or accept (no timeouts);
+    /// `nonblocking` must match its `O_NONBLOCK`.
     fn new(socket: UnixStream, nonblocking: bool) -> io::Result<Self> {
         suppress_sigpipe(socket.as_fd())?;
         Ok(Self {
             socket,
             nonblocking: AtomicBool::new(nonblocking),
+            has_write_timeout: AtomicBool::new(false),
         })
     }
 
     /// Wraps any connected std socket, reading its current mode.
     pub(crate) fn from_std(socket: UnixStream) -> Self {
-        // Neither call can fail on an open socket; if one did, the stream
-        // would only report a timeout as `WouldBlock`, or (Apple) a write to
-        // a closed peer could raise SIGPIPE, which the process may ignore.
+        // No call can fail on an open socket; if one did, the stream would
+        // only report a timeout as `WouldBlock`, or (Apple) a write to a
+        // closed peer could raise SIGPIPE, which the process may ignore, or
+        // a write could wait past its timeout as the kernel's own would.
         let nonblocking = rustix::fs::fcntl_getfl(&socket)
             .is_ok_and(|flags| flags.contains(rustix::fs::OFlags::NONBLOCK));
+        let has_write_timeout = socket
+            .write_timeout()
+            .is_ok_and(|timeout| timeout.is_some());
         let _ = suppress_sigpipe(socket.as_fd());
         Self {
             socket,
             nonblocking: AtomicBool::new(nonblocking),
+            has_write_timeout: AtomicBool::new(has_write_timeout),
         }
     }
 
@@ -86,19 +97,85 @@ impl Stream {
     }
 
     pub(crate) fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        socket_io::send(self.socket.as_fd(), buf).map_err(|error| self.normalise(error))
+        let fd = self.socket.as_fd();
+        if self.bounded_writes() {
+            let len = buf.len().min(MAX_RW);
+            return self.write_within(len, |at, dont_wait| {
+                socket_io::send(fd, &buf[at..len], dont_wait)
+            });
+        }
+        socket_io::send(fd, buf, false).map_err(|error| self.normalise(error))
     }
 
     pub(crate) fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let fd = self.socket.as_fd();
         let mut no_control = SendAncillaryBuffer::default();
-        socket_io::send_message(self.socket.as_fd(), bufs, &mut no_control)
+        if self.bounded_writes() {
+            let bufs = &bufs[..bufs.len().min(MAX_IOV)];
+            let len = bufs
+                .iter()
+                .fold(0usize, |len, buf| len.saturating_add(buf.len()))
+                .min(MAX_RW);
+            return self.write_within(len, |at, dont_wait| {
+                if at == 0 {
+                    return socket_io::send_message(fd, bufs, &mut no_control, dont_wait);
+                }
+                // Only once the socket was full and a wait for room
+                // followed: the allocation is nothing beside it.
+                let rest = rest_of(bufs, at);
+                socket_io::send_message(fd, &rest, &mut no_control, dont_wait)
+            });
+        }
+        socket_io::send_message(fd, bufs, &mut no_control, false)
             .map_err(|error| self.normalise(error))
     }
 
     /// Some of `bytes` (at least one) with every descriptor of `fds`.
     pub(crate) fn send_with(&self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<usize> {
-        scm_rights::send_with(self.socket.as_fd(), bytes, fds)
-            .map_err(|error| self.normalise(error))
+        let fd = self.socket.as_fd();
+        if self.bounded_writes() {
+            crate::sys::check_resources(bytes, fds.len())?;
+            let len = bytes.len().min(MAX_RW);
+            return self.write_within(len, |at, dont_wait| {
+                // The descriptors go with the first byte.
+                let fds = if at == 0 { fds } else { &[] };
+                let rest = [IoSlice::new(&bytes[at..len])];
+                scm_rights::send_vectored_with(fd, &rest, fds, dont_wait)
+            });
+        }
+        scm_rights::send_with(fd, bytes, fds).map_err(|error| self.normalise(error))
+    }
+
+    /// Whether a write blocks under a write timeout.
+    fn bounded_writes(&self) -> bool {
+        self.has_write_timeout.load(Ordering::Relaxed) && !self.nonblocking.load(Ordering::Relaxed)
+    }
+
+    /// A blocking write of `len` bytes under a write timeout, which bounds
+    /// it whole: the kernels of Linux and the BSDs give each chunk of a
+    /// large send the full `SO_SNDTIMEO` again, so a reader that drains
+    /// slowly could hold one `send` for many timeouts. `send(at,
+    /// dont_wait)` sends from byte `at` on; here it never waits in the
+    /// kernel, and `poll(2)` waits for room for the time left (see
+    /// `deadline`). All `len` bytes, or as many as went when the time was
+    /// up or an error came (which the next write meets); `TimedOut` if
+    /// none did.
+    fn write_within(
+        &self,
+        len: usize,
+        mut send: impl FnMut(usize, bool) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        let mut deadline = Deadline::send(self.socket.as_fd(), true);
+        let mut written = 0;
+        while written < len {
+            match deadline.run(|dont_wait| send(written, dont_wait)) {
+                Ok(0) => break,
+                Ok(n) => written += n,
+                Err(_) if written > 0 => break,
+                Err(error) => return Err(self.normalise(error)),
+            }
+        }
+        Ok(written)
     }
 
     /// Bytes into `buf`, and the descriptors that came with them into
@@ -132,7 +209,10 @@ impl Stream {
     }
 
     pub(crate) fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.socket.set_write_timeout(timeout)
+        self.socket.set_write_timeout(timeout)?;
+        self.has_write_timeout
+            .store(timeout.is_some(), Ordering::Relaxed);
+        Ok(())
     }
 
     pub(crate) fn read_timeout(&self) -> io::Result<Option<Duration>> {
@@ -154,6 +234,7 @@ impl Stream {
         Ok(Self {
             socket,
             nonblocking: AtomicBool::new(self.nonblocking.load(Ordering::Relaxed)),
+            has_write_timeout: AtomicBool::new(self.has_write_timeout.load(Ordering::Relaxed)),
         })
     }
 
@@ -164,6 +245,20 @@ impl Stream {
     pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
         peer_credentials(self.socket.as_fd())
     }
+}
+
+/// `bufs` less their first `at` bytes.
+fn rest_of<'a>(bufs: &'a [IoSlice<'_>], mut at: usize) -> Vec<IoSlice<'a>> {
+    let mut rest = Vec::with_capacity(bufs.len());
+    for buf in bufs {
+        if at >= buf.len() {
+            at -= buf.len();
+            continue;
+        }
+        rest.push(IoSlice::new(&buf[at..]));
+        at = 0;
+    }
+    rest
 }
 
 /// A stream that carries descriptors: the stream itself, with

@@ -11,6 +11,9 @@
 //!   async one finishes it on the next send.
 //! * A receive assembles the next frame here across calls (a timeout or
 //!   `WouldBlock` midway keeps what came), and hands it over whole.
+//! * A blocking send or receive may take several system calls; the
+//!   socket's timeout bounds the whole of it, not each (see `deadline`), so
+//!   a peer that trickles a frame cannot stretch it.
 //! * The peer is untrusted: a frame longer than this socket's limit is
 //!   read and dropped (an `InvalidData` error, as for `SOCK_SEQPACKET`), an
 //!   empty frame, a wrong hello or the end of the stream inside a frame is
@@ -21,6 +24,7 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+use super::deadline::Deadline;
 use super::scm_rights;
 
 /// What each side sends first: "localipc messages, version 1".
@@ -89,6 +93,9 @@ pub(crate) trait Wire {
     fn fd(&self) -> BorrowedFd<'_>;
     fn normalise(&self, error: io::Error) -> io::Error;
     fn is_nonblocking(&self) -> bool;
+    /// Whether the socket blocks and has a write timeout, which then
+    /// bounds each send whole (see `deadline`).
+    fn bounded_sends(&self) -> bool;
 }
 
 impl Framing {
@@ -105,7 +112,8 @@ impl Framing {
     pub(crate) fn greet(&self, wire: &impl Wire) -> io::Result<()> {
         let mut outgoing = lock(&self.outgoing);
         outgoing.rest = HELLO.to_vec();
-        match self.write_rest(wire, &mut outgoing) {
+        let mut deadline = Deadline::send(wire.fd(), wire.bounded_sends());
+        match self.write_rest(wire, &mut outgoing, &mut deadline) {
             Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => other,
         }
@@ -128,11 +136,18 @@ impl Framing {
         Ok(())
     }
 
-    /// Writes the kept rest of a frame; `WouldBlock` (or the timeout) if it
-    /// does not all go now.
-    fn write_rest(&self, wire: &impl Wire, outgoing: &mut Outgoing) -> io::Result<()> {
+    /// Writes the kept rest of a frame; `WouldBlock` (or, once `deadline`
+    /// passes, the timeout) if it does not all go now.
+    fn write_rest(
+        &self,
+        wire: &impl Wire,
+        outgoing: &mut Outgoing,
+        deadline: &mut Deadline<'_>,
+    ) -> io::Result<()> {
         while !outgoing.rest.is_empty() {
-            let n = scm_rights::send_vectored_with(wire.fd(), &[IoSlice::new(&outgoing.rest)], &[])
+            let rest = [IoSlice::new(&outgoing.rest)];
+            let n = deadline
+                .run(|dont_wait| scm_rights::send_vectored_with(wire.fd(), &rest, &[], dont_wait))
                 .map_err(|error| wire.normalise(error))?;
             outgoing.rest.drain(..n);
         }
@@ -142,7 +157,8 @@ impl Framing {
     /// Finishes the frame a send started, if any.
     pub(crate) fn flush(&self, wire: &impl Wire) -> io::Result<()> {
         let mut outgoing = lock(&self.outgoing);
-        self.write_rest(wire, &mut outgoing)
+        let mut deadline = Deadline::send(wire.fd(), wire.bounded_sends());
+        self.write_rest(wire, &mut outgoing, &mut deadline)
     }
 
     /// Starts sending one message: writes what the socket takes of its
@@ -154,6 +170,18 @@ impl Framing {
         wire: &impl Wire,
         bufs: &[IoSlice<'_>],
         fds: &[BorrowedFd<'_>],
+    ) -> io::Result<()> {
+        let mut deadline = Deadline::send(wire.fd(), wire.bounded_sends());
+        self.start_send_within(wire, bufs, fds, &mut deadline)
+    }
+
+    /// [`start_send`](Self::start_send), within `deadline`.
+    fn start_send_within(
+        &self,
+        wire: &impl Wire,
+        bufs: &[IoSlice<'_>],
+        fds: &[BorrowedFd<'_>],
+        deadline: &mut Deadline<'_>,
     ) -> io::Result<()> {
         let len = crate::sys::check_message(bufs, super::socket_io::MAX_IOV - 1)?;
         crate::sys::check_resources(&[0], fds.len())?;
@@ -168,7 +196,7 @@ impl Framing {
                 "an earlier send timed out inside a message, which ended this socket's sending",
             ));
         }
-        self.write_rest(wire, &mut outgoing)?;
+        self.write_rest(wire, &mut outgoing, deadline)?;
         let header = u32::try_from(len)
             .expect("checked against the limit")
             .to_le_bytes();
@@ -179,7 +207,8 @@ impl Framing {
                 .filter(|buf| !buf.is_empty())
                 .map(|buf| IoSlice::new(buf)),
         );
-        let sent = scm_rights::send_vectored_with(wire.fd(), &frame, fds)
+        let sent = deadline
+            .run(|dont_wait| scm_rights::send_vectored_with(wire.fd(), &frame, fds, dont_wait))
             .map_err(|error| wire.normalise(error))?;
         // Keep what did not go, to write before anything else.
         let mut skip = sent;
@@ -203,15 +232,16 @@ impl Framing {
         bufs: &[IoSlice<'_>],
         fds: &[BorrowedFd<'_>],
     ) -> io::Result<()> {
-        self.start_send(wire, bufs, fds)?;
+        let mut deadline = Deadline::send(wire.fd(), wire.bounded_sends());
+        self.start_send_within(wire, bufs, fds, &mut deadline)?;
+        let mut outgoing = lock(&self.outgoing);
         if wire.is_nonblocking() {
-            return match self.flush(wire) {
+            return match self.write_rest(wire, &mut outgoing, &mut deadline) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(()),
                 other => other,
             };
         }
-        let mut outgoing = lock(&self.outgoing);
-        match self.write_rest(wire, &mut outgoing) {
+        match self.write_rest(wire, &mut outgoing, &mut deadline) {
             Err(error) if error.kind() == io::ErrorKind::TimedOut => {
                 outgoing.cut = true;
                 outgoing.rest.clear();
@@ -226,13 +256,15 @@ impl Framing {
     }
 
     /// Reads into the frame being assembled until it is complete: `true`
-    /// then, `false` at the end of the stream between frames.
+    /// then, `false` at the end of the stream between frames. The reads
+    /// share one deadline: a frame in pieces is not a fresh timeout each.
     fn fill(&self, wire: &impl Wire, incoming: &mut Incoming) -> io::Result<bool> {
+        let mut deadline = Deadline::receive(wire.fd());
         loop {
             if incoming.hello < HELLO.len() {
                 let mut hello = [0; HELLO.len()];
                 let want = HELLO.len() - incoming.hello;
-                let n = self.read(wire, &mut hello[..want], incoming)?;
+                let n = self.read(wire, &mut hello[..want], incoming, &mut deadline)?;
                 if n == 0 {
                     return if incoming.hello == 0 {
                         Ok(false)
@@ -249,7 +281,7 @@ impl Framing {
             let Some(len) = incoming.len else {
                 let got = incoming.header_got;
                 let mut header = [0; 4];
-                let n = self.read(wire, &mut header[..4 - got], incoming)?;
+                let n = self.read(wire, &mut header[..4 - got], incoming, &mut deadline)?;
                 if n == 0 {
                     return if incoming.inside_frame() {
                         Err(ended_inside())
@@ -282,7 +314,7 @@ impl Framing {
                     return Err(crate::sys::message_too_long_to_receive(len, max));
                 }
                 let mut chunk = vec![0; (len - incoming.dropped).min(DROP_CHUNK)];
-                let n = self.read(wire, &mut chunk, incoming)?;
+                let n = self.read(wire, &mut chunk, incoming, &mut deadline)?;
                 if n == 0 {
                     return Err(ended_inside());
                 }
@@ -295,7 +327,7 @@ impl Framing {
                 return Ok(true);
             }
             let mut body = std::mem::take(&mut incoming.body);
-            let read = self.read(wire, &mut body[got..], incoming);
+            let read = self.read(wire, &mut body[got..], incoming, &mut deadline);
             incoming.body = body;
             let n = read?;
             if n == 0 {
@@ -305,10 +337,17 @@ impl Framing {
         }
     }
 
-    /// One read into `buf`, keeping the descriptors that came with the
-    /// frame; 0 at the end of the stream.
-    fn read(&self, wire: &impl Wire, buf: &mut [u8], incoming: &mut Incoming) -> io::Result<usize> {
-        match scm_rights::recv_with(wire.fd(), buf, &mut incoming.fds) {
+    /// One read into `buf` within `deadline`, keeping the descriptors that
+    /// came with the frame; 0 at the end of the stream.
+    fn read(
+        &self,
+        wire: &impl Wire,
+        buf: &mut [u8],
+        incoming: &mut Incoming,
+        deadline: &mut Deadline<'_>,
+    ) -> io::Result<usize> {
+        let fds = &mut incoming.fds;
+        match deadline.run(|dont_wait| scm_rights::recv_once(wire.fd(), buf, fds, dont_wait)) {
             Ok(received) => {
                 incoming.lost |= received.lost;
                 Ok(received.bytes)

@@ -21,6 +21,8 @@ use rustix::net::RecvFlags;
 use rustix::net::SocketType;
 use rustix::net::sockopt::{self, Timeout};
 
+#[cfg(not(messages_framed))]
+use super::deadline::Deadline;
 use super::local_socket::{BindOptions, Listener, Resolved};
 #[cfg(not(messages_framed))]
 use super::scm_rights;
@@ -58,6 +60,9 @@ pub(crate) struct MessageSocket {
     receiving: Mutex<Vec<u8>>,
     #[cfg(messages_framed)]
     framing: super::message_framed::Framing,
+    /// Whether `SO_SNDTIMEO` is set (see `deadline`).
+    #[cfg(messages_framed)]
+    has_write_timeout: AtomicBool,
 }
 
 /// The socket type of message sockets.
@@ -79,6 +84,10 @@ impl super::message_framed::Wire for MessageSocket {
     fn is_nonblocking(&self) -> bool {
         self.nonblocking.load(Ordering::Relaxed)
     }
+
+    fn bounded_sends(&self) -> bool {
+        self.has_write_timeout.load(Ordering::Relaxed) && !self.is_nonblocking()
+    }
 }
 
 impl MessageSocket {
@@ -93,6 +102,9 @@ impl MessageSocket {
             receiving: Mutex::new(Vec::new()),
             #[cfg(messages_framed)]
             framing: super::message_framed::Framing::new(),
+            // A socket of localipc's own connect or accept: none yet.
+            #[cfg(messages_framed)]
+            has_write_timeout: AtomicBool::new(false),
         };
         #[cfg(messages_framed)]
         socket.framing.greet(&socket)?;
@@ -155,8 +167,8 @@ impl MessageSocket {
         // One buffer and no descriptors: `send(2)`, a little cheaper than
         // `sendmsg(2)`.
         let sent = match (bufs, fds) {
-            ([only], []) => socket_io::send(self.socket.as_fd(), only),
-            _ => scm_rights::send_vectored_with(self.socket.as_fd(), bufs, fds),
+            ([only], []) => socket_io::send(self.socket.as_fd(), only, false),
+            _ => scm_rights::send_vectored_with(self.socket.as_fd(), bufs, fds, false),
         };
         match sent {
             Ok(n) if n == len => Ok(()),
@@ -177,21 +189,18 @@ impl MessageSocket {
     }
 
     /// The size of the next message, waiting for one as the socket's mode
-    /// and timeout say; 0 at the end of the stream. `_probe` is the peek
+    /// and `deadline` say; 0 at the end of the stream. `_probe` is the peek
     /// buffer, kept under the receive lock.
     #[cfg(all(not(messages_framed), not(seqpacket_peek_loop)))]
-    fn next_len(&self, _probe: &mut Vec<u8>) -> io::Result<usize> {
-        loop {
-            match rustix::net::recv(
-                &self.socket,
-                &mut [0u8; 0],
-                RecvFlags::PEEK | RecvFlags::TRUNC,
-            ) {
-                Ok((_, len)) => return Ok(len),
-                Err(rustix::io::Errno::INTR) => {}
-                Err(rustix::io::Errno::CONNRESET) => return Ok(0),
-                Err(errno) => return Err(self.normalise(errno.into())),
-            }
+    fn next_len(&self, _probe: &mut Vec<u8>, deadline: &mut Deadline<'_>) -> io::Result<usize> {
+        let peeked = deadline.run(|dont_wait| {
+            let flags = RecvFlags::PEEK | RecvFlags::TRUNC | dont_wait_flag(dont_wait);
+            Ok(rustix::net::recv(&self.socket, &mut [0u8; 0], flags)?)
+        });
+        match peeked {
+            Ok((_, len)) => Ok(len),
+            Err(error) if error.kind() == io::ErrorKind::ConnectionReset => Ok(0),
+            Err(error) => Err(self.normalise(error)),
         }
     }
 
@@ -199,27 +208,28 @@ impl MessageSocket {
     /// and timeout say; 0 at the end of the stream. Peeks into `probe`,
     /// doubling it while the answer says `MSG_TRUNC` (up to [`MAX_PEEK`]).
     #[cfg(all(not(messages_framed), seqpacket_peek_loop))]
-    fn next_len(&self, probe: &mut Vec<u8>) -> io::Result<usize> {
+    fn next_len(&self, probe: &mut Vec<u8>, deadline: &mut Deadline<'_>) -> io::Result<usize> {
         use rustix::net::{RecvAncillaryBuffer, ReturnFlags};
         if probe.len() < FIRST_PEEK {
             probe.resize(FIRST_PEEK, 0);
         }
         loop {
-            let peeked = rustix::net::recvmsg(
-                &self.socket,
-                &mut [std::io::IoSliceMut::new(probe)],
-                &mut RecvAncillaryBuffer::default(),
-                RecvFlags::PEEK,
-            );
+            let peeked = deadline.run(|dont_wait| {
+                Ok(rustix::net::recvmsg(
+                    &self.socket,
+                    &mut [std::io::IoSliceMut::new(probe)],
+                    &mut RecvAncillaryBuffer::default(),
+                    RecvFlags::PEEK | dont_wait_flag(dont_wait),
+                )?)
+            });
             match peeked {
                 Ok(peeked) if !peeked.flags.contains(ReturnFlags::TRUNC) => {
                     return Ok(peeked.bytes);
                 }
                 Ok(_) if probe.len() >= MAX_PEEK => return Ok(MAX_PEEK + 1),
                 Ok(_) => probe.resize(probe.len() * 2, 0),
-                Err(rustix::io::Errno::INTR) => {}
-                Err(rustix::io::Errno::CONNRESET) => return Ok(0),
-                Err(errno) => return Err(self.normalise(errno.into())),
+                Err(error) if error.kind() == io::ErrorKind::ConnectionReset => return Ok(0),
+                Err(error) => return Err(self.normalise(error)),
             }
         }
     }
@@ -243,12 +253,13 @@ impl MessageSocket {
     /// Otherwise `MessageTooLong`, and the message stays queued.
     #[cfg(not(messages_framed))]
     pub(crate) fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+        let mut deadline = Deadline::receive(self.socket.as_fd());
         let mut probe = self.lock_receiving();
-        let len = self.next_len(&mut probe)?;
+        let len = self.next_len(&mut probe, &mut deadline)?;
         if len > buf.len() {
             return Err(crate::error::MessageTooLong::error(len, buf.len()));
         }
-        self.take(&mut buf[..len], fds)
+        self.take(&mut buf[..len], fds, &mut deadline)
     }
 
     /// Receives the next message whole into `buf`, replacing its contents:
@@ -257,19 +268,20 @@ impl MessageSocket {
     /// `InvalidData` error.
     #[cfg(not(messages_framed))]
     pub(crate) fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        let mut deadline = Deadline::receive(self.socket.as_fd());
         let mut probe = self.lock_receiving();
         buf.clear();
-        let len = self.next_len(&mut probe)?;
+        let len = self.next_len(&mut probe, &mut deadline)?;
         if len == 0 {
             return Ok(0);
         }
         let max = self.max_message_size()?;
         if len > max {
-            let _ = self.discard_next();
+            let _ = self.discard_next(&mut deadline);
             return Err(crate::sys::message_too_long_to_receive(len, max));
         }
         buf.resize(len, 0);
-        let n = self.take(buf, &mut Vec::new())?;
+        let n = self.take(buf, &mut Vec::new(), &mut deadline)?;
         buf.truncate(n);
         Ok(n)
     }
@@ -277,11 +289,17 @@ impl MessageSocket {
     #[cfg(not(messages_framed))]
     /// Takes the next message, which fits `buf` exactly (its size was
     /// asked under the receive lock, still held).
-    fn take(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+    fn take(
+        &self,
+        buf: &mut [u8],
+        fds: &mut Vec<OwnedFd>,
+        deadline: &mut Deadline<'_>,
+    ) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
-        let received = scm_rights::recv_with(self.socket.as_fd(), buf, fds)
+        let received = deadline
+            .run(|dont_wait| scm_rights::recv_once(self.socket.as_fd(), buf, fds, dont_wait))
             .map_err(|error| self.normalise(error))?;
         if received.truncated {
             return Err(io::Error::new(
@@ -310,14 +328,17 @@ impl MessageSocket {
     /// Takes the next message off the queue without reading it (closing
     /// any descriptors that came with it): a receive into no room takes a
     /// whole message and drops what does not fit.
-    fn discard_next(&self) -> io::Result<()> {
-        loop {
-            match rustix::net::recv(&self.socket, &mut [0u8; 0], RecvFlags::empty()) {
-                Ok(_) => return Ok(()),
-                Err(rustix::io::Errno::INTR) => {}
-                Err(errno) => return Err(self.normalise(errno.into())),
-            }
-        }
+    fn discard_next(&self, deadline: &mut Deadline<'_>) -> io::Result<()> {
+        deadline
+            .run(|dont_wait| {
+                Ok(rustix::net::recv(
+                    &self.socket,
+                    &mut [0u8; 0],
+                    dont_wait_flag(dont_wait),
+                )?)
+            })
+            .map(drop)
+            .map_err(|error| self.normalise(error))
     }
 
     /// The largest message a send may carry: localipc's own limit.
@@ -368,11 +389,11 @@ impl MessageSocket {
     }
 
     pub(crate) fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        Ok(sockopt::set_socket_timeout(
-            &self.socket,
-            Timeout::Send,
-            timeout,
-        )?)
+        sockopt::set_socket_timeout(&self.socket, Timeout::Send, timeout)?;
+        #[cfg(messages_framed)]
+        self.has_write_timeout
+            .store(timeout.is_some(), Ordering::Relaxed);
+        Ok(())
     }
 
     pub(crate) fn read_timeout(&self) -> io::Result<Option<Duration>> {
@@ -400,6 +421,16 @@ impl MessageSocket {
 
     pub(crate) fn peer_credentials(&self) -> io::Result<Credentials> {
         super::credentials::peer_credentials(self.socket.as_fd())
+    }
+}
+
+/// `MSG_DONTWAIT` for a receive that must not wait (see `deadline`).
+#[cfg(not(messages_framed))]
+fn dont_wait_flag(dont_wait: bool) -> RecvFlags {
+    if dont_wait {
+        RecvFlags::DONTWAIT
+    } else {
+        RecvFlags::empty()
     }
 }
 

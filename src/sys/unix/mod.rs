@@ -3,6 +3,7 @@
 //! Linux).
 
 mod credentials;
+mod deadline;
 pub(crate) mod fifo;
 pub(crate) mod handoff;
 pub(crate) mod identity;

@@ -6,7 +6,6 @@
 //! and `smol.rs` each supply a [`Reactor`].
 
 use std::fmt::Debug;
-use std::future::Future;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};
 use std::task::{Context, Poll};
@@ -25,7 +24,8 @@ impl OwnsFd for super::message_socket::MessageSocket {}
 impl OwnsFd for super::pipe::Sender {}
 impl OwnsFd for super::pipe::Receiver {}
 
-/// A runtime's reactor: registration, readiness and a sleep.
+/// A runtime's reactor: registration and readiness. (Sleeps are the
+/// crate's own timer's, `sys::timer`, whatever the runtime.)
 pub(crate) trait Reactor: Debug + Send + Sync + 'static {
     /// A registered `T`.
     type Io<T: OwnsFd>: Debug + Send + Sync;
@@ -52,9 +52,6 @@ pub(crate) trait Reactor: Debug + Send + Sync + 'static {
         cx: &mut Context<'_>,
         op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>>;
-
-    /// Waits `duration` without blocking the executor.
-    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
 }
 
 /// The `local_socket` and `pipe` modules of the async contract (see
@@ -113,8 +110,9 @@ pub(crate) use front_end;
 
 /// Retries `attempt` (a nonblocking try: `Ok(None)` means "not yet") with
 /// backoff from 1 ms to 50 ms until it succeeds, fails, or `deadline`
-/// passes (then `timed_out()`).
-async fn retry<R: Reactor, T>(
+/// passes (then `timed_out()`). The pauses are the crate's timer's: no
+/// thread is held while one lasts, and no runtime driver is needed.
+async fn retry<T>(
     deadline: Option<Instant>,
     mut attempt: impl FnMut() -> io::Result<Option<T>>,
     timed_out: impl FnOnce() -> io::Error,
@@ -124,14 +122,13 @@ async fn retry<R: Reactor, T>(
         if let Some(done) = attempt()? {
             return Ok(done);
         }
-        let pause_now = match deadline {
-            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                Some(left) if !left.is_zero() => pause.min(left),
-                _ => return Err(timed_out()),
-            },
-            None => pause,
+        let now = Instant::now();
+        let wake = match deadline {
+            Some(deadline) if now >= deadline => return Err(timed_out()),
+            Some(deadline) => deadline.min(now + pause),
+            None => now + pause,
         };
-        R::sleep(pause_now).await;
+        crate::sys::timer::sleep_until(wake).await;
         pause = (pause * 2).min(Duration::from_millis(50));
     }
 }
@@ -253,7 +250,7 @@ pub(crate) mod local_socket {
             options: &blocking::ConnectOptions,
         ) -> io::Result<Self> {
             let deadline = options.timeout.map(|timeout| Instant::now() + timeout);
-            let socket = retry::<R, _>(
+            let socket = retry(
                 deadline,
                 || {
                     crate::sys::message_socket::connect_nonblocking(
@@ -357,7 +354,7 @@ pub(crate) mod local_socket {
             options: &blocking::ConnectOptions,
         ) -> io::Result<Self> {
             let deadline = options.timeout.map(|timeout| Instant::now() + timeout);
-            let stream = retry::<R, _>(
+            let stream = retry(
                 deadline,
                 || blocking::connect_nonblocking(resolved, &options.expected_server),
                 || blocking::backlog_timed_out(resolved),
@@ -520,7 +517,7 @@ pub(crate) mod pipe {
     /// nonblocking open, with backoff, until some process has the FIFO open
     /// for reading.
     pub(crate) async fn open_fifo_sender<R: Reactor>(path: &Path) -> io::Result<Sender<R>> {
-        let fd = retry::<R, _>(
+        let fd = retry(
             None,
             || match crate::sys::fifo::open(path, Direction::Write, true) {
                 Ok(fd) => Ok(Some(fd)),

@@ -12,6 +12,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage};
 
+use super::deadline::Deadline;
 use super::socket_io::{self, MAX_RW};
 
 /// The most descriptors one call may carry.
@@ -41,24 +42,26 @@ pub(crate) fn send_with(
 ) -> io::Result<usize> {
     crate::sys::check_resources(bytes, fds.len())?;
     let len = bytes.len().min(MAX_RW);
-    send_vectored_with(socket, &[IoSlice::new(&bytes[..len])], fds)
+    send_vectored_with(socket, &[IoSlice::new(&bytes[..len])], fds, false)
 }
 
 /// One `sendmsg` of `bufs`, gathered, with every descriptor of `fds` (at
-/// most [`MAX_PER_CALL`]) attached.
+/// most [`MAX_PER_CALL`]) attached; with `dont_wait`, `MSG_DONTWAIT`.
 pub(crate) fn send_vectored_with(
     socket: BorrowedFd<'_>,
     bufs: &[IoSlice<'_>],
     fds: &[BorrowedFd<'_>],
+    dont_wait: bool,
 ) -> io::Result<usize> {
     if fds.is_empty() {
-        return socket_io::send_message(socket, bufs, &mut SendAncillaryBuffer::default());
+        let mut no_control = SendAncillaryBuffer::default();
+        return socket_io::send_message(socket, bufs, &mut no_control, dont_wait);
     }
     let mut space = [MaybeUninit::<u8>::uninit(); CONTROL_SPACE];
     let mut control = SendAncillaryBuffer::new(&mut space);
     let pushed = control.push(SendAncillaryMessage::ScmRights(fds));
     debug_assert!(pushed, "the buffer has room for MAX_PER_CALL descriptors");
-    socket_io::send_message(socket, bufs, &mut control)
+    socket_io::send_message(socket, bufs, &mut control, dont_wait)
 }
 
 /// What [`recv_with`] got: bytes, whether descriptors that came with them
@@ -83,7 +86,20 @@ pub(crate) struct Received {
 #[repr(C, align(8))]
 struct ControlSpace([u8; CONTROL_SPACE]);
 
-/// One `recvmsg` into `buf`, appending the descriptors that came with the
+/// A `recvmsg` into `buf`, appending the descriptors that came with the
+/// bytes to `fds` (see [`recv_once`]). Interrupted by a signal, it waits
+/// on for what is left of the socket's read timeout, never for a fresh one
+/// (see `deadline`).
+pub(crate) fn recv_with(
+    socket: BorrowedFd<'_>,
+    buf: &mut [u8],
+    fds: &mut Vec<OwnedFd>,
+) -> io::Result<Received> {
+    Deadline::receive(socket).run(|dont_wait| recv_once(socket, buf, fds, dont_wait))
+}
+
+/// One `recvmsg` into `buf` (with `dont_wait`, `MSG_DONTWAIT`; `EINTR` is
+/// an `Interrupted` error), appending the descriptors that came with the
 /// bytes to `fds` (close-on-exec: atomically where the OS can, at once
 /// after otherwise). If any were lost, none is appended and every one that
 /// arrived is closed.
@@ -91,10 +107,11 @@ struct ControlSpace([u8; CONTROL_SPACE]);
 /// The control messages are parsed here, from the raw buffer, rather than
 /// by rustix: its credentials type cannot hold the pid 0 that Linux
 /// reports for a writer outside this process's pid namespace.
-pub(crate) fn recv_with(
+pub(crate) fn recv_once(
     socket: BorrowedFd<'_>,
     buf: &mut [u8],
     fds: &mut Vec<OwnedFd>,
+    dont_wait: bool,
 ) -> io::Result<Received> {
     let len = buf.len().min(MAX_RW);
     let mut space = ControlSpace([0; CONTROL_SPACE]);
@@ -109,20 +126,17 @@ pub(crate) fn recv_with(
     header.msg_iovlen = 1;
     header.msg_control = space.0.as_mut_ptr().cast();
     header.msg_controllen = CONTROL_SPACE as _;
-    let bytes = loop {
-        // SAFETY: `header` points to one `iovec` of `len` writable bytes of
-        // `buf` and to `CONTROL_SPACE` writable bytes of `space`, all of
-        // which outlive the call.
-        let received = unsafe { libc::recvmsg(socket.as_raw_fd(), &mut header, RECV_FLAGS) };
-        match usize::try_from(received) {
-            Ok(bytes) => break bytes,
-            Err(_) => {
-                let error = io::Error::last_os_error();
-                if error.kind() != io::ErrorKind::Interrupted {
-                    return Err(error);
-                }
-            }
-        }
+    let flags = if dont_wait {
+        RECV_FLAGS | libc::MSG_DONTWAIT
+    } else {
+        RECV_FLAGS
+    };
+    // SAFETY: `header` points to one `iovec` of `len` writable bytes of
+    // `buf` and to `CONTROL_SPACE` writable bytes of `space`, all of which
+    // outlive the call.
+    let received = unsafe { libc::recvmsg(socket.as_raw_fd(), &mut header, flags) };
+    let Ok(bytes) = usize::try_from(received) else {
+        return Err(io::Error::last_os_error());
     };
     let control_len = length(header.msg_controllen).min(CONTROL_SPACE);
     let (mut arrived, writer) = parse_control(&space.0[..control_len]);

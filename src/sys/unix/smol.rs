@@ -14,7 +14,6 @@
 
 use std::io;
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
 use async_io::{Async, IoSafe};
 
@@ -73,10 +72,6 @@ impl Reactor for AsyncIo {
             }
             ready!(io.poll_writable(cx))?;
         }
-    }
-
-    async fn sleep(duration: Duration) {
-        async_io::Timer::after(duration).await;
     }
 }
 

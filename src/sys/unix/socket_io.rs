@@ -20,25 +20,37 @@ const NO_SIGNAL: SendFlags = SendFlags::NOSIGNAL;
 #[cfg(apple)]
 const NO_SIGNAL: SendFlags = SendFlags::empty();
 
-/// `send(2)`: a closed peer is `EPIPE`, never `SIGPIPE`.
-pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
+/// `send(2)`, waiting for room as the socket's mode says unless
+/// `dont_wait` (`MSG_DONTWAIT`): a closed peer is `EPIPE`, never `SIGPIPE`.
+pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], dont_wait: bool) -> io::Result<usize> {
     let len = buf.len().min(MAX_RW);
-    Ok(rustix::net::send(fd, &buf[..len], NO_SIGNAL)?)
+    Ok(rustix::net::send(fd, &buf[..len], send_flags(dont_wait))?)
+}
+
+/// `MSG_NOSIGNAL` where the OS has it, and `MSG_DONTWAIT` if asked.
+fn send_flags(dont_wait: bool) -> SendFlags {
+    if dont_wait {
+        NO_SIGNAL | SendFlags::DONTWAIT
+    } else {
+        NO_SIGNAL
+    }
 }
 
 /// `sendmsg(2)` of `bufs`, gathered, with `ancillary` (empty for plain
-/// data): a closed peer is `EPIPE`, never `SIGPIPE`.
+/// data), waiting for room as the socket's mode says unless `dont_wait`
+/// (`MSG_DONTWAIT`): a closed peer is `EPIPE`, never `SIGPIPE`.
 pub(crate) fn send_message(
     fd: BorrowedFd<'_>,
     bufs: &[IoSlice<'_>],
     ancillary: &mut SendAncillaryBuffer<'_, '_, '_>,
+    dont_wait: bool,
 ) -> io::Result<usize> {
     let count = bufs.len().min(MAX_IOV);
     Ok(rustix::net::sendmsg(
         fd,
         &bufs[..count],
         ancillary,
-        NO_SIGNAL,
+        send_flags(dont_wait),
     )?)
 }
 

@@ -3,7 +3,6 @@
 
 use std::io;
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
 use tokio::io::unix::AsyncFd;
 
@@ -56,14 +55,6 @@ impl Reactor for Tokio {
                 return Poll::Ready(result);
             }
         }
-    }
-
-    /// On Tokio's blocking pool: a runtime may be built without the timer
-    /// driver, and `tokio::time` would panic there.
-    async fn sleep(duration: Duration) {
-        // A failed join means the runtime is shutting down; the caller's
-        // next attempt then decides.
-        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(duration)).await;
     }
 }
 

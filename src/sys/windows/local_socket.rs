@@ -101,6 +101,11 @@ impl Stream {
         self.0.as_borrowed()
     }
 
+    /// The pipe, for a caller that reads or writes by a deadline.
+    pub(crate) fn pipe(&self) -> &named_pipe::Stream {
+        &self.0
+    }
+
     pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.0.read(buf)
     }

@@ -265,25 +265,73 @@ impl Stream {
         }
     }
 
+    /// When a call that starts now and reads more than once must end: the
+    /// read timeout from now; `None` without one (or in nonblocking mode,
+    /// where nothing waits).
+    pub(crate) fn read_deadline(&self) -> Option<Instant> {
+        self.deadline(&self.read_timeout)
+    }
+
+    /// As [`read_deadline`](Self::read_deadline), for writes.
+    pub(crate) fn write_deadline(&self) -> Option<Instant> {
+        self.deadline(&self.write_timeout)
+    }
+
+    fn deadline(&self, timeout: &AtomicU32) -> Option<Instant> {
+        match self.wait_for(timeout) {
+            NO_TIMEOUT | 0 => None,
+            millis => Instant::now().checked_add(Duration::from_millis(millis.into())),
+        }
+    }
+
+    /// How long one wait of a call that must end by `deadline` may last:
+    /// the time left, 0 once it has passed (then only what needs no wait
+    /// is done); the timeout's own wait without a deadline.
+    fn wait_by(&self, deadline: Option<Instant>, timeout: &AtomicU32) -> u32 {
+        match deadline {
+            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => wait_millis(left),
+                _ => 0,
+            },
+            None => self.wait_for(timeout),
+        }
+    }
+
+    /// One read of a call that reads more than once, waiting only for
+    /// what is left until `deadline` (from [`read_deadline`](Self::read_deadline)):
+    /// the call's timeout bounds all of its reads, not each.
+    pub(crate) fn read_by(&self, buf: &mut [u8], deadline: Option<Instant>) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let wait_ms = self.wait_by(deadline, &self.read_timeout);
+        match self.read_raw(buf.as_mut_ptr(), clamp(buf.len()), wait_ms)? {
+            Received::Whole(n) | Received::Partial(n) => Ok(n),
+            Received::End => Ok(0),
+        }
+    }
+
+    /// One write of a call that writes more than once, waiting only for
+    /// what is left until `deadline` (from [`write_deadline`](Self::write_deadline)).
+    pub(crate) fn write_by(&self, buf: &[u8], deadline: Option<Instant>) -> io::Result<usize> {
+        self.write_waiting(buf, self.wait_by(deadline, &self.write_timeout))
+    }
+
     /// One `ReadFile` into `len` bytes at `buf`, which must be valid for
-    /// writes of `len` bytes for the duration of the call.
-    fn read_raw(&self, buf: *mut u8, len: u32) -> io::Result<Received> {
+    /// writes of `len` bytes for the duration of the call, waiting up to
+    /// `wait_ms`.
+    fn read_raw(&self, buf: *mut u8, len: u32, wait_ms: u32) -> io::Result<Received> {
         if self.has_prefix.load(Ordering::Relaxed) {
             if let Some(received) = self.read_prefix(buf, len) {
                 return Ok(received);
             }
         }
         let handle = self.handle.as_raw_handle();
-        let outcome = overlapped::run(
-            self.as_borrowed(),
-            &self.reads,
-            self.wait_for(&self.read_timeout),
-            |ov| {
-                // SAFETY: the caller guarantees `buf` is writable for `len` bytes
-                // until this call returns, and `run` waits for the operation to end.
-                unsafe { ReadFile(handle, buf, len, ptr::null_mut(), ov) }
-            },
-        );
+        let outcome = overlapped::run(self.as_borrowed(), &self.reads, wait_ms, |ov| {
+            // SAFETY: the caller guarantees `buf` is writable for `len` bytes
+            // until this call returns, and `run` waits for the operation to end.
+            unsafe { ReadFile(handle, buf, len, ptr::null_mut(), ov) }
+        });
         match outcome {
             Ok(Outcome::Done(n)) => Ok(Received::Whole(n)),
             Ok(Outcome::MoreData(n)) => Ok(Received::Partial(n)),
@@ -299,15 +347,13 @@ impl Stream {
         if buf.is_empty() {
             return Ok(0);
         }
-        match self.read_raw(buf.as_mut_ptr(), clamp(buf.len()))? {
-            Received::Whole(n) | Received::Partial(n) => Ok(n),
-            Received::End => Ok(0),
-        }
+        self.read_by(buf, None)
     }
 
     /// Reads one message into `buf`, or as much of it as fits.
     pub(crate) fn recv_into(&self, buf: &mut [u8]) -> io::Result<Received> {
-        self.read_raw(buf.as_mut_ptr(), clamp(buf.len()))
+        let wait_ms = self.wait_for(&self.read_timeout);
+        self.read_raw(buf.as_mut_ptr(), clamp(buf.len()), wait_ms)
     }
 
     /// Reads one whole message, replacing the contents of `buf` and growing it
@@ -323,7 +369,8 @@ impl Stream {
                 buf.reserve(buf.capacity());
             }
             let spare = buf.spare_capacity_mut();
-            let received = self.read_raw(spare.as_mut_ptr().cast(), clamp(spare.len()));
+            let wait_ms = self.wait_for(&self.read_timeout);
+            let received = self.read_raw(spare.as_mut_ptr().cast(), clamp(spare.len()), wait_ms);
             let (more, n) = match received {
                 Ok(Received::Whole(n)) => (false, n),
                 Ok(Received::Partial(n)) => (true, n),
@@ -344,6 +391,11 @@ impl Stream {
     }
 
     pub(crate) fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.write_by(buf, None)
+    }
+
+    /// One `WriteFile` of (at most 4 GiB of) `buf`, waiting up to `wait_ms`.
+    fn write_waiting(&self, buf: &[u8], wait_ms: u32) -> io::Result<usize> {
         // A zero-byte WriteFile would make the peer's read return 0, which
         // reads as the end of the stream.
         if buf.is_empty() {
@@ -351,16 +403,11 @@ impl Stream {
         }
         let handle = self.handle.as_raw_handle();
         let len = clamp(buf.len());
-        let outcome = overlapped::run(
-            self.as_borrowed(),
-            &self.writes,
-            self.wait_for(&self.write_timeout),
-            |ov| {
-                // SAFETY: `buf` is readable for `len` bytes until this call
-                // returns, and `run` waits for the operation to end.
-                unsafe { WriteFile(handle, buf.as_ptr(), len, ptr::null_mut(), ov) }
-            },
-        );
+        let outcome = overlapped::run(self.as_borrowed(), &self.writes, wait_ms, |ov| {
+            // SAFETY: `buf` is readable for `len` bytes until this call
+            // returns, and `run` waits for the operation to end.
+            unsafe { WriteFile(handle, buf.as_ptr(), len, ptr::null_mut(), ov) }
+        });
         match outcome {
             Ok(Outcome::Done(n) | Outcome::MoreData(n)) => Ok(n),
             Ok(Outcome::GaveUp) => Err(self.gave_up()),

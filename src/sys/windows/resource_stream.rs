@@ -1,6 +1,11 @@
 //! Handles with bytes over a byte-mode pipe: the blocking resource stream,
 //! `framing` driven by blocking reads and writes. Frames are written whole
 //! under a lock, so they never interleave.
+//!
+//! A send or a receive may take several reads or writes of the pipe (a
+//! frame that comes in pieces, a reader that drains slowly): the stream's
+//! timeout bounds the whole call, from its start, never each of them, so a
+//! peer cannot stretch a call by trickling.
 
 use std::io;
 use std::os::windows::io::{BorrowedHandle, OwnedHandle};
@@ -24,8 +29,10 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) struct ResourceStream {
     stream: Stream,
     framing: Framing,
-    /// Held while frames are written.
-    writer: Mutex<()>,
+    /// Held while frames are written; whether a send timed out inside a
+    /// frame, which ended this stream's sending (the peer must never take
+    /// the rest of a frame for the start of the next).
+    writer: Mutex<bool>,
 }
 
 impl ResourceStream {
@@ -64,11 +71,16 @@ impl ResourceStream {
             return Ok(0);
         };
         let len = outgoing.len;
-        let _writing = lock(&self.writer);
+        let mut cut = lock(&self.writer);
+        if *cut {
+            return Err(cut_error());
+        }
+        let pipe = self.stream.pipe();
+        let deadline = pipe.write_deadline();
         let mut frames = &outgoing.frames[..];
         let mut result = Ok(len);
         while !frames.is_empty() {
-            match self.stream.write(frames) {
+            match pipe.write_by(frames, deadline) {
                 Ok(n) => frames = &frames[n..],
                 Err(error) => {
                     result = Err(error);
@@ -79,6 +91,15 @@ impl ResourceStream {
         if frames.len() == outgoing.frames.len() {
             // Nothing went: the copies can go at once.
             return result;
+        }
+        if let Err(error) = &result {
+            if error.kind() == io::ErrorKind::TimedOut {
+                *cut = true;
+                result = Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the send timed out inside a frame; this stream can no longer send",
+                ));
+            }
         }
         // Some went: the receiver may take the copies, so they wait for it.
         self.framing.sent(outgoing)?;
@@ -94,7 +115,10 @@ impl ResourceStream {
     /// channel's bells after its set-up). Never mixed with frames in flight:
     /// it takes the writers' lock.
     pub(crate) fn write_raw(&self, bytes: &[u8]) -> io::Result<usize> {
-        let _writing = lock(&self.writer);
+        let cut = lock(&self.writer);
+        if *cut {
+            return Err(cut_error());
+        }
         self.stream.write(bytes)
     }
 
@@ -113,13 +137,24 @@ impl ResourceStream {
         self.receive(buf, Some(handles))
     }
 
+    /// One receive: its reads (the frames before the bytes, the bytes)
+    /// share the read timeout.
     fn receive(&self, buf: &mut [u8], out: Option<&mut Vec<OwnedHandle>>) -> io::Result<usize> {
-        let received = self
-            .framing
-            .poll_receive(buf, out, &mut |buf| Poll::Ready(self.stream.read(buf)));
+        let pipe = self.stream.pipe();
+        let deadline = pipe.read_deadline();
+        let received = self.framing.poll_receive(buf, out, &mut |buf| {
+            Poll::Ready(pipe.read_by(buf, deadline))
+        });
         let Poll::Ready(received) = received else {
             unreachable!("blocking reads are always ready");
         };
         received
     }
+}
+
+fn cut_error() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::BrokenPipe,
+        "an earlier send timed out inside a frame, which ended this stream's sending",
+    )
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use windows_sys::Win32::Foundation::ERROR_OPERATION_ABORTED;
 
-use super::notify::{Notifier, Sleep};
+use super::notify::Notifier;
 use super::{Stream, bind_to_port};
 use crate::sys::windows::named_pipe::{self, ClientConfig, ServerConfig, Waiting};
 
@@ -108,7 +108,7 @@ impl Listener {
             let Some(index) = slots.iter().position(|slot| slot.instance.is_connected()) else {
                 for slot in slots.iter() {
                     slot.notifier
-                        .register(cx.waker(), slot.instance.event().raw(), None);
+                        .register(cx.waker(), slot.instance.event().raw());
                 }
                 return Poll::Pending;
             };
@@ -134,7 +134,8 @@ impl Listener {
 }
 
 /// Opens the client end, waiting for a busy pipe (with short, growing pauses
-/// that do not block the executor) up to the configured timeout.
+/// on the crate's timer, which block neither the executor nor a thread) up
+/// to the configured timeout.
 pub(crate) async fn connect(config: &ClientConfig) -> io::Result<Stream> {
     const FIRST_PAUSE: Duration = Duration::from_millis(1);
     const LONGEST_PAUSE: Duration = Duration::from_millis(50);
@@ -144,17 +145,13 @@ pub(crate) async fn connect(config: &ClientConfig) -> io::Result<Stream> {
         if let Some(handle) = named_pipe::open_client(config, true)? {
             return Stream::from_blocking(named_pipe::client_stream(handle)?);
         }
-        let sleep = match deadline {
-            None => pause,
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(named_pipe::busy_timeout(config));
-                }
-                left.min(pause)
-            }
+        let now = Instant::now();
+        let wake = match deadline {
+            Some(deadline) if now >= deadline => return Err(named_pipe::busy_timeout(config)),
+            Some(deadline) => deadline.min(now + pause),
+            None => now + pause,
         };
-        Sleep::new(sleep)?.await;
+        crate::sys::timer::sleep_until(wake).await;
         pause = (pause * 2).min(LONGEST_PAUSE);
     }
 }

@@ -4,27 +4,21 @@
 //! A [`Notifier`] owns one thread-pool wait object and a cell holding the
 //! waker of the task to wake. [`Notifier::register`] stores the waker and, if
 //! no wait is armed yet, arms one on the given handle; when the handle is
-//! signalled (or the optional timeout passes) the callback takes the waker
-//! out and wakes it. Thread-pool waits fire once per arming, which is exactly
-//! one pending operation or one sleep.
+//! signalled the callback takes the waker out and wakes it. Thread-pool
+//! waits fire once per arming, which is exactly one pending operation.
+//! (Sleeps are the crate's timer's, `sys::timer`.)
 
 use std::ffi::c_void;
-use std::future::Future;
 use std::io;
 use std::os::windows::io::RawHandle;
-use std::pin::Pin;
 use std::ptr;
 use std::sync::Mutex;
-use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::task::Waker;
 
-use windows_sys::Win32::Foundation::FILETIME;
 use windows_sys::Win32::System::Threading::{
     CloseThreadpoolWait, CreateThreadpoolWait, DisassociateCurrentThreadFromCallback,
     PTP_CALLBACK_INSTANCE, PTP_WAIT, SetThreadpoolWait, WaitForThreadpoolWaitCallbacks,
 };
-
-use crate::sys::windows::overlapped::Event;
 
 /// What the callback and the registering task share.
 #[derive(Debug, Default)]
@@ -97,9 +91,9 @@ impl Notifier {
         unsafe { &*self.cell }
     }
 
-    /// Makes sure `waker` is woken once `handle` is signalled or `timeout`
-    /// has passed. The handle must stay open while a wait may be armed on it.
-    pub(crate) fn register(&self, waker: &Waker, handle: RawHandle, timeout: Option<Duration>) {
+    /// Makes sure `waker` is woken once `handle` is signalled. The handle
+    /// must stay open while a wait may be armed on it.
+    pub(crate) fn register(&self, waker: &Waker, handle: RawHandle) {
         let mut state = self.cell().state.lock().unwrap_or_else(|p| p.into_inner());
         match &mut state.0 {
             Some(stored) if stored.will_wake(waker) => {}
@@ -109,23 +103,9 @@ impl Notifier {
             return;
         }
         state.1 = true;
-        let due = timeout.map(relative_filetime);
-        let due_ptr = due.as_ref().map_or(ptr::null(), ptr::from_ref);
         // SAFETY: the wait object is live; the caller keeps `handle` open
-        // while the wait is armed; `due_ptr` is null or points to a live local.
-        unsafe { SetThreadpoolWait(self.wait, handle, due_ptr) };
-    }
-}
-
-/// A relative due time: negative, in 100 ns units.
-fn relative_filetime(timeout: Duration) -> FILETIME {
-    let ticks = i64::try_from(timeout.as_nanos().div_ceil(100))
-        .unwrap_or(i64::MAX)
-        .max(1);
-    let value = (-ticks) as u64;
-    FILETIME {
-        dwLowDateTime: value as u32,
-        dwHighDateTime: (value >> 32) as u32,
+        // while the wait is armed; a null due time waits without limit.
+        unsafe { SetThreadpoolWait(self.wait, handle, ptr::null()) };
     }
 }
 
@@ -154,39 +134,5 @@ impl Drop for Notifier {
         // SAFETY: the cell came from Box::into_raw in `new`, and no callback
         // can reach it any more.
         drop(unsafe { Box::from_raw(self.cell.cast_mut()) });
-    }
-}
-
-/// A sleep that wakes its task through a thread-pool wait with a timeout on
-/// an event that is never signalled.
-#[derive(Debug)]
-pub(crate) struct Sleep {
-    deadline: Instant,
-    /// Declared before the event: its wait must be gone before the event closes.
-    notifier: Notifier,
-    event: Event,
-}
-
-impl Sleep {
-    pub(crate) fn new(duration: Duration) -> io::Result<Self> {
-        Ok(Self {
-            deadline: Instant::now() + duration,
-            notifier: Notifier::new()?,
-            event: Event::new()?,
-        })
-    }
-}
-
-impl Future for Sleep {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Poll::Ready(());
-        }
-        self.notifier
-            .register(cx.waker(), self.event.raw(), Some(left));
-        Poll::Pending
     }
 }

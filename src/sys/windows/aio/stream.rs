@@ -165,7 +165,7 @@ impl IoBlock {
         if let Some(completion) = self.outcome(handle, false) {
             return Poll::Ready(completion);
         }
-        notifier.register(cx.waker(), self.event.raw(), None);
+        notifier.register(cx.waker(), self.event.raw());
         // The event may have been set between the check and the arming; the
         // armed wait then fires at once, so no wake-up is lost.
         Poll::Pending
