@@ -30,8 +30,10 @@
 //!
 //! * **The memory** is anonymous: a sealed `memfd` on Linux, Android and
 //!   FreeBSD (neither side can shrink it under the other's mapping), a POSIX
-//!   shared-memory object unlinked the moment it is created on other Unixes,
-//!   an unnamed section on Windows. No name exists that another process
+//!   shared-memory object unlinked the moment it is created on Apple systems
+//!   (which hold it at its size), an unnamed section on Windows; other Unix
+//!   systems, where a peer could shrink the memory, refuse channels (see
+//!   below). No name exists that another process
 //!   could open: only the descriptor or handle passed over the socket
 //!   reaches it.
 //! * **Waiting:** a side with nothing to read (or no room to write) spins
@@ -285,7 +287,10 @@ impl ShmOptions {
     /// [`InvalidData`](io::ErrorKind::InvalidData) if the server does not
     /// answer the set-up as a `ShmListener` does;
     /// [`TimedOut`](io::ErrorKind::TimedOut) if it does not answer within
-    /// the set-up timeout; the OS error if the memory cannot be made.
+    /// the set-up timeout; [`Unsupported`](io::ErrorKind::Unsupported) where
+    /// the OS cannot keep a peer from shrinking the memory (see the
+    /// platform notes of [the module](self)); the OS error if the memory
+    /// cannot be made.
     pub fn connect(&self, name: &Name) -> io::Result<ShmStream> {
         self.checked_capacity()?;
         let stream = crate::local_socket::Stream::connect(name)?;
@@ -311,7 +316,9 @@ impl ShmOptions {
     /// send one memory object with a valid header (the wrong protocol, a
     /// descriptor that is not sealed shared memory, a capacity that does not
     /// fit the memory); [`TimedOut`](io::ErrorKind::TimedOut) if it sends
-    /// nothing within the set-up timeout; the OS error of a receive or a
+    /// nothing within the set-up timeout;
+    /// [`Unsupported`](io::ErrorKind::Unsupported) where the OS cannot keep
+    /// a peer from shrinking the memory; the OS error of a receive or a
     /// mapping.
     pub fn accept(&self, stream: ResourceStream) -> io::Result<ShmStream> {
         ShmStream::accept_with(stream, self)
