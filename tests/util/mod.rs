@@ -402,6 +402,49 @@ pub(crate) fn slow_reader(
     })
 }
 
+/// Checks a write of 4 MiB under a 500 ms write timeout to a reader that
+/// drains 32 KiB every 100 ms (13 s for all of it): `write` ends in under
+/// 2 s, having written part of it or failed with `TimedOut`. `write` owns
+/// the writing end, which it drops when it returns.
+pub(crate) fn assert_a_write_to_a_slow_reader_ends_on_time(
+    reader: impl FnMut(&mut [u8]) -> io::Result<usize> + Send + 'static,
+    write: impl FnOnce(&[u8]) -> io::Result<usize>,
+) {
+    let reader = slow_reader(32 << 10, Duration::from_millis(100), reader);
+    let data = vec![7; 4 << 20];
+    let started = std::time::Instant::now();
+    let written = write(&data);
+    let took = started.elapsed();
+    drop(reader);
+    assert!(
+        took < Duration::from_secs(2),
+        "a write with a 500 ms timeout took {took:?} ({written:?})"
+    );
+    match written {
+        Ok(n) => assert!(n < data.len(), "all {n} bytes went to a slow reader"),
+        Err(error) => assert_eq!(error.kind(), io::ErrorKind::TimedOut, "{error}"),
+    }
+}
+
+/// Checks a receive under a 500 ms read timeout while this thread is
+/// interrupted every 20 ms for 3 s: it fails with `TimedOut` in under 2 s.
+#[cfg(unix)]
+pub(crate) fn assert_signals_do_not_restart_a_timeout<T: std::fmt::Debug>(
+    receive: impl FnOnce() -> io::Result<T>,
+) {
+    let interrupts = interrupt_this_thread_often(Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let received = receive();
+    let took = started.elapsed();
+    drop(interrupts);
+    let error = received.unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::TimedOut, "{error}");
+    assert!(
+        took < Duration::from_secs(2),
+        "a receive with a 500 ms timeout took {took:?}"
+    );
+}
+
 /// Interrupts the blocking system calls of the calling thread with a
 /// signal every 20 ms, for `how_long` or until the returned guard is
 /// dropped: `SIGUSR1`, whose handler does nothing and is installed without
