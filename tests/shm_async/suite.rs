@@ -149,10 +149,12 @@ macro_rules! suite {
         fn waiting_never_blocks_the_executor() {
             run("waiting_never_blocks_the_executor", async {
                 let (mut client, mut server) = pair("shm-ticks", 4096).await;
-                // A read with nothing to read, answered 100 ms later from
-                // another task.
+                // A read with nothing to read, answered 400 ms later from
+                // another task: a blocked executor counts no tick in that
+                // time, a free one dozens (a few on a machine that busy
+                // loops crowd, as the stress lane's).
                 let writing = rt::spawn(async move {
-                    rt::sleep(Duration::from_millis(100)).await;
+                    rt::sleep(Duration::from_millis(400)).await;
                     // A full ring, then more: this write waits for the reader.
                     client.write_all(&[5; 4096 * 3]).await.unwrap();
                     client
@@ -160,7 +162,7 @@ macro_rules! suite {
                 let mut buf = vec![0; 4096 * 3];
                 let (read, ticks) = rt::ticks_while(server.read_exact(&mut buf)).await;
                 read.unwrap();
-                assert!(ticks >= 3, "{ticks} ticks during a 100 ms wait");
+                assert!(ticks >= 3, "{ticks} ticks during a 400 ms wait");
                 assert!(buf.iter().all(|&byte| byte == 5));
                 drop(writing.await);
             });
