@@ -506,13 +506,15 @@ macro_rules! suite {
                 let listener = Listener::bind(&name).unwrap();
                 let _pending = util::fill_the_backlog(name.fs_path().unwrap());
                 let mut options = ConnectOptions::new(&name);
-                options.timeout(Some(Duration::from_millis(300)));
+                options.timeout(Some(Duration::from_millis(600)));
                 let started = std::time::Instant::now();
                 let (connected, ticks) = rt::ticks_while(Stream::connect_with(&options)).await;
                 let error = connected.unwrap_err();
                 assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
-                assert!(started.elapsed() >= Duration::from_millis(250));
-                assert!(ticks >= 5, "the thread was blocked while connecting");
+                assert!(started.elapsed() >= Duration::from_millis(550));
+                // A blocked thread counts none; a free one dozens, and at
+                // least a few beside the stress lane's busy loops.
+                assert!(ticks >= 3, "the thread was blocked while connecting");
                 // Without a timeout it waits until the listener makes room.
                 let connecting = rt::spawn({
                     let name = name.clone();

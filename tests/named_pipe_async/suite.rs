@@ -704,17 +704,19 @@ macro_rules! suite {
                     // The ticks are counted by the same task as the connect,
                     // so they come only if the connect never blocks the thread.
                     let mut options = ConnectOptions::new(&path);
-                    options.timeout(Some(Duration::from_millis(300)));
+                    options.timeout(Some(Duration::from_millis(600)));
                     let (connected, ticks) = rt::ticks_while(Stream::connect(&options)).await;
                     let took = started.elapsed();
                     let error = connected.unwrap_err();
                     assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
                     assert!(error.to_string().contains("busy"), "{error}");
                     assert!(
-                        took >= Duration::from_millis(250) && took < Duration::from_secs(5),
+                        took >= Duration::from_millis(550) && took < Duration::from_secs(5),
                         "took {took:?}"
                     );
-                    assert!(ticks >= 5, "the executor was blocked while connecting");
+                    // A blocked executor counts none; a free one dozens, and
+                    // at least a few beside the stress lane's busy loops.
+                    assert!(ticks >= 3, "the executor was blocked while connecting");
                 },
             );
         }

@@ -62,7 +62,7 @@ macro_rules! suite {
             run(
                 "a_stalled_set_up_times_out_and_the_listener_serves_the_next_client",
                 async {
-                    let limit = Duration::from_millis(300);
+                    let limit = Duration::from_millis(600);
                     let name = namespaced("shm-stall");
                     let listener = ShmListener::bind(&name).unwrap().setup_timeout(Some(limit));
                     // A client that connects and never says a word.
@@ -72,7 +72,7 @@ macro_rules! suite {
                     let error = accepted.unwrap_err();
                     assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
                     assert!(started.elapsed() >= limit, "{:?}", started.elapsed());
-                    assert!(ticks >= 5, "the executor was blocked during the set-up");
+                    assert!(ticks >= 3, "the executor was blocked during the set-up");
                     drop(silent);
                     // The next client is served, and the channel works.
                     let (client, server) =
