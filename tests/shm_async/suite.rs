@@ -72,7 +72,7 @@ macro_rules! suite {
                     let error = accepted.unwrap_err();
                     assert_eq!(error.kind(), ErrorKind::TimedOut, "{error}");
                     assert!(started.elapsed() >= limit, "{:?}", started.elapsed());
-                    assert!(ticks >= 3, "the executor was blocked during the set-up");
+                    assert!(ticks >= 2, "the executor was blocked during the set-up");
                     drop(silent);
                     // The next client is served, and the channel works.
                     let (client, server) =
@@ -162,7 +162,7 @@ macro_rules! suite {
                 let mut buf = vec![0; 4096 * 3];
                 let (read, ticks) = rt::ticks_while(server.read_exact(&mut buf)).await;
                 read.unwrap();
-                assert!(ticks >= 3, "{ticks} ticks during a 400 ms wait");
+                assert!(ticks >= 2, "{ticks} ticks during a 400 ms wait");
                 assert!(buf.iter().all(|&byte| byte == 5));
                 drop(writing.await);
             });
@@ -269,7 +269,7 @@ macro_rules! suite {
                     let waited = started.elapsed();
                     assert!(read.is_none(), "a read ended: {read:?}");
                     assert!(waited < timeout + late, "read: {waited:?}");
-                    assert!(ticks >= 3, "{ticks} ticks: the executor was held");
+                    assert!(ticks >= 2, "{ticks} ticks: the executor was held");
                     client.write_all(&[5; 4096]).await.unwrap();
                     let started = std::time::Instant::now();
                     let write = rt::timeout(timeout, client.write(b"more")).await;

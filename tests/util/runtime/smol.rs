@@ -48,11 +48,25 @@ static POOL: LazyLock<::smol::Executor<'static>> = LazyLock::new(|| {
     ::smol::Executor::new()
 });
 
-/// Runs `test` to completion on `scheduler`.
+/// Runs `test` to completion on `scheduler`. A panic on the shared pool is
+/// raised again in this thread with its message: the pool's threads print
+/// into whichever test's output first started them, so the failing test's
+/// own report would say nothing.
 pub(crate) fn run(scheduler: Scheduler, test: impl Future<Output = ()> + Send + 'static) {
+    use ::smol::future::FutureExt as _;
     match scheduler {
         Scheduler::BlockOn => ::smol::block_on(test),
-        Scheduler::Executor => ::smol::block_on(POOL.spawn(test)),
+        Scheduler::Executor => {
+            let test = std::panic::AssertUnwindSafe(test).catch_unwind();
+            if let Err(panic) = ::smol::block_on(POOL.spawn(test)) {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("a panic without a message");
+                panic!("on the executor's pool: {message}");
+            }
+        }
     }
 }
 
