@@ -112,6 +112,14 @@ impl Notifier {
 impl Notifier {
     /// Stops waiting: no callback runs after this returns (but one that has
     /// already taken the waker may still be waking it).
+    ///
+    /// Under Wine 8, not quite: if the handle was signalled just before,
+    /// Wine's wait thread may already be past its wait and queue the callback
+    /// once it gets its lock, after this has returned (it checks only that
+    /// the wait object still exists, not that it is still set); seen about
+    /// once in 3,000 drops of a stream whose own cancellation signalled the
+    /// event. So a caller that is about to signal the handle itself (by
+    /// cancelling) disarms first.
     pub(crate) fn disarm(&self) {
         // SAFETY: the wait object is live; a null handle disarms it.
         unsafe { SetThreadpoolWait(self.wait, ptr::null_mut(), ptr::null()) };
@@ -129,10 +137,11 @@ impl Notifier {
 impl Drop for Notifier {
     fn drop(&mut self) {
         self.disarm();
-        // SAFETY: no callback of this wait can run any more; it is not used again.
+        // SAFETY: no callback of this wait can run any more (under Wine, see
+        // `disarm`); it is not used again.
         unsafe { CloseThreadpoolWait(self.wait) };
         // SAFETY: the cell came from Box::into_raw in `new`, and no callback
-        // can reach it any more.
+        // can reach it any more (under Wine, see `disarm`).
         drop(unsafe { Box::from_raw(self.cell.cast_mut()) });
     }
 }

@@ -425,6 +425,8 @@ impl ReadHalf {
 
     /// Ends the pending read, if any, and returns everything read ahead.
     fn into_prefix(self) -> Option<Prefix> {
+        // Before the cancellation signals the event: see Drop.
+        self.notifier.disarm();
         let mut state = lock(&self.state);
         let state = &mut *state;
         if state.io.pending {
@@ -460,6 +462,10 @@ impl ReadHalf {
 
 impl Drop for ReadHalf {
     fn drop(&mut self) {
+        // Disarmed before the cancellation below signals the event: under
+        // Wine a wait that fires just as the notifier goes can still run its
+        // callback after `disarm`, on the notifier's freed cell (see there).
+        self.notifier.disarm();
         let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
         if state.io.pending {
             // Whatever it read is dropped with the stream.
