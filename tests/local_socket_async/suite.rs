@@ -530,6 +530,34 @@ macro_rules! suite {
 
         // --- Failure and leaks -------------------------------------------------------
 
+        /// The instrument of the next test: a step that was done but whose
+        /// task was never woken (a lost wake-up) fails, named, when its time
+        /// runs out, instead of passing late.
+        #[test]
+        fn within_fails_a_step_that_was_done_but_never_woken() {
+            run("within_fails_a_step_that_was_done_but_never_woken", async {
+                use ::smol::future::FutureExt as _;
+                // Pending once without keeping the waker, then ready.
+                let mut polled = false;
+                let lost_wake_up = std::future::poll_fn(move |_| {
+                    if std::mem::replace(&mut polled, true) {
+                        std::task::Poll::Ready(())
+                    } else {
+                        std::task::Poll::Pending
+                    }
+                });
+                let step = rt::within_limit("the step", Duration::from_millis(50), lost_wake_up);
+                let panic = std::panic::AssertUnwindSafe(step)
+                    .catch_unwind()
+                    .await
+                    .expect_err("the step passed late");
+                assert_eq!(
+                    panic.downcast_ref::<String>().map(String::as_str),
+                    Some("the step: done, but its task was not woken for 50ms")
+                );
+            });
+        }
+
         #[test]
         fn a_peer_killed_mid_transfer_ends_cleanly_for_reader_and_writer() {
             let test = "a_peer_killed_mid_transfer_ends_cleanly_for_reader_and_writer";

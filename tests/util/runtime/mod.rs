@@ -68,14 +68,39 @@ macro_rules! common {
         /// The output of `future`, which must end within 30 s: a step that
         /// hangs fails its test at once, naming `step`, instead of leaving
         /// the watchdog to end the whole test process without saying where.
+        ///
+        /// A step that was done but whose task was never woken (a lost
+        /// wake-up) is polled again only when the time runs out; it then
+        /// fails too, saying so, rather than passing 30 s late (`timeout`
+        /// would poll the step first and hand its output back).
         pub(crate) async fn within<T>(
             step: &str,
             future: impl std::future::Future<Output = T>,
         ) -> T {
-            match timeout(std::time::Duration::from_secs(30), future).await {
-                Some(output) => output,
-                None => panic!("{step}: not done after 30 s"),
-            }
+            within_limit(step, std::time::Duration::from_secs(30), future).await
+        }
+
+        /// [`within`], with a limit of `limit`.
+        pub(crate) async fn within_limit<T>(
+            step: &str,
+            limit: std::time::Duration,
+            future: impl std::future::Future<Output = T>,
+        ) -> T {
+            use std::future::Future as _;
+            let mut future = std::pin::pin!(future);
+            let mut time_out = std::pin::pin!(sleep(limit));
+            std::future::poll_fn(|cx| {
+                if time_out.as_mut().poll(cx).is_pending() {
+                    return future.as_mut().poll(cx);
+                }
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(_) => {
+                        panic!("{step}: done, but its task was not woken for {limit:?}")
+                    }
+                    std::task::Poll::Pending => panic!("{step}: not done after {limit:?}"),
+                }
+            })
+            .await
         }
 
         /// Reads `reader` to the end and returns the byte count and checksum.

@@ -94,6 +94,7 @@ impl Notifier {
     /// Makes sure `waker` is woken once `handle` is signalled. The handle
     /// must stay open while a wait may be armed on it.
     pub(crate) fn register(&self, waker: &Waker, handle: RawHandle) {
+        debug_assert!(self.wait != 0, "a closed notifier was registered");
         let mut state = self.cell().state.lock().unwrap_or_else(|p| p.into_inner());
         match &mut state.0 {
             Some(stored) if stored.will_wake(waker) => {}
@@ -112,6 +113,15 @@ impl Notifier {
 impl Notifier {
     /// Stops waiting: no callback runs after this returns (but one that has
     /// already taken the waker may still be waking it).
+    ///
+    /// Under Wine 8, not quite: if the handle was signalled just before,
+    /// Wine's wait thread may already be past its wait and queue the callback
+    /// once it gets its lock, after this has returned (it checks only that
+    /// the wait object still exists, not that it is still set); seen about
+    /// once in 4,000 drops of a stream whose own cancellation signalled the
+    /// event. So a caller that is about to signal the handle itself (by
+    /// cancelling) closes the notifier first (`close`): Wine's
+    /// wait thread ignores a signal for a closed wait object.
     pub(crate) fn disarm(&self) {
         // SAFETY: the wait object is live; a null handle disarms it.
         unsafe { SetThreadpoolWait(self.wait, ptr::null_mut(), ptr::null()) };
@@ -126,13 +136,27 @@ impl Notifier {
     }
 }
 
-impl Drop for Notifier {
-    fn drop(&mut self) {
+impl Notifier {
+    /// Stops waiting for good and frees the wait object, now rather than when
+    /// dropped: nothing may be registered afterwards.
+    pub(crate) fn close(&mut self) {
+        if self.wait == 0 {
+            return;
+        }
         self.disarm();
-        // SAFETY: no callback of this wait can run any more; it is not used again.
+        // SAFETY: no callback of this wait can run any more (under Wine, see
+        // `disarm`); it is not used again.
         unsafe { CloseThreadpoolWait(self.wait) };
         // SAFETY: the cell came from Box::into_raw in `new`, and no callback
-        // can reach it any more.
+        // can reach it any more (under Wine, see `disarm`).
         drop(unsafe { Box::from_raw(self.cell.cast_mut()) });
+        self.wait = 0;
+        self.cell = ptr::null();
+    }
+}
+
+impl Drop for Notifier {
+    fn drop(&mut self) {
+        self.close();
     }
 }

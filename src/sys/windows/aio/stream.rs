@@ -424,7 +424,9 @@ impl ReadHalf {
     }
 
     /// Ends the pending read, if any, and returns everything read ahead.
-    fn into_prefix(self) -> Option<Prefix> {
+    fn into_prefix(mut self) -> Option<Prefix> {
+        // Before the cancellation signals the event: see Drop.
+        self.notifier.close();
         let mut state = lock(&self.state);
         let state = &mut *state;
         if state.io.pending {
@@ -460,6 +462,10 @@ impl ReadHalf {
 
 impl Drop for ReadHalf {
     fn drop(&mut self) {
+        // Closed before the cancellation below signals the event: under Wine
+        // a wait that fires just as the notifier goes can still run its
+        // callback after `disarm`, on the notifier's freed cell (see there).
+        self.notifier.close();
         let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
         if state.io.pending {
             // Whatever it read is dropped with the stream.
@@ -627,8 +633,9 @@ impl WriteHalf {
 impl Drop for WriteHalf {
     fn drop(&mut self) {
         // The wait may be armed on the write's event, which may now outlive
-        // this half (below): disarm it first.
-        self.notifier.disarm();
+        // this half (below) and be signalled any time: close it first (see
+        // `Notifier::disarm` for Wine).
+        self.notifier.close();
         let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
         if let Some(io) = state.io.take() {
             if io.pending {
