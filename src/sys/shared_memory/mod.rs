@@ -8,6 +8,7 @@
 //! (`model.rs`): the same methods over loom's atomics and cells, so that the
 //! ring logic and the wait protocol run unchanged in its models.
 
+mod mapping;
 #[cfg(localipc_loom)]
 mod model;
 #[cfg(not(localipc_loom))]
@@ -15,6 +16,7 @@ mod os;
 
 #[cfg(localipc_loom)]
 pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU64, fence};
+pub(crate) use mapping::Mapping;
 #[cfg(localipc_loom)]
 pub(crate) use model::Region;
 #[cfg(not(localipc_loom))]

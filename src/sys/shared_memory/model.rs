@@ -9,10 +9,7 @@ use std::ptr::NonNull;
 use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicU32, AtomicU64};
 
-#[cfg(unix)]
-use crate::sys::unix::shm::Mapping;
-#[cfg(windows)]
-use crate::sys::windows::shm::Mapping;
+use super::Mapping;
 
 /// A region that lives in the model: words at the offsets it was made
 /// with, bytes from `data_start` to its end.

@@ -4,10 +4,7 @@ use std::fmt;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, AtomicU64};
 
-#[cfg(unix)]
-use crate::sys::unix::shm::Mapping;
-#[cfg(windows)]
-use crate::sys::windows::shm::Mapping;
+use super::Mapping;
 
 /// What keeps a region's memory alive: an OS mapping, or (in unit tests,
 /// which Miri runs) a heap allocation.

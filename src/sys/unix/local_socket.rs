@@ -445,14 +445,9 @@ impl Listener {
         Stream::new(self.accept_socket()?, false)
     }
 
-    /// Accepts a message socket, as [`accept`](Self::accept) a stream.
-    #[cfg(message_sockets)]
-    pub(crate) fn accept_messages(&self) -> io::Result<super::message_socket::MessageSocket> {
-        super::message_socket::MessageSocket::new(OwnedFd::from(self.accept_socket()?), false)
-    }
-
-    /// The next admitted connection, in blocking mode.
-    fn accept_socket(&self) -> io::Result<UnixStream> {
+    /// The next admitted connection, in blocking mode (message sockets
+    /// take theirs as a descriptor: `message_socket.rs`).
+    pub(crate) fn accept_socket(&self) -> io::Result<UnixStream> {
         let nonblocking = self.nonblocking.load(Ordering::Relaxed);
         let budget = nonblocking.then_some(REFUSALS_PER_ACCEPT);
         let accepted = self

@@ -464,6 +464,15 @@ pub(crate) fn connect_nonblocking(
     connected.map(|fd| MessageSocket::new(fd, true)).transpose()
 }
 
+impl Listener {
+    /// Accepts a message socket, as [`accept`](Listener::accept) a stream.
+    /// (Written here, not beside `accept`, so that `local_socket.rs` does
+    /// not import this module, which imports it.)
+    pub(crate) fn accept_messages(&self) -> io::Result<MessageSocket> {
+        MessageSocket::new(OwnedFd::from(self.accept_socket()?), false)
+    }
+}
+
 impl AsFd for MessageSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.socket.as_fd()

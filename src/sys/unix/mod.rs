@@ -23,6 +23,7 @@ pub(crate) mod smol;
 #[cfg(linux_like)]
 mod sock_diag;
 mod socket;
+mod socket_fd;
 mod socket_file;
 mod socket_io;
 pub(crate) mod socket_name;

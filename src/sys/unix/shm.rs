@@ -15,29 +15,7 @@ use rustix::mm::{MapFlags, ProtFlags};
 use rustix::net::{RecvFlags, SendFlags};
 
 use super::local_socket::ResourceStream;
-use crate::sys::shared_memory::Region;
-
-/// A `mmap` of shared memory, unmapped on drop.
-#[derive(Debug)]
-pub(crate) struct Mapping {
-    base: NonNull<u8>,
-    len: usize,
-}
-
-// SAFETY: a mapping is an address range owned by this value; unmapping it
-// from another thread is fine.
-unsafe impl Send for Mapping {}
-// SAFETY: `&Mapping` gives no access to the memory.
-unsafe impl Sync for Mapping {}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        // SAFETY: the range was mapped by `map` and is unmapped only here;
-        // every `Region` access borrows the region that owns this mapping,
-        // so none outlives it.
-        let _ = unsafe { rustix::mm::munmap(self.base.as_ptr().cast(), self.len) };
-    }
-}
+use crate::sys::shared_memory::{Mapping, Region};
 
 /// The largest mapping whose pages are faulted in when it is mapped (Linux
 /// and Android): every channel up to rings of 32 MiB. Page by page, the
@@ -71,7 +49,10 @@ fn map(fd: BorrowedFd<'_>, len: usize) -> io::Result<Region> {
     };
     let base =
         NonNull::new(ptr.cast::<u8>()).ok_or_else(|| io::Error::other("mmap returned null"))?;
-    Ok(Region::from_mapping(base, len, Mapping { base, len }))
+    // SAFETY: `base` is the start of the `len` bytes just mapped, which
+    // nothing else unmaps.
+    let mapping = unsafe { Mapping::new(base, len) };
+    Ok(Region::from_mapping(base, len, mapping))
 }
 
 /// A new memory object of `len` bytes, sealed against resizing, and a

@@ -8,9 +8,10 @@ use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Duration;
 
-use rustix::net::{AddressFamily, SocketAddrUnix, SocketType};
+use rustix::net::{SocketAddrUnix, SocketType};
 
 use super::credentials::{Admission, check_server};
+use super::socket_fd::new_socket;
 use super::socket_file::{self, BindLock, FilePermissions, SocketFile};
 use super::socket_name::{Address, Resolved, ensure_private_dir};
 use crate::error::with_context;
@@ -19,24 +20,6 @@ use crate::sys::{Access, ConnectOptions, RefusalHook};
 /// How many connections may wait for `accept` (the kernel caps it at its
 /// own limit, `somaxconn` on Linux; other systems at theirs).
 const BACKLOG: i32 = 1024;
-
-/// A fresh close-on-exec Unix domain socket of type `kind`.
-pub(crate) fn new_socket(kind: SocketType) -> io::Result<OwnedFd> {
-    #[cfg(not(no_sock_cloexec))]
-    let fd = rustix::net::socket_with(
-        AddressFamily::UNIX,
-        kind,
-        rustix::net::SocketFlags::CLOEXEC,
-        None,
-    )?;
-    #[cfg(no_sock_cloexec)]
-    let fd = {
-        let fd = rustix::net::socket(AddressFamily::UNIX, kind, None)?;
-        super::pipe::set_inheritable(fd.as_fd(), false)?;
-        fd
-    };
-    Ok(fd)
-}
 
 /// A name in a per-user directory: that directory must be private (and a
 /// missing one means nobody listens).

@@ -232,7 +232,7 @@ fn clear_way(resolved: &Resolved, path: &Path, kind: SocketType) -> io::Result<W
     // program that does not use localipc listens here. Only a connect can
     // tell; a nonblocking one, so a full backlog (EAGAIN) cannot make bind
     // wait.
-    let probe = super::socket::new_socket(kind)?;
+    let probe = super::socket_fd::new_socket(kind)?;
     rustix::io::ioctl_fionbio(&probe, true)?;
     match rustix::net::connect(&probe, &SocketAddrUnix::new(path)?) {
         Ok(()) | Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INPROGRESS) => {
@@ -369,7 +369,7 @@ pub(crate) fn bind(
         _ => Path::new("."),
     };
     let staging = StagingDir::create(parent).map_err(|error| bind_error(resolved, error))?;
-    let socket = super::socket::new_socket(kind)?;
+    let socket = super::socket_fd::new_socket(kind)?;
     rustix::net::bind(&socket, &staging.address(resolved)?)
         .map_err(|errno| bind_error(resolved, errno.into()))?;
     let staged_path = staging.path.join(STAGED);

@@ -12,36 +12,13 @@ use windows_sys::Win32::Foundation::{
     ERROR_BROKEN_PIPE, ERROR_PIPE_NOT_CONNECTED, INVALID_HANDLE_VALUE,
 };
 use windows_sys::Win32::System::Memory::{
-    CreateFileMappingW, FILE_MAP_READ, FILE_MAP_WRITE, MEMORY_BASIC_INFORMATION,
-    MEMORY_MAPPED_VIEW_ADDRESS, MapViewOfFile, PAGE_READWRITE, UnmapViewOfFile, VirtualQuery,
+    CreateFileMappingW, FILE_MAP_READ, FILE_MAP_WRITE, MEMORY_BASIC_INFORMATION, MapViewOfFile,
+    PAGE_READWRITE, VirtualQuery,
 };
 use windows_sys::Win32::System::Pipes::PeekNamedPipe;
 
 use super::resource_stream::ResourceStream;
-use crate::sys::shared_memory::Region;
-
-/// A view of a section, unmapped on drop.
-#[derive(Debug)]
-pub(crate) struct Mapping {
-    base: NonNull<u8>,
-}
-
-// SAFETY: a view is an address range owned by this value; unmapping it from
-// another thread is fine.
-unsafe impl Send for Mapping {}
-// SAFETY: `&Mapping` gives no access to the memory.
-unsafe impl Sync for Mapping {}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        let view = MEMORY_MAPPED_VIEW_ADDRESS {
-            Value: self.base.as_ptr().cast(),
-        };
-        // SAFETY: the view was mapped by `map` and is unmapped only here; no
-        // `Region` access outlives the region that owns this mapping.
-        unsafe { UnmapViewOfFile(view) };
-    }
-}
+use crate::sys::shared_memory::{Mapping, Region};
 
 /// Maps all of `section` for reading and writing; returns the view and its
 /// size in bytes.
@@ -60,7 +37,8 @@ fn map(section: &OwnedHandle) -> io::Result<(NonNull<u8>, usize)> {
     let Some(base) = NonNull::new(view.Value.cast::<u8>()) else {
         return Err(io::Error::last_os_error());
     };
-    let mapping = Mapping { base };
+    // SAFETY: `base` is the view just mapped, which nothing else unmaps.
+    let mapping = unsafe { Mapping::new(base, 0) };
     let mut info = MEMORY_BASIC_INFORMATION::default();
     // SAFETY: `info` is a writable structure of the size passed.
     let written = unsafe {
@@ -98,7 +76,10 @@ pub(crate) fn create(len: usize) -> io::Result<(OwnedHandle, Region)> {
     // SAFETY: a new handle that nothing else owns.
     let section = unsafe { OwnedHandle::from_raw_handle(raw) };
     let (base, _) = map(&section)?;
-    Ok((section, Region::from_mapping(base, len, Mapping { base })))
+    // SAFETY: `map` handed over the view it mapped, which nothing else
+    // unmaps.
+    let mapping = unsafe { Mapping::new(base, len) };
+    Ok((section, Region::from_mapping(base, len, mapping)))
 }
 
 /// Whether channels can be set up here, asked before the accepting side
@@ -117,7 +98,9 @@ pub(crate) fn open(section: OwnedHandle, max_len: usize) -> io::Result<Region> {
             format!("shared memory set-up: the handle is not a mappable section ({error})"),
         )
     })?;
-    let mapping = Mapping { base };
+    // SAFETY: `map` handed over the view it mapped, which nothing else
+    // unmaps.
+    let mapping = unsafe { Mapping::new(base, len) };
     if len > max_len {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
