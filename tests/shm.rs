@@ -21,8 +21,9 @@ use util::{Checksum, Pattern, assert_success, child_command, is_child, receive_a
 const LIMIT: Duration = Duration::from_secs(120);
 
 /// A connected pair in this process: (client, server).
-fn pair_with(label: &str, options: ShmOptions) -> (ShmStream, ShmStream) {
+fn pair_with(label: &str, options: &ShmOptions) -> (ShmStream, ShmStream) {
     let name = namespaced(label);
+    let options = options.clone();
     let listener = ShmListener::bind(&name).unwrap();
     let client = thread::spawn(move || options.connect(&name));
     let server = listener.accept().unwrap();
@@ -30,7 +31,7 @@ fn pair_with(label: &str, options: ShmOptions) -> (ShmStream, ShmStream) {
 }
 
 fn pair(label: &str) -> (ShmStream, ShmStream) {
-    pair_with(label, ShmOptions::new())
+    pair_with(label, &ShmOptions::new())
 }
 
 /// Bytes each way in the integrity test: 1 GiB.
@@ -624,7 +625,8 @@ mod unsealed {
             "unsealed::accept_refuses_without_waiting_and_its_peer_sees_the_end",
             LIMIT,
         );
-        let options = ShmOptions::new().setup_timeout(None);
+        let mut options = ShmOptions::new();
+        options.setup_timeout(None);
         let (silent, server) = resource_pair("unsealed-accept");
         assert_refused_for_this_os(options.accept(server), "accept of a silent peer");
         assert_ended(&silent);

@@ -146,7 +146,8 @@ macro_rules! front_end {
             /// # Errors
             ///
             /// As for the blocking
-            /// [`ShmOptions::connect`](crate::shm::ShmOptions::connect).            ///
+            /// [`ShmOptions::connect`](crate::shm::ShmOptions::connect).
+            ///
             /// # Cancel safety
             ///
             /// Dropped before it ends, it leaves nothing behind: the
@@ -378,7 +379,7 @@ macro_rules! front_end {
             /// limit; 10 s by default).
             #[must_use]
             pub fn setup_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
-                self.options = self.options.setup_timeout(timeout);
+                self.options.setup_timeout(timeout);
                 self
             }
 

@@ -208,7 +208,8 @@ impl Spin {
 /// use std::time::Duration;
 /// use localipc::shm::{ShmOptions, Spin};
 ///
-/// let options = ShmOptions::new()
+/// let mut options = ShmOptions::new();
+/// options
 ///     .capacity(1 << 20)
 ///     .spin(Spin::For(Duration::from_micros(20)));
 /// # let _ = options;
@@ -240,23 +241,20 @@ impl ShmOptions {
     /// The capacity of each ring in bytes: a power of two from 4 KiB to
     /// 1 GiB (checked when the channel is set up). Only the offering side's
     /// (the client's) counts.
-    #[must_use]
-    pub fn capacity(mut self, bytes: usize) -> Self {
+    pub fn capacity(&mut self, bytes: usize) -> &mut Self {
         self.capacity = bytes;
         self
     }
 
     /// How long a read or write that cannot proceed spins before it sleeps.
     /// Each side has its own.
-    #[must_use]
-    pub fn spin(mut self, spin: Spin) -> Self {
+    pub fn spin(&mut self, spin: Spin) -> &mut Self {
         self.spin = spin;
         self
     }
 
     /// How long the set-up may wait for the peer (`None`: no limit).
-    #[must_use]
-    pub fn setup_timeout(mut self, timeout: Option<Duration>) -> Self {
+    pub fn setup_timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
         self.setup_timeout = timeout;
         self
     }

@@ -399,7 +399,7 @@ impl ShmListener {
     pub fn bind(name: &Name) -> io::Result<Self> {
         Ok(Self::from_listener(
             Listener::bind(name)?,
-            ShmOptions::new(),
+            &ShmOptions::new(),
         ))
     }
 
@@ -409,13 +409,16 @@ impl ShmListener {
     /// # Errors
     ///
     /// As for [`ListenerOptions::bind`].
-    pub fn bind_with(listener: &ListenerOptions, options: ShmOptions) -> io::Result<Self> {
+    pub fn bind_with(listener: &ListenerOptions, options: &ShmOptions) -> io::Result<Self> {
         Ok(Self::from_listener(listener.bind()?, options))
     }
 
     /// Serves channels on a listener that exists.
-    pub fn from_listener(listener: Listener, options: ShmOptions) -> Self {
-        Self { listener, options }
+    pub fn from_listener(listener: Listener, options: &ShmOptions) -> Self {
+        Self {
+            listener,
+            options: options.clone(),
+        }
     }
 
     /// Accepts a client and sets up the channel with it. A client that does

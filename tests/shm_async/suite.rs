@@ -22,7 +22,8 @@ macro_rules! suite {
         async fn pair(label: &str, capacity: usize) -> (ShmStream, ShmStream) {
             let name = namespaced(label);
             let listener = ShmListener::bind(&name).unwrap();
-            let options = ShmOptions::new().capacity(capacity);
+            let mut options = ShmOptions::new();
+            options.capacity(capacity);
             let (client, server) =
                 crate::runtime::zip(ShmStream::connect_with(&name, &options), listener.accept())
                     .await;
@@ -86,7 +87,8 @@ macro_rules! suite {
                     // the client's set-up times out too.
                     let quiet_name = namespaced("shm-quiet");
                     let quiet = rt::local_socket::Listener::bind(&quiet_name).unwrap();
-                    let options = ShmOptions::new().setup_timeout(Some(limit));
+                    let mut options = ShmOptions::new();
+                    options.setup_timeout(Some(limit));
                     let started = std::time::Instant::now();
                     let (connected, held) = crate::runtime::zip(
                         ShmStream::connect_with(&quiet_name, &options),
@@ -260,7 +262,8 @@ macro_rules! suite {
                     let name = namespaced("shm-ringing");
                     let (stop, stopped) = crate::runtime::channel::bounded(1);
                     let peer = bell_ringer(name.clone(), stopped);
-                    let options = ShmOptions::new().capacity(4096);
+                    let mut options = ShmOptions::new();
+                    options.capacity(4096);
                     let mut client = ShmStream::connect_with(&name, &options).await.unwrap();
                     let started = std::time::Instant::now();
                     let mut buf = [0; 16];
