@@ -37,6 +37,7 @@ mod messages;
 #[cfg(unix)]
 mod pipe;
 mod report;
+mod results;
 mod shm;
 #[cfg(unix)]
 mod socket;

@@ -2,36 +2,22 @@
 //! each placement, then the allocation counts, then the reports.
 
 use std::io;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use localipc_bench_engine::affinity::{self, Placement};
 use localipc_bench_engine::context::Context;
 use localipc_bench_engine::family::Family;
 use localipc_bench_engine::job::Plan;
 use localipc_bench_engine::machine::Machine;
-use localipc_bench_engine::results::{self, PlacementTables};
+use localipc_bench_engine::results;
 use localipc_bench_engine::rounds::{self, Progress};
 use localipc_bench_engine::watchdog;
 
-use crate::allocations::{self, AllocationCount};
-use crate::args::{Mode, PEER_FLAG, Settings};
+use crate::allocations;
+use crate::args::{PEER_FLAG, Settings};
 use crate::report;
-use crate::targets::{self, Check};
-
-/// Everything a report shows.
-#[derive(Clone, Debug)]
-pub(crate) struct Results {
-    pub(crate) machine: Machine,
-    pub(crate) mode: Mode,
-    pub(crate) plan: Plan,
-    pub(crate) placements: Vec<PlacementTables>,
-    pub(crate) pinning_note: Option<&'static str>,
-    /// Writes and reads behind each allocation count.
-    pub(crate) allocation_ops: u32,
-    pub(crate) allocations: Vec<AllocationCount>,
-    pub(crate) targets: Vec<Check>,
-    pub(crate) elapsed: Duration,
-}
+use crate::results::Results;
+use crate::targets;
 
 /// Every family this OS can measure.
 #[cfg(unix)]

@@ -3,7 +3,7 @@
 
 use localipc_bench_engine::json::{self, Json};
 
-use crate::suite::Results;
+use crate::results::Results;
 
 pub(super) fn render(results: &Results) -> String {
     Json::Object(vec![

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{Block, document};
-use crate::suite::Results;
+use crate::results::Results;
 
 pub(super) fn render(results: &Results) -> String {
     let mut out = String::from("# localipc benchmarks\n\n");

@@ -16,7 +16,7 @@ use localipc_bench_engine::{peer, plot};
 
 use crate::allocations;
 use crate::args::{Mode, Settings};
-use crate::suite::Results;
+use crate::results::Results;
 
 /// Prints the table and writes the files `settings` name.
 pub(crate) fn write_all(results: &Results, settings: &Settings) -> io::Result<()> {
