@@ -3,6 +3,7 @@
 
 use localipc_bench_engine::json::{self, Json};
 
+use super::blocks;
 use crate::results::Results;
 
 #[cfg(test)]
@@ -25,7 +26,7 @@ pub(super) fn render(results: &Results) -> String {
         (
             "notes",
             Json::Array(
-                super::legend(results)
+                blocks::legend(results)
                     .iter()
                     .map(|line| Json::text(line))
                     .chain(results.pinning_note.map(Json::text))

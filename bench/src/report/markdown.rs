@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Block, document};
+use super::blocks::{Block, document};
 use crate::results::Results;
 
 pub(super) fn render(results: &Results) -> String {
