@@ -1,8 +1,15 @@
-//! The command line: modes, rounds and where the results go.
+//! The command line, declared with clap: modes, rounds, families and where
+//! the results go. Bad input is a usage error of exit status 2; the hidden
+//! `--peer` form is routed before clap sees it, since its arguments are the
+//! engine's.
 
 use std::path::{Path, PathBuf};
 
+use clap::Parser;
+use clap::builder::PossibleValuesParser;
 use localipc_bench_engine::job::{KIB, MIB, Plan, Sizes};
+
+use crate::families;
 
 /// What the command line asks for.
 #[derive(Debug)]
@@ -11,8 +18,6 @@ pub(crate) enum Command {
     Run(Settings),
     /// Serve as the peer of one measurement (hidden; the suite starts it).
     Peer(Vec<String>),
-    /// Print the usage.
-    Help,
 }
 
 /// How much to measure.
@@ -87,79 +92,102 @@ pub(crate) struct Settings {
     pub(crate) families: Vec<String>,
 }
 
-pub(crate) const USAGE: &str = "\
-usage: localipc-bench [--quick | --smoke] [--rounds N] [--family KEY]...
-                      [--json PATH] [--markdown PATH] [--plot PATH]
+/// Benchmarks of localipc against std, Tokio, async-io and interprocess
+///
+/// Measures localipc's local sockets, message sockets, shared-memory streams,
+/// pipes and FIFOs side by side with std, Tokio, async-io, interprocess and
+/// raw SOCK_SEQPACKET: throughput for 64 KiB and 4 KiB writes (one message
+/// each for message sockets) and round-trip latency for 1 B and 64 B
+/// messages, against a peer process, with the CPU time of both processes for
+/// shared memory. Without --quick or --smoke: the full run, 7 rounds, about 6
+/// minutes on 2 cores.
+#[derive(Debug, Parser)]
+#[command(
+    name = "localipc-bench",
+    // Not argv[0], which is a path, or `localipc-bench.exe` on Windows.
+    bin_name = "localipc-bench",
+    // As before clap: a flag given twice counts as given once, the last
+    // value winning (`--family` still adds up).
+    args_override_self = true,
+    after_help = AFTER_HELP,
+    max_term_width = 80
+)]
+struct Cli {
+    /// 3 rounds of smaller transfers, for a first look
+    #[arg(long, overrides_with = "smoke")]
+    quick: bool,
+    /// 1 round of tiny transfers, every byte checked (for CI)
+    #[arg(long, overrides_with = "quick")]
+    smoke: bool,
+    /// Run N rounds instead of the mode's 7, 3 or 1
+    #[arg(long, value_name = "N", value_parser = positive, allow_negative_numbers = true)]
+    rounds: Option<usize>,
+    /// Measure only this family (repeatable)
+    #[arg(
+        long = "family",
+        value_name = "KEY",
+        value_parser = PossibleValuesParser::new(families::keys())
+    )]
+    families: Vec<String>,
+    /// Write the results as JSON to PATH
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+    /// Write the results as Markdown to PATH
+    #[arg(long, value_name = "PATH")]
+    markdown: Option<PathBuf>,
+    /// Also draw each contender's ratio to its baseline as SVG
+    #[arg(long, value_name = "PATH")]
+    plot: Option<PathBuf>,
+}
 
-Measures localipc's local sockets, message sockets, shared-memory streams,
-pipes and FIFOs side by side with std, Tokio, async-io, interprocess and raw
-SOCK_SEQPACKET: throughput for 64 KiB and 4 KiB writes (one message each for
-message sockets) and round-trip latency for 1 B and 64 B messages, against a
-peer process, with the CPU time of both processes for shared memory.
+const AFTER_HELP: &str = "\
+--smoke fails if any transfer is incomplete or corrupt. A family's KEY is its
+key in the JSON; --family leaves out the targets of the families not measured.
+The JSON and the Markdown go by default to bench-results/latest.json and
+latest.md in the target directory; the table goes to stdout, progress to
+stderr; --plot draws every ratio with its spread over rounds.
 
-  (default)        the full run: 7 rounds, about 6 minutes on 2 cores
-  --quick          3 rounds of smaller transfers, for a first look
-  --smoke          1 round of tiny transfers with every byte checked (for CI);
-                   fails if any transfer is incomplete or corrupt
-  --rounds N       repeat N rounds instead of the mode's default
-  --family KEY     measure only this family (repeatable): its key in the JSON,
-                   such as shm or sockets; the targets of the others are left out
-  --json PATH      write the results as JSON (default:
-                   <target dir>/bench-results/latest.json)
-  --markdown PATH  write the results as Markdown (default:
-                   <target dir>/bench-results/latest.md)
-  --plot PATH      also draw every contender's ratio to its family's baseline,
-                   with its spread over rounds, as an SVG picture
-  -h, --help       print this text
-";
+Exit status: 0 on success, 1 if the run fails (a transfer incomplete or
+corrupt, a peer failing), 2 on a usage error.";
+
+/// `--rounds`: a whole number of at least 1.
+fn positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(rounds) if rounds > 0 => Ok(rounds),
+        _ => Err("wants a positive whole number".to_owned()),
+    }
+}
 
 /// The hidden argument that turns this process into a peer.
 pub(crate) const PEER_FLAG: &str = "--peer";
 
 /// Parses the arguments after the program name.
-pub(crate) fn parse(arguments: &[String]) -> Result<Command, String> {
+///
+/// # Errors
+/// Clap's error for bad input, and for `--help`, which [`clap::Error::exit`]
+/// prints with the right stream and exit status (2 for a usage error).
+pub(crate) fn parse(arguments: &[String]) -> Result<Command, clap::Error> {
     if arguments.first().map(String::as_str) == Some(PEER_FLAG) {
         return Ok(Command::Peer(arguments[1..].to_vec()));
     }
-    let mut mode = Mode::Full;
-    let mut rounds = None;
-    let mut json = None;
-    let mut markdown = None;
-    let mut plot = None;
-    let mut families = Vec::new();
-    let mut rest = arguments.iter();
-    while let Some(argument) = rest.next() {
-        let mut value = |flag: &str| {
-            rest.next()
-                .cloned()
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match argument.as_str() {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--quick" => mode = Mode::Quick,
-            "--smoke" => mode = Mode::Smoke,
-            "--rounds" => {
-                let text = value("--rounds")?;
-                match text.parse::<usize>() {
-                    Ok(n) if n > 0 => rounds = Some(n),
-                    _ => return Err(format!("--rounds wants a positive number, not {text:?}")),
-                }
-            }
-            "--json" => json = Some(PathBuf::from(value("--json")?)),
-            "--markdown" => markdown = Some(PathBuf::from(value("--markdown")?)),
-            "--plot" => plot = Some(PathBuf::from(value("--plot")?)),
-            "--family" => families.push(value("--family")?),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
+    let cli = Cli::try_parse_from(
+        std::iter::once("localipc-bench").chain(arguments.iter().map(String::as_str)),
+    )?;
+    let mode = if cli.smoke {
+        Mode::Smoke
+    } else if cli.quick {
+        Mode::Quick
+    } else {
+        Mode::Full
+    };
     let results = results_dir();
     Ok(Command::Run(Settings {
         mode,
-        rounds,
-        json: json.unwrap_or_else(|| results.join("latest.json")),
-        markdown: markdown.unwrap_or_else(|| results.join("latest.md")),
-        plot,
-        families,
+        rounds: cli.rounds,
+        json: cli.json.unwrap_or_else(|| results.join("latest.json")),
+        markdown: cli.markdown.unwrap_or_else(|| results.join("latest.md")),
+        plot: cli.plot,
+        families: cli.families,
     }))
 }
 
@@ -179,7 +207,32 @@ fn results_dir() -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
+
     use super::*;
+
+    fn settings(arguments: &[&str]) -> Settings {
+        let arguments: Vec<String> = arguments.iter().map(|a| a.to_string()).collect();
+        match parse(&arguments) {
+            Ok(Command::Run(settings)) => settings,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The kind and exit status of the error `arguments` give.
+    fn error(arguments: &[&str]) -> (ErrorKind, i32) {
+        let arguments: Vec<String> = arguments.iter().map(|a| a.to_string()).collect();
+        match parse(&arguments) {
+            Err(error) => (error.kind(), error.exit_code()),
+            Ok(command) => panic!("{command:?}"),
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 
     #[test]
     fn every_mode_has_a_valid_plan() {
@@ -190,36 +243,110 @@ mod tests {
     }
 
     #[test]
-    fn plot_takes_a_path_and_is_off_by_default() {
-        let settings = |arguments: &[&str]| {
-            let arguments: Vec<String> = arguments.iter().map(|a| a.to_string()).collect();
-            match parse(&arguments) {
-                Ok(Command::Run(settings)) => settings,
-                other => panic!("{other:?}"),
-            }
-        };
-        assert_eq!(settings(&["--smoke"]).plot, None);
+    fn no_arguments_ask_for_the_full_run_into_the_default_files() {
+        let settings = settings(&[]);
+        assert_eq!(settings.mode, Mode::Full);
+        assert_eq!(settings.rounds, None);
+        assert_eq!(settings.json, results_dir().join("latest.json"));
+        assert_eq!(settings.markdown, results_dir().join("latest.md"));
+        assert_eq!(settings.plot, None);
+        assert!(settings.families.is_empty());
+    }
+
+    #[test]
+    fn the_last_mode_flag_wins() {
+        assert_eq!(settings(&["--quick"]).mode, Mode::Quick);
+        assert_eq!(settings(&["--smoke"]).mode, Mode::Smoke);
+        assert_eq!(settings(&["--quick", "--smoke"]).mode, Mode::Smoke);
+        assert_eq!(settings(&["--smoke", "--quick"]).mode, Mode::Quick);
+    }
+
+    #[test]
+    fn rounds_take_a_positive_number_the_last_one_winning() {
+        assert_eq!(settings(&["--rounds", "5"]).rounds, Some(5));
         assert_eq!(
-            settings(&["--plot", "ratios.svg"]).plot,
-            Some(PathBuf::from("ratios.svg"))
+            settings(&["--rounds", "5", "--rounds", "2"]).rounds,
+            Some(2)
         );
-        assert!(parse(&["--plot".to_owned()]).is_err());
+        assert_eq!(error(&["--rounds", "0"]), (ErrorKind::ValueValidation, 2));
+        assert_eq!(
+            error(&["--rounds", "five"]),
+            (ErrorKind::ValueValidation, 2)
+        );
+        assert_eq!(error(&["--rounds", "-1"]), (ErrorKind::ValueValidation, 2));
+        assert_eq!(error(&["--rounds"]), (ErrorKind::InvalidValue, 2));
+    }
+
+    #[test]
+    fn paths_are_taken_as_given() {
+        let settings = settings(&["--json", "a.json", "--markdown", "b.md", "--plot", "c.svg"]);
+        assert_eq!(settings.json, PathBuf::from("a.json"));
+        assert_eq!(settings.markdown, PathBuf::from("b.md"));
+        assert_eq!(settings.plot, Some(PathBuf::from("c.svg")));
+        assert_eq!(error(&["--plot"]), (ErrorKind::InvalidValue, 2));
     }
 
     #[test]
     fn families_are_chosen_by_key_and_all_by_default() {
-        let families = |arguments: &[&str]| {
-            let arguments: Vec<String> = arguments.iter().map(|a| a.to_string()).collect();
-            match parse(&arguments) {
-                Ok(Command::Run(settings)) => settings.families,
-                other => panic!("{other:?}"),
-            }
-        };
-        assert!(families(&["--quick"]).is_empty());
+        assert!(settings(&["--quick"]).families.is_empty());
         assert_eq!(
-            families(&["--family", "shm", "--family", "pipes"]),
+            settings(&["--family", "shm", "--family", "pipes"]).families,
             ["shm", "pipes"]
         );
-        assert!(parse(&["--family".to_owned()]).is_err());
+        assert_eq!(error(&["--family"]), (ErrorKind::InvalidValue, 2));
+    }
+
+    #[test]
+    fn an_unknown_family_is_a_usage_error_naming_the_known_ones() {
+        let arguments = ["--family".to_owned(), "nope".to_owned()];
+        let error = match parse(&arguments) {
+            Err(error) => error,
+            Ok(command) => panic!("{command:?}"),
+        };
+        assert_eq!(
+            (error.kind(), error.exit_code()),
+            (ErrorKind::InvalidValue, 2)
+        );
+        let message = error.to_string();
+        for key in families::keys() {
+            assert!(message.contains(key), "{key} missing from {message}");
+        }
+    }
+
+    #[test]
+    fn unknown_arguments_are_usage_errors() {
+        assert_eq!(error(&["--fast"]), (ErrorKind::UnknownArgument, 2));
+        assert_eq!(error(&["shm"]), (ErrorKind::UnknownArgument, 2));
+    }
+
+    #[test]
+    fn help_lists_every_flag_and_exits_with_success() {
+        for flag in ["-h", "--help"] {
+            let error = error(&[flag]);
+            assert_eq!(error, (ErrorKind::DisplayHelp, 0), "{flag}");
+        }
+        let help = Cli::command().render_long_help().to_string();
+        for flag in [
+            "--quick",
+            "--smoke",
+            "--rounds <N>",
+            "--family <KEY>",
+            "--json <PATH>",
+            "--markdown <PATH>",
+            "--plot <PATH>",
+            "--help",
+        ] {
+            assert!(help.contains(flag), "{flag} missing from {help}");
+        }
+        assert!(!help.contains(PEER_FLAG), "{help}");
+    }
+
+    #[test]
+    fn the_peer_flag_hands_the_rest_to_the_engine() {
+        let arguments: Vec<String> = [PEER_FLAG, "--quick", "x"].map(String::from).to_vec();
+        match parse(&arguments) {
+            Ok(Command::Peer(rest)) => assert_eq!(rest, ["--quick", "x"]),
+            other => panic!("{other:?}"),
+        }
     }
 }

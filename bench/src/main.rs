@@ -31,12 +31,14 @@
 
 mod allocations;
 mod args;
+mod families;
 mod measure;
 #[cfg(any(target_os = "linux", target_os = "android", windows))]
 mod messages;
 #[cfg(unix)]
 mod pipe;
 mod report;
+mod results;
 mod shm;
 #[cfg(unix)]
 mod socket;
@@ -59,10 +61,6 @@ fn main() -> ExitCode {
         Ok(args::Command::Peer(peer_arguments)) => {
             localipc_bench_engine::peer::main(&peer_arguments)
         }
-        Ok(args::Command::Help) => {
-            print!("{}", args::USAGE);
-            ExitCode::SUCCESS
-        }
         Ok(args::Command::Run(settings)) => match suite::run(&settings) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
@@ -70,9 +68,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Err(message) => {
-            eprintln!("localipc-bench: {message}\n\n{}", args::USAGE);
-            ExitCode::from(2)
-        }
+        // The help on stdout with status 0, or a usage error on stderr
+        // with status 2.
+        Err(error) => error.exit(),
     }
 }

@@ -2,80 +2,23 @@
 //! each placement, then the allocation counts, then the reports.
 
 use std::io;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use localipc_bench_engine::affinity::{self, Placement};
 use localipc_bench_engine::context::Context;
 use localipc_bench_engine::family::Family;
 use localipc_bench_engine::job::Plan;
 use localipc_bench_engine::machine::Machine;
-use localipc_bench_engine::results::{self, PlacementTables};
+use localipc_bench_engine::results;
 use localipc_bench_engine::rounds::{self, Progress};
 use localipc_bench_engine::watchdog;
 
-use crate::allocations::{self, AllocationCount};
-use crate::args::{Mode, PEER_FLAG, Settings};
+use crate::allocations;
+use crate::args::{PEER_FLAG, Settings};
+use crate::families;
 use crate::report;
-use crate::targets::{self, Check};
-
-/// Everything a report shows.
-#[derive(Clone, Debug)]
-pub(crate) struct Results {
-    pub(crate) machine: Machine,
-    pub(crate) mode: Mode,
-    pub(crate) plan: Plan,
-    pub(crate) placements: Vec<PlacementTables>,
-    pub(crate) pinning_note: Option<&'static str>,
-    /// Writes and reads behind each allocation count.
-    pub(crate) allocation_ops: u32,
-    pub(crate) allocations: Vec<AllocationCount>,
-    pub(crate) targets: Vec<Check>,
-    pub(crate) elapsed: Duration,
-}
-
-/// Every family this OS can measure.
-#[cfg(unix)]
-fn families() -> Vec<Family> {
-    vec![
-        crate::socket::family(),
-        crate::pipe::family(),
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        crate::messages::family(),
-        crate::shm::family(),
-    ]
-}
-
-/// Every family this OS can measure.
-#[cfg(windows)]
-fn families() -> Vec<Family> {
-    vec![
-        crate::windows::family(),
-        crate::messages::family(),
-        crate::shm::family(),
-    ]
-}
-
-/// The families whose keys are in `keys`, in the suite's order; all of them
-/// if `keys` is empty. An unknown key is an error that names the known ones.
-fn chosen(families: Vec<Family>, keys: &[String]) -> io::Result<Vec<Family>> {
-    if let Some(unknown) = keys
-        .iter()
-        .find(|key| !families.iter().any(|family| family.key == key.as_str()))
-    {
-        let known: Vec<&str> = families.iter().map(|family| family.key).collect();
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "no family {unknown:?} on this OS; the families are {}",
-                known.join(", ")
-            ),
-        ));
-    }
-    Ok(families
-        .into_iter()
-        .filter(|family| keys.is_empty() || keys.iter().any(|key| key == family.key))
-        .collect())
-}
+use crate::results::Results;
+use crate::targets;
 
 /// Runs the suite as `settings` say and writes the reports.
 pub(crate) fn run(settings: &Settings) -> io::Result<()> {
@@ -85,7 +28,7 @@ pub(crate) fn run(settings: &Settings) -> io::Result<()> {
     watchdog::start();
     let machine = Machine::describe();
     let placements = affinity::placements();
-    let families = chosen(families(), &settings.families)?;
+    let families = families::chosen(&settings.families);
     eprintln!(
         "localipc-bench: {} run, {} round(s), {} placement(s), on {}",
         mode.name(),

@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::{Block, document};
-use crate::suite::Results;
+use super::blocks::{Block, document};
+use crate::results::Results;
 
 pub(super) fn render(results: &Results) -> String {
     let mut out = String::new();
