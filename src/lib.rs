@@ -67,6 +67,8 @@ pub mod shm;
 pub use error::raw_os_error;
 
 mod error;
+#[cfg(async_front_end)]
+mod poll_io;
 mod sealed;
 #[cfg(feature = "smol")]
 mod smol_context;

@@ -707,39 +707,108 @@ macro_rules! front_end {
             }
         }
 
-        /// The stream behind a stream or a half, for the runtime's I/O
-        /// trait impls.
-        trait AsStream {
-            fn stream(&self) -> &sys::Stream;
-        }
+        // The runtime's `AsyncRead` and `AsyncWrite` (`crate::poll_io`)
+        // for the stream and its halves.
 
-        impl AsStream for Stream {
-            fn stream(&self) -> &sys::Stream {
-                &self.inner
+        impl crate::poll_io::PollRead for Stream {
+            fn poll_read_into(
+                &mut self,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                self.inner.poll_read(cx, buf)
             }
         }
 
-        impl AsStream for ReadHalf<'_> {
-            fn stream(&self) -> &sys::Stream {
-                &self.0.inner
+        impl crate::poll_io::PollRead for ReadHalf<'_> {
+            fn poll_read_into(
+                &mut self,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                self.0.inner.poll_read(cx, buf)
             }
         }
 
-        impl AsStream for WriteHalf<'_> {
-            fn stream(&self) -> &sys::Stream {
-                &self.0.inner
+        impl crate::poll_io::PollRead for OwnedReadHalf {
+            fn poll_read_into(
+                &mut self,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                self.0.inner.poll_read(cx, buf)
             }
         }
 
-        impl AsStream for OwnedReadHalf {
-            fn stream(&self) -> &sys::Stream {
-                &self.0.inner
+        impl crate::poll_io::PollWrite for Stream {
+            const VECTORED: bool = true;
+
+            fn poll_write_from(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.inner.poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored_from(
+                &mut self,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.inner.poll_write_vectored(cx, bufs)
+            }
+
+            fn poll_flush_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.inner.poll_flush(cx)
+            }
+
+            fn poll_shutdown_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.inner.poll_shutdown(cx)
             }
         }
 
-        impl AsStream for OwnedWriteHalf {
-            fn stream(&self) -> &sys::Stream {
-                &self.0.inner
+        impl crate::poll_io::PollWrite for WriteHalf<'_> {
+            const VECTORED: bool = true;
+
+            fn poll_write_from(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.0.inner.poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored_from(
+                &mut self,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.0.inner.poll_write_vectored(cx, bufs)
+            }
+
+            fn poll_flush_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.0.inner.poll_flush(cx)
+            }
+
+            fn poll_shutdown_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.0.inner.poll_shutdown(cx)
+            }
+        }
+
+        impl crate::poll_io::PollWrite for OwnedWriteHalf {
+            const VECTORED: bool = true;
+
+            fn poll_write_from(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.0.inner.poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored_from(
+                &mut self,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.0.inner.poll_write_vectored(cx, bufs)
+            }
+
+            fn poll_flush_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.0.inner.poll_flush(cx)
+            }
+
+            fn poll_shutdown_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.0.inner.poll_shutdown(cx)
             }
         }
 
@@ -922,70 +991,27 @@ macro_rules! front_end {
             }
         }
 
-        /// The polls the runtime's I/O trait impls make, for streams, their
-        /// halves and resource streams alike.
-        trait PollIo {
-            fn poll_read_into(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
-            fn poll_write_from(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
-            fn poll_write_vectored_from(
-                &self,
+        impl crate::poll_io::PollRead for ResourceStream {
+            fn poll_read_into(
+                &mut self,
                 cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>>;
-            fn poll_flush_out(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
-            fn poll_shutdown_out(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
-        }
-
-        impl<T: AsStream> PollIo for T {
-            fn poll_read_into(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-                self.stream().poll_read(cx, buf)
-            }
-
-            fn poll_write_from(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                self.stream().poll_write(cx, buf)
-            }
-
-            fn poll_write_vectored_from(
-                &self,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
+                buf: &mut [u8],
             ) -> Poll<io::Result<usize>> {
-                self.stream().poll_write_vectored(cx, bufs)
-            }
-
-            fn poll_flush_out(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.stream().poll_flush(cx)
-            }
-
-            fn poll_shutdown_out(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.stream().poll_shutdown(cx)
-            }
-        }
-
-        impl PollIo for ResourceStream {
-            fn poll_read_into(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
                 self.inner.poll_read(cx, buf)
             }
+        }
 
-            fn poll_write_from(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        // Not vectored: a vectored write writes the first non-empty buffer.
+        impl crate::poll_io::PollWrite for ResourceStream {
+            fn poll_write_from(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
                 self.inner.poll_write(cx, buf)
             }
 
-            /// The first buffer that is not empty: frames carry one buffer.
-            fn poll_write_vectored_from(
-                &self,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                let first = bufs.iter().find(|buf| !buf.is_empty());
-                self.inner.poll_write(cx, first.map_or(&[][..], |buf| &buf[..]))
-            }
-
-            fn poll_flush_out(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            fn poll_flush_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 self.inner.poll_flush(cx)
             }
 
-            fn poll_shutdown_out(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            fn poll_shutdown_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 self.inner.poll_shutdown(cx)
             }
         }

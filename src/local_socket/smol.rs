@@ -66,11 +66,6 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io::IoSlice;
-use std::pin::Pin;
-
-use futures_io::{AsyncRead, AsyncWrite};
-
 super::front_end::front_end! {
     sys: crate::sys::smol::local_socket,
     check_context: crate::smol_context::require,
@@ -85,54 +80,7 @@ super::front_end::front_end! {
     context_error: "",
 }
 
-/// Implements `futures-io`'s `AsyncRead` for streams and reading halves.
-macro_rules! async_read {
-    ($($ty:ty),*) => {$(
-        /// Cancel safe: bytes are taken only by the poll that returns them.
-        impl AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_read_into(cx, buf)
-            }
-        }
-    )*};
+crate::poll_io::futures_io! {
+    read: Stream, ReadHalf<'_>, OwnedReadHalf, ResourceStream;
+    write: Stream, WriteHalf<'_>, OwnedWriteHalf, ResourceStream;
 }
-
-/// Implements `futures-io`'s `AsyncWrite` for streams and writing halves.
-macro_rules! async_write {
-    ($($ty:ty),*) => {$(
-        /// Cancel safe: a write that returns `Pending` wrote nothing. See
-        /// [`Stream`] for what `close` does on each OS.
-        impl AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_from(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_vectored_from(cx, bufs)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.poll_flush_out(cx)
-            }
-
-            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.poll_shutdown_out(cx)
-            }
-        }
-    )*};
-}
-
-async_read!(Stream, ReadHalf<'_>, OwnedReadHalf, ResourceStream);
-async_write!(Stream, WriteHalf<'_>, OwnedWriteHalf, ResourceStream);

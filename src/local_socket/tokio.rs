@@ -62,11 +62,6 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io::IoSlice;
-use std::pin::Pin;
-
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-
 super::front_end::front_end! {
     sys: crate::sys::tokio::local_socket,
     check_context: crate::tokio_context::require,
@@ -81,61 +76,7 @@ super::front_end::front_end! {
     context_error: "; also an error outside a Tokio runtime",
 }
 
-/// Implements Tokio's `AsyncRead` for streams and reading halves.
-macro_rules! async_read {
-    ($($ty:ty),*) => {$(
-        /// Cancel safe: bytes are taken only by the poll that returns them.
-        impl AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut ReadBuf<'_>,
-            ) -> Poll<io::Result<()>> {
-                let unfilled = buf.initialize_unfilled();
-                let n = ready!(self.poll_read_into(cx, unfilled))?;
-                buf.advance(n);
-                Poll::Ready(Ok(()))
-            }
-        }
-    )*};
+crate::poll_io::tokio_io! {
+    read: Stream, ReadHalf<'_>, OwnedReadHalf, ResourceStream;
+    write: Stream, WriteHalf<'_>, OwnedWriteHalf, ResourceStream;
 }
-
-/// Implements Tokio's `AsyncWrite` for streams and writing halves.
-macro_rules! async_write {
-    ($($ty:ty),*) => {$(
-        /// Cancel safe: a write that returns `Pending` wrote nothing. See
-        /// [`Stream`] for what `shutdown` does on each OS.
-        impl AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_from(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_vectored_from(cx, bufs)
-            }
-
-            fn is_write_vectored(&self) -> bool {
-                true
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.poll_flush_out(cx)
-            }
-
-            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.poll_shutdown_out(cx)
-            }
-        }
-    )*};
-}
-
-async_read!(Stream, ReadHalf<'_>, OwnedReadHalf, ResourceStream);
-async_write!(Stream, WriteHalf<'_>, OwnedWriteHalf, ResourceStream);

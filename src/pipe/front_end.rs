@@ -1,7 +1,8 @@
 //! The async unnamed-pipe API, written once: [`front_end!`] defines the
 //! pipe functions and the `Sender` and `Receiver` ends, with their docs, for
-//! one runtime's backend. Each runtime's module invokes it once and adds
-//! its own `AsyncRead`/`AsyncWrite` impls; the Unix-only conversions from
+//! one runtime's backend, and their reads and writes (`crate::poll_io`).
+//! Each runtime's module invokes it once and names the ends for its
+//! runtime's `AsyncRead`/`AsyncWrite`; the Unix-only conversions from
 //! and to the blocking ends live in `os::unix`.
 
 /// Defines the async pipe API for one runtime; the arguments are those of
@@ -124,6 +125,52 @@ macro_rules! front_end {
         impl fmt::Debug for Receiver {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct("Receiver").finish_non_exhaustive()
+            }
+        }
+
+        impl crate::poll_io::PollRead for Receiver {
+            fn poll_read_into(
+                &mut self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<io::Result<usize>> {
+                self.0.poll_read(cx, buf)
+            }
+        }
+
+        impl crate::poll_io::PollWrite for Sender {
+            const VECTORED: bool = true;
+
+            fn poll_write_from(
+                &mut self,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<io::Result<usize>> {
+                self.0.poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored_from(
+                &mut self,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> std::task::Poll<io::Result<usize>> {
+                self.0.poll_write_vectored(cx, bufs)
+            }
+
+            fn poll_flush_out(
+                &mut self,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<io::Result<()>> {
+                self.0.poll_flush(cx)
+            }
+
+            /// Flushes; the pipe's writing side ends only when the sender is
+            /// dropped.
+            fn poll_shutdown_out(
+                &mut self,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<io::Result<()>> {
+                self.0.poll_flush(cx)
             }
         }
     };

@@ -59,12 +59,6 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io::IoSlice;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use futures_io::{AsyncRead, AsyncWrite};
-
 super::front_end::front_end! {
     sys: crate::sys::smol::pipe,
     check_context: crate::smol_context::require,
@@ -76,41 +70,7 @@ super::front_end::front_end! {
     context_error: "",
 }
 
-/// Cancel safe: a write that returns `Pending` wrote nothing.
-impl AsyncWrite for Sender {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_flush(cx)
-    }
-
-    /// Flushes; the pipe's writing side ends only when the sender is dropped.
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_flush(cx)
-    }
-}
-
-/// Cancel safe: bytes are taken only by the poll that returns them.
-impl AsyncRead for Receiver {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_read(cx, buf)
-    }
+crate::poll_io::futures_io! {
+    read: Receiver;
+    write: Sender;
 }

@@ -57,12 +57,6 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io::IoSlice;
-use std::pin::Pin;
-use std::task::{Context, Poll, ready};
-
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-
 super::front_end::front_end! {
     sys: crate::sys::tokio::pipe,
     check_context: crate::tokio_context::require,
@@ -74,47 +68,7 @@ super::front_end::front_end! {
     context_error: "; also an error outside a Tokio runtime",
 }
 
-/// Cancel safe: a write that returns `Pending` wrote nothing.
-impl AsyncWrite for Sender {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_flush(cx)
-    }
-
-    /// Flushes; the pipe's writing side ends only when the sender is dropped.
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_flush(cx)
-    }
-}
-
-/// Cancel safe: bytes are taken only by the poll that returns them.
-impl AsyncRead for Receiver {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let n = ready!(self.0.poll_read(cx, buf.initialize_unfilled()))?;
-        buf.advance(n);
-        Poll::Ready(Ok(()))
-    }
+crate::poll_io::tokio_io! {
+    read: Receiver;
+    write: Sender;
 }

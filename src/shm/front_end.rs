@@ -288,16 +288,28 @@ macro_rules! front_end {
                 self.socket.peer_credentials()
             }
 
+        }
+
+        impl crate::poll_io::PollRead for ShmStream {
             fn poll_read_into(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
                 self.channel.poll_read(cx, buf, &self.socket)
             }
+        }
 
+        /// `flush` has nothing to do; `shutdown` (`close`) ends this side's
+        /// writing: the peer reads what was written, then the end.
+        impl crate::poll_io::PollWrite for ShmStream {
             fn poll_write_from(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
                 self.channel.poll_write(cx, buf, &self.socket)
             }
 
-            fn shutdown_writing(&mut self) {
+            fn poll_flush_out(&mut self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_shutdown_out(&mut self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 self.channel.shutdown(&self.socket);
+                Poll::Ready(Ok(()))
             }
         }
 
