@@ -319,6 +319,8 @@ pub(crate) fn run(args: &BenchArgs) -> io::Result<()> {
     }
     let output = if args.json {
         Json::Object(vec![
+            // Raised when a field changes meaning or goes away.
+            ("format_version", Json::count(1)),
             ("tool", Json::text("localipc bench")),
             ("quick", Json::Bool(quick)),
             ("rounds", Json::count(plan.rounds as u64)),

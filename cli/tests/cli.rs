@@ -407,6 +407,12 @@ fn bench_quick_json_covers_every_primitive() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    assert!(
+        stdout
+            .trim_start()
+            .starts_with("{\n  \"format_version\": 1,"),
+        "{stdout}"
+    );
     let expected = primitives();
     for primitive in expected.iter().chain([&STD_BASELINE]) {
         assert!(
