@@ -6,7 +6,7 @@
 //! blocked on, and the same API as the Tokio front end
 //! ([`local_socket::tokio`](super), feature `tokio`): switching runtimes is
 //! a change of path. [`Stream`] implements the `futures-io` traits
-//! [`AsyncRead`] and [`AsyncWrite`] (vectored writes too), so
+//! [`AsyncRead`](futures_io::AsyncRead) and [`AsyncWrite`](futures_io::AsyncWrite) (vectored writes too), so
 //! `futures_lite::io` / `smol::io` helpers work on it.
 //!
 //! No runtime context is needed: async-io runs one reactor per process,
@@ -28,7 +28,7 @@
 //!
 //! # Cancel safety
 //!
-//! [`Listener::accept`] and the [`AsyncRead`]/[`AsyncWrite`] methods are
+//! [`Listener::accept`] and the [`AsyncRead`](futures_io::AsyncRead)/[`AsyncWrite`](futures_io::AsyncWrite) methods are
 //! cancel safe: dropping their futures loses no connection and no byte (a
 //! read that returned `Pending` consumed nothing; a write that returned
 //! `Pending` wrote nothing). [`Stream::connect`] is not: see its docs.

@@ -2,8 +2,8 @@
 //!
 //! The same sockets as the blocking [`local_socket`](super) module, with the
 //! same names, options, errors and end-of-stream rules, awaited instead of
-//! blocked on. [`Stream`] implements Tokio's [`AsyncRead`] and
-//! [`AsyncWrite`] (vectored writes too), so `tokio::io::AsyncReadExt`,
+//! blocked on. [`Stream`] implements Tokio's [`AsyncRead`](tokio::io::AsyncRead) and
+//! [`AsyncWrite`](tokio::io::AsyncWrite) (vectored writes too), so `tokio::io::AsyncReadExt`,
 //! `BufReader`, `copy` and `tokio_util`'s codecs work on it.
 //!
 //! Create these inside a Tokio runtime with I/O enabled (as Tokio's own
@@ -24,7 +24,7 @@
 //!
 //! # Cancel safety
 //!
-//! [`Listener::accept`] and the [`AsyncRead`]/[`AsyncWrite`] methods are
+//! [`Listener::accept`] and the [`AsyncRead`](tokio::io::AsyncRead)/[`AsyncWrite`](tokio::io::AsyncWrite) methods are
 //! cancel safe: dropping their futures loses no connection and no byte (a
 //! read that returned `Pending` consumed nothing; a write that returned
 //! `Pending` wrote nothing). [`Stream::connect`] is not: see its docs.

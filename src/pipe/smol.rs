@@ -2,7 +2,7 @@
 //! `smol`), with the same API as [`pipe::tokio`](super) (feature `tokio`).
 //!
 //! [`pipe()`] makes a pipe whose two ends are async: [`Sender`] implements
-//! the `futures-io` [`AsyncWrite`] and [`Receiver`] its [`AsyncRead`]. The semantics
+//! the `futures-io` [`AsyncWrite`](futures_io::AsyncWrite) and [`Receiver`] its [`AsyncRead`](futures_io::AsyncRead). The semantics
 //! are the blocking [`pipe`](super) module's: end of stream once every
 //! sender is gone, [`BrokenPipe`](io::ErrorKind::BrokenPipe) once every
 //! receiver is gone (never `SIGPIPE`), nothing lost on close, nothing
@@ -18,7 +18,7 @@
 //!
 //! # Cancel safety
 //!
-//! The [`AsyncRead`]/[`AsyncWrite`] methods are cancel safe: a read that
+//! The [`AsyncRead`](futures_io::AsyncRead)/[`AsyncWrite`](futures_io::AsyncWrite) methods are cancel safe: a read that
 //! returned `Pending` consumed nothing, and a write that returned `Pending`
 //! wrote nothing.
 //!

@@ -1,7 +1,7 @@
 //! Unnamed pipes on Tokio (feature `tokio`).
 //!
 //! [`pipe()`] makes a pipe whose two ends are async: [`Sender`] implements
-//! Tokio's [`AsyncWrite`] and [`Receiver`] its [`AsyncRead`]. The semantics
+//! Tokio's [`AsyncWrite`](tokio::io::AsyncWrite) and [`Receiver`] its [`AsyncRead`](tokio::io::AsyncRead). The semantics
 //! are the blocking [`pipe`](super) module's: end of stream once every
 //! sender is gone, [`BrokenPipe`](io::ErrorKind::BrokenPipe) once every
 //! receiver is gone (never `SIGPIPE`), nothing lost on close, nothing
@@ -17,7 +17,7 @@
 //!
 //! # Cancel safety
 //!
-//! The [`AsyncRead`]/[`AsyncWrite`] methods are cancel safe: a read that
+//! The [`AsyncRead`](tokio::io::AsyncRead)/[`AsyncWrite`](tokio::io::AsyncWrite) methods are cancel safe: a read that
 //! returned `Pending` consumed nothing, and a write that returned `Pending`
 //! wrote nothing.
 //!
