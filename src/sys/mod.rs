@@ -45,6 +45,19 @@
 //!   `NotFound`, a live one on bind is `AddrInUse`, a server of an
 //!   unexpected user `PermissionDenied`.
 //!
+//! * `local_socket::ResourceStream` (resource passing): `new(Stream)`,
+//!   `send_with(bytes, resources)` (the OS's descriptors or handles ride
+//!   with the first of `bytes`, at least one byte, and arrive with the
+//!   receive that returns it, which never returns bytes sent after them),
+//!   `recv_with(buf, &mut Vec<owned resource>)` (each resource arrives
+//!   owned and not inheritable; one that cannot be received fails the call
+//!   with `ResourcesLost` and closes what arrived), plain `read` and
+//!   `write` (a read closes resources that come with its bytes: nothing
+//!   leaks, whatever the peer sends), and the stream's timeouts and
+//!   credentials. Unix builds it on `scm_rights` (`SCM_RIGHTS` through
+//!   `sendmsg`/`recvmsg`); Windows on frames of bytes and duplicated
+//!   handles on the pipe, released by the sender when the receiver took
+//!   or declined them, or ended.
 //! * `message_socket` (Linux, Android, Windows: cfg `message_sockets`):
 //!   `MessageSocket` (`send` of one gathered message, all or nothing, never
 //!   empty; `recv` of one whole message or `MessageTooLong` with the message
@@ -59,6 +72,14 @@
 //!   before it waits for the peer; `open(resource, max_len)`, which maps the
 //!   peer's memory only if it cannot shrink (`InvalidData` otherwise); and
 //!   the bells: `ring_bell`, `wait_bell`, `poll_bell`, `BELL_WRITE_TIMEOUT`.
+//! * `shared_memory::Region` (one for every OS, here in `sys/`): the only
+//!   code that touches memory shared with another process. Words are
+//!   atomics at checked offsets (`u64_at`, `u32_at`), bytes are copied in
+//!   and out of private buffers (`write_bytes`, `read_bytes`), bounds are
+//!   checked on every access, and no reference into the region is ever
+//!   handed out, since the peer may change any byte at any time. It owns
+//!   the OS mapping (`shared_memory::Mapping`), unmapped on drop. Under
+//!   `--cfg localipc_loom` it is the model checker's region instead.
 //!
 //! Unix adds `fifo` (create and open named FIFOs), `socket_name` and the
 //! nonblocking and capacity controls used by `os::unix` and `os::linux`.
