@@ -59,6 +59,37 @@ pub(crate) fn tokio_read<T: PollRead + ?Sized>(
     Poll::Ready(Ok(()))
 }
 
+/// The methods Tokio's `AsyncWrite` and `futures-io`'s share, through
+/// [`PollWrite`]: `poll_write`, `poll_write_vectored`, `poll_flush`.
+macro_rules! write_methods {
+    () => {
+        fn poll_write(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            $crate::poll_io::PollWrite::poll_write_from(self.get_mut(), cx, buf)
+        }
+
+        fn poll_write_vectored(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+            bufs: &[std::io::IoSlice<'_>],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            $crate::poll_io::PollWrite::poll_write_vectored_from(self.get_mut(), cx, bufs)
+        }
+
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            $crate::poll_io::PollWrite::poll_flush_out(self.get_mut(), cx)
+        }
+    };
+}
+
+pub(crate) use write_methods;
+
 /// Implements Tokio's `AsyncRead` for the types after `read:` and its
 /// `AsyncWrite` for those after `write:`, through [`PollRead`] and
 /// [`PollWrite`].
@@ -81,31 +112,10 @@ macro_rules! tokio_io {
             /// Cancel safe: a write that returns `Pending` wrote nothing.
             /// See the type's docs for what `flush` and `shutdown` do.
             impl tokio::io::AsyncWrite for $writer {
-                fn poll_write(
-                    self: std::pin::Pin<&mut Self>,
-                    cx: &mut std::task::Context<'_>,
-                    buf: &[u8],
-                ) -> std::task::Poll<std::io::Result<usize>> {
-                    $crate::poll_io::PollWrite::poll_write_from(self.get_mut(), cx, buf)
-                }
-
-                fn poll_write_vectored(
-                    self: std::pin::Pin<&mut Self>,
-                    cx: &mut std::task::Context<'_>,
-                    bufs: &[std::io::IoSlice<'_>],
-                ) -> std::task::Poll<std::io::Result<usize>> {
-                    $crate::poll_io::PollWrite::poll_write_vectored_from(self.get_mut(), cx, bufs)
-                }
+                $crate::poll_io::write_methods!();
 
                 fn is_write_vectored(&self) -> bool {
                     <Self as $crate::poll_io::PollWrite>::VECTORED
-                }
-
-                fn poll_flush(
-                    self: std::pin::Pin<&mut Self>,
-                    cx: &mut std::task::Context<'_>,
-                ) -> std::task::Poll<std::io::Result<()>> {
-                    $crate::poll_io::PollWrite::poll_flush_out(self.get_mut(), cx)
                 }
 
                 fn poll_shutdown(
@@ -144,28 +154,7 @@ macro_rules! futures_io {
             /// Cancel safe: a write that returns `Pending` wrote nothing.
             /// See the type's docs for what `flush` and `close` do.
             impl futures_io::AsyncWrite for $writer {
-                fn poll_write(
-                    self: std::pin::Pin<&mut Self>,
-                    cx: &mut std::task::Context<'_>,
-                    buf: &[u8],
-                ) -> std::task::Poll<std::io::Result<usize>> {
-                    $crate::poll_io::PollWrite::poll_write_from(self.get_mut(), cx, buf)
-                }
-
-                fn poll_write_vectored(
-                    self: std::pin::Pin<&mut Self>,
-                    cx: &mut std::task::Context<'_>,
-                    bufs: &[std::io::IoSlice<'_>],
-                ) -> std::task::Poll<std::io::Result<usize>> {
-                    $crate::poll_io::PollWrite::poll_write_vectored_from(self.get_mut(), cx, bufs)
-                }
-
-                fn poll_flush(
-                    self: std::pin::Pin<&mut Self>,
-                    cx: &mut std::task::Context<'_>,
-                ) -> std::task::Poll<std::io::Result<()>> {
-                    $crate::poll_io::PollWrite::poll_flush_out(self.get_mut(), cx)
-                }
+                $crate::poll_io::write_methods!();
 
                 fn poll_close(
                     self: std::pin::Pin<&mut Self>,

@@ -5,6 +5,59 @@
 //! differ, and adds its own `AsyncRead`/`AsyncWrite` impls (its binding).
 //! Raw descriptor and handle impls live in `os::unix` and `os::windows`.
 
+/// Implements `crate::poll_io`'s `PollRead` (`read:`) or `PollWrite`
+/// (`write:`) for a stream or a half, through the backend stream that
+/// `$stream` reaches from it.
+macro_rules! stream_io {
+    (read: $ty:ty, |$this:ident| $stream:expr) => {
+        impl crate::poll_io::PollRead for $ty {
+            fn poll_read_into(
+                &mut self,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self;
+                $stream.poll_read(cx, buf)
+            }
+        }
+    };
+    (write: $ty:ty, |$this:ident| $stream:expr) => {
+        impl crate::poll_io::PollWrite for $ty {
+            const VECTORED: bool = true;
+
+            fn poll_write_from(
+                &mut self,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self;
+                $stream.poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored_from(
+                &mut self,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $this = self;
+                $stream.poll_write_vectored(cx, bufs)
+            }
+
+            fn poll_flush_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $this = self;
+                $stream.poll_flush(cx)
+            }
+
+            fn poll_shutdown_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $this = self;
+                $stream.poll_shutdown(cx)
+            }
+        }
+    };
+}
+
+pub(super) use stream_io;
+
 /// Defines the async local-socket types for one runtime. The arguments:
 ///
 /// * `sys`: the backend module (`crate::sys::<runtime>::local_socket`);
@@ -709,108 +762,12 @@ macro_rules! front_end {
 
         // The runtime's `AsyncRead` and `AsyncWrite` (`crate::poll_io`)
         // for the stream and its halves.
-
-        impl crate::poll_io::PollRead for Stream {
-            fn poll_read_into(
-                &mut self,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                self.inner.poll_read(cx, buf)
-            }
-        }
-
-        impl crate::poll_io::PollRead for ReadHalf<'_> {
-            fn poll_read_into(
-                &mut self,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                self.0.inner.poll_read(cx, buf)
-            }
-        }
-
-        impl crate::poll_io::PollRead for OwnedReadHalf {
-            fn poll_read_into(
-                &mut self,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                self.0.inner.poll_read(cx, buf)
-            }
-        }
-
-        impl crate::poll_io::PollWrite for Stream {
-            const VECTORED: bool = true;
-
-            fn poll_write_from(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                self.inner.poll_write(cx, buf)
-            }
-
-            fn poll_write_vectored_from(
-                &mut self,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.inner.poll_write_vectored(cx, bufs)
-            }
-
-            fn poll_flush_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.inner.poll_flush(cx)
-            }
-
-            fn poll_shutdown_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.inner.poll_shutdown(cx)
-            }
-        }
-
-        impl crate::poll_io::PollWrite for WriteHalf<'_> {
-            const VECTORED: bool = true;
-
-            fn poll_write_from(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                self.0.inner.poll_write(cx, buf)
-            }
-
-            fn poll_write_vectored_from(
-                &mut self,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.0.inner.poll_write_vectored(cx, bufs)
-            }
-
-            fn poll_flush_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.0.inner.poll_flush(cx)
-            }
-
-            fn poll_shutdown_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.0.inner.poll_shutdown(cx)
-            }
-        }
-
-        impl crate::poll_io::PollWrite for OwnedWriteHalf {
-            const VECTORED: bool = true;
-
-            fn poll_write_from(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                self.0.inner.poll_write(cx, buf)
-            }
-
-            fn poll_write_vectored_from(
-                &mut self,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.0.inner.poll_write_vectored(cx, bufs)
-            }
-
-            fn poll_flush_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.0.inner.poll_flush(cx)
-            }
-
-            fn poll_shutdown_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.0.inner.poll_shutdown(cx)
-            }
-        }
+        super::front_end::stream_io!(read: Stream, |stream| &stream.inner);
+        super::front_end::stream_io!(read: ReadHalf<'_>, |half| &half.0.inner);
+        super::front_end::stream_io!(read: OwnedReadHalf, |half| &half.0.inner);
+        super::front_end::stream_io!(write: Stream, |stream| &stream.inner);
+        super::front_end::stream_io!(write: WriteHalf<'_>, |half| &half.0.inner);
+        super::front_end::stream_io!(write: OwnedWriteHalf, |half| &half.0.inner);
 
         #[doc = concat!("A local-socket stream on ", $runtime, " that carries OS resources (descriptors, handles) along with bytes: the async [`ResourceStream`](super::ResourceStream), with the same rules for what arrives, when, and what is closed.")]
         ///
