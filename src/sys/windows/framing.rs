@@ -410,7 +410,7 @@ fn duplicate_from(peer: &OwnedHandle, value: u64) -> io::Result<OwnedHandle> {
             DUPLICATE_SAME_ACCESS,
         )
     };
-    super::cvt(ok)?;
+    super::error::cvt(ok)?;
     // SAFETY: DuplicateHandle succeeded, so `copy` is a new handle we own.
     Ok(unsafe { OwnedHandle::from_raw_handle(copy) })
 }

@@ -111,7 +111,7 @@ impl Stream {
     }
 
     pub(crate) fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        super::read_first(bufs, |buf| self.0.read(buf))
+        super::vectored::read_first(bufs, |buf| self.0.read(buf))
     }
 
     pub(crate) fn write(&self, buf: &[u8]) -> io::Result<usize> {
@@ -119,7 +119,7 @@ impl Stream {
     }
 
     pub(crate) fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        super::write_first(bufs, |buf| self.0.write(buf))
+        super::vectored::write_first(bufs, |buf| self.0.write(buf))
     }
 
     pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {

@@ -31,10 +31,10 @@ use windows_sys::Win32::System::Pipes::{
 };
 use windows_sys::Win32::System::Threading::{INFINITE, WaitForMultipleObjects};
 
+use super::error::{cvt, is_pipe_closed, normalise_write_error};
 use super::overlapped::{self, Event, EventSlot, Outcome};
 use super::pipe_path::PipePath;
 use super::security::{self, SecurityDescriptor};
-use super::{cvt, is_pipe_closed, normalise_write_error};
 
 /// Which way data flows, from the server's point of view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -25,9 +25,9 @@ use windows_sys::Win32::System::Threading::{
 
 use super::notify::Notifier;
 use crate::sys::Credentials;
+use crate::sys::windows::error::{cvt, is_pipe_closed, normalise_write_error};
 use crate::sys::windows::named_pipe::{self, Prefix};
 use crate::sys::windows::overlapped::Event;
-use crate::sys::windows::{cvt, is_pipe_closed, normalise_write_error};
 
 /// How much one read asks for: the default pipe buffer size.
 const READ_CHUNK: usize = 64 * 1024;
