@@ -1,8 +1,11 @@
-//! Win32 results as `io::Result`, and the codes that say a pipe is closed.
+//! Win32 results and error codes as `io::Result` and `io::Error`, and the
+//! codes that say the pipe is closed.
 
 use std::io;
 
-use windows_sys::Win32::Foundation::{ERROR_BROKEN_PIPE, ERROR_NO_DATA, ERROR_PIPE_NOT_CONNECTED};
+use windows_sys::Win32::Foundation::{
+    ERROR_BROKEN_PIPE, ERROR_NO_DATA, ERROR_PIPE_NOT_CONNECTED, GetLastError,
+};
 
 /// Turns a Win32 `BOOL` result into `io::Result`, reading `GetLastError` on failure.
 pub(crate) fn cvt(result: windows_sys::core::BOOL) -> io::Result<()> {
@@ -11,6 +14,15 @@ pub(crate) fn cvt(result: windows_sys::core::BOOL) -> io::Result<()> {
     } else {
         Ok(())
     }
+}
+
+pub(crate) fn last_error() -> u32 {
+    // SAFETY: reads the calling thread's last-error value; no preconditions.
+    unsafe { GetLastError() }
+}
+
+pub(crate) fn error_for(code: u32) -> io::Error {
+    io::Error::from_raw_os_error(code as i32)
 }
 
 /// Whether `error` is one of the codes Windows uses for "the other end of the
