@@ -3,8 +3,6 @@
 #[cfg(async_front_end)]
 pub(crate) mod aio;
 mod error;
-mod frames;
-mod framing;
 pub(crate) mod handoff;
 pub(crate) mod identity;
 pub(crate) mod local_socket;
@@ -13,11 +11,13 @@ pub(crate) mod named_pipe;
 pub(crate) mod overlapped;
 pub(crate) mod pipe;
 pub(crate) mod pipe_path;
-mod release;
-mod resource_stream;
+mod resource;
 pub(crate) mod security;
 pub(crate) mod shm;
 mod vectored;
+
+// The resource stream's path before it joined `resource`, still used by `shm`.
+use resource::stream as resource_stream;
 
 #[cfg(feature = "smol")]
 pub(crate) use aio as smol;
