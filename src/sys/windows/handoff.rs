@@ -17,7 +17,7 @@ use windows_sys::Win32::Foundation::{
 use windows_sys::Win32::Storage::FileSystem::{FILE_TYPE_PIPE, FILE_TYPE_UNKNOWN, GetFileType};
 use windows_sys::Win32::System::Threading::GetCurrentProcess;
 
-use super::cvt;
+use super::error::cvt;
 use crate::sys::Direction;
 
 /// A borrowed end, as the portable layer hands it down.

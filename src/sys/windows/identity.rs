@@ -11,7 +11,7 @@ use windows_sys::Win32::Security::{
     SidTypeWellKnownGroup,
 };
 
-use super::cvt;
+use super::error::cvt;
 use super::security::{LOCAL_SYSTEM_SID, canonical_sid, current_user_sid, sid_to_string};
 
 /// A user: the string form of its SID.

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::local_socket::{self, BindOptions, Listener, Resolved};
+use super::local_socket::socket::{self as local_socket, BindOptions, Listener, Resolved};
 use super::named_pipe::{self, Received};
 use crate::sys::{ConnectOptions, Credentials};
 

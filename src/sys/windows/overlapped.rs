@@ -19,7 +19,7 @@ use windows_sys::Win32::Foundation::{
 use windows_sys::Win32::System::IO::{CancelIoEx, GetOverlappedResult, OVERLAPPED};
 use windows_sys::Win32::System::Threading::{CreateEventW, WaitForSingleObject};
 
-use super::cvt;
+use super::error::cvt;
 
 /// A manual-reset event, unsignalled when created.
 #[derive(Debug)]

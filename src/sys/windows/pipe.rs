@@ -7,8 +7,8 @@ use std::ptr;
 use windows_sys::Win32::Storage::FileSystem::{ReadFile, WriteFile};
 use windows_sys::Win32::System::Pipes::CreatePipe;
 
+use super::error::{cvt, is_pipe_closed, normalise_write_error};
 use super::security::{self, SecurityDescriptor};
-use super::{cvt, is_pipe_closed, normalise_write_error};
 
 /// The buffer size asked of `CreatePipe`: the same 64 KiB as a Linux pipe.
 const BUFFER_SIZE: u32 = 64 * 1024;
@@ -82,7 +82,7 @@ impl Receiver {
     }
 
     pub(crate) fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        super::read_first(bufs, |buf| self.read(buf))
+        super::vectored::read_first(bufs, |buf| self.read(buf))
     }
 
     pub(crate) fn try_clone(&self) -> io::Result<Self> {
@@ -121,7 +121,7 @@ impl Sender {
     }
 
     pub(crate) fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        super::write_first(bufs, |buf| self.write(buf))
+        super::vectored::write_first(bufs, |buf| self.write(buf))
     }
 
     pub(crate) fn try_clone(&self) -> io::Result<Self> {

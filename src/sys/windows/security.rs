@@ -33,7 +33,7 @@ use windows_sys::Win32::Storage::FileSystem::{
 use windows_sys::Win32::System::Memory::{LMEM_FIXED, LocalAlloc};
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
-use super::cvt;
+use super::error::cvt;
 
 /// The access a pipe client needs to read, write and query a pipe, without
 /// `FILE_CREATE_PIPE_INSTANCE`: whoever holds only this can connect to a pipe

@@ -4,7 +4,9 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::time::Duration;
 
-use super::{PipeDirection, Stream, sys};
+use super::mode::PipeDirection;
+use super::stream::Stream;
+use crate::sys::named_pipe as sys;
 use crate::sys::pipe_path;
 
 /// How far a server may act as this client.

@@ -5,8 +5,10 @@ use std::fmt;
 use std::io;
 use std::sync::Arc;
 
-use super::{PipeDirection, PipeMode, Stream, sys};
+use super::mode::{PipeDirection, PipeMode};
+use super::stream::Stream;
 use crate::os::windows::security::SecurityDescriptor;
+use crate::sys::named_pipe as sys;
 use crate::sys::pipe_path;
 
 /// The most instances a listener keeps waiting at once (the most handles one

@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, OwnedHandle, RawHandle};
 use std::time::Duration;
 
-use super::sys;
+use crate::sys::named_pipe as sys;
 
 /// A connected named-pipe end, server side (from [`Listener::accept`]) or
 /// client side (from [`ConnectOptions::connect`]).

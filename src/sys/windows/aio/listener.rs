@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use windows_sys::Win32::Foundation::ERROR_OPERATION_ABORTED;
 
 use super::notify::Notifier;
-use super::{Stream, bind_to_port};
+use super::port::bind_to_port;
+use super::stream::Stream;
 use crate::sys::windows::named_pipe::{self, ClientConfig, ServerConfig, Waiting};
 
 /// One instance waiting for a client, with the wait that wakes the accepting

@@ -21,7 +21,7 @@
 //!   thread-pool wait that frees them once the write ends, so the peer still
 //!   gets the data and nobody waits for the peer.
 //! * Handles are bound to one process-wide I/O completion port that nothing
-//!   reads ([`bind_to_port`]). That makes their I/O independent of the thread
+//!   reads ([`bind_to_port`](port::bind_to_port)). That makes their I/O independent of the thread
 //!   that started it: Windows cancels the pending I/O of a thread that exits
 //!   unless the handle is bound to a port, and executor threads come and go.
 //!   Every `OVERLAPPED` carries its event tagged with the low bit, so no
@@ -31,6 +31,7 @@ pub(crate) mod listener;
 pub(crate) mod local_socket;
 pub(crate) mod notify;
 pub(crate) mod pipe;
+mod port;
 pub(crate) mod resource_stream;
 #[cfg_attr(
     not(feature = "tokio"),
@@ -38,37 +39,5 @@ pub(crate) mod resource_stream;
 )]
 pub(crate) mod stream;
 
-use std::os::windows::io::{AsRawHandle, BorrowedHandle};
-use std::ptr;
-use std::sync::OnceLock;
-
-use windows_sys::Win32::Foundation::INVALID_HANDLE_VALUE;
-use windows_sys::Win32::System::IO::CreateIoCompletionPort;
-
 pub(crate) use listener::{Listener, connect};
 pub(crate) use stream::Stream;
-
-/// The completion port handle value, as a number so that it can be shared.
-fn port() -> Option<usize> {
-    static PORT: OnceLock<Option<usize>> = OnceLock::new();
-    *PORT.get_or_init(|| {
-        // SAFETY: creating a new port needs no file handle (INVALID_HANDLE_VALUE)
-        // and no existing port; one concurrent thread is plenty for a port
-        // that is never read.
-        let port = unsafe { CreateIoCompletionPort(INVALID_HANDLE_VALUE, ptr::null_mut(), 0, 1) };
-        // The port lives as long as the process: it is never closed.
-        (!port.is_null()).then_some(port as usize)
-    })
-}
-
-/// Binds `handle` to the process-wide completion port, so that its pending
-/// I/O survives the exit of the thread that started it. Best effort: a handle
-/// already bound (for instance after a round trip through a blocking stream)
-/// keeps its binding, and without a port the I/O still works, only tied to
-/// its thread as for any handle that is not bound.
-pub(crate) fn bind_to_port(handle: BorrowedHandle<'_>) {
-    let Some(port) = port() else { return };
-    // SAFETY: `handle` is an open overlapped handle and `port` an open
-    // completion port; on failure nothing changes.
-    unsafe { CreateIoCompletionPort(handle.as_raw_handle(), port as _, 0, 0) };
-}

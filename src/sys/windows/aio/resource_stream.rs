@@ -8,8 +8,8 @@ use std::task::{Context, Poll, ready};
 
 use super::Stream;
 use crate::sys::Credentials;
-use crate::sys::windows::framing::Framing;
 use crate::sys::windows::named_pipe;
+use crate::sys::windows::resource::framing::Framing;
 
 #[derive(Debug)]
 pub(crate) struct ResourceStream {

@@ -1,197 +1,18 @@
-//! The async named-pipe types, one runtime-neutral implementation for both
-//! front ends: [`named_pipe::tokio`](super) (feature `tokio`) and
-//! [`named_pipe::smol`](super) (feature `smol`) are two paths to these same
-//! types, which implement Tokio's I/O traits and the `futures-io` traits as
-//! the features say. They need no runtime: each pipe direction is one
-//! overlapped operation awaited through a Win32 thread-pool wait (see the
-//! [module docs](super#async-front-ends) for the design), so they work on any
-//! executor and their drops work anywhere.
-//!
-//! The examples use smol; with Tokio only the extension traits and the
-//! executor differ.
+//! The async stream: a connected pipe end, server or client side.
 
 use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, IoSlice};
+use std::io;
 use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, RawHandle};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use super::{ConnectOptions, ListenerOptions};
+use crate::os::windows::named_pipe::client::ConnectOptions;
+use crate::os::windows::named_pipe::stream as blocking;
 use crate::sys::aio as sys;
 use crate::sys::named_pipe as blocking_sys;
 
-/// The server side of an async named pipe: keeps instances waiting for
-/// clients and hands out the connected ones.
-///
-/// Created from the same [`ListenerOptions`] as the blocking listener (mode,
-/// direction, instance limit, buffer sizes, ready instances, security
-/// descriptor); its `nonblocking` setting does not apply.
-///
-/// # Examples
-///
-/// An accept loop that serves each client in its own task (the next instance
-/// is waiting before a connected one is handed out, so no client is refused):
-///
-#[cfg_attr(feature = "smol", doc = "```no_run")]
-#[cfg_attr(not(feature = "smol"), doc = "```ignore")]
-/// use localipc::os::windows::named_pipe::ListenerOptions;
-/// use localipc::os::windows::named_pipe::smol::Listener;
-/// use smol::io::AsyncWriteExt;
-///
-/// # async fn serve() -> std::io::Result<()> {
-/// let listener = Listener::create(&ListenerOptions::new(r"\\.\pipe\my-service"))?;
-/// loop {
-///     let mut stream = listener.accept().await?;
-///     smol::spawn(async move {
-///         let _ = stream.write_all(b"hello").await;
-///     });
-/// }
-/// # }
-/// ```
-pub struct Listener {
-    inner: sys::Listener,
-}
-
-impl Listener {
-    /// Checks the options, claims the name and starts waiting for clients,
-    /// as [`ListenerOptions::create`] does.
-    ///
-    /// This needs no executor: it only creates the pipe instances.
-    ///
-    /// # Errors
-    ///
-    /// As for [`ListenerOptions::create`].
-    ///
-    /// # Examples
-    ///
-    #[cfg_attr(feature = "smol", doc = "```")]
-    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
-    /// use localipc::os::windows::named_pipe::{ListenerOptions, PipeMode};
-    /// use localipc::os::windows::named_pipe::smol::Listener;
-    ///
-    /// let path = format!(r"\\.\pipe\localipc-doc-smol-create-{}", std::process::id());
-    /// let listener = Listener::create(ListenerOptions::new(&path).mode(PipeMode::Messages))?;
-    /// assert_eq!(listener.path(), path);
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    #[doc(alias = "CreateNamedPipeW")]
-    pub fn create(options: &ListenerOptions) -> io::Result<Self> {
-        Self::from_blocking(options.create()?)
-    }
-
-    /// Turns a blocking listener into an async one, keeping its instances
-    /// and any client already connected to one of them.
-    ///
-    /// # Errors
-    ///
-    /// The OS error if the thread-pool waits cannot be created.
-    ///
-    /// # Examples
-    ///
-    #[cfg_attr(feature = "smol", doc = "```")]
-    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
-    /// use localipc::os::windows::named_pipe::ListenerOptions;
-    /// use localipc::os::windows::named_pipe::smol::Listener;
-    ///
-    /// let path = format!(r"\\.\pipe\localipc-doc-smol-from-{}", std::process::id());
-    /// let blocking = ListenerOptions::new(&path).create()?;
-    /// let listener = Listener::from_blocking(blocking)?;
-    /// let blocking = listener.into_blocking();
-    /// assert_eq!(blocking.path(), path);
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn from_blocking(listener: super::Listener) -> io::Result<Self> {
-        sys::Listener::from_blocking(listener.into_sys()).map(|inner| Self { inner })
-    }
-
-    /// Turns this listener back into a blocking one (in blocking mode), with
-    /// its instances and any client connected but not accepted yet.
-    ///
-    /// # Examples
-    ///
-    /// See [`from_blocking`](Self::from_blocking).
-    pub fn into_blocking(self) -> super::Listener {
-        super::Listener::from_sys(self.inner.into_blocking())
-    }
-
-    /// Waits for a client and returns the connected stream.
-    ///
-    /// A client that connected before `accept` was called counts as
-    /// connected, even if it has already left: its stream yields whatever it
-    /// wrote and then the end of the stream. Before returning, the listener
-    /// puts a fresh instance in place of the connected one.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: the instances and their pending connections belong to
-    /// the listener, not to the future, so a client that connects while no
-    /// `accept` future is being polled is returned by the next `accept`.
-    ///
-    /// # Errors
-    ///
-    /// * [`ResourceBusy`](io::ErrorKind::ResourceBusy) when every instance the
-    ///   instance limit allows is connected and none is left to wait on.
-    /// * Otherwise the OS error of `ConnectNamedPipe`; the listener stays
-    ///   usable.
-    ///
-    /// # Examples
-    ///
-    /// See the accept loop in [`Listener`]'s docs.
-    #[doc(alias = "ConnectNamedPipe")]
-    pub async fn accept(&self) -> io::Result<Stream> {
-        poll_fn(|cx| self.poll_accept(cx)).await
-    }
-
-    /// Polls for a connected client: the building block of
-    /// [`accept`](Self::accept), for hand-written futures.
-    ///
-    /// # Errors
-    ///
-    /// As for [`accept`](Self::accept).
-    ///
-    /// # Examples
-    ///
-    #[cfg_attr(feature = "smol", doc = "```")]
-    #[cfg_attr(not(feature = "smol"), doc = "```ignore")]
-    /// use std::future::poll_fn;
-    /// use localipc::os::windows::named_pipe::ListenerOptions;
-    /// use localipc::os::windows::named_pipe::smol::{Listener, Stream};
-    /// use localipc::os::windows::named_pipe::ConnectOptions;
-    ///
-    /// # fn main() -> std::io::Result<()> {
-    /// smol::block_on(async {
-    ///     let path = format!(r"\\.\pipe\localipc-doc-smol-poll-{}", std::process::id());
-    ///     let listener = Listener::create(&ListenerOptions::new(&path))?;
-    ///     let _client = Stream::connect(&ConnectOptions::new(&path)).await?;
-    ///     let server = poll_fn(|cx| listener.poll_accept(cx)).await?;
-    ///     assert!(server.is_server());
-    ///     Ok(())
-    /// })
-    /// # }
-    /// ```
-    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<Stream>> {
-        self.inner.poll_accept(cx).map_ok(|inner| Stream { inner })
-    }
-
-    /// The pipe's path, as given.
-    ///
-    /// # Examples
-    ///
-    /// See [`create`](Self::create).
-    pub fn path(&self) -> &str {
-        self.inner.path()
-    }
-}
-
-impl fmt::Debug for Listener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.inner, f)
-    }
-}
-
 /// A connected async named-pipe end, server side (from
-/// [`Listener::accept`]) or client side (from [`Stream::connect`]).
+/// [`Listener::accept`](super::Listener::accept)) or client side (from
+/// [`Stream::connect`]).
 ///
 /// `AsyncRead` and `AsyncWrite` are implemented for `Stream` and `&Stream`
 /// (Tokio's with feature `tokio`, the `futures-io` traits with feature
@@ -241,7 +62,7 @@ impl fmt::Debug for Listener {
 /// # }
 /// ```
 pub struct Stream {
-    inner: sys::Stream,
+    pub(super) inner: sys::Stream,
 }
 
 impl Stream {
@@ -315,7 +136,7 @@ impl Stream {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn from_blocking(stream: super::Stream) -> io::Result<Self> {
+    pub fn from_blocking(stream: blocking::Stream) -> io::Result<Self> {
         sys::Stream::from_blocking(stream.into_sys()).map(|inner| Self { inner })
     }
 
@@ -331,8 +152,8 @@ impl Stream {
     /// # Examples
     ///
     /// See [`from_blocking`](Self::from_blocking).
-    pub fn into_blocking(self) -> io::Result<super::Stream> {
-        self.inner.into_blocking().map(super::Stream::from_sys)
+    pub fn into_blocking(self) -> io::Result<blocking::Stream> {
+        self.inner.into_blocking().map(blocking::Stream::from_sys)
     }
 
     /// Sends one message: in message mode the peer receives exactly these
@@ -489,7 +310,7 @@ impl Stream {
     ///
     /// # Examples
     ///
-    /// See [`Listener::poll_accept`].
+    /// See [`Listener::poll_accept`](super::Listener::poll_accept).
     pub fn is_server(&self) -> bool {
         self.inner.is_server()
     }
@@ -516,7 +337,7 @@ impl Stream {
     }
 
     /// The process id of the client end's process (see the blocking
-    /// [`Stream::client_process_id`](super::Stream::client_process_id) for
+    /// [`Stream::client_process_id`](super::super::Stream::client_process_id) for
     /// the pid-reuse caveat).
     ///
     /// # Errors
@@ -620,7 +441,7 @@ impl Stream {
 
     /// Runs `f` on this thread while it impersonates the client, and reverts
     /// afterwards, exactly as the blocking
-    /// [`Stream::impersonate_client`](super::Stream::impersonate_client).
+    /// [`Stream::impersonate_client`](super::super::Stream::impersonate_client).
     /// It is synchronous: keep `f` short, since it runs on an executor thread.
     ///
     /// # Errors
@@ -642,118 +463,6 @@ impl Stream {
         blocking_sys::impersonate_client(self.as_handle(), self.is_server(), f)
     }
 }
-
-/// Tokio's `AsyncRead` and `AsyncWrite` for `Stream` and `&Stream`.
-#[cfg(feature = "tokio")]
-macro_rules! tokio_io {
-    ($($ty:ty),*) => {$(
-        /// Cancel safe: bytes are taken only by the poll that returns them.
-        impl tokio::io::AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut tokio::io::ReadBuf<'_>,
-            ) -> Poll<io::Result<()>> {
-                let n = std::task::ready!(self.inner.poll_read(cx, buf.initialize_unfilled()))?;
-                buf.advance(n);
-                Poll::Ready(Ok(()))
-            }
-        }
-
-        /// Cancel safe: a write that returns `Pending` wrote nothing.
-        impl tokio::io::AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.inner.poll_write(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.inner.poll_write_vectored(cx, bufs)
-            }
-
-            fn is_write_vectored(&self) -> bool {
-                true
-            }
-
-            /// Waits until the peer has read everything written so far, as
-            /// [`Stream::flush`] does.
-            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.inner.poll_flush_peer(cx)
-            }
-
-            /// Waits until every write has been handed to the pipe, then
-            /// refuses further writes with `BrokenPipe`. The peer sees the end
-            /// of the stream only once this stream is dropped: named pipes
-            /// have no half-close.
-            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.inner.poll_shutdown(cx)
-            }
-        }
-    )*};
-}
-
-#[cfg(feature = "tokio")]
-tokio_io!(Stream, &Stream);
-
-/// The `futures-io` `AsyncRead` and `AsyncWrite` for `Stream` and `&Stream`.
-#[cfg(feature = "smol")]
-macro_rules! futures_io {
-    ($($ty:ty),*) => {$(
-        /// Cancel safe: bytes are taken only by the poll that returns them.
-        impl futures_io::AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                self.inner.poll_read(cx, buf)
-            }
-        }
-
-        /// Cancel safe: a write that returns `Pending` wrote nothing.
-        impl futures_io::AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.inner.poll_write(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.inner.poll_write_vectored(cx, bufs)
-            }
-
-            /// Waits until the peer has read everything written so far, as
-            /// [`Stream::flush`] does.
-            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.inner.poll_flush_peer(cx)
-            }
-
-            /// Waits until every write has been handed to the pipe, then
-            /// refuses further writes with `BrokenPipe`. The peer sees the end
-            /// of the stream only once this stream is dropped: named pipes
-            /// have no half-close.
-            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.inner.poll_shutdown(cx)
-            }
-        }
-    )*};
-}
-
-#[cfg(feature = "smol")]
-futures_io!(Stream, &Stream);
 
 impl fmt::Debug for Stream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -14,9 +14,9 @@ use std::task::Poll;
 use std::time::Duration;
 
 use super::framing::Framing;
-use super::local_socket::Stream;
-use super::named_pipe;
 use crate::sys::Credentials;
+use crate::sys::windows::local_socket::socket::Stream;
+use crate::sys::windows::named_pipe;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex

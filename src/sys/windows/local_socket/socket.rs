@@ -1,4 +1,5 @@
-//! Local sockets on Windows: byte-mode, duplex named pipes.
+//! Local sockets on Windows: byte-mode, duplex named pipes (the listener,
+//! the stream, names, binding and connecting).
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, IoSlice, IoSliceMut};
@@ -6,10 +7,12 @@ use std::os::windows::io::{AsHandle, BorrowedHandle, OwnedHandle};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::named_pipe::{self, ClientConfig, Direction, ImpersonationLevel, ServerConfig};
-use super::pipe_path::{self, PipePath};
-use super::security::{self, SecurityDescriptor};
 pub(crate) use crate::sys::ConnectOptions;
+use crate::sys::windows::named_pipe::{
+    self, ClientConfig, Direction, ImpersonationLevel, ServerConfig,
+};
+use crate::sys::windows::pipe_path::{self, PipePath};
+use crate::sys::windows::security::{self, SecurityDescriptor};
 use crate::sys::{Access, Credentials, ExpectedServer, RefusalHook};
 
 /// What a local-socket name resolves to on Windows: a pipe path.
@@ -35,11 +38,9 @@ pub(crate) fn resolve_path(path: &std::path::Path) -> io::Result<Resolved> {
     pipe_path::local(path.as_os_str())
 }
 
-pub(crate) use super::resource_stream::ResourceStream;
-
 /// A listener: named-pipe instances waiting for clients.
 #[derive(Debug)]
-pub(crate) struct Listener(named_pipe::Listener);
+pub(crate) struct Listener(pub(super) named_pipe::Listener);
 
 impl Listener {
     #[cfg(async_front_end)]
@@ -54,13 +55,6 @@ impl Listener {
 
     pub(crate) fn accept(&self) -> io::Result<Stream> {
         self.0.accept().map(Stream)
-    }
-
-    /// Accepts a message socket (the listener is in message mode).
-    pub(crate) fn accept_messages(&self) -> io::Result<super::message_socket::MessageSocket> {
-        self.0
-            .accept()
-            .map(super::message_socket::MessageSocket::new)
     }
 
     pub(crate) fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
@@ -111,7 +105,7 @@ impl Stream {
     }
 
     pub(crate) fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        super::read_first(bufs, |buf| self.0.read(buf))
+        crate::sys::windows::vectored::read_first(bufs, |buf| self.0.read(buf))
     }
 
     pub(crate) fn write(&self, buf: &[u8]) -> io::Result<usize> {
@@ -119,7 +113,7 @@ impl Stream {
     }
 
     pub(crate) fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        super::write_first(bufs, |buf| self.0.write(buf))
+        crate::sys::windows::vectored::write_first(bufs, |buf| self.0.write(buf))
     }
 
     pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {

@@ -133,7 +133,7 @@ impl Framing {
                 .iter()
                 .map(|handle| handle.try_clone_to_owned())
                 .collect::<io::Result<Vec<_>>>()?;
-            let taken = OwnedHandle::from(super::overlapped::Event::new()?);
+            let taken = OwnedHandle::from(crate::sys::windows::overlapped::Event::new()?);
             let values: Vec<u64> = copied
                 .iter()
                 .map(|copy| copy.as_raw_handle() as u64)
@@ -410,7 +410,7 @@ fn duplicate_from(peer: &OwnedHandle, value: u64) -> io::Result<OwnedHandle> {
             DUPLICATE_SAME_ACCESS,
         )
     };
-    super::cvt(ok)?;
+    crate::sys::windows::error::cvt(ok)?;
     // SAFETY: DuplicateHandle succeeded, so `copy` is a new handle we own.
     Ok(unsafe { OwnedHandle::from_raw_handle(copy) })
 }
