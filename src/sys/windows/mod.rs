@@ -16,9 +16,6 @@ pub(crate) mod security;
 pub(crate) mod shm;
 mod vectored;
 
-// The resource stream's path before it joined `resource`, still used by `shm`.
-use resource::stream as resource_stream;
-
 #[cfg(feature = "smol")]
 pub(crate) use aio as smol;
 #[cfg(feature = "tokio")]

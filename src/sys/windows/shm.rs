@@ -17,7 +17,7 @@ use windows_sys::Win32::System::Memory::{
 };
 use windows_sys::Win32::System::Pipes::PeekNamedPipe;
 
-use super::resource_stream::ResourceStream;
+use super::resource::ResourceStream;
 use crate::sys::shared_memory::{Mapping, Region};
 
 /// Maps all of `section` for reading and writing; returns the view and its
