@@ -77,7 +77,7 @@ fn stream_from(resource: localipc::resource::OwnedResource) -> std::io::Result<S
 /// The server: starts the workers, accepts clients on the public socket,
 /// and hands each accepted stream to the next worker, round robin.
 fn server() -> std::io::Result<()> {
-    watchdog(Duration::from_secs(60));
+    let _watchdog = localipc_test_support::watchdog("handoff", Duration::from_secs(60));
     let tag = std::process::id();
     let control_name = format!("localipc-handoff-control-{tag}.sock");
     let public = Name::namespaced(format!("localipc-handoff-{tag}.sock"))?;
@@ -147,12 +147,4 @@ fn server() -> std::io::Result<()> {
 fn fail(why: &str) -> ! {
     eprintln!("handoff: FAILED: {why}");
     std::process::exit(1);
-}
-
-/// Ends the process if the example hangs.
-fn watchdog(limit: Duration) {
-    std::thread::spawn(move || {
-        std::thread::sleep(limit);
-        fail(&format!("still running after {limit:?}"));
-    });
 }

@@ -3,18 +3,15 @@
 //! benchmark's quick mode and plot.
 
 mod common;
-#[path = "../../tests/util/mod.rs"]
-mod util;
 
 #[allow(unused_imports, reason = "where processes are started")]
-use util::Spawn as _;
+use localipc_test_support::Spawn as _;
 
 use std::process::Stdio;
 use std::time::Duration;
 
 use common::{LIMIT, assert_one_line_error, connect, localipc};
-use util::names::unique;
-use util::watchdog;
+use localipc_test_support::{self as support, unique_name as unique, watchdog};
 
 /// Starts `localipc listen ARGS` and waits until it says it is listening.
 fn start_listener(args: &[&str]) -> std::process::Child {
@@ -57,7 +54,7 @@ fn listen_keep_echo_serves_clients_one_after_another() {
 #[test]
 fn path_names_work_end_to_end() {
     let _watchdog = watchdog("path_names_work_end_to_end", LIMIT);
-    let dir = util::TempDir::new("cli-path");
+    let dir = support::TempDir::new("cli-path");
     let path = dir.path().join("tool.sock");
     let path = path.to_str().unwrap();
     let mut listener = start_listener(&["--path", "--echo", path]);
@@ -120,8 +117,8 @@ fn a_taken_name_is_one_line_and_exit_1() {
     if second.try_wait().unwrap().is_none() {
         second.kill().unwrap();
         second.wait().unwrap();
-        if util::is_wine() {
-            util::skip(
+        if support::is_wine() {
+            support::skip(
                 name_,
                 "Wine ignores FILE_FLAG_FIRST_PIPE_INSTANCE, so a second server gets the name",
             );
@@ -141,7 +138,7 @@ fn a_second_listen_on_a_live_path_leaves_the_first_serving() {
         "a_second_listen_on_a_live_path_leaves_the_first_serving",
         LIMIT,
     );
-    let dir = util::TempDir::new("cli-phantom");
+    let dir = support::TempDir::new("cli-phantom");
     let path = dir.path().join("tool.sock");
     let path = path.to_str().unwrap();
     let mut first = start_listener(&["--path", path]);
@@ -172,7 +169,7 @@ fn a_second_listen_on_a_live_path_leaves_the_first_serving() {
 fn as_nobody(test: &str, command: &mut std::process::Command) -> bool {
     use std::os::unix::process::CommandExt;
     if !rustix::process::geteuid().is_root() {
-        util::skip(test, "needs root to run a process as another user");
+        support::skip(test, "needs root to run a process as another user");
         return false;
     }
     command.uid(65534).gid(65534);
@@ -224,7 +221,7 @@ fn connect_refuses_a_server_of_another_user_unless_told_to_expect_it() {
     use std::io::{BufRead, BufReader};
     let test = "connect_refuses_a_server_of_another_user_unless_told_to_expect_it";
     let _watchdog = watchdog(test, LIMIT);
-    let dir = util::TempDir::new("cli-squat");
+    let dir = support::TempDir::new("cli-squat");
     std::fs::set_permissions(
         dir.path(),
         std::os::unix::fs::PermissionsExt::from_mode(0o1777),
@@ -336,7 +333,7 @@ fn a_directory_or_a_regular_file_in_the_way_is_named_and_left_alone() {
         "a_directory_or_a_regular_file_in_the_way_is_named_and_left_alone",
         LIMIT,
     );
-    let dir = util::TempDir::new("cli-in-the-way");
+    let dir = support::TempDir::new("cli-in-the-way");
     let directory = dir.path().join("a-directory");
     std::fs::create_dir(&directory).unwrap();
     let file = dir.path().join("a-file");
@@ -383,18 +380,13 @@ fn bench_quick_json_covers_every_primitive() {
         .args(["bench", "--quick", "--json"])
         .output_child()
         .unwrap();
-    if !output.status.success()
-        && util::is_wine()
-        && String::from_utf8_lossy(&output.stderr).contains("(os error 1359)")
-    {
+    if support::failed_of_wine_fault(&output) {
         // Wine, not Windows: under load its server has failed a pipe
         // operation with ERROR_INTERNAL_ERROR (once in CI, in a 1 B round
         // trip of the unnamed pipe). One more try; a second failure fails.
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "\nlocalipc-test-note: bench_quick_json_covers_every_primitive: Wine answered \
-             ERROR_INTERNAL_ERROR; trying once more"
+        support::note(
+            "bench_quick_json_covers_every_primitive: Wine answered \
+             ERROR_INTERNAL_ERROR; trying once more",
         );
         output = localipc()
             .args(["bench", "--quick", "--json"])
@@ -482,7 +474,7 @@ fn bench_plot_draws_every_primitive_against_std() {
         "bench_plot_draws_every_primitive_against_std",
         Duration::from_secs(300),
     );
-    let dir = util::TempDir::new("cli-plot");
+    let dir = support::TempDir::new("cli-plot");
     let plot = dir.path().join("ratios.svg");
     let output = localipc()
         .args(["bench", "--quick", "--plot"])
@@ -560,7 +552,7 @@ fn bench_plot_to_an_unwritable_place_fails_before_measuring() {
         "bench_plot_to_an_unwritable_place_fails_before_measuring",
         LIMIT,
     );
-    let dir = util::TempDir::new("cli-plot-nowhere");
+    let dir = support::TempDir::new("cli-plot-nowhere");
     let plot = dir.path().join("no-such-directory").join("ratios.svg");
     let started = std::time::Instant::now();
     let output = localipc()

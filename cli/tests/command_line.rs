@@ -3,17 +3,14 @@
 //! has, and shell completions.
 
 mod common;
-#[path = "../../tests/util/mod.rs"]
-mod util;
 
 #[allow(unused_imports, reason = "where processes are started")]
-use util::Spawn as _;
+use localipc_test_support::Spawn as _;
 
 use std::process::Stdio;
 
 use common::{LIMIT, assert_one_line_error, assert_usage_error, localipc};
-use util::names::unique;
-use util::watchdog;
+use localipc_test_support::{unique_name as unique, watchdog};
 
 /// Every verb, as the words that reach it, on this OS.
 fn verbs() -> Vec<Vec<&'static str>> {

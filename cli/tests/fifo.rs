@@ -2,17 +2,15 @@
 #![cfg(unix)]
 
 mod common;
-#[path = "../../tests/util/mod.rs"]
-mod util;
 
 #[allow(unused_imports, reason = "where processes are started")]
-use util::Spawn as _;
+use localipc_test_support::Spawn as _;
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::process::Stdio;
 
 use common::{LIMIT, assert_one_line_error, assert_usage_error, localipc, run};
-use util::{TempDir, watchdog};
+use localipc_test_support::{TempDir, watchdog};
 
 #[test]
 fn create_makes_a_fifo_with_the_mode_asked() {

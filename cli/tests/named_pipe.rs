@@ -4,18 +4,15 @@
 #![cfg(windows)]
 
 mod common;
-#[path = "../../tests/util/mod.rs"]
-mod util;
 
 #[allow(unused_imports, reason = "where processes are started")]
-use util::Spawn as _;
+use localipc_test_support::Spawn as _;
 
 use std::io::Write;
 use std::process::Stdio;
 
 use localipc::os::windows::named_pipe::{ConnectOptions, ListenerOptions, PipeMode};
-use util::names::unique;
-use util::watchdog;
+use localipc_test_support::{unique_name as unique, watchdog};
 
 use common::{LIMIT, assert_one_line_error, localipc, run, start_listening};
 

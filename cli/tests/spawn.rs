@@ -1,16 +1,15 @@
 //! `localipc spawn`, run as a real program. The command it runs is this
-//! test binary again, in a child role (see `util::child_command`), so the
-//! same tests run on every OS.
+//! test binary again, in a child role (see
+//! `localipc_test_support::child_command`), so the same tests run on every
+//! OS.
 
 mod common;
-#[path = "../../tests/util/mod.rs"]
-mod util;
 
 use std::io::{Read, Write};
 use std::process::Output;
 
 use localipc::pipe::{Receiver, Sender};
-use util::{child_command, is_child, watchdog};
+use localipc_test_support::{child_command, is_child, watchdog};
 
 use common::{LIMIT, assert_one_line_error, localipc, run_command};
 

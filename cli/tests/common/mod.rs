@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use crate::util::Spawn as _;
+use localipc_test_support::Spawn as _;
 
 /// How long a test of the tool may take before its watchdog fails it.
 pub(crate) const LIMIT: Duration = Duration::from_secs(120);

@@ -43,7 +43,7 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    localipc_integrations::exit_after(Duration::from_secs(60));
+    localipc_test_support::watchdog("the http example", Duration::from_secs(60)).forever();
     let name = Name::namespaced(format!("localipc-example-http-{}.sock", std::process::id()))?;
 
     let app = Router::new()

@@ -5,6 +5,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use localipc::pipe::{Handoff, Receiver, Sender};
+use localipc_test_support::surviving_wine_faults;
 
 use super::{INPUT_VAR, OUTPUT_VAR, Spec, Transport};
 use crate::context::Context;
@@ -166,27 +167,4 @@ fn read_line(stdout: &mut ChildStdout) -> io::Result<Vec<u8>> {
         }
     }
     Ok(line)
-}
-
-/// Runs `start`, a process start (a failure means no process was made),
-/// again when it fails with `ERROR_INTERNAL_ERROR` (1359): Wine, never
-/// Windows, answers that now and then under load. At most 5 tries, a note
-/// on standard error each time.
-fn surviving_wine_faults<T>(mut start: impl FnMut() -> io::Result<T>) -> io::Result<T> {
-    const ERROR_INTERNAL_ERROR: i32 = 1359;
-    let mut tries = 1;
-    loop {
-        match start() {
-            Err(error)
-                if cfg!(windows)
-                    && tries < 5
-                    && error.raw_os_error() == Some(ERROR_INTERNAL_ERROR) =>
-            {
-                eprintln!("localipc-bench: starting the peer failed ({error}); trying again");
-                tries += 1;
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            result => return result,
-        }
-    }
 }

@@ -37,7 +37,7 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    localipc_integrations::exit_after(Duration::from_secs(60));
+    localipc_test_support::watchdog("the grpc example", Duration::from_secs(60)).forever();
     let name = Name::namespaced(format!("localipc-example-grpc-{}.sock", std::process::id()))?;
 
     let incoming = Listener::bind(&name)?
