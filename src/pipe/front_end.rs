@@ -127,7 +127,16 @@ macro_rules! front_end {
                 f.debug_struct("Receiver").finish_non_exhaustive()
             }
         }
+    };
+}
 
+pub(super) use front_end;
+
+/// The reads and writes of the `Sender` and `Receiver` that `front_end!`
+/// defined in the invoking module (`crate::poll_io`), which the runtime's
+/// I/O traits go through.
+macro_rules! ends_io {
+    () => {
         impl crate::poll_io::PollRead for Receiver {
             fn poll_read_into(
                 &mut self,
@@ -176,4 +185,4 @@ macro_rules! front_end {
     };
 }
 
-pub(super) use front_end;
+pub(super) use ends_io;

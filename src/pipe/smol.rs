@@ -70,6 +70,8 @@ super::front_end::front_end! {
     context_error: "",
 }
 
+super::front_end::ends_io!();
+
 crate::poll_io::futures_io! {
     read: Receiver;
     write: Sender;

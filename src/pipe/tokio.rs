@@ -68,6 +68,8 @@ super::front_end::front_end! {
     context_error: "; also an error outside a Tokio runtime",
 }
 
+super::front_end::ends_io!();
+
 crate::poll_io::tokio_io! {
     read: Receiver;
     write: Sender;
