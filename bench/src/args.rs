@@ -289,9 +289,11 @@ mod tests {
     #[test]
     fn families_are_chosen_by_key_and_all_by_default() {
         assert!(settings(&["--quick"]).families.is_empty());
+        // Keys of this OS's families (Windows has no `pipes`, say).
+        let first = crate::families::keys()[0];
         assert_eq!(
-            settings(&["--family", "shm", "--family", "pipes"]).families,
-            ["shm", "pipes"]
+            settings(&["--family", "shm", "--family", first]).families,
+            ["shm", first]
         );
         assert_eq!(error(&["--family"]), (ErrorKind::InvalidValue, 2));
     }
