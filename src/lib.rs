@@ -62,6 +62,8 @@ pub mod local_socket;
 pub mod os;
 pub mod pipe;
 pub mod resource;
+#[cfg(async_front_end)]
+pub mod runtime;
 pub mod shm;
 
 pub use error::raw_os_error;

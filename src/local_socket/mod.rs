@@ -120,7 +120,8 @@
 
 mod access;
 #[cfg(async_front_end)]
-mod front_end;
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "smol"))))]
+pub mod generic;
 mod listener;
 #[cfg(message_sockets)]
 mod message;

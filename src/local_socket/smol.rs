@@ -66,19 +66,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-super::front_end::front_end! {
-    sys: crate::sys::smol::local_socket,
-    check_context: crate::smol_context::require,
-    runtime: "smol",
-    module: "smol",
-    io: "smol::io",
-    run: "smol::block_on(async {",
-    spawn: "smol::spawn",
-    joined: ".await",
-    shutdown: "close",
-    select: "`futures_lite::future::race`",
-    context_error: "",
-}
+super::generic::runtime_types!(crate::runtime::Smol);
 
 crate::poll_io::futures_io! {
     read: Stream, ReadHalf<'_>, OwnedReadHalf, ResourceStream;

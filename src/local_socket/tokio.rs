@@ -62,19 +62,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-super::front_end::front_end! {
-    sys: crate::sys::tokio::local_socket,
-    check_context: crate::tokio_context::require,
-    runtime: "Tokio",
-    module: "tokio",
-    io: "tokio::io",
-    run: "tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {",
-    spawn: "tokio::spawn",
-    joined: ".await.unwrap()",
-    shutdown: "shutdown",
-    select: "`tokio::select!`",
-    context_error: "; also an error outside a Tokio runtime",
-}
+super::generic::runtime_types!(crate::runtime::Tokio);
 
 crate::poll_io::tokio_io! {
     read: Stream, ReadHalf<'_>, OwnedReadHalf, ResourceStream;

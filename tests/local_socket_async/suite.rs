@@ -349,7 +349,8 @@ macro_rules! suite {
                 let (read2, write2) = second.into_split();
                 let error = read1.reunite(write2).unwrap_err();
                 assert_eq!(error.to_string(), "the halves come from different streams");
-                let rt::local_socket::ReuniteError(read1, write2) = error;
+                // A pattern names the generic type: it cannot go through the alias.
+                let localipc::local_socket::generic::ReuniteError(read1, write2) = error;
                 let _first = write1.reunite(read1).unwrap();
                 let _second = read2.reunite(write2).unwrap();
             });

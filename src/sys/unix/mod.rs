@@ -14,7 +14,7 @@ mod message_framed;
 pub(crate) mod message_socket;
 pub(crate) mod pipe;
 #[cfg(async_front_end)]
-mod reactor;
+pub(crate) mod reactor;
 pub(crate) mod scm_rights;
 pub(crate) mod shm;
 mod sigpipe;

@@ -27,6 +27,10 @@ impl OwnsFd for super::pipe::Receiver {}
 /// A runtime's reactor: registration and readiness. (Sleeps are the
 /// crate's own timer's, `sys::timer`, whatever the runtime.)
 pub(crate) trait Reactor: Debug + Send + Sync + 'static {
+    /// Whether this runtime's types can be made here: Tokio's need a
+    /// runtime with I/O enabled; async-io's can be made anywhere.
+    fn check_context() -> io::Result<()>;
+
     /// A registered `T`.
     type Io<T: OwnsFd>: Debug + Send + Sync;
 
@@ -54,23 +58,10 @@ pub(crate) trait Reactor: Debug + Send + Sync + 'static {
     ) -> Poll<io::Result<R>>;
 }
 
-/// The `local_socket` and `pipe` modules of the async contract (see
+/// The `pipe` module of the async contract (see
 /// `sys/mod.rs`) for one reactor.
 macro_rules! front_end {
     ($reactor:ident) => {
-        pub(crate) mod local_socket {
-            use super::$reactor;
-            use crate::sys::unix::reactor::local_socket as generic;
-
-            pub(crate) type Listener = generic::Listener<$reactor>;
-            pub(crate) type Stream = generic::Stream<$reactor>;
-            pub(crate) type ResourceStream = generic::ResourceStream<$reactor>;
-            #[cfg(message_sockets)]
-            pub(crate) type MessageListener = generic::MessageListener<$reactor>;
-            #[cfg(message_sockets)]
-            pub(crate) type MessageSocket = generic::MessageSocket<$reactor>;
-        }
-
         pub(crate) mod pipe {
             use std::io;
             use std::path::Path;

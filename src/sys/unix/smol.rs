@@ -29,9 +29,14 @@ unsafe impl IoSafe for super::pipe::Receiver {}
 
 /// async-io's reactor: one per process, driven by whichever thread waits.
 #[derive(Debug)]
-pub(crate) struct AsyncIo;
+#[allow(unreachable_pub, reason = "named by the public runtime::Smol")]
+pub struct AsyncIo;
 
 impl Reactor for AsyncIo {
+    fn check_context() -> io::Result<()> {
+        crate::smol_context::require()
+    }
+
     type Io<T: OwnsFd> = Async<T>;
 
     fn register<T: OwnsFd>(io: T) -> io::Result<Async<T>> {

@@ -10,9 +10,14 @@ use super::reactor::{OwnsFd, Reactor};
 
 /// Tokio's reactor: the current runtime's, found when a type is created.
 #[derive(Debug)]
-pub(crate) struct Tokio;
+#[allow(unreachable_pub, reason = "named by the public runtime::Tokio")]
+pub struct Tokio;
 
 impl Reactor for Tokio {
+    fn check_context() -> io::Result<()> {
+        crate::tokio_context::require()
+    }
+
     type Io<T: OwnsFd> = AsyncFd<T>;
 
     fn register<T: OwnsFd>(io: T) -> io::Result<AsyncFd<T>> {

@@ -16,6 +16,8 @@ pub(crate) mod security;
 pub(crate) mod shm;
 mod vectored;
 
+#[cfg(async_front_end)]
+pub(crate) use aio as reactor;
 #[cfg(feature = "smol")]
 pub(crate) use aio as smol;
 #[cfg(feature = "tokio")]

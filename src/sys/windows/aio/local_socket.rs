@@ -1,19 +1,26 @@
 //! Async local sockets on Windows: the overlapped core over byte-mode,
 //! duplex named pipes.
+//!
+//! Every type names the runtime `X` it belongs to, as the Unix backend's do
+//! (`sys::unix::reactor`), although the core is the same for all: the
+//! portable front end is then one generic type per concept on every OS.
 
 use std::io::{self, IoSlice};
+use std::marker::PhantomData;
 use std::task::{Context, Poll};
 
+use super::Reactor;
 use crate::sys::Credentials;
 use crate::sys::windows::local_socket as blocking;
 
 /// An async local-socket listener.
 #[derive(Debug)]
-pub(crate) struct Listener(super::Listener);
+pub(crate) struct Listener<X>(super::Listener, PhantomData<fn() -> X>);
 
-impl Listener {
+impl<X: Reactor> Listener<X> {
     pub(crate) fn from_blocking(listener: blocking::Listener) -> io::Result<Self> {
-        super::Listener::from_blocking(listener.into_named_pipe()).map(Self)
+        X::check_context()?;
+        super::Listener::from_blocking(listener.into_named_pipe()).map(|io| Self(io, PhantomData))
     }
 
     /// Back to a blocking listener, in blocking mode.
@@ -21,22 +28,27 @@ impl Listener {
         Ok(blocking::Listener::from_named_pipe(self.0.into_blocking()))
     }
 
-    pub(crate) fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<Stream>> {
-        self.0.poll_accept(cx).map_ok(Stream)
+    pub(crate) fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<Stream<X>>> {
+        self.0.poll_accept(cx).map_ok(Stream::new)
     }
 }
 
 /// An async local-socket stream.
 #[derive(Debug)]
-pub(crate) struct Stream(super::Stream);
+pub(crate) struct Stream<X>(super::Stream, PhantomData<fn() -> X>);
 
-impl Stream {
+impl<X: Reactor> Stream<X> {
+    fn new(stream: super::Stream) -> Self {
+        Self(stream, PhantomData)
+    }
+
     pub(crate) fn as_borrowed(&self) -> std::os::windows::io::BorrowedHandle<'_> {
         self.0.as_borrowed()
     }
 
     pub(crate) fn from_blocking(stream: blocking::Stream) -> io::Result<Self> {
-        super::Stream::from_blocking(stream.into_named_pipe()).map(Self)
+        X::check_context()?;
+        super::Stream::from_blocking(stream.into_named_pipe()).map(Self::new)
     }
 
     /// Back to a blocking stream (blocking mode, no timeouts), with any data
@@ -52,9 +64,10 @@ impl Stream {
         resolved: &blocking::Resolved,
         options: &blocking::ConnectOptions,
     ) -> io::Result<Self> {
+        X::check_context()?;
         let stream = super::connect(&blocking::client_config(resolved, options.timeout)).await?;
         blocking::check_server(stream.as_borrowed(), resolved, &options.expected_server)?;
-        Ok(Self(stream))
+        Ok(Self::new(stream))
     }
 
     pub(crate) fn poll_read(
@@ -92,11 +105,14 @@ impl Stream {
 
 /// An async local-socket stream that carries handles.
 #[derive(Debug)]
-pub(crate) struct ResourceStream(super::resource_stream::ResourceStream);
+pub(crate) struct ResourceStream<X>(
+    super::resource_stream::ResourceStream,
+    PhantomData<fn() -> X>,
+);
 
-impl ResourceStream {
-    pub(crate) fn new(stream: Stream) -> io::Result<Self> {
-        super::resource_stream::ResourceStream::new(stream.0).map(Self)
+impl<X: Reactor> ResourceStream<X> {
+    pub(crate) fn new(stream: Stream<X>) -> io::Result<Self> {
+        super::resource_stream::ResourceStream::new(stream.0).map(|io| Self(io, PhantomData))
     }
 
     pub(crate) fn as_borrowed(&self) -> std::os::windows::io::BorrowedHandle<'_> {
@@ -164,14 +180,15 @@ impl ResourceStream {
 
 /// An async message listener: message-mode pipe instances.
 #[derive(Debug)]
-pub(crate) struct MessageListener(super::Listener);
+pub(crate) struct MessageListener<X>(super::Listener, PhantomData<fn() -> X>);
 
-impl MessageListener {
+impl<X: Reactor> MessageListener<X> {
     pub(crate) fn from_blocking(listener: blocking::Listener) -> io::Result<Self> {
-        super::Listener::from_blocking(listener.into_named_pipe()).map(Self)
+        X::check_context()?;
+        super::Listener::from_blocking(listener.into_named_pipe()).map(|io| Self(io, PhantomData))
     }
 
-    pub(crate) fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<MessageSocket>> {
+    pub(crate) fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<MessageSocket<X>>> {
         self.0.poll_accept(cx).map_ok(MessageSocket::new)
     }
 }
@@ -180,10 +197,11 @@ impl MessageListener {
 /// whole messages in the core's buffer; one that does not fit its receive
 /// is held for the next, as in the blocking socket.
 #[derive(Debug)]
-pub(crate) struct MessageSocket {
+pub(crate) struct MessageSocket<X> {
     pipe: super::Stream,
     max: std::sync::atomic::AtomicUsize,
     held: std::sync::Mutex<Held>,
+    runtime: PhantomData<fn() -> X>,
 }
 
 /// A message received whole that did not fit its receive (`holding`), and
@@ -194,7 +212,7 @@ struct Held {
     holding: bool,
 }
 
-impl MessageSocket {
+impl<X: Reactor> MessageSocket<X> {
     fn new(pipe: super::Stream) -> Self {
         Self {
             pipe,
@@ -202,6 +220,7 @@ impl MessageSocket {
                 crate::sys::windows::message_socket::DEFAULT_MAX_MESSAGE,
             ),
             held: std::sync::Mutex::new(Held::default()),
+            runtime: PhantomData,
         }
     }
 
@@ -210,6 +229,7 @@ impl MessageSocket {
         resolved: &blocking::Resolved,
         options: &blocking::ConnectOptions,
     ) -> io::Result<Self> {
+        X::check_context()?;
         let pipe = super::connect(&blocking::client_config(resolved, options.timeout)).await?;
         blocking::check_server(pipe.as_borrowed(), resolved, &options.expected_server)?;
         if !pipe.is_message_mode() {

@@ -41,3 +41,38 @@ pub(crate) mod stream;
 
 pub(crate) use listener::{Listener, connect};
 pub(crate) use stream::Stream;
+
+/// A runtime the overlapped core serves. Nothing in the core depends on
+/// it; it tells the front end's types apart and says where they can be
+/// made.
+pub(crate) trait Reactor: std::fmt::Debug + Send + Sync + 'static {
+    /// Whether this runtime's types can be made here: Tokio's need a
+    /// runtime with I/O enabled; async-io's can be made anywhere.
+    fn check_context() -> std::io::Result<()>;
+}
+
+/// Tokio.
+#[cfg(feature = "tokio")]
+#[derive(Debug)]
+#[allow(unreachable_pub, reason = "named by the public runtime::Tokio")]
+pub struct Tokio;
+
+#[cfg(feature = "tokio")]
+impl Reactor for Tokio {
+    fn check_context() -> std::io::Result<()> {
+        crate::tokio_context::require()
+    }
+}
+
+/// async-io (smol, async-std).
+#[cfg(feature = "smol")]
+#[derive(Debug)]
+#[allow(unreachable_pub, reason = "named by the public runtime::Smol")]
+pub struct AsyncIo;
+
+#[cfg(feature = "smol")]
+impl Reactor for AsyncIo {
+    fn check_context() -> std::io::Result<()> {
+        crate::smol_context::require()
+    }
+}
