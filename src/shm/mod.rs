@@ -144,7 +144,8 @@
 mod async_core;
 mod blocking;
 #[cfg(async_front_end)]
-mod front_end;
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "smol"))))]
+pub mod generic;
 #[cfg(all(test, localipc_loom))]
 mod model;
 mod ring;
