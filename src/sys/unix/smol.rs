@@ -54,29 +54,34 @@ impl Reactor for AsyncIo {
     fn poll_read_with<T: OwnsFd, R>(
         io: &Async<T>,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&T) -> io::Result<R>,
+        op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            match op(io.get_ref()) {
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
-                result => return Poll::Ready(result),
-            }
-            ready!(io.poll_readable(cx))?;
-        }
+        retry(io, cx, op, Async::poll_readable)
     }
 
     fn poll_write_with<T: OwnsFd, R>(
         io: &Async<T>,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&T) -> io::Result<R>,
+        op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            match op(io.get_ref()) {
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
-                result => return Poll::Ready(result),
-            }
-            ready!(io.poll_writable(cx))?;
+        retry(io, cx, op, Async::poll_writable)
+    }
+}
+
+/// Runs `op` until it stops failing with `WouldBlock`, waiting with
+/// `ready` (readability or writability) in between.
+fn retry<T: OwnsFd, R>(
+    io: &Async<T>,
+    cx: &mut Context<'_>,
+    mut op: impl FnMut(&T) -> io::Result<R>,
+    ready: fn(&Async<T>, &mut Context<'_>) -> Poll<io::Result<()>>,
+) -> Poll<io::Result<R>> {
+    loop {
+        match op(io.get_ref()) {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+            result => return Poll::Ready(result),
         }
+        ready!(ready(io, cx))?;
     }
 }
 
