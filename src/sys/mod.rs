@@ -89,21 +89,26 @@
 //!
 //! # The async contract (features `tokio` and `smol`)
 //!
-//! `sys::tokio` and `sys::smol` export the same items; the public async
-//! modules are written against these alone. On Unix each wraps its runtime's
-//! reactor (Tokio's, or `async_io::Async`); on Windows both are one
-//! runtime-independent overlapped core (`windows::aio`), so they are the
-//! same types.
+//! `sys::reactor` holds the async types, each generic over a reactor
+//! `X: sys::reactor::Reactor`, and that trait: `check_context()` says
+//! whether the runtime's types can be made here (Tokio's need a runtime
+//! with I/O enabled; the error when not, never a panic). The markers are
+//! `sys::tokio::Tokio` and `sys::smol::AsyncIo`, which the public
+//! `runtime::{Tokio, Smol}` map to; the public generic types are written
+//! against these alone. On Unix each marker binds its runtime's reactor
+//! (Tokio's `AsyncFd`, or `async_io::Async`); on Windows the types are one
+//! runtime-independent overlapped core (`windows::aio`) that carries the
+//! marker as a phantom parameter.
 //!
-//! * `local_socket::Listener`: `from_blocking(local_socket::Listener)` (puts
-//!   the OS object into the mode the runtime needs; panics outside a Tokio
-//!   runtime for `tokio`, like Tokio's own `from_std`), `into_blocking(self)`
+//! * `local_socket::Listener<X>`: `from_blocking(local_socket::Listener)` (puts
+//!   the OS object into the mode the runtime needs; an error outside a Tokio
+//!   runtime for Tokio's), `into_blocking(self)`
 //!   (back to a blocking listener, nothing lost), and
 //!   `poll_accept(&self, cx) -> Poll<io::Result<local_socket::Stream>>`
 //!   (the async stream type of the same module), cancel safe, skipping
 //!   refused connections as the blocking `accept` does and yielding after
 //!   a run of them.
-//! * `local_socket::Stream`: `from_blocking(local_socket::Stream)`,
+//! * `local_socket::Stream<X>`: `from_blocking(local_socket::Stream)`,
 //!   `into_blocking(self)` (never loses data the OS already delivered),
 //!   `async fn connect(&Resolved, &local_socket::ConnectOptions)` (waits for
 //!   a busy listener up to the timeout without blocking the executor; the
@@ -116,6 +121,12 @@
 //!   `poll_shutdown(cx)` (Unix: `shutdown(SHUT_WR)`; Windows: waits until
 //!   every write was handed to the pipe, then refuses further writes with
 //!   `BrokenPipe`), and `peer_credentials()`.
+//! * `local_socket::ResourceStream<X>` (`new(Stream<X>)`, the stream's
+//!   byte I/O, `poll_send_with`, `poll_recv_with`), and where message
+//!   sockets exist `MessageListener<X>` (`from_blocking`, `poll_accept`)
+//!   and `MessageSocket<X>` (`async fn connect`, `async fn send`,
+//!   `poll_recv`, `poll_recv_to_vec`, the largest message, credentials),
+//!   with the blocking types' rules for what is kept queued and closed.
 //! * `pipe::Sender` (`poll_write`, `poll_write_vectored`, `poll_flush`) and
 //!   `pipe::Receiver` (`poll_read`), both on `&self`; `pipe::pipe()`, and
 //!   `pipe::pipe_with_blocking_receiver()` /
