@@ -8,6 +8,76 @@ use super::Stream;
 use crate::local_socket::PeerCredentials;
 use crate::runtime::Runtime;
 
+impl<R: Runtime> Stream<R> {
+    /// Borrowed halves, to read and write at once in one task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::local_socket::Name;
+    /// use localipc::local_socket::tokio::{Listener, Stream};
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+    /// let name = Name::namespaced(format!("localipc-doc-tokio-split-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// let mut client = Stream::connect(&name).await?;
+    /// let mut server = listener.accept().await?;
+    /// let (mut reader, mut writer) = server.split();
+    /// writer.write_all(b"to the client").await?;
+    /// client.write_all(b"to the server").await?;
+    /// let mut buf = [0; 13];
+    /// reader.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"to the server");
+    /// # Ok::<(), std::io::Error>(())
+    /// # })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn split(&mut self) -> (ReadHalf<'_, R>, WriteHalf<'_, R>) {
+        (ReadHalf(self), WriteHalf(self))
+    }
+
+    /// Owned halves, to move into separate tasks;
+    /// [`OwnedReadHalf::reunite`] gives the stream back.
+    ///
+    /// Dropping the write half does not end the writing direction:
+    /// call `shutdown` (or `close`) on it first if the peer should see the end of the
+    /// stream while this side goes on reading.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::local_socket::Name;
+    /// use localipc::local_socket::tokio::{Listener, Stream};
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+    /// let name = Name::namespaced(format!("localipc-doc-tokio-owned-{}.sock", std::process::id()))?;
+    /// let listener = Listener::bind(&name)?;
+    /// let client = Stream::connect(&name).await?;
+    /// let mut server = listener.accept().await?;
+    /// let (mut reader, mut writer) = client.into_split();
+    /// let writing = tokio::spawn(async move {
+    ///     writer.write_all(b"ping").await?;
+    ///     Ok::<_, std::io::Error>(writer)
+    /// });
+    /// let mut buf = [0; 4];
+    /// server.read_exact(&mut buf).await?;
+    /// server.write_all(b"pong").await?;
+    /// reader.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"pong");
+    /// let writer = writing.await.unwrap()?;
+    /// let _client: Stream = reader.reunite(writer).unwrap();
+    /// # Ok::<(), std::io::Error>(())
+    /// # })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn into_split(self) -> (OwnedReadHalf<R>, OwnedWriteHalf<R>) {
+        let shared = Arc::new(self);
+        (OwnedReadHalf(Arc::clone(&shared)), OwnedWriteHalf(shared))
+    }
+}
+
 /// A borrowed reading half of a [`Stream`], from [`Stream::split`].
 pub struct ReadHalf<'a, R: Runtime>(pub(super) &'a Stream<R>);
 
