@@ -29,9 +29,18 @@ unsafe impl Sync for Region {}
 unsafe impl Send for Region {}
 
 impl Region {
-    /// Only for the types' sake: a model-checking build maps no OS memory.
-    pub(crate) fn from_mapping(_base: NonNull<u8>, _len: usize, _mapping: Mapping) -> Self {
-        unimplemented!("a build for the model checker maps no shared memory")
+    /// A model-checking build maps no OS memory: the models make their
+    /// regions with [`model`](Self::model), and a mapping is refused (and
+    /// unmapped as it drops).
+    pub(crate) fn from_mapping(
+        _base: NonNull<u8>,
+        _len: usize,
+        _mapping: Mapping,
+    ) -> std::io::Result<Self> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "a build for the model checker maps no shared memory",
+        ))
     }
 
     /// A zeroed region of `len` bytes with 64-bit words at `u64_offsets`,

@@ -45,13 +45,22 @@ unsafe impl Send for Region {}
 unsafe impl Sync for Region {}
 
 impl Region {
-    /// A region over an OS mapping of `len` bytes at `base`.
-    pub(crate) fn from_mapping(base: NonNull<u8>, len: usize, mapping: Mapping) -> Self {
-        Self {
+    /// A region over an OS mapping of `len` bytes at `base`. Never fails
+    /// here; a model-checking build, which maps nothing, refuses.
+    #[allow(
+        clippy::unnecessary_wraps,
+        reason = "the same signature as the model checker's region"
+    )]
+    pub(crate) fn from_mapping(
+        base: NonNull<u8>,
+        len: usize,
+        mapping: Mapping,
+    ) -> std::io::Result<Self> {
+        Ok(Self {
             base,
             len,
             _backing: Backing::Os(mapping),
-        }
+        })
     }
 
     /// A zeroed region on the heap, for unit tests of the ring logic.

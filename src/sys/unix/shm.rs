@@ -52,7 +52,7 @@ fn map(fd: BorrowedFd<'_>, len: usize) -> io::Result<Region> {
     // SAFETY: `base` is the start of the `len` bytes just mapped, which
     // nothing else unmaps.
     let mapping = unsafe { Mapping::new(base, len) };
-    Ok(Region::from_mapping(base, len, mapping))
+    Region::from_mapping(base, len, mapping)
 }
 
 /// A new memory object of `len` bytes, sealed against resizing, and a

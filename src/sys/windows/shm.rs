@@ -79,7 +79,7 @@ pub(crate) fn create(len: usize) -> io::Result<(OwnedHandle, Region)> {
     // SAFETY: `map` handed over the view it mapped, which nothing else
     // unmaps.
     let mapping = unsafe { Mapping::new(base, len) };
-    Ok((section, Region::from_mapping(base, len, mapping)))
+    Ok((section, Region::from_mapping(base, len, mapping)?))
 }
 
 /// Whether channels can be set up here, asked before the accepting side
@@ -107,7 +107,7 @@ pub(crate) fn open(section: OwnedHandle, max_len: usize) -> io::Result<Region> {
             "shared memory set-up: the memory is larger than any channel",
         ));
     }
-    Ok(Region::from_mapping(base, len, mapping))
+    Region::from_mapping(base, len, mapping)
 }
 
 /// The longest a bell's write may wait. A pipe write waits only when the
