@@ -387,7 +387,7 @@ impl Rings {
 
 /// The two ends of a fresh channel with rings of `capacity` bytes, over the
 /// model checker's memory: the words of the layout and the rings' bytes.
-#[cfg(localipc_loom)]
+#[cfg(all(test, localipc_loom))]
 pub(crate) fn model_pair(capacity: usize) -> (Rings, Rings) {
     let mut u64s = vec![OFF_MAGIC, OFF_CAPACITY];
     let mut u32s = vec![OFF_VERSION];

@@ -45,6 +45,7 @@ impl Region {
 
     /// A zeroed region of `len` bytes with 64-bit words at `u64_offsets`,
     /// 32-bit words at `u32_offsets`, and bytes from `data_start` on.
+    #[cfg(test)]
     pub(crate) fn model(
         len: usize,
         data_start: usize,
