@@ -123,7 +123,7 @@ impl Region {
         // `src` is private memory of this process, so the two cannot
         // overlap. Bytes have no invalid values, so whatever the peer does to
         // this range meanwhile cannot make the copy unsound for us.
-        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len()) }
+        unsafe { copy_bytes(src.as_ptr(), dst, src.len()) }
     }
 
     /// Copies bytes of the region at `offset` into `dst`.
@@ -133,7 +133,47 @@ impl Region {
         // private memory. Only bytes are copied out, into a private buffer,
         // and read from there: a racing write of the peer can change which
         // bytes arrive, never what is valid.
-        unsafe { std::ptr::copy_nonoverlapping(src, dst.as_mut_ptr(), dst.len()) }
+        unsafe { copy_bytes(src, dst.as_mut_ptr(), dst.len()) }
+    }
+}
+
+/// The largest piece [`copy_bytes`] hands to `memcpy` where one copy
+/// would be slow: below glibc's `rep movsb` threshold (2 KiB at the least).
+const PIECE: usize = 1024;
+
+/// Copies `len` bytes from `src` to `dst`, as fast wherever the two fall.
+///
+/// glibc copies blocks of a few KiB and more with `rep movsb`, which on AMD
+/// Zen CPUs (this project's CI machine is an EPYC) slows down twenty- to
+/// fiftyfold when the destination lies 1 to 31 bytes after the source,
+/// counted modulo a 4 KiB page: 0.5 to 1.5 GB/s against 45 for a 64 KiB
+/// copy in cache, on 1,830 of the 4,096 pairs of source and destination
+/// offsets 0..63 (half of them slower than half the best). A ring position
+/// and a user's buffer fall anywhere, so such a copy would slow one write
+/// in many, at random. In that band (widened to 63 bytes) the copy goes in
+/// pieces of [`PIECE`] bytes, which glibc copies with its vector loop, at 28
+/// to 46 GB/s on every pair; elsewhere it is one `memcpy`.
+///
+/// # Safety
+///
+/// `src` must be valid for reads and `dst` for writes of `len` bytes, and
+/// the two ranges must not overlap.
+unsafe fn copy_bytes(src: *const u8, dst: *mut u8, len: usize) {
+    let ahead = (dst as usize).wrapping_sub(src as usize) % 4096;
+    if len <= PIECE || !(1..64).contains(&ahead) {
+        // SAFETY: the caller's promise.
+        unsafe { std::ptr::copy_nonoverlapping(src, dst, len) };
+        return;
+    }
+    let mut done = 0;
+    while done < len {
+        let piece = PIECE.min(len - done);
+        // SAFETY: `done + piece <= len`, so both pieces lie in the caller's
+        // ranges, which do not overlap.
+        unsafe {
+            std::ptr::copy_nonoverlapping(src.wrapping_add(done), dst.wrapping_add(done), piece)
+        };
+        done += piece;
     }
 }
 
@@ -143,5 +183,39 @@ impl fmt::Debug for Region {
             .field("base", &self.base)
             .field("len", &self.len)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PIECE, copy_bytes};
+
+    /// Every length around a piece, with the destination at distances from
+    /// the source (modulo a page) inside and outside the band copied in
+    /// pieces: every byte arrives, none beyond.
+    #[test]
+    fn copies_are_exact_wherever_the_ends_fall() {
+        let lens = [0, 1, PIECE - 1, PIECE, PIECE + 1, 5 * PIECE + 3];
+        let src: Vec<u8> = (0..6 * PIECE).map(|i| (i % 251) as u8).collect();
+        for ahead in [0, 1, 31, 63, 64, 100, 4095] {
+            for len in lens {
+                let mut dst = vec![0xAA_u8; len + 2 * 4096];
+                let from = src.as_ptr() as usize % 4096;
+                let to = dst.as_ptr() as usize % 4096;
+                let start = (ahead + 4096 + from - to) % 4096;
+                // SAFETY: `src` holds `len` bytes, `dst` has `len` bytes from
+                // `start` (under 4096) on, and two vectors never overlap.
+                unsafe { copy_bytes(src.as_ptr(), dst.as_mut_ptr().wrapping_add(start), len) };
+                let here = (dst.as_ptr() as usize + start).wrapping_sub(src.as_ptr() as usize);
+                assert_eq!(here % 4096, ahead);
+                assert_eq!(
+                    &dst[start..start + len],
+                    &src[..len],
+                    "ahead {ahead}, len {len}"
+                );
+                assert!(dst[..start].iter().all(|&b| b == 0xAA));
+                assert!(dst[start + len..].iter().all(|&b| b == 0xAA));
+            }
+        }
     }
 }
