@@ -89,11 +89,13 @@
 //!
 //! # The async contract (features `tokio` and `smol`)
 //!
-//! `sys::tokio` and `sys::smol` export the same items; the public async
-//! modules are written against these alone. On Unix each wraps its runtime's
-//! reactor (Tokio's, or `async_io::Async`); on Windows both are one
-//! runtime-independent overlapped core (`windows::aio`), so they are the
-//! same types.
+//! `sys::reactor` exports these items, each generic over a `Reactor`, the
+//! runtime it serves; `sys::tokio` and `sys::smol` each supply one (the
+//! public `runtime::Runtime` names it), and the public async modules are
+//! written against these alone. On Unix a reactor is the runtime's own
+//! (Tokio's, or `async_io::Async`); on Windows both runtimes share one
+//! runtime-independent overlapped core (`windows::aio`), whose reactors only
+//! say where a type can be made (`check_context`).
 //!
 //! * `local_socket::Listener`: `from_blocking(local_socket::Listener)` (puts
 //!   the OS object into the mode the runtime needs; panics outside a Tokio
@@ -121,8 +123,8 @@
 //!   `pipe::pipe_with_blocking_receiver()` /
 //!   `pipe::pipe_with_blocking_sender()`, which give one async end and one
 //!   blocking `sys::pipe` end that can be handed to a child. Unix adds
-//!   `from_blocking`/`into_blocking` for both ends and
-//!   `async fn open_fifo(&Path, Direction)`.
+//!   `from_blocking`/`into_blocking` for both ends,
+//!   `async fn open_fifo_sender(&Path)` and `open_fifo_receiver(&Path)`.
 //! * Windows adds `named_pipe` (async listener and stream, message I/O, a
 //!   flush that waits for the peer) for `os::windows::named_pipe::{tokio, smol}`.
 //!

@@ -40,9 +40,4 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-super::front_end::front_end! {
-    ends: crate::pipe::smol,
-    sys: crate::sys::smol::pipe,
-    check_context: crate::smol_context::require,
-    context_error: "",
-}
+super::generic::runtime_functions!(crate::runtime::Smol, smol);

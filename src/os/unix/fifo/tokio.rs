@@ -40,9 +40,4 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-super::front_end::front_end! {
-    ends: crate::pipe::tokio,
-    sys: crate::sys::tokio::pipe,
-    check_context: crate::tokio_context::require,
-    context_error: "; also an error outside a Tokio runtime",
-}
+super::generic::runtime_functions!(crate::runtime::Tokio, tokio);
