@@ -47,7 +47,8 @@
 //!   Vectored I/O moves the first non-empty buffer per call.
 
 #[cfg(async_front_end)]
-mod front_end;
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "smol"))))]
+pub mod generic;
 mod handoff;
 #[cfg(feature = "smol")]
 #[cfg_attr(docsrs, doc(cfg(feature = "smol")))]

@@ -59,18 +59,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-super::front_end::front_end! {
-    sys: crate::sys::smol::pipe,
-    check_context: crate::smol_context::require,
-    runtime: "smol",
-    module: "smol",
-    io: "smol::io",
-    run: "smol::block_on(async {",
-    trait_kind: "the `futures-io`",
-    context_error: "",
-}
-
-super::front_end::ends_io!();
+super::generic::runtime_types!(crate::runtime::Smol);
 
 crate::poll_io::futures_io! {
     read: Receiver;

@@ -57,18 +57,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-super::front_end::front_end! {
-    sys: crate::sys::tokio::pipe,
-    check_context: crate::tokio_context::require,
-    runtime: "Tokio",
-    module: "tokio",
-    io: "tokio::io",
-    run: "tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {",
-    trait_kind: "Tokio's",
-    context_error: "; also an error outside a Tokio runtime",
-}
-
-super::front_end::ends_io!();
+super::generic::runtime_types!(crate::runtime::Tokio);
 
 crate::poll_io::tokio_io! {
     read: Receiver;

@@ -132,8 +132,8 @@
 //!   `pipe::pipe_with_blocking_receiver()` /
 //!   `pipe::pipe_with_blocking_sender()`, which give one async end and one
 //!   blocking `sys::pipe` end that can be handed to a child. Unix adds
-//!   `from_blocking`/`into_blocking` for both ends and
-//!   `async fn open_fifo(&Path, Direction)`.
+//!   `from_blocking`/`into_blocking` for both ends,
+//!   `async fn open_fifo_sender(&Path)` and `open_fifo_receiver(&Path)`.
 //! * Windows adds `named_pipe` (async listener and stream, message I/O, a
 //!   flush that waits for the peer) for `os::windows::named_pipe::{tokio, smol}`.
 //!

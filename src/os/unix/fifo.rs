@@ -55,7 +55,8 @@ use std::io;
 use std::path::Path;
 
 #[cfg(async_front_end)]
-mod front_end;
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tokio", feature = "smol"))))]
+pub mod generic;
 #[cfg(feature = "smol")]
 #[cfg_attr(docsrs, doc(cfg(feature = "smol")))]
 pub mod smol;

@@ -1,20 +1,27 @@
 //! Descriptor conversions of the pipe ends, blocking and async.
 
+#[cfg(async_front_end)]
+use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
+#[cfg(async_front_end)]
+use crate::pipe::generic;
 use crate::pipe::{Receiver, Sender};
+#[cfg(async_front_end)]
+use crate::runtime::Runtime;
 use crate::sys;
 
-/// `AsFd` and `AsRawFd` for ends that wrap a backend end in field `0`.
+/// `AsFd` and `AsRawFd` for ends that wrap a backend end in field `0`;
+/// `[R]` makes the impl generic over the runtime `R`.
 macro_rules! borrowed_fd {
-    ($($end:ty),*) => {$(
-        impl AsFd for $end {
+    ($([$($runtime:ident)?] $end:ty),*) => {$(
+        impl$(<$runtime: Runtime>)? AsFd for $end {
             fn as_fd(&self) -> BorrowedFd<'_> {
                 self.0.as_borrowed()
             }
         }
 
-        impl AsRawFd for $end {
+        impl$(<$runtime: Runtime>)? AsRawFd for $end {
             fn as_raw_fd(&self) -> RawFd {
                 self.0.as_borrowed().as_raw_fd()
             }
@@ -22,11 +29,9 @@ macro_rules! borrowed_fd {
     )*};
 }
 
-borrowed_fd!(Sender, Receiver);
-#[cfg(feature = "tokio")]
-borrowed_fd!(crate::pipe::tokio::Sender, crate::pipe::tokio::Receiver);
-#[cfg(feature = "smol")]
-borrowed_fd!(crate::pipe::smol::Sender, crate::pipe::smol::Receiver);
+borrowed_fd!([] Sender, [] Receiver);
+#[cfg(async_front_end)]
+borrowed_fd!([R] generic::Sender<R>, [R] generic::Receiver<R>);
 
 /// Owned descriptors in and out of the blocking ends.
 macro_rules! owned_fd {
@@ -48,126 +53,89 @@ macro_rules! owned_fd {
 
 owned_fd!(Sender, Receiver);
 
-/// The Unix-only conversions of an async front end's pipe ends from and to
-/// the blocking ends (on Windows the blocking ends are anonymous pipes,
-/// which cannot do overlapped I/O).
+// The Unix-only conversions of the async ends from and to the blocking
+// ends (on Windows the blocking ends are anonymous pipes, which cannot do
+// overlapped I/O).
 #[cfg(async_front_end)]
-macro_rules! async_conversions {
-    (
-        ends: $ends:path,
-        sys: $sys:path,
-        check_context: $check_context:path,
-        module: $module:literal,
-        run: $run:literal,
-        context_error: $context_error:literal $(,)?
-    ) => {
-        const _: () = {
-            use std::io;
+impl<R: Runtime> generic::Sender<R> {
+    /// Makes a blocking sender async (Unix only: on Windows the blocking
+    /// ends are anonymous pipes, which cannot do overlapped I/O).
+    ///
+    /// # Errors
+    ///
+    /// If the OS refuses the change of mode or the reactor the descriptor;
+    /// on Tokio, also an error outside a Tokio runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::pipe::{self, tokio::Sender};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+    /// let (sender, _receiver) = pipe::pipe()?;
+    /// let sender = Sender::from_blocking(sender)?;
+    /// let _blocking: pipe::Sender = sender.into_blocking()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// # })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn from_blocking(sender: Sender) -> io::Result<Self> {
+        generic::check_context::<R>()?;
+        sys::reactor::pipe::Sender::from_blocking(sender.0).map(Self)
+    }
 
-            use $ends as ends;
-            use $sys as sys;
-
-            impl ends::Sender {
-                /// Makes a blocking sender async (Unix only: on Windows the
-                /// blocking ends are anonymous pipes, which cannot do
-                /// overlapped I/O).
-                ///
-                /// # Errors
-                ///
-                #[doc = concat!("If the OS refuses the change of mode or the reactor the descriptor", $context_error, ".")]
-                ///
-                /// # Examples
-                ///
-                /// ```
-                #[doc = concat!("use localipc::pipe::{self, ", $module, "::Sender};")]
-                ///
-                #[doc = concat!("# ", $run)]
-                /// let (sender, _receiver) = pipe::pipe()?;
-                /// let sender = Sender::from_blocking(sender)?;
-                /// let _blocking: pipe::Sender = sender.into_blocking()?;
-                /// # Ok::<(), std::io::Error>(())
-                /// # })?;
-                /// # Ok::<(), std::io::Error>(())
-                /// ```
-                pub fn from_blocking(sender: Sender) -> io::Result<Self> {
-                    $check_context()?;
-                    sys::Sender::from_blocking(sender.0).map(ends::Sender)
-                }
-
-                /// Makes this sender blocking again (Unix only).
-                ///
-                /// # Errors
-                ///
-                /// If the OS refuses the change of mode.
-                ///
-                /// # Examples
-                ///
-                /// See [`from_blocking`](Self::from_blocking).
-                pub fn into_blocking(self) -> io::Result<Sender> {
-                    self.0.into_blocking().map(Sender)
-                }
-            }
-
-            impl ends::Receiver {
-                /// Makes a blocking receiver async (Unix only, as for
-                /// [`Sender::from_blocking`](ends::Sender::from_blocking)).
-                ///
-                /// # Errors
-                ///
-                #[doc = concat!("If the OS refuses the change of mode or the reactor the descriptor", $context_error, ".")]
-                ///
-                /// # Examples
-                ///
-                /// ```
-                #[doc = concat!("use localipc::pipe::{self, ", $module, "::Receiver};")]
-                ///
-                #[doc = concat!("# ", $run)]
-                /// let (_sender, receiver) = pipe::pipe()?;
-                /// let receiver = Receiver::from_blocking(receiver)?;
-                /// let _blocking: pipe::Receiver = receiver.into_blocking()?;
-                /// # Ok::<(), std::io::Error>(())
-                /// # })?;
-                /// # Ok::<(), std::io::Error>(())
-                /// ```
-                pub fn from_blocking(receiver: Receiver) -> io::Result<Self> {
-                    $check_context()?;
-                    sys::Receiver::from_blocking(receiver.0).map(ends::Receiver)
-                }
-
-                /// Makes this receiver blocking again (Unix only). Nothing is
-                /// lost.
-                ///
-                /// # Errors
-                ///
-                /// If the OS refuses the change of mode.
-                ///
-                /// # Examples
-                ///
-                /// See [`from_blocking`](Self::from_blocking).
-                pub fn into_blocking(self) -> io::Result<Receiver> {
-                    self.0.into_blocking().map(Receiver)
-                }
-            }
-        };
-    };
+    /// Makes this sender blocking again (Unix only).
+    ///
+    /// # Errors
+    ///
+    /// If the OS refuses the change of mode.
+    ///
+    /// # Examples
+    ///
+    /// See [`from_blocking`](Self::from_blocking).
+    pub fn into_blocking(self) -> io::Result<Sender> {
+        self.0.into_blocking().map(Sender)
+    }
 }
 
-#[cfg(feature = "tokio")]
-async_conversions! {
-    ends: crate::pipe::tokio,
-    sys: crate::sys::tokio::pipe,
-    check_context: crate::tokio_context::require,
-    module: "tokio",
-    run: "tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {",
-    context_error: "; also an error outside a Tokio runtime",
-}
+#[cfg(async_front_end)]
+impl<R: Runtime> generic::Receiver<R> {
+    /// Makes a blocking receiver async (Unix only, as for
+    /// [`Sender::from_blocking`](generic::Sender::from_blocking)).
+    ///
+    /// # Errors
+    ///
+    /// If the OS refuses the change of mode or the reactor the descriptor;
+    /// on Tokio, also an error outside a Tokio runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use localipc::pipe::{self, tokio::Receiver};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+    /// let (_sender, receiver) = pipe::pipe()?;
+    /// let receiver = Receiver::from_blocking(receiver)?;
+    /// let _blocking: pipe::Receiver = receiver.into_blocking()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// # })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn from_blocking(receiver: Receiver) -> io::Result<Self> {
+        generic::check_context::<R>()?;
+        sys::reactor::pipe::Receiver::from_blocking(receiver.0).map(Self)
+    }
 
-#[cfg(feature = "smol")]
-async_conversions! {
-    ends: crate::pipe::smol,
-    sys: crate::sys::smol::pipe,
-    check_context: crate::smol_context::require,
-    module: "smol",
-    run: "smol::block_on(async {",
-    context_error: "",
+    /// Makes this receiver blocking again (Unix only). Nothing is lost.
+    ///
+    /// # Errors
+    ///
+    /// If the OS refuses the change of mode.
+    ///
+    /// # Examples
+    ///
+    /// See [`from_blocking`](Self::from_blocking).
+    pub fn into_blocking(self) -> io::Result<Receiver> {
+        self.0.into_blocking().map(Receiver)
+    }
 }

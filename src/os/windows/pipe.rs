@@ -2,19 +2,24 @@
 
 use std::os::windows::io::{AsHandle, AsRawHandle, BorrowedHandle, OwnedHandle, RawHandle};
 
+#[cfg(async_front_end)]
+use crate::pipe::generic;
 use crate::pipe::{Receiver, Sender};
+#[cfg(async_front_end)]
+use crate::runtime::Runtime;
 use crate::sys;
 
-/// `AsHandle` and `AsRawHandle` for ends that wrap a backend end in field `0`.
+/// `AsHandle` and `AsRawHandle` for ends that wrap a backend end in field
+/// `0`; `[R]` makes the impl generic over the runtime `R`.
 macro_rules! borrowed_handle {
-    ($($end:ty),*) => {$(
-        impl AsHandle for $end {
+    ($([$($runtime:ident)?] $end:ty),*) => {$(
+        impl$(<$runtime: Runtime>)? AsHandle for $end {
             fn as_handle(&self) -> BorrowedHandle<'_> {
                 self.0.as_borrowed()
             }
         }
 
-        impl AsRawHandle for $end {
+        impl$(<$runtime: Runtime>)? AsRawHandle for $end {
             fn as_raw_handle(&self) -> RawHandle {
                 self.0.as_borrowed().as_raw_handle()
             }
@@ -22,11 +27,9 @@ macro_rules! borrowed_handle {
     )*};
 }
 
-borrowed_handle!(Sender, Receiver);
-#[cfg(feature = "tokio")]
-borrowed_handle!(crate::pipe::tokio::Sender, crate::pipe::tokio::Receiver);
-#[cfg(feature = "smol")]
-borrowed_handle!(crate::pipe::smol::Sender, crate::pipe::smol::Receiver);
+borrowed_handle!([] Sender, [] Receiver);
+#[cfg(async_front_end)]
+borrowed_handle!([R] generic::Sender<R>, [R] generic::Receiver<R>);
 
 /// Owned handles in and out of the blocking ends.
 macro_rules! owned_handle {

@@ -58,47 +58,6 @@ pub(crate) trait Reactor: Debug + Send + Sync + 'static {
     ) -> Poll<io::Result<R>>;
 }
 
-/// The `pipe` module of the async contract (see
-/// `sys/mod.rs`) for one reactor.
-macro_rules! front_end {
-    ($reactor:ident) => {
-        pub(crate) mod pipe {
-            use std::io;
-            use std::path::Path;
-
-            use super::$reactor;
-            use crate::sys::pipe as blocking;
-            use crate::sys::unix::reactor::pipe as generic;
-
-            pub(crate) type Sender = generic::Sender<$reactor>;
-            pub(crate) type Receiver = generic::Receiver<$reactor>;
-
-            pub(crate) fn pipe() -> io::Result<(Sender, Receiver)> {
-                generic::pipe()
-            }
-
-            pub(crate) fn pipe_with_blocking_receiver() -> io::Result<(Sender, blocking::Receiver)>
-            {
-                generic::pipe_with_blocking_receiver()
-            }
-
-            pub(crate) fn pipe_with_blocking_sender() -> io::Result<(blocking::Sender, Receiver)> {
-                generic::pipe_with_blocking_sender()
-            }
-
-            pub(crate) async fn open_fifo_sender(path: &Path) -> io::Result<Sender> {
-                generic::open_fifo_sender(path).await
-            }
-
-            pub(crate) fn open_fifo_receiver(path: &Path) -> io::Result<Receiver> {
-                generic::open_fifo_receiver(path)
-            }
-        }
-    };
-}
-
-pub(crate) use front_end;
-
 /// Retries `attempt` (a nonblocking try: `Ok(None)` means "not yet") with
 /// backoff from 1 ms to 50 ms until it succeeds, fails, or `deadline`
 /// passes (then `timed_out()`). The pauses are the crate's timer's: no

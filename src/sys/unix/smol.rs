@@ -84,5 +84,3 @@ fn retry<T: OwnsFd, R>(
         ready!(ready(io, cx))?;
     }
 }
-
-super::reactor::front_end!(AsyncIo);

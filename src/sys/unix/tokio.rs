@@ -62,5 +62,3 @@ impl Reactor for Tokio {
         }
     }
 }
-
-super::reactor::front_end!(Tokio);

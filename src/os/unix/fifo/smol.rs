@@ -5,7 +5,7 @@
 //!
 //! * [`open_sender`] waits, asynchronously, until some process has the FIFO
 //!   open for reading (it retries a nonblocking open, backing off from 1 ms
-//!   to 50 ms, on async-io's timers). Cancel safe: dropping the future
+//!   to 50 ms, on localipc's own timer). Cancel safe: dropping the future
 //!   leaves nothing open.
 //! * [`open_receiver`] returns at once, writer or not, like a nonblocking
 //!   blocking-API open. On Linux and Android reads then wait until a writer
@@ -40,9 +40,4 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-super::front_end::front_end! {
-    ends: crate::pipe::smol,
-    sys: crate::sys::smol::pipe,
-    check_context: crate::smol_context::require,
-    context_error: "",
-}
+super::generic::runtime_functions!(crate::runtime::Smol, smol);

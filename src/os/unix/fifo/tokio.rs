@@ -5,8 +5,8 @@
 //!
 //! * [`open_sender`] waits, asynchronously, until some process has the FIFO
 //!   open for reading (it retries a nonblocking open, backing off from 1 ms
-//!   to 50 ms, each pause on Tokio's blocking pool, so no timer driver is
-//!   needed). Cancel safe: dropping the future leaves nothing open.
+//!   to 50 ms on localipc's own timer, so no timer driver is needed).
+//!   Cancel safe: dropping the future leaves nothing open.
 //! * [`open_receiver`] returns at once, writer or not, like a nonblocking
 //!   blocking-API open. On Linux and Android reads then wait until a writer
 //!   has written, and report the end of the stream only after a writer has
@@ -40,9 +40,4 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-super::front_end::front_end! {
-    ends: crate::pipe::tokio,
-    sys: crate::sys::tokio::pipe,
-    check_context: crate::tokio_context::require,
-    context_error: "; also an error outside a Tokio runtime",
-}
+super::generic::runtime_functions!(crate::runtime::Tokio, tokio);

@@ -6,16 +6,21 @@
 //! `FILE_FLAG_FIRST_PIPE_INSTANCE`), the current-user-only descriptor, one
 //! direction, and the client end opened at once by this process (which is
 //! checked). Neither end is inheritable.
+//!
+//! Every type and function names the runtime `X` it serves, as the Unix
+//! backend's do (`sys::unix::reactor`), although the core is the same for
+//! all: the portable front end is then one generic type per end on every OS.
 
 use std::collections::hash_map::RandomState;
 use std::ffi::OsString;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{self, IoSlice};
+use std::marker::PhantomData;
 use std::os::windows::io::{AsHandle, OwnedHandle};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
-use super::Stream;
+use super::{Reactor, Stream};
 use crate::sys::windows::named_pipe::{
     self, ClientConfig, Direction, ImpersonationLevel, ServerConfig,
 };
@@ -27,13 +32,17 @@ const BUFFER_SIZE: u32 = 64 * 1024;
 
 /// The async read end of an unnamed pipe.
 #[derive(Debug)]
-pub(crate) struct Receiver(Stream);
+pub(crate) struct Receiver<X>(Stream, PhantomData<fn() -> X>);
 
 /// The async write end of an unnamed pipe.
 #[derive(Debug)]
-pub(crate) struct Sender(Stream);
+pub(crate) struct Sender<X>(Stream, PhantomData<fn() -> X>);
 
-impl Receiver {
+impl<X: Reactor> Receiver<X> {
+    fn new(stream: Stream) -> Self {
+        Self(stream, PhantomData)
+    }
+
     pub(crate) fn as_borrowed(&self) -> std::os::windows::io::BorrowedHandle<'_> {
         self.0.as_borrowed()
     }
@@ -47,7 +56,11 @@ impl Receiver {
     }
 }
 
-impl Sender {
+impl<X: Reactor> Sender<X> {
+    fn new(stream: Stream) -> Self {
+        Self(stream, PhantomData)
+    }
+
     pub(crate) fn as_borrowed(&self) -> std::os::windows::io::BorrowedHandle<'_> {
         self.0.as_borrowed()
     }
@@ -120,27 +133,35 @@ fn pair(direction: Direction, client_overlapped: bool) -> io::Result<(OwnedHandl
 }
 
 /// An async pipe: both ends overlapped.
-pub(crate) fn pipe() -> io::Result<(Sender, Receiver)> {
+pub(crate) fn pipe<X: Reactor>() -> io::Result<(Sender<X>, Receiver<X>)> {
+    X::check_context()?;
     let (server, client) = pair(Direction::ClientToServer, true)?;
     let sender = Stream::new(client, false, false, None)?;
     let receiver = Stream::new(server, true, false, None)?;
-    Ok((Sender(sender), Receiver(receiver)))
+    Ok((Sender::new(sender), Receiver::new(receiver)))
 }
 
 /// An async sender and a blocking receiver (a synchronous handle, which can
 /// be handed to a child process).
-pub(crate) fn pipe_with_blocking_receiver() -> io::Result<(Sender, blocking::Receiver)> {
+pub(crate) fn pipe_with_blocking_receiver<X: Reactor>()
+-> io::Result<(Sender<X>, blocking::Receiver)> {
+    X::check_context()?;
     let (server, client) = pair(Direction::ServerToClient, false)?;
     let sender = Stream::new(server, true, false, None)?;
-    Ok((Sender(sender), blocking::Receiver::from_owned(client)))
+    Ok((Sender::new(sender), blocking::Receiver::from_owned(client)))
 }
 
 /// A blocking sender (a synchronous handle, which can be handed to a child
 /// process) and an async receiver.
-pub(crate) fn pipe_with_blocking_sender() -> io::Result<(blocking::Sender, Receiver)> {
+pub(crate) fn pipe_with_blocking_sender<X: Reactor>() -> io::Result<(blocking::Sender, Receiver<X>)>
+{
+    X::check_context()?;
     let (server, client) = pair(Direction::ClientToServer, false)?;
     let receiver = Stream::new(server, true, false, None)?;
-    Ok((blocking::Sender::from_owned(client), Receiver(receiver)))
+    Ok((
+        blocking::Sender::from_owned(client),
+        Receiver::new(receiver),
+    ))
 }
 
 #[cfg(test)]
@@ -152,6 +173,16 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    /// A runtime whose ends can be made anywhere: the core needs none.
+    #[derive(Debug)]
+    struct AnyThread;
+
+    impl Reactor for AnyThread {
+        fn check_context() -> io::Result<()> {
+            Ok(())
+        }
+    }
 
     /// Blocks the thread on `poll` with a waker that unparks it: the core
     /// needs no runtime.
@@ -172,7 +203,7 @@ mod tests {
         }
     }
 
-    fn read_all(receiver: &Receiver) -> Vec<u8> {
+    fn read_all(receiver: &Receiver<AnyThread>) -> Vec<u8> {
         let mut all = Vec::new();
         let mut buf = [0; 10_000];
         loop {
@@ -190,7 +221,7 @@ mod tests {
 
     #[test]
     fn an_async_pipe_carries_bytes_to_the_end() {
-        let (sender, receiver) = pipe().unwrap();
+        let (sender, receiver) = pipe::<AnyThread>().unwrap();
         let expected = data();
         let writer = thread::spawn({
             let data = expected.clone();
@@ -209,7 +240,7 @@ mod tests {
 
     #[test]
     fn an_async_sender_feeds_a_blocking_receiver() {
-        let (sender, receiver) = pipe_with_blocking_receiver().unwrap();
+        let (sender, receiver) = pipe_with_blocking_receiver::<AnyThread>().unwrap();
         let expected = data();
         let (done, finished) = mpsc::channel();
         let reader = thread::spawn(move || {
@@ -239,7 +270,7 @@ mod tests {
 
     #[test]
     fn a_blocking_sender_feeds_an_async_receiver() {
-        let (sender, receiver) = pipe_with_blocking_sender().unwrap();
+        let (sender, receiver) = pipe_with_blocking_sender::<AnyThread>().unwrap();
         let expected = data();
         let writer = thread::spawn({
             let data = expected.clone();
@@ -256,7 +287,7 @@ mod tests {
 
     #[test]
     fn a_write_after_the_receiver_is_gone_is_broken_pipe() {
-        let (sender, receiver) = pipe().unwrap();
+        let (sender, receiver) = pipe::<AnyThread>().unwrap();
         drop(receiver);
         let result = block_on(|cx| sender.poll_write(cx, b"x"))
             .and_then(|_| block_on(|cx| sender.poll_flush(cx)));
