@@ -183,16 +183,22 @@ fn a_buffer_of_exactly_the_messages_length_receives_it_and_one_byte_less_does_no
     let (client, server) = pair("m-exact");
     for (seed, len) in [1, 2, 4096, 65_536].into_iter().enumerate() {
         let sent = message(len, seed);
-        client.send(&sent).unwrap();
-        client.send(b"next").unwrap();
-        let error = server.recv(&mut vec![0; len - 1]).unwrap_err();
-        assert_eq!(too_long(&error).len, len, "{error}");
-        let mut buf = vec![0; len];
-        assert_eq!(server.recv(&mut buf).unwrap(), len);
-        assert_eq!(buf, sent, "{len}");
-        let mut buf = [0; 4];
-        assert_eq!(server.recv(&mut buf).unwrap(), 4, "{len}");
-        assert_eq!(&buf, b"next");
+        // (Sent from a thread of their own: on Windows a message larger
+        // than the pipe's buffer waits for the reader.)
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                client.send(&sent).unwrap();
+                client.send(b"next").unwrap();
+            });
+            let error = server.recv(&mut vec![0; len - 1]).unwrap_err();
+            assert_eq!(too_long(&error).len, len, "{error}");
+            let mut buf = vec![0; len];
+            assert_eq!(server.recv(&mut buf).unwrap(), len);
+            assert_eq!(buf, sent, "{len}");
+            let mut buf = [0; 4];
+            assert_eq!(server.recv(&mut buf).unwrap(), 4, "{len}");
+            assert_eq!(&buf, b"next");
+        });
     }
 }
 
@@ -298,6 +304,35 @@ fn buffers_as_large_as_the_limit_or_larger_receive_and_bound_what_is_kept() {
         assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
         assert_eq!(server.recv(&mut buf).unwrap(), 5);
         assert_eq!(&buf[..5], b"after");
+    });
+}
+
+#[test]
+fn recv_to_vec_refuses_a_message_over_the_limit_whatever_the_vectors_capacity() {
+    let _watchdog = watchdog(
+        "recv_to_vec_refuses_a_message_over_the_limit_whatever_the_vectors_capacity",
+        LIMIT,
+    );
+    let (client, server) = pair("m-vec-capacity");
+    server.set_max_message_size(100_000).unwrap();
+    let limit = server.max_message_size().unwrap();
+    client.set_max_message_size(limit * 2).unwrap();
+    let mut got = Vec::with_capacity(limit * 4);
+    // (Sent from a thread of their own: on Windows a message larger than
+    // the pipe's buffer waits for the reader.)
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            client.send(&message(limit, 1)).unwrap();
+            client.send(&message(limit + 1, 2)).unwrap();
+            client.send(b"after").unwrap();
+        });
+        assert_eq!(server.recv_to_vec(&mut got).unwrap(), limit);
+        assert_eq!(got, message(limit, 1));
+        let error = server.recv_to_vec(&mut got).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+        assert!(got.is_empty());
+        assert_eq!(server.recv_to_vec(&mut got).unwrap(), 5);
+        assert_eq!(got, b"after");
     });
 }
 
