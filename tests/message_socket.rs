@@ -595,6 +595,21 @@ fn options_apply_to_message_sockets_as_to_streams() {
     );
 }
 
+/// Whether this is the process to run `test` in: a child of its own, alone
+/// (the other tests' descriptors would blur a count of open ones). The
+/// parent starts it, checks that it succeeded, and is told `false`.
+#[cfg(target_os = "linux")]
+fn in_a_counting_child(test: &str) -> bool {
+    if is_child() {
+        return true;
+    }
+    assert_success(
+        child_command(test).status_child().unwrap(),
+        "the counting child",
+    );
+    false
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn descriptors_ride_with_their_message_only_and_never_leak() {
@@ -604,13 +619,7 @@ fn descriptors_ride_with_their_message_only_and_never_leak() {
 
     let test = "descriptors_ride_with_their_message_only_and_never_leak";
     let _watchdog = watchdog(test, LIMIT);
-    if !is_child() {
-        // Alone in a process of its own: the other tests' descriptors would
-        // blur the count.
-        assert_success(
-            child_command(test).status_child().unwrap(),
-            "the counting child",
-        );
+    if !in_a_counting_child(test) {
         return;
     }
     let (client, server) = pair("m-fds");
@@ -667,13 +676,7 @@ fn descriptors_of_a_message_too_long_for_its_buffer_are_kept_or_closed_never_lea
 
     let test = "descriptors_of_a_message_too_long_for_its_buffer_are_kept_or_closed_never_leaked";
     let _watchdog = watchdog(test, LIMIT);
-    if !is_child() {
-        // Alone in a process of its own: the other tests' descriptors would
-        // blur the count.
-        assert_success(
-            child_command(test).status_child().unwrap(),
-            "the counting child",
-        );
+    if !in_a_counting_child(test) {
         return;
     }
     let (client, server) = pair("m-fds-long");
