@@ -36,9 +36,10 @@ fn main() {
             "messages_framed",
             apple || forced("LOCALIPC_FRAMED_MESSAGES"),
         ),
-        // SOCK_SEQPACKET sockets that learn the next message's size by
-        // peeking into a growing buffer (MSG_TRUNC in the answer), as the
-        // BSDs need: MSG_TRUNC as a request is Linux's. `--cfg
+        // SOCK_SEQPACKET sockets without MSG_TRUNC as a request (Linux's),
+        // as on the BSDs: a message cut by a receive is known to be longer
+        // than the buffers, not how long. (The name is the older design's,
+        // which peeked into a growing buffer.) `--cfg
         // localipc_portable_seqpacket` selects this on Linux too, so that
         // CI runs it.
         (

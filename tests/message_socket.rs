@@ -175,6 +175,168 @@ fn a_message_longer_than_the_buffer_stays_queued_whole() {
 }
 
 #[test]
+fn a_buffer_of_exactly_the_messages_length_receives_it_and_one_byte_less_does_not() {
+    let _watchdog = watchdog(
+        "a_buffer_of_exactly_the_messages_length_receives_it_and_one_byte_less_does_not",
+        LIMIT,
+    );
+    let (client, server) = pair("m-exact");
+    for (seed, len) in [1, 2, 4096, 65_536].into_iter().enumerate() {
+        let sent = message(len, seed);
+        // (Sent from a thread of their own: on Windows a message larger
+        // than the pipe's buffer waits for the reader.)
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                client.send(&sent).unwrap();
+                client.send(b"next").unwrap();
+            });
+            let error = server.recv(&mut vec![0; len - 1]).unwrap_err();
+            assert_eq!(too_long(&error).len, len, "{error}");
+            let mut buf = vec![0; len];
+            assert_eq!(server.recv(&mut buf).unwrap(), len);
+            assert_eq!(buf, sent, "{len}");
+            let mut buf = [0; 4];
+            assert_eq!(server.recv(&mut buf).unwrap(), 4, "{len}");
+            assert_eq!(&buf, b"next");
+        });
+    }
+}
+
+#[test]
+fn a_message_too_long_for_recv_is_taken_whole_by_recv_to_vec_and_order_is_kept() {
+    let _watchdog = watchdog(
+        "a_message_too_long_for_recv_is_taken_whole_by_recv_to_vec_and_order_is_kept",
+        LIMIT,
+    );
+    let (client, server) = pair("m-held-vec");
+    let sent = message(70_000, 3);
+    // (From a thread of its own: on Windows a message larger than the
+    // pipe's buffer waits for the reader.)
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            client.send(&sent).unwrap();
+            client.send(b"second").unwrap();
+        });
+        let error = server.recv(&mut [0; 100]).unwrap_err();
+        assert_eq!(
+            (too_long(&error).len, too_long(&error).buffer),
+            (70_000, 100)
+        );
+        // Asked again with a buffer still too small: the same answer.
+        let error = server.recv(&mut [0; 69_999]).unwrap_err();
+        assert_eq!(too_long(&error).len, 70_000, "{error}");
+        let mut got = Vec::new();
+        assert_eq!(server.recv_to_vec(&mut got).unwrap(), 70_000);
+        assert_eq!(got, sent);
+        assert_eq!(server.recv_to_vec(&mut got).unwrap(), 6);
+        assert_eq!(got, b"second");
+    });
+}
+
+#[test]
+fn a_nonblocking_receive_after_a_too_long_one_finds_the_message_at_once() {
+    let _watchdog = watchdog(
+        "a_nonblocking_receive_after_a_too_long_one_finds_the_message_at_once",
+        LIMIT,
+    );
+    let (client, server) = pair("m-held-nb");
+    client.send(&message(300, 4)).unwrap();
+    // Until it is there.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    server.set_nonblocking(true).unwrap();
+    let error = loop {
+        match server.recv(&mut [0; 10]) {
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                assert!(std::time::Instant::now() < deadline, "never arrived");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => break other.unwrap_err(),
+        }
+    };
+    assert_eq!(too_long(&error).len, 300, "{error}");
+    let mut buf = [0; 300];
+    assert_eq!(server.recv(&mut buf).unwrap(), 300);
+    assert_eq!(buf[..], message(300, 4)[..]);
+    let error = server.recv(&mut buf).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::WouldBlock, "{error}");
+}
+
+#[test]
+fn buffers_as_large_as_the_limit_or_larger_receive_and_bound_what_is_kept() {
+    let _watchdog = watchdog(
+        "buffers_as_large_as_the_limit_or_larger_receive_and_bound_what_is_kept",
+        LIMIT,
+    );
+    let (client, server) = pair("m-limit-buffers");
+    let limit = server.max_message_size().unwrap();
+    client.set_max_message_size(limit * 2).unwrap();
+    // (Sent from a thread of their own: on Windows a message larger than
+    // the pipe's buffer waits for the reader.)
+    // Framed messages (Apple systems) drop a frame over the limit whatever
+    // the buffer.
+    let framed = cfg!(any(localipc_framed_messages, target_vendor = "apple"));
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            client.send(&message(limit, 1)).unwrap();
+            if !framed {
+                client.send(&message(limit + 1, 2)).unwrap();
+            }
+            client.send(&message(limit + 1, 3)).unwrap();
+            client.send(&message(limit + 1, 4)).unwrap();
+            client.send(b"after").unwrap();
+        });
+        // A buffer of exactly the limit takes a message of the limit.
+        let mut buf = vec![0; limit];
+        assert_eq!(server.recv(&mut buf).unwrap(), limit);
+        assert_eq!(buf, message(limit, 1));
+        // One longer than the limit, which the peer allows itself: a
+        // buffer that holds it receives it...
+        if !framed {
+            let mut larger = vec![0; limit + 1];
+            assert_eq!(server.recv(&mut larger).unwrap(), limit + 1);
+            assert_eq!(larger, message(limit + 1, 2));
+        }
+        // ...but one that does not is not kept for later: longer than the
+        // buffer and the limit, it is dropped, as recv_to_vec drops it.
+        let error = server.recv(&mut buf).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+        let error = server.recv_to_vec(&mut Vec::new()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+        assert_eq!(server.recv(&mut buf).unwrap(), 5);
+        assert_eq!(&buf[..5], b"after");
+    });
+}
+
+#[test]
+fn recv_to_vec_refuses_a_message_over_the_limit_whatever_the_vectors_capacity() {
+    let _watchdog = watchdog(
+        "recv_to_vec_refuses_a_message_over_the_limit_whatever_the_vectors_capacity",
+        LIMIT,
+    );
+    let (client, server) = pair("m-vec-capacity");
+    server.set_max_message_size(100_000).unwrap();
+    let limit = server.max_message_size().unwrap();
+    client.set_max_message_size(limit * 2).unwrap();
+    let mut got = Vec::with_capacity(limit * 4);
+    // (Sent from a thread of their own: on Windows a message larger than
+    // the pipe's buffer waits for the reader.)
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            client.send(&message(limit, 1)).unwrap();
+            client.send(&message(limit + 1, 2)).unwrap();
+            client.send(b"after").unwrap();
+        });
+        assert_eq!(server.recv_to_vec(&mut got).unwrap(), limit);
+        assert_eq!(got, message(limit, 1));
+        let error = server.recv_to_vec(&mut got).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+        assert!(got.is_empty());
+        assert_eq!(server.recv_to_vec(&mut got).unwrap(), 5);
+        assert_eq!(got, b"after");
+    });
+}
+
+#[test]
 fn a_vectored_send_gathers_one_message() {
     let _watchdog = watchdog("a_vectored_send_gathers_one_message", LIMIT);
     let (client, server) = pair("m-vectored");
@@ -433,6 +595,21 @@ fn options_apply_to_message_sockets_as_to_streams() {
     );
 }
 
+/// Whether this is the process to run `test` in: a child of its own, alone
+/// (the other tests' descriptors would blur a count of open ones). The
+/// parent starts it, checks that it succeeded, and is told `false`.
+#[cfg(target_os = "linux")]
+fn in_a_counting_child(test: &str) -> bool {
+    if is_child() {
+        return true;
+    }
+    assert_success(
+        child_command(test).status_child().unwrap(),
+        "the counting child",
+    );
+    false
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn descriptors_ride_with_their_message_only_and_never_leak() {
@@ -442,13 +619,7 @@ fn descriptors_ride_with_their_message_only_and_never_leak() {
 
     let test = "descriptors_ride_with_their_message_only_and_never_leak";
     let _watchdog = watchdog(test, LIMIT);
-    if !is_child() {
-        // Alone in a process of its own: the other tests' descriptors would
-        // blur the count.
-        assert_success(
-            child_command(test).status_child().unwrap(),
-            "the counting child",
-        );
+    if !in_a_counting_child(test) {
         return;
     }
     let (client, server) = pair("m-fds");
@@ -495,6 +666,67 @@ fn descriptors_ride_with_their_message_only_and_never_leak() {
     let many: Vec<_> = (0..254).map(|_| receiver.as_resource()).collect();
     let error = server.send_with(b"too many", &many).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn descriptors_of_a_message_too_long_for_its_buffer_are_kept_or_closed_never_leaked() {
+    use localipc::os::unix::local_socket::MessageSocketExt;
+    use localipc::resource::AsResource;
+
+    let test = "descriptors_of_a_message_too_long_for_its_buffer_are_kept_or_closed_never_leaked";
+    let _watchdog = watchdog(test, LIMIT);
+    if !in_a_counting_child(test) {
+        return;
+    }
+    let (client, server) = pair("m-fds-long");
+    let (_sender, receiver) = localipc::pipe::pipe().unwrap();
+    let limit = client.max_message_size().unwrap();
+    server.set_max_message_size(limit * 2).unwrap();
+    let before = util::open_handle_count();
+    let two = [receiver.as_resource(), receiver.as_resource()];
+
+    // Too long for the buffer, within the limit: kept with its message,
+    // and delivered with it.
+    server.send_with(&message(5000, 1), &two).unwrap();
+    let mut fds = Vec::new();
+    let error = client.recv_with(&mut [0; 100], &mut fds).unwrap_err();
+    assert_eq!(too_long(&error).len, 5000);
+    assert!(fds.is_empty());
+    let mut buf = vec![0; 5000];
+    assert_eq!(client.recv_with(&mut buf, &mut fds).unwrap(), 5000);
+    assert_eq!(buf, message(5000, 1));
+    assert_eq!(fds.len(), 2);
+    fds.clear();
+
+    // Kept, then taken by recv_to_vec, which closes them.
+    server.send_with(&message(5000, 2), &two).unwrap();
+    let error = client.recv_with(&mut [0; 100], &mut fds).unwrap_err();
+    assert_eq!(too_long(&error).len, 5000);
+    assert_eq!(client.recv_to_vec(&mut Vec::new()).unwrap(), 5000);
+
+    // Longer than the buffer and the limit: dropped, and them closed.
+    // (Sent from a thread of their own: a framed message this long waits
+    // for the reader.)
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            server.send_with(&message(limit + 1, 3), &two).unwrap();
+            server.send_with(&message(limit + 1, 4), &two).unwrap();
+        });
+        let error = client.recv_with(&mut [0; 100], &mut fds).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+        assert!(fds.is_empty());
+        let error = client.recv_to_vec(&mut Vec::new()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+    });
+
+    // Kept, and never received: closed with the socket.
+    server.send_with(&message(5000, 5), &two).unwrap();
+    let error = client.recv_with(&mut [0; 100], &mut fds).unwrap_err();
+    assert_eq!(too_long(&error).len, 5000);
+    drop(client);
+    drop(server);
+    assert_eq!(util::open_handle_count(), before - 2, "a descriptor leaked");
 }
 
 /// A client running as another user: exit 0 if it got the listener's

@@ -159,19 +159,26 @@ impl fmt::Debug for MessageListener {
 /// waits until the peer has received it. The async sends wait without
 /// blocking the executor.
 ///
-/// Receive on one socket from one place at a time: a receive asks the
-/// size of the next message and then takes it, under a lock of this
-/// socket. (On Linux a message socket passed to another process, which
-/// receives too, could take a message in between: the receive here then
-/// fails with [`InvalidData`](io::ErrorKind::InvalidData) rather than
-/// return part of a message.)
+/// A receive is one system call (none for a message an earlier receive
+/// reported too long). It takes the next message off the OS's queue
+/// whatever its size, so one longer than the buffer is kept by this
+/// socket, whole, for the next receive: receive again (with a larger
+/// buffer, or [`recv_to_vec`](Self::recv_to_vec)) rather than wait for the
+/// socket to poll readable, which it does not for that message. A message
+/// longer than both the buffer and
+/// [`max_message_size`](Self::max_message_size) is not kept: it is
+/// discarded, with the resources that came with it, and the receive fails
+/// with [`InvalidData`](io::ErrorKind::InvalidData), as `recv_to_vec`
+/// does. Receives from several threads at once each get whole messages.
 ///
 /// # Platform-specific behavior
 ///
-/// * **Linux, Android:** `SOCK_SEQPACKET`; a receive asks the kernel the
-///   size of the next message (`MSG_PEEK | MSG_TRUNC`).
-/// * **The BSDs:** `SOCK_SEQPACKET`; a receive peeks into a buffer that
-///   grows until the message fits (CI runs this code on Linux).
+/// * **Linux, Android:** `SOCK_SEQPACKET`; a receive is one `recvmsg(2)`
+///   into the buffer and, past it, a scratch buffer of the thread's that
+///   makes room for the largest message.
+/// * **The BSDs:** as on Linux; a discarded message's length is not known,
+///   only that it was longer than the largest (CI runs this code on
+///   Linux).
 /// * **Apple systems,** which have no `SOCK_SEQPACKET` for Unix sockets:
 ///   frames over `SOCK_STREAM` (a hello, then a 4-byte length before each
 ///   message), which only localipc speaks; a stream client and a message
@@ -273,11 +280,13 @@ impl MessageSocket {
     ///
     /// * [`InvalidInput`](io::ErrorKind::InvalidInput) with a
     ///   [`MessageTooLong`](super::MessageTooLong) if the message is longer than `buf`: it stays
-    ///   queued, whole.
+    ///   queued, whole, for the next receive (see [`MessageSocket`]).
     /// * [`TimedOut`](io::ErrorKind::TimedOut) or
     ///   [`WouldBlock`](io::ErrorKind::WouldBlock) if none came in time.
-    /// * [`InvalidData`](io::ErrorKind::InvalidData) if a message arrived
-    ///   cut (see [`MessageSocket`]).
+    /// * [`InvalidData`](io::ErrorKind::InvalidData) for a message longer
+    ///   than `buf` and than [`max_message_size`](Self::max_message_size),
+    ///   which is discarded (the peer allows itself larger ones than this
+    ///   socket).
     ///
     /// # Examples
     ///

@@ -61,7 +61,10 @@
 //! * `message_socket` (Linux, Android, Windows: cfg `message_sockets`):
 //!   `MessageSocket` (`send` of one gathered message, all or nothing, never
 //!   empty; `recv` of one whole message or `MessageTooLong` with the message
-//!   still queued; `recv_to_vec`; a largest message, read and set; the
+//!   still queued, or held by the socket for the next receive, which then
+//!   does not wait for readiness (Unix: `holds_message` tells the reactor);
+//!   one longer than the buffer and the largest message is discarded,
+//!   `InvalidData`; `recv_to_vec`; a largest message, read and set; the
 //!   stream's timeouts, nonblocking mode and credentials), `connect` and
 //!   `bind` (a `local_socket::Listener` whose `accept_messages` yields
 //!   them), with the streams' naming, policy and server checks.

@@ -110,6 +110,66 @@ macro_rules! suite {
         }
 
         #[test]
+        fn a_message_too_long_for_its_buffer_comes_whole_next_without_more_traffic() {
+            run(
+                "a_message_too_long_for_its_buffer_comes_whole_next_without_more_traffic",
+                async {
+                    let (client, server) = pair("am-held").await;
+                    // Nothing follows either message: the next receive
+                    // must not wait for the socket to become readable.
+                    client.send(&message(5000, 1)).await.unwrap();
+                    let error = server.recv(&mut [0; 4999]).await.unwrap_err();
+                    let too_long = error
+                        .get_ref()
+                        .and_then(|inner| inner.downcast_ref::<MessageTooLong>())
+                        .copied()
+                        .unwrap();
+                    assert_eq!((too_long.len, too_long.buffer), (5000, 4999));
+                    let mut exact = vec![0; 5000];
+                    assert_eq!(server.recv(&mut exact).await.unwrap(), 5000);
+                    assert_eq!(exact, message(5000, 1));
+                    client.send(&message(3000, 2)).await.unwrap();
+                    let error = server.recv(&mut [0; 8]).await.unwrap_err();
+                    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
+                    let mut got = Vec::new();
+                    assert_eq!(server.recv_to_vec(&mut got).await.unwrap(), 3000);
+                    assert_eq!(got, message(3000, 2));
+                },
+            );
+        }
+
+        #[test]
+        fn a_buffer_of_the_limit_receives_a_message_of_the_limit_and_drops_a_longer_one() {
+            run(
+                "a_buffer_of_the_limit_receives_a_message_of_the_limit_and_drops_a_longer_one",
+                async {
+                    let (client, server) = pair("am-limit-buffer").await;
+                    let server = Arc::new(server);
+                    let limit = server.max_message_size().unwrap();
+                    client.set_max_message_size(limit * 2).unwrap();
+                    // The receiver runs at once: on Windows a message larger
+                    // than the pipe's buffer waits for it.
+                    let receiver = rt::spawn({
+                        let server = Arc::clone(&server);
+                        async move {
+                            let mut buf = vec![0; limit];
+                            assert_eq!(server.recv(&mut buf).await.unwrap(), limit);
+                            assert_eq!(buf, message(limit, 1));
+                            let error = server.recv(&mut buf).await.unwrap_err();
+                            assert_eq!(error.kind(), ErrorKind::InvalidData, "{error}");
+                            assert_eq!(server.recv(&mut buf).await.unwrap(), 5);
+                            assert_eq!(&buf[..5], b"after");
+                        }
+                    });
+                    client.send(&message(limit, 1)).await.unwrap();
+                    client.send(&message(limit + 1, 2)).await.unwrap();
+                    client.send(b"after").await.unwrap();
+                    receiver.await;
+                },
+            );
+        }
+
+        #[test]
         fn empty_and_oversized_messages_are_refused_and_send_nothing() {
             run(
                 "empty_and_oversized_messages_are_refused_and_send_nothing",

@@ -2,22 +2,78 @@
 //! domain sockets, connected and bound through the same code as streams
 //! (`socket`), so names, access policies and server checks are theirs.
 //!
-//! A receive first learns the size of the next message without taking it,
-//! so that a message larger than the caller's buffer stays queued instead
-//! of being cut: on Linux and Android by asking (`MSG_PEEK | MSG_TRUNC`
-//! with no buffer), on the BSDs by peeking into a buffer that grows until
-//! the answer no longer says `MSG_TRUNC`. Both steps run under one lock,
-//! so two threads never split them.
+//! # One system call per receive
+//!
+//! A receive is one `recvmsg(2)`, which takes the next message off the
+//! socket whatever the buffer it is given: a message longer than the
+//! buffer would lose its rest, so nothing may be taken before its size is
+//! known. Asking it first (`MSG_PEEK | MSG_TRUNC` on Linux, growing peeks
+//! on the BSDs) costs a second system call on every receive, a third of
+//! the throughput of 4 KiB messages. So the receive scatters the message
+//! instead: the caller's buffer first, then a scratch buffer of the
+//! thread's, so that the two hold at least the socket's largest message
+//! ([`max_message_size`](MessageSocket::max_message_size), cached).
+//!
+//! * A message that fits the caller's buffer (the common case) is there
+//!   after that one call; the scratch is never touched.
+//! * A longer one that fits the two is now out of the socket, whole: it is
+//!   kept here (the *held* message, with the descriptors that rode with
+//!   it), the receive fails with `MessageTooLong`, and the next receive
+//!   takes the held message before the socket, without a system call. To
+//!   the caller it stayed queued, whole, as Windows keeps one (where a
+//!   message-mode read cuts too) and as the framed sockets of Apple
+//!   systems do; the one difference is that the socket no longer polls
+//!   readable for it, which the async front ends allow for (a receive with
+//!   a held message does not wait for readiness).
+//! * A message longer than both (longer than the caller's buffer and than
+//!   the socket's largest) is cut by the kernel: it is dropped, with the
+//!   descriptors that rode with it, and the receive fails with
+//!   `InvalidData`, as `recv_to_vec` fails for it and as the other OSes'
+//!   message sockets do. Nothing past that bound is ever read or kept, so
+//!   a peer that sends huge messages costs no more memory than the limit.
+//!   Linux and Android learn its length too (`MSG_TRUNC` as a request);
+//!   the BSDs only that it was longer.
+//!
+//! Why not the alternatives: peeking into the caller's buffer (`MSG_PEEK |
+//! MSG_TRUNC` with the buffer) gives the length and the bytes but still
+//! leaves the message queued, so a message that fits needs a second call
+//! to take it; a receive with no scratch when the buffer is at least this
+//! socket's largest message is not safe either, because the largest
+//! message a peer may send is the *peer's* send buffer, which it sets
+//! itself (the kernel checks a send against the sender's `SO_SNDBUF`,
+//! never the receiver's).
+//!
+//! `recv_to_vec` scatters the same way: into the vector's spare capacity
+//! first (capped at the limit), then the scratch, whose part is appended
+//! once the length is known. A vector reused across receives keeps its
+//! capacity, so after the first message the kernel copies straight into
+//! it; a message longer than the limit is dropped, as above.
+//!
+//! The scratch is one buffer per thread, used only inside a receive and
+//! grown to the largest limit it served; it is never initialized by
+//! localipc, so the memory it takes is only what messages longer than
+//! their buffers have written into it. The limit is read from the socket
+//! on its first receive and again by every `max_message_size` and
+//! `set_max_message_size`, not on each receive: a send buffer changed
+//! behind localipc's back through the descriptor reaches the receives
+//! only then.
+//!
+//! A receive runs under a lock of the socket, so two threads receiving at
+//! once never take a held message twice nor each half of one.
 
+#[cfg(not(messages_framed))]
+use std::cell::Cell;
 use std::io::{self, IoSlice};
+#[cfg(not(messages_framed))]
+use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 #[cfg(not(messages_framed))]
 use std::sync::Mutex;
+#[cfg(not(messages_framed))]
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-#[cfg(not(messages_framed))]
-use rustix::net::RecvFlags;
 use rustix::net::SocketType;
 use rustix::net::sockopt::{self, Timeout};
 
@@ -39,13 +95,20 @@ const SEND_BUFFER_OVERHEAD: usize = 32;
 #[cfg(all(not(linux_like), not(messages_framed)))]
 const SEND_BUFFER_OVERHEAD: usize = 0;
 
-/// The first size a peek for the next message's size tries.
-#[cfg(all(seqpacket_peek_loop, not(messages_framed)))]
-const FIRST_PEEK: usize = 4096;
-/// The largest message a peek for its size reads whole; past this, the
-/// size is reported as at least this large.
-#[cfg(all(seqpacket_peek_loop, not(messages_framed)))]
-const MAX_PEEK: usize = 64 << 20;
+/// Whether a receive asks the kernel for the whole length of a message
+/// longer than its buffers (`MSG_TRUNC` as a request): Linux and Android.
+/// The BSDs (and Linux with `--cfg localipc_portable_seqpacket`, so that CI
+/// runs their code) only learn that it was longer.
+#[cfg(not(messages_framed))]
+const ASK_REAL_LENGTH: bool = cfg!(not(seqpacket_peek_loop));
+
+#[cfg(not(messages_framed))]
+thread_local! {
+    /// Where the part of a message past the caller's buffer lands (see the
+    /// module docs): empty, with the capacity of the largest room asked on
+    /// this thread, never initialized here.
+    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
 
 /// A connected `SOCK_SEQPACKET` socket (Apple systems: a `SOCK_STREAM`
 /// socket carrying frames).
@@ -54,10 +117,16 @@ pub(crate) struct MessageSocket {
     socket: OwnedFd,
     /// Mirrors `O_NONBLOCK`, to tell a timeout from a "would block".
     nonblocking: AtomicBool,
-    /// Held from the size check of a receive to its end; the buffer that
-    /// peeks use where the size is found by peeking.
+    /// Held for the whole of a receive: the message taken whole that did
+    /// not fit its receive's buffer (see the module docs).
     #[cfg(not(messages_framed))]
-    receiving: Mutex<Vec<u8>>,
+    receiving: Mutex<Option<Held>>,
+    /// Mirrors whether `receiving` holds a message, read without the lock.
+    #[cfg(not(messages_framed))]
+    holding: AtomicBool,
+    /// The largest message, as last read from the socket; 0 until then.
+    #[cfg(not(messages_framed))]
+    limit: AtomicUsize,
     #[cfg(messages_framed)]
     framing: super::message_framed::Framing,
     /// Whether `SO_SNDTIMEO` is set (see `deadline`).
@@ -99,7 +168,11 @@ impl MessageSocket {
             socket,
             nonblocking: AtomicBool::new(nonblocking),
             #[cfg(not(messages_framed))]
-            receiving: Mutex::new(Vec::new()),
+            receiving: Mutex::new(None),
+            #[cfg(not(messages_framed))]
+            holding: AtomicBool::new(false),
+            #[cfg(not(messages_framed))]
+            limit: AtomicUsize::new(0),
             #[cfg(messages_framed)]
             framing: super::message_framed::Framing::new(),
             // A socket of localipc's own connect or accept: none yet.
@@ -188,52 +261,6 @@ impl MessageSocket {
         }
     }
 
-    /// The size of the next message, waiting for one as the socket's mode
-    /// and `deadline` say; 0 at the end of the stream. `_probe` is the peek
-    /// buffer, kept under the receive lock.
-    #[cfg(all(not(messages_framed), not(seqpacket_peek_loop)))]
-    fn next_len(&self, _probe: &mut Vec<u8>, deadline: &mut Deadline<'_>) -> io::Result<usize> {
-        let peeked = deadline.run(|dont_wait| {
-            let flags = RecvFlags::PEEK | RecvFlags::TRUNC | dont_wait_flag(dont_wait);
-            Ok(rustix::net::recv(&self.socket, &mut [0u8; 0], flags)?)
-        });
-        match peeked {
-            Ok((_, len)) => Ok(len),
-            Err(error) if error.kind() == io::ErrorKind::ConnectionReset => Ok(0),
-            Err(error) => Err(self.normalise(error)),
-        }
-    }
-
-    /// The size of the next message, waiting for one as the socket's mode
-    /// and timeout say; 0 at the end of the stream. Peeks into `probe`,
-    /// doubling it while the answer says `MSG_TRUNC` (up to [`MAX_PEEK`]).
-    #[cfg(all(not(messages_framed), seqpacket_peek_loop))]
-    fn next_len(&self, probe: &mut Vec<u8>, deadline: &mut Deadline<'_>) -> io::Result<usize> {
-        use rustix::net::{RecvAncillaryBuffer, ReturnFlags};
-        if probe.len() < FIRST_PEEK {
-            probe.resize(FIRST_PEEK, 0);
-        }
-        loop {
-            let peeked = deadline.run(|dont_wait| {
-                Ok(rustix::net::recvmsg(
-                    &self.socket,
-                    &mut [std::io::IoSliceMut::new(probe)],
-                    &mut RecvAncillaryBuffer::default(),
-                    RecvFlags::PEEK | dont_wait_flag(dont_wait),
-                )?)
-            });
-            match peeked {
-                Ok(peeked) if !peeked.flags.contains(ReturnFlags::TRUNC) => {
-                    return Ok(peeked.bytes);
-                }
-                Ok(_) if probe.len() >= MAX_PEEK => return Ok(MAX_PEEK + 1),
-                Ok(_) => probe.resize(probe.len() * 2, 0),
-                Err(error) if error.kind() == io::ErrorKind::ConnectionReset => return Ok(0),
-                Err(error) => return Err(self.normalise(error)),
-            }
-        }
-    }
-
     /// Receives the next message into `buf`, with the descriptors that came
     /// with it, if it fits: its length (0 at the end of the stream).
     /// Otherwise `MessageTooLong`, and the message is kept.
@@ -248,97 +275,207 @@ impl MessageSocket {
         self.framing.recv_to_vec(self, buf)
     }
 
+    /// Whether a message taken whole waits here for the next receive
+    /// (framed: never one the socket would not poll readable for).
+    #[cfg(all(messages_framed, async_front_end))]
+    pub(crate) fn holds_message(&self) -> bool {
+        false
+    }
+
+    /// Whether a message taken whole waits here for the next receive,
+    /// which takes it without waiting for the socket (see the module docs).
+    #[cfg(all(not(messages_framed), async_front_end))]
+    pub(crate) fn holds_message(&self) -> bool {
+        self.holding.load(Ordering::Acquire)
+    }
+
     /// Receives the next message into `buf`, with the descriptors that came
     /// with it, if it fits: its length (0 at the end of the stream).
-    /// Otherwise `MessageTooLong`, and the message stays queued.
+    /// Otherwise `MessageTooLong`, and the message is held for the next
+    /// receive; one longer than the limit too is dropped, `InvalidData`
+    /// (see the module docs). One `recvmsg(2)`, or none for a held message.
     #[cfg(not(messages_framed))]
     pub(crate) fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
-        let mut deadline = Deadline::receive(self.socket.as_fd());
-        let mut probe = self.lock_receiving();
-        let len = self.next_len(&mut probe, &mut deadline)?;
-        if len > buf.len() {
-            return Err(crate::error::MessageTooLong::error(len, buf.len()));
+        let mut held = self.lock_receiving();
+        if let Some(message) = held.take() {
+            let delivered = message.deliver(buf, fds);
+            return self.keep(&mut held, delivered);
         }
-        self.take(&mut buf[..len], fds, &mut deadline)
+        let room = self.limit()?.saturating_sub(buf.len());
+        let first_fd = fds.len();
+        with_scratch(room, |scratch| {
+            let received = {
+                let mut parts = [as_uninit(buf), &mut scratch.spare_capacity_mut()[..room]];
+                let parts = if room == 0 {
+                    &mut parts[..1]
+                } else {
+                    &mut parts[..]
+                };
+                self.receive(parts, fds)?
+            };
+            let len = received.bytes;
+            if received.truncated {
+                // Dropping them closes the descriptors that rode with it.
+                fds.truncate(first_fd);
+                return Err(self.dropped(len));
+            }
+            if len <= buf.len() {
+                return Ok(len);
+            }
+            // SAFETY: the kernel wrote the message's first `len` bytes over
+            // `buf` and then the scratch's spare capacity (its length was
+            // 0): `len - buf.len()` of them, at most `room`.
+            unsafe { scratch.set_len(len - buf.len()) };
+            let mut bytes = Vec::with_capacity(len);
+            bytes.extend_from_slice(buf);
+            bytes.extend_from_slice(scratch);
+            let message = Held {
+                bytes,
+                fds: fds.split_off(first_fd),
+            };
+            let buffer = buf.len();
+            self.keep(&mut held, Err((message, buffer)))
+        })
     }
 
     /// Receives the next message whole into `buf`, replacing its contents:
-    /// its length (0 at the end of the stream). One longer than
-    /// [`max_message_size`](Self::max_message_size) is discarded, and an
-    /// `InvalidData` error.
+    /// its length (0 at the end of the stream). One longer than the limit
+    /// is dropped, and an `InvalidData` error. One `recvmsg(2)`, or none
+    /// for a held message.
     #[cfg(not(messages_framed))]
     pub(crate) fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let mut deadline = Deadline::receive(self.socket.as_fd());
-        let mut probe = self.lock_receiving();
+        let mut held = self.lock_receiving();
         buf.clear();
-        let len = self.next_len(&mut probe, &mut deadline)?;
-        if len == 0 {
-            return Ok(0);
+        if let Some(message) = held.take() {
+            self.holding.store(false, Ordering::Release);
+            // Its descriptors are closed: nothing asked for them.
+            *buf = message.bytes;
+            return Ok(buf.len());
         }
-        let max = self.max_message_size()?;
-        if len > max {
-            let _ = self.discard_next(&mut deadline);
-            return Err(crate::sys::message_too_long_to_receive(len, max));
-        }
-        buf.resize(len, 0);
-        let n = self.take(buf, &mut Vec::new(), &mut deadline)?;
-        buf.truncate(n);
-        Ok(n)
+        let limit = self.limit()?;
+        let first = buf.capacity().min(limit);
+        let room = limit - first;
+        with_scratch(room, |scratch| {
+            let received = {
+                let mut parts = [
+                    &mut buf.spare_capacity_mut()[..first],
+                    &mut scratch.spare_capacity_mut()[..room],
+                ];
+                // Descriptors that came are closed: nothing asked for them.
+                self.receive(&mut parts, &mut Vec::new())?
+            };
+            let len = received.bytes;
+            if received.truncated {
+                return Err(self.dropped(len));
+            }
+            // SAFETY: the kernel wrote the message's `len` bytes over the
+            // spare capacity of `buf` (its length was 0) and then, past
+            // `first` of them, the scratch's (its length was 0 too).
+            unsafe { buf.set_len(len.min(first)) };
+            if len > first {
+                // SAFETY: as above: `len - first` bytes, at most `room`.
+                unsafe { scratch.set_len(len - first) };
+                buf.extend_from_slice(scratch);
+            }
+            Ok(len)
+        })
     }
 
+    /// One `recvmsg(2)` of the next message, scattered over `parts`
+    /// (asking its whole length where the OS tells it), waiting as the
+    /// socket's mode and read timeout say; the end of the stream (or a
+    /// peer that reset it) is 0 bytes. A loss of descriptors is an error
+    /// (the message is gone; the descriptors that came are closed).
     #[cfg(not(messages_framed))]
-    /// Takes the next message, which fits `buf` exactly (its size was
-    /// asked under the receive lock, still held).
-    fn take(
+    fn receive(
         &self,
-        buf: &mut [u8],
+        parts: &mut [&mut [MaybeUninit<u8>]],
         fds: &mut Vec<OwnedFd>,
-        deadline: &mut Deadline<'_>,
-    ) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        let received = deadline
-            .run(|dont_wait| scm_rights::recv_once(self.socket.as_fd(), buf, fds, dont_wait))
-            .map_err(|error| self.normalise(error))?;
-        if received.truncated {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "a message arrived cut: another process receives from this socket too",
-            ));
-        }
-        if received.lost {
-            return Err(crate::error::ResourcesLost::error(
+    ) -> io::Result<scm_rights::Received> {
+        let received = Deadline::receive(self.socket.as_fd()).run(|dont_wait| {
+            scm_rights::recv_scattered_once(
+                self.socket.as_fd(),
+                parts,
+                fds,
+                dont_wait,
+                ASK_REAL_LENGTH,
+            )
+        });
+        match received {
+            Ok(received) if received.lost => Err(crate::error::ResourcesLost::error(
                 io::ErrorKind::InvalidData,
                 received.bytes,
                 "the kernel could not deliver them all: too many open files, or too many for one call",
-            ));
+            )),
+            Ok(received) => Ok(received),
+            Err(error) if error.kind() == io::ErrorKind::ConnectionReset => {
+                Ok(scm_rights::Received {
+                    bytes: 0,
+                    lost: false,
+                    truncated: false,
+                    writer: None,
+                })
+            }
+            Err(error) => Err(self.normalise(error)),
         }
-        Ok(received.bytes)
+    }
+
+    /// Keeps `message` held after a receive whose buffer of `buffer` bytes
+    /// it did not fit (the error of that receive), or, delivered, clears
+    /// the mirror.
+    #[cfg(not(messages_framed))]
+    fn keep(
+        &self,
+        held: &mut Option<Held>,
+        delivered: Result<usize, (Held, usize)>,
+    ) -> io::Result<usize> {
+        match delivered {
+            Ok(len) => {
+                self.holding.store(false, Ordering::Release);
+                Ok(len)
+            }
+            Err((message, buffer)) => {
+                let len = message.bytes.len();
+                *held = Some(message);
+                self.holding.store(true, Ordering::Release);
+                Err(crate::error::MessageTooLong::error(len, buffer))
+            }
+        }
+    }
+
+    /// The error of a message longer than the limit and than the buffer,
+    /// which the kernel cut: `len` is its length where the OS tells it
+    /// (see [`ASK_REAL_LENGTH`]), what was read of it otherwise.
+    #[cfg(not(messages_framed))]
+    fn dropped(&self, len: usize) -> io::Error {
+        let limit = self.limit.load(Ordering::Relaxed);
+        if ASK_REAL_LENGTH {
+            crate::sys::message_too_long_to_receive(len, limit)
+        } else {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the peer sent a message longer than this socket's largest, {limit} \
+                     (see set_max_message_size); it was discarded"
+                ),
+            )
+        }
+    }
+
+    /// The largest message, cached (see the module docs).
+    #[cfg(not(messages_framed))]
+    fn limit(&self) -> io::Result<usize> {
+        match self.limit.load(Ordering::Relaxed) {
+            0 => self.max_message_size(),
+            limit => Ok(limit),
+        }
     }
 
     #[cfg(not(messages_framed))]
-    fn lock_receiving(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
+    fn lock_receiving(&self) -> std::sync::MutexGuard<'_, Option<Held>> {
         self.receiving
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    #[cfg(not(messages_framed))]
-    /// Takes the next message off the queue without reading it (closing
-    /// any descriptors that came with it): a receive into no room takes a
-    /// whole message and drops what does not fit.
-    fn discard_next(&self, deadline: &mut Deadline<'_>) -> io::Result<()> {
-        deadline
-            .run(|dont_wait| {
-                Ok(rustix::net::recv(
-                    &self.socket,
-                    &mut [0u8; 0],
-                    dont_wait_flag(dont_wait),
-                )?)
-            })
-            .map(drop)
-            .map_err(|error| self.normalise(error))
     }
 
     /// The largest message a send may carry: localipc's own limit.
@@ -353,10 +490,13 @@ impl MessageSocket {
     }
 
     /// The largest message a send may carry: what the send buffer holds.
+    /// Read from the socket, and cached for receives.
     #[cfg(not(messages_framed))]
     pub(crate) fn max_message_size(&self) -> io::Result<usize> {
         let buffer = sockopt::socket_send_buffer_size(&self.socket)?;
-        Ok(buffer.saturating_sub(SEND_BUFFER_OVERHEAD))
+        let limit = buffer.saturating_sub(SEND_BUFFER_OVERHEAD);
+        self.limit.store(limit, Ordering::Relaxed);
+        Ok(limit)
     }
 
     /// Grows (or shrinks) the send buffer so that messages of `size` bytes
@@ -424,14 +564,59 @@ impl MessageSocket {
     }
 }
 
-/// `MSG_DONTWAIT` for a receive that must not wait (see `deadline`).
+/// A message taken whole off the socket that did not fit the buffer of
+/// its receive, with the descriptors that rode with it (closed if it is
+/// never received).
 #[cfg(not(messages_framed))]
-fn dont_wait_flag(dont_wait: bool) -> RecvFlags {
-    if dont_wait {
-        RecvFlags::DONTWAIT
-    } else {
-        RecvFlags::empty()
+#[derive(Debug)]
+struct Held {
+    bytes: Vec<u8>,
+    fds: Vec<OwnedFd>,
+}
+
+#[cfg(not(messages_framed))]
+impl Held {
+    /// Into `buf` and `fds` if it fits: its length; otherwise itself back,
+    /// with the length of `buf`.
+    fn deliver(mut self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> Result<usize, (Self, usize)> {
+        let len = self.bytes.len();
+        if len > buf.len() {
+            return Err((self, buf.len()));
+        }
+        buf[..len].copy_from_slice(&self.bytes);
+        fds.append(&mut self.fds);
+        Ok(len)
     }
+}
+
+/// Runs `receive` with this thread's scratch buffer, empty and with room
+/// for at least `room` bytes (see the module docs); a `room` of 0 takes
+/// no scratch at all.
+#[cfg(not(messages_framed))]
+fn with_scratch<T>(room: usize, receive: impl FnOnce(&mut Vec<u8>) -> T) -> T {
+    if room == 0 {
+        return receive(&mut Vec::new());
+    }
+    // Taken out for the call (a thread being torn down has none: a fresh
+    // one then).
+    let mut scratch = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    if scratch.capacity() < room {
+        // Not grown in place: `realloc` would copy what it held before.
+        scratch = Vec::with_capacity(room);
+    }
+    let result = receive(&mut scratch);
+    scratch.clear();
+    let _ = SCRATCH.try_with(|cell| cell.set(scratch));
+    result
+}
+
+/// `buf` as memory the kernel writes into.
+#[cfg(not(messages_framed))]
+fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
+    // SAFETY: `[u8]` and `[MaybeUninit<u8>]` have the same layout, and the
+    // only writer through the new slice is the kernel (`recvmsg`), which
+    // writes bytes: `buf` stays initialized.
+    unsafe { &mut *(std::ptr::from_mut(buf) as *mut [MaybeUninit<u8>]) }
 }
 
 /// Connects a message socket to `resolved`, and checks who serves it.

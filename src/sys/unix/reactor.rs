@@ -247,7 +247,7 @@ pub(crate) mod local_socket {
             buf: &mut [u8],
             fds: &mut Vec<OwnedFd>,
         ) -> Poll<io::Result<usize>> {
-            R::poll_read_with(&self.socket, cx, |socket| socket.recv(buf, fds))
+            self.poll_receive(cx, |socket| socket.recv(buf, fds))
         }
 
         /// Cancel safe: a poll that returns `Pending` took nothing.
@@ -256,7 +256,27 @@ pub(crate) mod local_socket {
             cx: &mut Context<'_>,
             buf: &mut Vec<u8>,
         ) -> Poll<io::Result<usize>> {
-            R::poll_read_with(&self.socket, cx, |socket| socket.recv_to_vec(buf))
+            self.poll_receive(cx, |socket| socket.recv_to_vec(buf))
+        }
+
+        /// Runs `receive` when the socket is readable, or at once when it
+        /// holds a message that an earlier receive took whole but could not
+        /// return (see `message_socket`): the socket does not poll readable
+        /// for that one.
+        fn poll_receive(
+            &self,
+            cx: &mut Context<'_>,
+            mut receive: impl FnMut(&crate::sys::message_socket::MessageSocket) -> io::Result<usize>,
+        ) -> Poll<io::Result<usize>> {
+            let socket = R::get(&self.socket);
+            if socket.holds_message() {
+                match receive(socket) {
+                    // Another receive took it first.
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                    result => return Poll::Ready(result),
+                }
+            }
+            R::poll_read_with(&self.socket, cx, receive)
         }
 
         pub(crate) fn max_message_size(&self) -> io::Result<usize> {

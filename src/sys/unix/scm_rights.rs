@@ -73,7 +73,7 @@ pub(crate) struct Received {
     pub(crate) bytes: usize,
     pub(crate) lost: bool,
     /// `MSG_TRUNC`: a message (of a message socket) was longer than the
-    /// buffer, and its rest is gone.
+    /// buffers, and its rest is gone.
     #[cfg_attr(
         any(not(message_sockets), messages_framed),
         allow(dead_code, reason = "read by SOCK_SEQPACKET message sockets")
@@ -113,27 +113,62 @@ pub(crate) fn recv_once(
     fds: &mut Vec<OwnedFd>,
     dont_wait: bool,
 ) -> io::Result<Received> {
-    let len = buf.len().min(MAX_RW);
+    let len = buf.len();
+    // SAFETY: `[u8]` and `[MaybeUninit<u8>]` have the same layout, and the
+    // only writer through the new slice is the kernel, which writes bytes:
+    // `buf` stays initialized.
+    let buf = unsafe { &mut *(std::ptr::from_mut(buf) as *mut [MaybeUninit<u8>]) };
+    debug_assert_eq!(buf.len(), len);
+    recv_scattered_once(socket, &mut [buf], fds, dont_wait, false)
+}
+
+/// One `recvmsg` that scatters one message (or stream bytes) over `parts`
+/// in order, which may be uninitialized (at most [`MAX_RW`] bytes in all),
+/// and otherwise as [`recv_once`]. The first [`Received::bytes`] bytes of
+/// the parts, taken in order, are then initialized, unless
+/// `real_length` asked the kernel for the length of a message longer than
+/// the parts (`MSG_TRUNC` as a request, Linux and Android only): then
+/// `bytes` is that length, and all of the parts were written.
+pub(crate) fn recv_scattered_once(
+    socket: BorrowedFd<'_>,
+    parts: &mut [&mut [MaybeUninit<u8>]],
+    fds: &mut Vec<OwnedFd>,
+    dont_wait: bool,
+    real_length: bool,
+) -> io::Result<Received> {
+    const MAX_PARTS: usize = 2;
+    assert!(parts.len() <= MAX_PARTS, "at most {MAX_PARTS} parts");
+    let mut data = [libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    }; MAX_PARTS];
+    let mut room = MAX_RW;
+    for (iovec, part) in data.iter_mut().zip(parts.iter_mut()) {
+        let len = part.len().min(room);
+        room -= len;
+        *iovec = libc::iovec {
+            iov_base: part.as_mut_ptr().cast(),
+            iov_len: len,
+        };
+    }
     let mut space = ControlSpace([0; CONTROL_SPACE]);
-    let mut data = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: len,
-    };
     // SAFETY: `msghdr` is plain data; all zeros is a valid value (no name,
     // no buffers) that the lines below fill in.
     let mut header: libc::msghdr = unsafe { std::mem::zeroed() };
-    header.msg_iov = &mut data;
-    header.msg_iovlen = 1;
+    header.msg_iov = data.as_mut_ptr();
+    header.msg_iovlen = parts.len() as _;
     header.msg_control = space.0.as_mut_ptr().cast();
     header.msg_controllen = CONTROL_SPACE as _;
-    let flags = if dont_wait {
-        RECV_FLAGS | libc::MSG_DONTWAIT
-    } else {
-        RECV_FLAGS
-    };
-    // SAFETY: `header` points to one `iovec` of `len` writable bytes of
-    // `buf` and to `CONTROL_SPACE` writable bytes of `space`, all of which
-    // outlive the call.
+    let mut flags = RECV_FLAGS;
+    if dont_wait {
+        flags |= libc::MSG_DONTWAIT;
+    }
+    if real_length {
+        flags |= libc::MSG_TRUNC;
+    }
+    // SAFETY: `header` points to `parts.len()` `iovec`s, each of writable
+    // bytes of one of `parts`, and to `CONTROL_SPACE` writable bytes of
+    // `space`, all of which outlive the call.
     let received = unsafe { libc::recvmsg(socket.as_raw_fd(), &mut header, flags) };
     let Ok(bytes) = usize::try_from(received) else {
         return Err(io::Error::last_os_error());

@@ -21,7 +21,8 @@ use crate::sys::{ConnectOptions, Credentials};
 pub(crate) const DEFAULT_MAX_MESSAGE: usize = 1 << 20;
 /// The largest limit there can be: `WriteFile` takes a 32-bit length.
 const MAX_MAX_MESSAGE: usize = u32::MAX as usize;
-/// How much of a message is read at a time past the caller's buffer.
+/// The least room a `recv_to_vec` reads into, and how much of a message
+/// past the limit is read (and dropped) at a time.
 const CHUNK: usize = 64 * 1024;
 
 /// A connected message-mode pipe end.
@@ -109,6 +110,11 @@ impl MessageSocket {
     /// Receives the next message whole into `buf`, replacing its contents:
     /// its length (0 at the end of the stream). One longer than the
     /// limit is discarded, and an `InvalidData` error.
+    ///
+    /// The read goes straight into the vector's spare capacity (at least
+    /// [`CHUNK`], never initialised first), so a vector reused across
+    /// receives takes each message of up to its capacity in one `ReadFile`;
+    /// the rest of a longer one follows in more (see `read_rest`).
     pub(crate) fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
         let mut held = self.lock_held();
         buf.clear();
@@ -116,31 +122,25 @@ impl MessageSocket {
             *buf = message;
             return Ok(buf.len());
         }
-        buf.resize(CHUNK, 0);
-        match self.pipe.recv_into(buf) {
-            Ok(Received::Whole(n)) => {
-                buf.truncate(n);
-                Ok(n)
-            }
-            Ok(Received::End) => {
+        if buf.capacity() < CHUNK {
+            buf.reserve(CHUNK);
+        }
+        let spare = buf.capacity();
+        let received = match self.pipe.recv_into_spare(buf, spare) {
+            Ok(Received::Whole(n)) => Ok(Some(n)),
+            Ok(Received::End) => Ok(None),
+            Ok(Received::Partial(_)) => self
+                .read_rest(buf)
+                .map(|too_long| Some(too_long.unwrap_or(buf.len()))),
+            Err(error) => Err(error),
+        };
+        let max = self.max.load(Ordering::Relaxed);
+        match received {
+            Ok(Some(len)) if len > max => {
                 buf.clear();
-                Ok(0)
+                Err(crate::sys::message_too_long_to_receive(len, max))
             }
-            Ok(Received::Partial(n)) => {
-                buf.truncate(n);
-                match self.read_rest(buf) {
-                    Ok(None) => Ok(buf.len()),
-                    Ok(Some(len)) => {
-                        buf.clear();
-                        let max = self.max.load(Ordering::Relaxed);
-                        Err(crate::sys::message_too_long_to_receive(len, max))
-                    }
-                    Err(error) => {
-                        buf.clear();
-                        Err(error)
-                    }
-                }
-            }
+            Ok(len) => Ok(len.unwrap_or(0)),
             Err(error) => {
                 buf.clear();
                 Err(error)
@@ -149,30 +149,37 @@ impl MessageSocket {
     }
 
     /// Reads the rest of a message whose start is in `message` (it is in
-    /// the pipe whole: nothing here waits). `Ok(None)` once `message` holds
-    /// it all; past the limit, the rest is read and dropped, and the answer
+    /// the pipe whole: nothing here waits), each part straight into spare
+    /// capacity. `Ok(None)` once `message` holds it all; past the limit,
+    /// the rest is read and dropped (and `message` emptied), and the answer
     /// is the message's length.
     fn read_rest(&self, message: &mut Vec<u8>) -> io::Result<Option<usize>> {
         let max = self.max.load(Ordering::Relaxed);
         let mut total = message.len();
         let mut scratch = Vec::new();
         loop {
-            let within = total <= max;
-            let (target, start) = if within {
-                let start = message.len();
-                (&mut *message, start)
+            // Grown while the message may still fit the limit, and never
+            // past it: what goes past it is read into the scratch, and
+            // dropped.
+            let target = if total < max {
+                if message.len() == message.capacity() {
+                    message.reserve_exact(message.len().max(CHUNK).min(max - total));
+                }
+                &mut *message
             } else {
-                (&mut scratch, 0)
+                scratch.clear();
+                scratch.reserve(CHUNK);
+                &mut scratch
             };
-            target.resize(start + CHUNK, 0);
-            let (n, more) = match self.pipe.recv_into(&mut target[start..])? {
-                Received::Whole(n) => (n, false),
-                Received::Partial(n) => (n, true),
+            let before = target.len();
+            let spare = target.capacity() - before;
+            let more = match self.pipe.recv_into_spare(target, spare)? {
+                Received::Whole(_) => false,
+                Received::Partial(_) => true,
                 // A message is in the pipe whole: it cannot end midway.
-                Received::End => (0, false),
+                Received::End => false,
             };
-            target.truncate(start + n);
-            total += n;
+            total += target.len() - before;
             if total > max {
                 message.clear();
             }

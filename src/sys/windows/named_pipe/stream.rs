@@ -274,26 +274,31 @@ impl Stream {
             if buf.len() == buf.capacity() {
                 buf.reserve(buf.capacity());
             }
-            let spare = buf.spare_capacity_mut();
-            let wait_ms = self.wait_for(&self.read_timeout);
-            let received = self.read_raw(spare.as_mut_ptr().cast(), clamp(spare.len()), wait_ms);
-            let (more, n) = match received {
-                Ok(Received::Whole(n)) => (false, n),
-                Ok(Received::Partial(n)) => (true, n),
-                Ok(Received::End) if buf.is_empty() => return Ok(None),
+            let spare = buf.capacity() - buf.len();
+            match self.recv_into_spare(buf, spare)? {
+                Received::Whole(_) => return Ok(Some(buf.len())),
+                Received::Partial(_) => {}
+                Received::End if buf.is_empty() => return Ok(None),
                 // A message is delivered whole or not at all, so the stream
                 // cannot end in the middle of one.
-                Ok(Received::End) => return Ok(Some(buf.len())),
-                Err(error) => return Err(error),
-            };
-            let len = buf.len() + n;
-            // SAFETY: ReadFile initialised the first `n` spare bytes, and
-            // `len` is within the capacity.
-            unsafe { buf.set_len(len) };
-            if !more {
-                return Ok(Some(len));
+                Received::End => return Ok(Some(buf.len())),
             }
         }
+    }
+
+    /// Reads (the next part of) a message into the spare capacity of `buf`,
+    /// at most `len` bytes of it (which must be spare), and appends what came:
+    /// one `ReadFile`, with no byte of `buf` initialised first.
+    pub(crate) fn recv_into_spare(&self, buf: &mut Vec<u8>, len: usize) -> io::Result<Received> {
+        let spare = &mut buf.spare_capacity_mut()[..len];
+        let wait_ms = self.wait_for(&self.read_timeout);
+        let received = self.read_raw(spare.as_mut_ptr().cast(), clamp(spare.len()), wait_ms)?;
+        if let Received::Whole(n) | Received::Partial(n) = received {
+            // SAFETY: ReadFile initialised the first `n` spare bytes, at
+            // most `len`, which is within the capacity.
+            unsafe { buf.set_len(buf.len() + n) };
+        }
+        Ok(received)
     }
 
     pub(crate) fn write(&self, buf: &[u8]) -> io::Result<usize> {
