@@ -27,6 +27,52 @@ pub(crate) trait Bell {
     fn poll(&self, buf: &mut [u8]) -> io::Result<Option<usize>>;
 }
 
+/// The most spin-loop hints between two looks of a spin.
+const MAX_PAUSE: u32 = 16;
+/// A spin yields the CPU at every this many looks.
+const YIELD_EVERY: u32 = 16;
+
+/// One wait's spin (see the module docs of `shm`, "Spinning and its
+/// cost", for why it goes so).
+#[derive(Debug)]
+struct Spinner {
+    end: Instant,
+    /// Spin-loop hints before the next look: doubles up to [`MAX_PAUSE`].
+    pause: u32,
+    looks: u32,
+    /// The peer last waited on this CPU: yield at every look.
+    shares_cpu: bool,
+}
+
+impl Spinner {
+    fn new(limit: Duration, shares_cpu: bool) -> Self {
+        Self {
+            end: Instant::now() + limit,
+            pause: 1,
+            looks: 0,
+            shares_cpu,
+        }
+    }
+
+    /// Waits a little before the next look; false once the spin is over
+    /// (its limit or the call's deadline passed).
+    fn pause(&mut self, deadline: Option<Instant>) -> bool {
+        self.looks += 1;
+        if self.shares_cpu || self.looks.is_multiple_of(YIELD_EVERY) {
+            // Lets the peer run if it shares this CPU (pinned, or the
+            // machine busy): spinning through its time slice would cost
+            // the round trip twice the spin limit.
+            std::thread::yield_now();
+            return Instant::now() < self.end.min(deadline.unwrap_or(self.end));
+        }
+        for _ in 0..self.pause {
+            std::hint::spin_loop();
+        }
+        self.pause = (self.pause * 2).min(MAX_PAUSE);
+        true
+    }
+}
+
 /// How one call waits.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Waiting {
@@ -121,8 +167,7 @@ impl<B: Bell> BlockingChannel<B> {
         let mut wait = Wait::new(want);
         let mut deadline = None;
         let mut spin = how.spin.filter(|_| !how.nonblocking);
-        let mut spin_end = None;
-        let mut tries = 0u32;
+        let mut spinner = None;
         let mut polled = false;
         let mut bells = [0; BELLS];
         loop {
@@ -134,19 +179,11 @@ impl<B: Bell> BlockingChannel<B> {
                 Look::Announce => {
                     let deadline = *deadline.get_or_insert_with(|| wait::deadline(how.timeout));
                     if let Some(limit) = spin {
-                        let end = *spin_end.get_or_insert_with(|| Instant::now() + limit);
-                        tries += 1;
-                        if tries.is_multiple_of(32) {
-                            // Lets the peer run if it shares this CPU
-                            // (pinned, or the machine busy): spinning through
-                            // its time slice would cost the round trip twice
-                            // the spin limit.
-                            std::thread::yield_now();
-                            if Instant::now() >= end.min(deadline.unwrap_or(end)) {
-                                spin = None;
-                            }
-                        } else {
-                            std::hint::spin_loop();
+                        let spinner = spinner.get_or_insert_with(|| {
+                            Spinner::new(limit, self.rings.peer_shares_cpu())
+                        });
+                        if !spinner.pause(deadline) {
+                            spin = None;
                         }
                         continue;
                     }

@@ -35,7 +35,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use crate::sys::shared_memory::{AtomicU32, AtomicU64, Region, fence};
+use crate::sys::shared_memory::{AtomicU32, AtomicU64, Region, current_cpu, fence};
 
 pub(crate) const MAGIC: u64 = u64::from_le_bytes(*b"LIPCSHM1");
 pub(crate) const VERSION: u32 = 2;
@@ -64,6 +64,10 @@ const READ: usize = 256;
 const READER_CLOSED: usize = 264;
 const READER_WAITS: usize = 512;
 const WRITER_WAITS: usize = 768;
+/// The CPU this ring's writer side last started a wait on, plus one (0:
+/// not known). Each side writes only its outgoing ring's word; the peer's
+/// value steers nothing but this side's spin (see [`Rings::peer_shares_cpu`]).
+const SIDE_CPU: usize = 896;
 
 /// The mapping length for rings of `capacity` bytes.
 pub(crate) fn mapping_len(capacity: usize) -> usize {
@@ -328,6 +332,23 @@ impl Rings {
         })
     }
 
+    /// Whether the peer, when it last started a wait, ran on the CPU this
+    /// side runs on now; records this side's CPU for the peer's same
+    /// question. Spinning on a CPU the peer needs only delays it. The
+    /// answer is a hint: the peer may have moved since, or lie, which costs
+    /// nothing but the spin's choice.
+    pub(crate) fn peer_shares_cpu(&self) -> bool {
+        let Some(cpu) = current_cpu() else {
+            return false;
+        };
+        let mine = u64::from(cpu) + 1;
+        let own = self.count(self.tx_ctl + SIDE_CPU);
+        if own.load(Ordering::Relaxed) != mine {
+            own.store(mine, Ordering::Relaxed);
+        }
+        self.count(self.rx_ctl + SIDE_CPU).load(Ordering::Relaxed) == mine
+    }
+
     /// The word of this side's wait for `want`.
     fn wait_word(&self, want: Want) -> &AtomicU64 {
         match want {
@@ -392,7 +413,9 @@ pub(crate) fn model_pair(capacity: usize) -> (Rings, Rings) {
     let mut u64s = vec![OFF_MAGIC, OFF_CAPACITY];
     let mut u32s = vec![OFF_VERSION];
     for ring in 0..2 {
-        u64s.extend([WRITTEN, READ, READER_WAITS, WRITER_WAITS].map(|at| ring_base(ring) + at));
+        u64s.extend(
+            [WRITTEN, READ, READER_WAITS, WRITER_WAITS, SIDE_CPU].map(|at| ring_base(ring) + at),
+        );
         u32s.extend([WRITER_CLOSED, READER_CLOSED].map(|at| ring_base(ring) + at));
     }
     let region = Region::model(mapping_len(capacity), HEADER_LEN, &u64s, &u32s);
@@ -420,6 +443,27 @@ mod tests {
 
     fn invalid(result: io::Result<Moved>) -> bool {
         matches!(result, Err(error) if error.kind() == io::ErrorKind::InvalidData)
+    }
+
+    #[test]
+    fn a_side_learns_whether_the_peer_last_waited_on_its_cpu() {
+        let (_region, offerer, accepter) = pair(MIN_CAPACITY);
+        if current_cpu().is_none() {
+            println!("skipped: this OS (or Miri) does not tell the current CPU");
+            return;
+        }
+        // The peer never waited: nothing is known.
+        assert!(!offerer.peer_shares_cpu());
+        // The offerer recorded its CPU; the accepter, on the same thread,
+        // finds it (unless the thread moved between the two calls).
+        assert!((0..100).any(|_| offerer.peer_shares_cpu() | accepter.peer_shares_cpu()));
+        // A value no CPU has steers nothing.
+        for lie in [u64::MAX, 1 << 40] {
+            offerer
+                .count(offerer.tx_ctl + SIDE_CPU)
+                .store(lie, Ordering::Relaxed);
+            assert!(!accepter.peer_shares_cpu());
+        }
     }
 
     #[test]

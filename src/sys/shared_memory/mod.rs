@@ -23,3 +23,24 @@ pub(crate) use model::Region;
 pub(crate) use os::Region;
 #[cfg(not(localipc_loom))]
 pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64, fence};
+
+/// The CPU the calling thread runs on, where the OS tells it cheaply (a
+/// vDSO or user-mode call, no system call on the common OSes): the spin
+/// policy asks it once per wait. `None` elsewhere, under Miri and in the
+/// model checker's runs.
+pub(crate) fn current_cpu() -> Option<u32> {
+    #[cfg(all(linux_like, not(miri), not(localipc_loom)))]
+    {
+        u32::try_from(rustix::thread::sched_getcpu()).ok()
+    }
+    #[cfg(all(windows, not(miri), not(localipc_loom)))]
+    {
+        // SAFETY: no arguments, no preconditions; it reads the processor
+        // number from the thread's environment.
+        Some(unsafe { windows_sys::Win32::System::Threading::GetCurrentProcessorNumber() })
+    }
+    #[cfg(not(all(any(linux_like, windows), not(miri), not(localipc_loom))))]
+    {
+        None
+    }
+}
