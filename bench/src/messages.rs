@@ -32,10 +32,9 @@ use localipc::local_socket::{self, Name};
 use localipc_bench_engine::context::Context;
 use localipc_bench_engine::family::{Contender, Family};
 use localipc_bench_engine::job::Job;
-use localipc_bench_engine::link::at_unique_name;
+use localipc_bench_engine::link;
 use localipc_bench_engine::measure::{self, Measurement};
 use localipc_bench_engine::message::AsyncMessages;
-use localipc_bench_engine::peer::Transport;
 
 use crate::measure::{in_futures, in_tokio};
 
@@ -49,6 +48,15 @@ pub(crate) const NOTE: &str = if cfg!(windows) {
     "Message sockets: every 64 KiB or 4 KiB write is one message (messages per second: MiB/s × 16 or × 256), and the peer acknowledges and echoes with messages. The baseline frames each message with a 4-byte little-endian length on a std UnixStream (one vectored write per message, reads through a BufReader); every other contender meets a peer on a raw SOCK_SEQPACKET socket that receives each message with one recv(2)."
 };
 
+/// The raw transport's row, which the targets hold the blocking
+/// `MessageSocket` to.
+#[cfg(not(windows))]
+pub(crate) const RAW: &str = "raw SOCK_SEQPACKET";
+#[cfg(windows)]
+pub(crate) const RAW: &str = "named pipe, message mode";
+/// The blocking `MessageSocket`'s row.
+pub(crate) const LOCALIPC_BLOCKING: &str = "localipc MessageSocket";
+
 pub(crate) fn family() -> Family {
     Family {
         name: "Message sockets",
@@ -60,19 +68,13 @@ pub(crate) fn family() -> Family {
                 name: "std UnixStream, length-prefixed",
                 run: length_prefixed_std_stream,
             },
-            #[cfg(not(windows))]
             Contender {
-                name: "raw SOCK_SEQPACKET",
-                run: raw_seqpacket,
-            },
-            #[cfg(windows)]
-            Contender {
-                name: "named pipe, message mode",
-                run: message_mode_pipe,
+                name: RAW,
+                run: link::raw_messages,
             },
             Contender {
-                name: "localipc MessageSocket",
-                run: localipc_blocking,
+                name: LOCALIPC_BLOCKING,
+                run: link::message_socket,
             },
             Contender {
                 name: "localipc tokio MessageSocket",
@@ -86,22 +88,6 @@ pub(crate) fn family() -> Family {
     }
 }
 
-/// The transport of the peer that every message-socket contender meets.
-#[cfg(not(windows))]
-const MESSAGE_PEER: fn(String) -> Transport = Transport::SeqpacketAbstract;
-#[cfg(windows)]
-const MESSAGE_PEER: fn(String) -> Transport = Transport::MessageSocketNamespaced;
-
-/// Starts the message peer on a fresh name and runs `measure`, which
-/// connects to that name.
-fn with_message_peer(
-    context: &Context,
-    job: Job,
-    measure: impl FnOnce(&str) -> io::Result<Measurement>,
-) -> io::Result<Measurement> {
-    at_unique_name(context, MESSAGE_PEER, job, measure)
-}
-
 #[cfg(not(windows))]
 fn length_prefixed_std_stream(context: &Context, job: Job) -> io::Result<Measurement> {
     #[cfg(target_os = "android")]
@@ -110,38 +96,14 @@ fn length_prefixed_std_stream(context: &Context, job: Job) -> io::Result<Measure
     use std::os::linux::net::SocketAddrExt;
     use std::os::unix::net::{SocketAddr, UnixStream};
 
+    use localipc_bench_engine::link::at_unique_name;
     use localipc_bench_engine::message::LengthPrefixed;
+    use localipc_bench_engine::peer::Transport;
 
     let listen_at = |name| Transport::LengthPrefixed(Box::new(Transport::StdSocketAbstract(name)));
     at_unique_name(context, listen_at, job, |name| {
         let stream = UnixStream::connect_addr(&SocketAddr::from_abstract_name(name)?)?;
         measure::messages(LengthPrefixed::new(&stream, &stream), job)
-    })
-}
-
-#[cfg(not(windows))]
-fn raw_seqpacket(context: &Context, job: Job) -> io::Result<Measurement> {
-    use localipc_bench_engine::seqpacket::Seqpacket;
-
-    with_message_peer(context, job, |name| {
-        measure::messages(Seqpacket::connect(name)?, job)
-    })
-}
-
-#[cfg(windows)]
-fn message_mode_pipe(context: &Context, job: Job) -> io::Result<Measurement> {
-    use localipc::os::windows::named_pipe::ConnectOptions;
-
-    with_message_peer(context, job, |name| {
-        let pipe = ConnectOptions::new(format!(r"\\.\pipe\{name}")).connect()?;
-        measure::messages(pipe, job)
-    })
-}
-
-fn localipc_blocking(context: &Context, job: Job) -> io::Result<Measurement> {
-    with_message_peer(context, job, |name| {
-        let socket = local_socket::MessageSocket::connect(&Name::namespaced(name)?)?;
-        measure::messages(socket, job)
     })
 }
 
@@ -152,7 +114,7 @@ fn localipc_blocking(context: &Context, job: Job) -> io::Result<Measurement> {
 macro_rules! async_message_sockets {
     ($($run:ident: $wrapper:ident($socket:ty) in $executor:ident),* $(,)?) => {$(
         fn $run(context: &Context, job: Job) -> io::Result<Measurement> {
-            with_message_peer(context, job, |name| {
+            link::at_message_peer(context, job, |name| {
                 let name = Name::namespaced(name)?;
                 $executor(async {
                     let socket = <$socket>::connect(&name).await?;

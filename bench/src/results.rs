@@ -2,7 +2,7 @@
 //! the reports read it; it is a module of its own so that neither of them
 //! imports the other.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use localipc_bench_engine::job::Plan;
 use localipc_bench_engine::machine::Machine;
@@ -25,4 +25,6 @@ pub(crate) struct Results {
     pub(crate) allocations: Vec<AllocationCount>,
     pub(crate) targets: Vec<Check>,
     pub(crate) elapsed: Duration,
+    /// When the measuring ended.
+    pub(crate) finished: SystemTime,
 }

@@ -2,7 +2,7 @@
 //! each placement, then the allocation counts, then the reports.
 
 use std::io;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use localipc_bench_engine::affinity::{self, Placement};
 use localipc_bench_engine::context::Context;
@@ -59,6 +59,7 @@ pub(crate) fn run(settings: &Settings) -> io::Result<()> {
         allocation_ops: mode.allocation_ops(),
         allocations,
         elapsed: started.elapsed(),
+        finished: SystemTime::now(),
     };
     report::write_all(&results, settings)
 }

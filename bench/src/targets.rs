@@ -66,10 +66,11 @@ const SMOL_BASELINE: Option<(&str, &str)> = Some((socket::KEY, socket::ASYNC_IO)
 #[cfg(windows)]
 const SMOL_BASELINE: Option<(&str, &str)> = None;
 
-/// Families held to no target, not even the allocation targets of every
-/// localipc row: the message family's comparisons (and its rows'
-/// allocations) are in its own table only. The allocation targets keep to
-/// the stream and pipe rows they were set for, and say so.
+/// Families outside the allocation targets of every localipc row: the
+/// message family is held to its raw-transport lines only (see
+/// [`message_checks`]), and its rows' allocations are in its own table.
+/// The allocation targets keep to the stream and pipe rows they were set
+/// for, and say so.
 #[cfg(any(target_os = "linux", target_os = "android", windows))]
 const UNTARGETED: &[&str] = &[crate::messages::KEY];
 #[cfg(not(any(target_os = "linux", target_os = "android", windows)))]
@@ -150,6 +151,7 @@ pub(crate) fn evaluate(
             }
         }
         shm_checks(tables, &mut checks);
+        message_checks(tables, &mut checks);
         // localipc's streams and pipes allocate nothing on the data path,
         // even while timed.
         let most_allocations = |filter: &dyn Fn(&str) -> bool| {
@@ -221,3 +223,27 @@ fn shm_checks(tables: &PlacementTables, checks: &mut Vec<Check>) {
         targets::shm_checks(family, rows, tables.placement, checks);
     }
 }
+
+/// The message-socket targets of one placement (the engine's, which
+/// `localipc bench` prints too): the blocking `MessageSocket` against the
+/// raw transport under it.
+#[cfg(any(target_os = "linux", target_os = "android", windows))]
+fn message_checks(tables: &PlacementTables, checks: &mut Vec<Check>) {
+    use crate::messages;
+
+    if let Some(family) = tables
+        .families
+        .iter()
+        .find(|table| table.key == messages::KEY)
+    {
+        let rows = targets::MessageRows {
+            raw: messages::RAW,
+            localipc: messages::LOCALIPC_BLOCKING,
+        };
+        targets::message_checks(family, rows, tables.placement, checks);
+    }
+}
+
+/// No message sockets are measured here.
+#[cfg(not(any(target_os = "linux", target_os = "android", windows)))]
+fn message_checks(_tables: &PlacementTables, _checks: &mut Vec<Check>) {}

@@ -117,8 +117,13 @@ pub(crate) enum Command {
     /// this process and a second one it starts, in interleaved rounds, and
     /// shows each figure's median with its lowest and highest round. Which
     /// primitives: local sockets (namespaced and path names), unnamed pipes,
-    /// FIFOs on Unix or named pipes (byte and message mode) on Windows, and
-    /// shared-memory streams with the default spin and with spin off.
+    /// FIFOs on Unix or named pipes (byte and message mode) on Windows,
+    /// shared-memory streams with the default spin and with spin off against
+    /// std's Unix socket (a std File on a named pipe on Windows), and (Linux,
+    /// Android, Windows) the blocking message socket against the raw
+    /// transport under it: SOCK_SEQPACKET, or a message-mode named pipe.
+    /// The shared-memory and message-socket rows are held to targets,
+    /// printed as yes/NO lines (reported, not enforced).
     /// On a 2-core Linux machine --quick (5 rounds, fewer small writes and
     /// round trips) takes about 6 s and the default (7 rounds) 10 to 30 s,
     /// the more where a wake-up on the other CPU is slow; where starting a
@@ -229,11 +234,12 @@ pub(crate) struct BenchArgs {
     /// Print the results as JSON instead of a table.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Also measure std's counterpart of each primitive (std's UnixStream
-    /// and pipe; on Windows a std File opened on the pipe, and std's pipe;
-    /// shared memory is compared with the UnixStream or File) and draw each
-    /// primitive's ratio to it, with its spread over rounds, as an SVG
-    /// picture in FILE.
+    /// Also measure std's counterpart of the local sockets and pipes (std's
+    /// UnixStream and pipe; on Windows a std File opened on the pipe, and
+    /// std's pipe) and draw each primitive's ratio to its family's baseline,
+    /// with its spread over rounds, as an SVG picture in FILE: a bar is
+    /// green or orange only where every round was better or worse. Says
+    /// where it wrote the picture on standard error.
     #[arg(long, value_name = "FILE")]
     pub(crate) plot: Option<PathBuf>,
 }

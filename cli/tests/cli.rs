@@ -406,20 +406,22 @@ fn bench_quick_json_covers_every_primitive() {
         "{stdout}"
     );
     let expected = primitives();
-    for primitive in expected.iter().chain([&STD_BASELINE]) {
+    let baselines: Vec<&str> = [STD_BASELINE].into_iter().chain(raw_messages()).collect();
+    for primitive in expected.iter().chain(&baselines) {
         assert!(
             stdout.contains(&format!("\"name\": \"{primitive}\"")),
             "{primitive} missing: {stdout}"
         );
     }
-    // Two throughput figures per primitive and for std's stream (the
-    // shared-memory rows' baseline), each with every round's value.
+    // Two throughput figures per primitive and for each baseline (std's
+    // stream for the shared-memory rows, the raw transport for the message
+    // socket), each with every round's value.
     assert_eq!(
         stdout.matches("\"per_round_mib_per_s\"").count(),
-        2 * (expected.len() + 1)
+        2 * (expected.len() + baselines.len())
     );
-    // The shared-memory targets, each with a value (allocations are
-    // counted) and a verdict.
+    // The shared-memory and message-socket targets, each with a value
+    // (allocations are counted) and a verdict.
     let targets = &stdout[stdout.find("\"targets\"").expect(&stdout)..];
     for target in [
         "shared memory, spinning, 64 KiB writes: \u{d7}",
@@ -429,7 +431,17 @@ fn bench_quick_json_covers_every_primitive() {
     ] {
         assert!(targets.contains(target), "{target} missing: {targets}");
     }
-    assert_eq!(targets.matches("\"met\": ").count(), 4, "{targets}");
+    if let Some(raw) = raw_messages() {
+        for figure in ["64 KiB writes", "4 KiB writes", "1 B round trip"] {
+            let target = format!("message socket, {figure}: \u{d7}{raw}");
+            assert!(targets.contains(&target), "{target} missing: {targets}");
+        }
+    }
+    assert_eq!(
+        targets.matches("\"met\": ").count(),
+        target_lines(),
+        "{targets}"
+    );
     // A figure that is not a number is written as null.
     assert!(
         !stdout.contains("_s\": null") && !stdout.contains("_us\": null"),
@@ -444,17 +456,29 @@ const STD_BASELINE: &str = if cfg!(windows) {
     "std UnixStream"
 };
 
-/// The primitives `localipc bench` measures on this OS, as it names them.
+/// The primitives `localipc bench` measures on this OS, as it names them,
+/// in the order of its rows.
 fn primitives() -> &'static [&'static str] {
     if cfg!(windows) {
         &[
             "local socket, namespaced",
             "local socket, path",
-            "unnamed pipe",
             "named pipe, byte mode",
             "named pipe, message mode",
+            "unnamed pipe",
             "shared memory, spinning",
             "shared memory, spin off",
+            "message socket",
+        ]
+    } else if cfg!(any(target_os = "linux", target_os = "android")) {
+        &[
+            "local socket, namespaced",
+            "local socket, path",
+            "unnamed pipe",
+            "FIFO",
+            "shared memory, spinning",
+            "shared memory, spin off",
+            "message socket",
         ]
     } else {
         &[
@@ -468,10 +492,35 @@ fn primitives() -> &'static [&'static str] {
     }
 }
 
+/// The row the message socket is held to: the raw transport under it.
+fn raw_messages() -> Option<&'static str> {
+    if cfg!(windows) {
+        Some("raw message-mode pipe")
+    } else if cfg!(any(target_os = "linux", target_os = "android")) {
+        Some("raw SOCK_SEQPACKET")
+    } else {
+        None
+    }
+}
+
+/// The target lines `localipc bench` prints: the shared-memory ones and,
+/// where it measures message sockets, the message socket's.
+fn target_lines() -> usize {
+    4 + raw_messages().map_or(0, |_| 3)
+}
+
+/// The rows of `table` named `name`, with their figures.
+fn rows_named<'a>(table: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> {
+    table.lines().filter(move |line| {
+        line.strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with("  "))
+    })
+}
+
 #[test]
-fn bench_plot_draws_every_primitive_against_std() {
+fn bench_plot_draws_every_primitive_against_its_baseline() {
     let _watchdog = watchdog(
-        "bench_plot_draws_every_primitive_against_std",
+        "bench_plot_draws_every_primitive_against_its_baseline",
         Duration::from_secs(300),
     );
     let dir = support::TempDir::new("cli-plot");
@@ -481,34 +530,52 @@ fn bench_plot_draws_every_primitive_against_std() {
         .arg(&plot)
         .output_child()
         .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    // Where the picture went, on standard error.
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        stderr
+            .lines()
+            .any(|line| line == format!("wrote plot to {}", plot.display())),
+        "{stderr}"
     );
-    // The table shows std's rows too, with their figures.
+    // The table shows the baselines' rows too, with their figures: std's
+    // stream twice, as the local sockets' and the shared memory's.
     let table = String::from_utf8_lossy(&output.stdout);
     let std_socket = if cfg!(windows) {
         "std File on a named pipe"
     } else {
         "std UnixStream"
     };
-    for row in primitives().iter().chain(&[std_socket, "std pipe"]) {
-        let rows = table.lines().filter(|line| {
-            line.strip_prefix(row)
-                .is_some_and(|rest| rest.starts_with("  "))
-        });
-        assert_eq!(rows.count(), 2, "{row}: {table}");
+    let once_per_section = primitives()
+        .iter()
+        .copied()
+        .chain(["std pipe"])
+        .chain(raw_messages());
+    for row in once_per_section {
+        assert_eq!(rows_named(&table, row).count(), 2, "{row}: {table}");
     }
-    // And the shared-memory targets, held to std's stream in the same run.
+    assert_eq!(rows_named(&table, std_socket).count(), 4, "{table}");
+    // Each family's rows in its order, the same as without --plot.
+    let throughput = &table[..table.find("\nµs").expect(&table)];
+    let places: Vec<usize> = primitives()
+        .iter()
+        .map(|row| throughput.find(&format!("\n{row}  ")).expect(row))
+        .collect();
+    assert!(places.is_sorted(), "{:?}: {table}", primitives());
+    // And the shared-memory and message-socket targets, held to std's
+    // stream and the raw transport in the same run.
     let targets = &table[table.find("\ntargets").expect(&table)..];
     assert_eq!(targets.matches(std_socket).count(), 2, "{targets}");
+    if let Some(raw) = raw_messages() {
+        assert_eq!(targets.matches(raw).count(), 3, "{targets}");
+    }
     assert_eq!(
         targets
             .lines()
             .filter(|line| line.ends_with(" yes") || line.ends_with(" NO"))
             .count(),
-        4,
+        target_lines(),
         "{targets}"
     );
     let svg = std::fs::read_to_string(&plot).unwrap();
@@ -524,20 +591,33 @@ fn bench_plot_draws_every_primitive_against_std() {
         .filter(|node| node.has_tag_name("text"))
         .filter_map(|node| node.text())
         .collect();
-    for primitive in primitives() {
+    // Every primitive's label, in the table's order.
+    let labels: Vec<&str> = document
+        .descendants()
+        .filter(|node| node.has_tag_name("text") && node.attribute("text-anchor") == Some("end"))
+        .filter_map(|node| node.text())
+        .collect();
+    assert_eq!(labels, primitives(), "{svg}");
+    // Each family under its own heading, which names its baseline.
+    let mut headings = vec![
+        format!("local sockets: ratio to {std_socket}"),
+        "pipes: ratio to std pipe".to_owned(),
+        format!("shared memory: ratio to {std_socket}"),
+    ];
+    headings.extend(raw_messages().map(|raw| format!("message sockets: ratio to {raw}")));
+    for heading in &headings {
         assert!(
-            texts.contains(primitive),
-            "{primitive} has no label: {texts:?}"
+            texts.contains(&heading.as_str()),
+            "{heading} missing: {texts:?}"
         );
     }
-    for baseline in [std_socket, "std pipe"] {
-        assert!(
-            texts
-                .iter()
-                .any(|text| text.ends_with(&format!("ratio to {baseline}"))),
-            "{baseline} is not named as a baseline: {texts:?}"
-        );
-    }
+    // The run's facts.
+    assert!(
+        texts
+            .iter()
+            .any(|text| text.contains(" UTC · quick run, 5 rounds · ")),
+        "{texts:?}"
+    );
     // One bar per primitive and figure, each with its value.
     let bars = document
         .descendants()

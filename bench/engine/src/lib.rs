@@ -18,7 +18,7 @@
 //!   over rounds; [`stats`]: the definitions of median and p99.
 //! * [`json`]: the JSON output; [`plot`]: the ratios as an SVG picture;
 //!   [`targets`]: goals the figures are held against (the suite's and the
-//!   tool's shared-memory lines are the same).
+//!   tool's shared-memory and message-socket lines are the same).
 //! * [`machine`], [`affinity`], [`watchdog`], [`allocator`], [`cpu`]: what
 //!   a run needs around the measurements.
 //!

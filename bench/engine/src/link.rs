@@ -111,6 +111,82 @@ pub fn shm_channel(context: &Context, job: Job, spin: Spin) -> io::Result<Measur
     })
 }
 
+/// The transport of the peer every message-socket contender meets: a raw
+/// `SOCK_SEQPACKET` listener on an abstract name (Linux, Android), which
+/// receives each message with one `recv(2)` straight into its buffer so it
+/// never sets the pace; a blocking localipc `MessageListener` on a
+/// namespaced name (Windows).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub const MESSAGE_PEER: fn(String) -> Transport = Transport::SeqpacketAbstract;
+/// The transport of the peer every message-socket contender meets: a raw
+/// `SOCK_SEQPACKET` listener on an abstract name (Linux, Android); a
+/// blocking localipc `MessageListener` on a namespaced name (Windows).
+#[cfg(windows)]
+pub const MESSAGE_PEER: fn(String) -> Transport = Transport::MessageSocketNamespaced;
+
+/// [`at_unique_name`] with the [`MESSAGE_PEER`]: `measure` connects to the
+/// fresh name it is given.
+///
+/// # Errors
+///
+/// As [`with_listening_peer`].
+#[cfg(any(target_os = "linux", target_os = "android", windows))]
+pub fn at_message_peer(
+    context: &Context,
+    job: Job,
+    measure: impl FnOnce(&str) -> io::Result<Measurement>,
+) -> io::Result<Measurement> {
+    at_unique_name(context, MESSAGE_PEER, job, measure)
+}
+
+/// The raw message transport under localipc's `MessageSocket`, measured
+/// in whole messages against the [`MESSAGE_PEER`]: a `SOCK_SEQPACKET`
+/// socket through rustix (see [`seqpacket`](crate::seqpacket)), one
+/// `send(2)` and one `recv(2)` per message.
+///
+/// # Errors
+///
+/// As [`with_listening_peer`].
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn raw_messages(context: &Context, job: Job) -> io::Result<Measurement> {
+    use crate::seqpacket::Seqpacket;
+
+    at_message_peer(context, job, |name| {
+        measure::messages(Seqpacket::connect(name)?, job)
+    })
+}
+
+/// The raw message transport under localipc's `MessageSocket`, measured
+/// in whole messages against the [`MESSAGE_PEER`]: a named pipe in message
+/// mode, opened by its path through `localipc::os::windows::named_pipe`.
+///
+/// # Errors
+///
+/// As [`with_listening_peer`].
+#[cfg(windows)]
+pub fn raw_messages(context: &Context, job: Job) -> io::Result<Measurement> {
+    use localipc::os::windows::named_pipe::ConnectOptions;
+
+    at_message_peer(context, job, |name| {
+        let pipe = ConnectOptions::new(format!(r"\\.\pipe\{name}")).connect()?;
+        measure::messages(pipe, job)
+    })
+}
+
+/// localipc's blocking `MessageSocket` on a namespaced name, measured in
+/// whole messages against the [`MESSAGE_PEER`].
+///
+/// # Errors
+///
+/// As [`with_listening_peer`].
+#[cfg(any(target_os = "linux", target_os = "android", windows))]
+pub fn message_socket(context: &Context, job: Job) -> io::Result<Measurement> {
+    at_message_peer(context, job, |name| {
+        let socket = localipc::local_socket::MessageSocket::connect(&Name::namespaced(name)?)?;
+        measure::messages(socket, job)
+    })
+}
+
 /// Two one-way channels as this process and the peer hold them: this side
 /// writes `to_peer` and reads `from_peer`; the peer reads `peer_input` and
 /// writes `peer_output`. The peer's ends are localipc pipe ends, whatever

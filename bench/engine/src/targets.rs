@@ -3,12 +3,14 @@
 //! a run.
 //!
 //! The goal types are the suite's and the tool's alike, and so are the
-//! shared-memory targets ([`shm_checks`]): `localipc-bench` and
-//! `localipc bench` print the same lines for the same rows.
+//! shared-memory targets ([`shm_checks`]) and the message-socket targets
+//! ([`message_checks`]): `localipc-bench` and `localipc bench` print the
+//! same lines for the same rows.
 
 use crate::affinity::Placement;
 use crate::job::Figure;
 use crate::results::{FamilyTable, Row};
+use crate::stats::median;
 
 /// The least speed-up of a spinning shared-memory stream over the stream a
 /// program would use without it, for 64 KiB writes, in every placement.
@@ -21,6 +23,14 @@ pub const SHM_SPINNING_ROUND_TRIP_US: f64 = 2.0;
 /// shared-memory stream that never spins: "no worse than std", with the
 /// noise allowance of the local sockets' parity targets.
 pub const SHM_SPIN_OFF_CEILING: f64 = 1.03;
+
+/// The least ratio of a blocking localipc `MessageSocket` to the raw
+/// message transport under it for the throughput of 64 KiB and 4 KiB
+/// messages: the parity allowance of the local sockets with std.
+pub const MESSAGE_THROUGHPUT_FLOOR: f64 = 0.97;
+/// The most ratio of a blocking localipc `MessageSocket` to the raw
+/// message transport under it for the 1-byte round trip.
+pub const MESSAGE_ROUND_TRIP_CEILING: f64 = 1.03;
 
 /// What a figure is held to.
 #[derive(Clone, Copy, Debug)]
@@ -164,6 +174,68 @@ pub fn shm_checks(
     }
 }
 
+/// A row's figure over another row's in the same family: the median of
+/// the ratios within each round, as [`ratio`] is to the baseline; NaN (a
+/// target not met) without a round measured by both.
+#[must_use]
+pub fn ratio_between(ours: &Row, theirs: &Row, figure: Figure) -> f64 {
+    let (ours, theirs) = (
+        &ours.figures[figure.index()].per_round,
+        &theirs.figures[figure.index()].per_round,
+    );
+    if ours.is_empty() || theirs.is_empty() {
+        return f64::NAN;
+    }
+    median(ours.iter().zip(theirs).map(|(ours, theirs)| ours / theirs))
+}
+
+/// The message-socket rows of a family: localipc's blocking
+/// `MessageSocket` and the raw transport it is built on (`SOCK_SEQPACKET`
+/// on Linux and Android, a message-mode named pipe on Windows), which need
+/// not be the family's baseline.
+#[derive(Clone, Copy, Debug)]
+pub struct MessageRows<'a> {
+    /// The raw transport's row.
+    pub raw: &'a str,
+    /// The blocking `MessageSocket`'s row.
+    pub localipc: &'a str,
+}
+
+/// The message-socket targets of `family` in `placement`: the blocking
+/// `MessageSocket` at least [`MESSAGE_THROUGHPUT_FLOOR`] times the raw
+/// transport's throughput of 64 KiB and 4 KiB messages, and its 1-byte
+/// round trip (the median) at most [`MESSAGE_ROUND_TRIP_CEILING`] times
+/// the raw transport's. Without both rows there is no line.
+pub fn message_checks(
+    family: &FamilyTable,
+    rows: MessageRows<'_>,
+    placement: Placement,
+    checks: &mut Vec<Check>,
+) {
+    let row = |name: &str| family.rows.iter().find(|row| row.contender == name);
+    let (Some(raw), Some(ours)) = (row(rows.raw), row(rows.localipc)) else {
+        return;
+    };
+    for (figure, goal) in [
+        (
+            Figure::Throughput64K,
+            Goal::AtLeast(MESSAGE_THROUGHPUT_FLOOR),
+        ),
+        (
+            Figure::Throughput4K,
+            Goal::AtLeast(MESSAGE_THROUGHPUT_FLOOR),
+        ),
+        (Figure::RoundTrip1, Goal::AtMost(MESSAGE_ROUND_TRIP_CEILING)),
+    ] {
+        checks.push(Check {
+            target: format!("{}, {}: ×{}", rows.localipc, figure.title(), rows.raw),
+            placement: Some(placement),
+            value: ratio_between(ours, raw, figure),
+            goal,
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +320,97 @@ mod tests {
             ..good
         };
         assert!(verdicts(&other, Placement::Unpinned).is_empty());
+    }
+
+    /// A row whose rounds measured `values` for every figure.
+    fn measured(contender: &'static str, values: &[f64]) -> Row {
+        let figure = || Summary {
+            per_round: values.to_vec(),
+            ..summary(values[0], None, None)
+        };
+        Row {
+            contender,
+            figures: [figure(), figure(), figure(), figure()],
+        }
+    }
+
+    fn message_verdicts(raw: &[f64], ours: &[f64]) -> Vec<(String, f64, bool)> {
+        let family = FamilyTable {
+            name: "messages",
+            key: "messages",
+            baseline: Some("framed"),
+            rows: vec![
+                measured("framed", &[1.0, 1.0, 1.0]),
+                measured("raw", raw),
+                measured("ours", ours),
+            ],
+        };
+        let rows = MessageRows {
+            raw: "raw",
+            localipc: "ours",
+        };
+        let mut checks = Vec::new();
+        message_checks(&family, rows, Placement::Unpinned, &mut checks);
+        checks
+            .into_iter()
+            .map(|check| (check.target.clone(), check.value, check.met()))
+            .collect()
+    }
+
+    #[test]
+    fn message_lines_hold_the_socket_to_the_raw_row_not_the_baseline() {
+        // Within each round: 0.97, 1.0 and 0.96 of the raw row; the median
+        // of those is 0.97, whatever the medians of each row are.
+        let verdicts = message_verdicts(&[100.0, 50.0, 200.0], &[97.0, 50.0, 192.0]);
+        let targets: Vec<&str> = verdicts
+            .iter()
+            .map(|(target, ..)| target.as_str())
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                "ours, 64 KiB writes: ×raw",
+                "ours, 4 KiB writes: ×raw",
+                "ours, 1 B round trip: ×raw",
+            ]
+        );
+        for (_, value, _) in &verdicts {
+            assert!((value - 0.97).abs() < 1e-12, "{value}");
+        }
+        // Throughput at 0.97 meets its floor; a round trip at 0.97 of the
+        // raw one is well under its ceiling.
+        let met: Vec<bool> = verdicts.iter().map(|&(_, _, met)| met).collect();
+        assert_eq!(met, [true, true, true]);
+    }
+
+    #[test]
+    fn message_lines_fail_past_their_bounds() {
+        let slower = message_verdicts(&[100.0, 100.0], &[96.0, 96.0]);
+        assert_eq!(
+            slower.iter().map(|&(_, _, met)| met).collect::<Vec<_>>(),
+            [false, false, true]
+        );
+        let longer = message_verdicts(&[100.0, 100.0], &[104.0, 104.0]);
+        assert_eq!(
+            longer.iter().map(|&(_, _, met)| met).collect::<Vec<_>>(),
+            [true, true, false]
+        );
+    }
+
+    #[test]
+    fn a_family_without_both_message_rows_has_no_message_line() {
+        let family = FamilyTable {
+            name: "messages",
+            key: "messages",
+            baseline: None,
+            rows: vec![measured("ours", &[1.0])],
+        };
+        let rows = MessageRows {
+            raw: "raw",
+            localipc: "ours",
+        };
+        let mut checks = Vec::new();
+        message_checks(&family, rows, Placement::Unpinned, &mut checks);
+        assert!(checks.is_empty());
     }
 }

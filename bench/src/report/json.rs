@@ -153,6 +153,7 @@ mod tests {
                 goal: Goal::AtLeast(1.0),
             }],
             elapsed: Duration::from_millis(1_250),
+            finished: std::time::UNIX_EPOCH,
         }
     }
 

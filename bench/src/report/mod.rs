@@ -32,8 +32,14 @@ pub(crate) fn write_all(results: &Results, settings: &Settings) -> io::Result<()
             results.mode.name(),
             results.machine.os
         );
-        write_file(path, &plot::svg(&title, &results.placements))?;
-        println!("drawn: {}", path.display());
+        let facts = plot::Facts {
+            when: results.finished,
+            machine: &results.machine,
+            mode: results.mode.name(),
+            rounds: results.plan.rounds,
+        };
+        write_file(path, &plot::svg(&title, &facts, &results.placements))?;
+        eprintln!("wrote plot to {}", path.display());
     }
     Ok(())
 }
