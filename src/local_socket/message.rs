@@ -292,7 +292,7 @@ impl MessageSocket {
     ///
     /// See [`MessageListener`] and [`MessageTooLong`](crate::local_socket::MessageTooLong).
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.recv(buf, &mut Vec::new())
+        self.inner.recv_bytes(buf)
     }
 
     /// Receives the next message whole, replacing the contents of `buf`

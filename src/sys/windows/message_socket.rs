@@ -79,6 +79,12 @@ impl MessageSocket {
     /// Receives the next message into `buf` if it fits: its length (0 at
     /// the end of the stream). Otherwise `MessageTooLong`, and the message
     /// is held for the next receive.
+    pub(crate) fn recv_bytes(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv(buf, &mut Vec::new())
+    }
+
+    /// As [`recv_bytes`](Self::recv_bytes) (no handle rides with a
+    /// message here).
     pub(crate) fn recv(&self, buf: &mut [u8], _fds: &mut Vec<()>) -> io::Result<usize> {
         let mut held = self.lock_held();
         if let Some(message) = held.as_ref() {
