@@ -39,6 +39,7 @@
 
 mod allocations;
 mod args;
+mod extras;
 mod families;
 mod measure;
 #[cfg(any(target_os = "linux", target_os = "android", windows))]
@@ -57,10 +58,7 @@ mod windows;
 
 use std::process::ExitCode;
 
-use localipc_bench_engine::family::Contender;
-use localipc_bench_engine::peer::CustomPeer;
-use localipc_bench_engine::results::PlacementTables;
-use localipc_bench_engine::targets::Check;
+pub use extras::Extras;
 
 /// Counts every allocation, so the suite can show that localipc's data path
 /// allocates nothing. It is the global allocator of every binary that links
@@ -80,34 +78,6 @@ pub mod names {
     pub const MESSAGE_FAMILY: &str = "messages";
     /// The row of localipc's blocking `MessageSocket`, in the message family.
     pub const MESSAGE_SOCKET: &str = "localipc MessageSocket";
-}
-
-/// What a binary adds to the suite; [`Extras::default`] adds nothing.
-#[derive(Debug)]
-pub struct Extras {
-    /// Contenders appended to a family's, each with the family's key
-    /// (`shm`, `messages`, ...: the JSON's, as `--family` takes them). A
-    /// contender of a family this OS does not measure is left out.
-    pub contenders: Vec<(&'static str, Contender)>,
-    /// Notes added to the report's, after the suite's.
-    pub notes: Vec<String>,
-    /// Targets added to the suite's, from the figures of every placement
-    /// measured (reported, never enforced, like the suite's).
-    pub targets: fn(&[PlacementTables]) -> Vec<Check>,
-    /// Serves the peers of the extra contenders' `Transport::Custom`
-    /// transports (see `localipc_bench_engine::peer::main_with`).
-    pub peer: Option<CustomPeer>,
-}
-
-impl Default for Extras {
-    fn default() -> Self {
-        Self {
-            contenders: Vec::new(),
-            notes: Vec::new(),
-            targets: |_| Vec::new(),
-            peer: None,
-        }
-    }
 }
 
 /// The suite's `main`, with `extras` measured and reported along with its

@@ -13,9 +13,9 @@ use localipc_bench_engine::results;
 use localipc_bench_engine::rounds::{self, Progress};
 use localipc_bench_engine::watchdog;
 
-use crate::Extras;
 use crate::allocations;
 use crate::args::{PEER_FLAG, Settings};
+use crate::extras::Extras;
 use crate::families;
 use crate::report;
 use crate::results::Results;
