@@ -24,6 +24,8 @@ pub(crate) struct Results {
     pub(crate) allocation_ops: u32,
     pub(crate) allocations: Vec<AllocationCount>,
     pub(crate) targets: Vec<Check>,
+    /// Notes of the contenders a binary added (see `Extras`).
+    pub(crate) extra_notes: Vec<String>,
     pub(crate) elapsed: Duration,
     /// When the measuring ended.
     pub(crate) finished: SystemTime,

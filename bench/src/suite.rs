@@ -15,20 +15,21 @@ use localipc_bench_engine::watchdog;
 
 use crate::allocations;
 use crate::args::{PEER_FLAG, Settings};
+use crate::extras::Extras;
 use crate::families;
 use crate::report;
 use crate::results::Results;
 use crate::targets;
 
-/// Runs the suite as `settings` say and writes the reports.
-pub(crate) fn run(settings: &Settings) -> io::Result<()> {
+/// Runs the suite as `settings` say, with `extras`, and writes the reports.
+pub(crate) fn run(settings: &Settings, extras: &Extras) -> io::Result<()> {
     let started = Instant::now();
     let mode = settings.mode;
     let plan = mode.plan(settings.rounds);
     watchdog::start();
     let machine = Machine::describe();
     let placements = affinity::placements();
-    let families = families::chosen(&settings.families);
+    let families = families::chosen(&settings.families, &extras.contenders);
     eprintln!(
         "localipc-bench: {} run, {} round(s), {} placement(s), on {}",
         mode.name(),
@@ -49,10 +50,13 @@ pub(crate) fn run(settings: &Settings) -> io::Result<()> {
     let (records, allocations) = measured?;
     removed?;
     let tables = results::summarize(&placements, &families, &records);
+    let mut checks = targets::evaluate(&tables, &allocations);
+    checks.extend((extras.targets)(&tables));
     let results = Results {
         machine,
         mode,
-        targets: targets::evaluate(&tables, &allocations),
+        targets: checks,
+        extra_notes: extras.notes.clone(),
         pinning_note: affinity::pinning_note(&placements),
         placements: tables,
         plan,

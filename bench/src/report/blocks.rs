@@ -53,6 +53,7 @@ pub(super) fn legend(results: &Results) -> Vec<String> {
     #[cfg(any(target_os = "linux", target_os = "android", windows))]
     notes.push(crate::messages::NOTE.to_owned());
     notes.push(crate::shm::note());
+    notes.extend(results.extra_notes.iter().cloned());
     if cfg!(windows) {
         notes.push(
             "On Windows the peer listens with a blocking localipc Listener. Run under Wine, the figures say how the contenders compare on Wine, not what Windows gives; the targets are reported all the same, and under Wine need not be met (the shared-memory ones included: Wine's scheduling and its CPU-time clock, which advances in ticks, are not Windows').".to_owned(),

@@ -146,6 +146,7 @@ mod tests {
                 per_write: 0.0,
                 per_read: 0.25,
             }],
+            extra_notes: Vec::new(),
             targets: vec![Check {
                 target: "contender at least as fast".to_owned(),
                 placement: Some(Placement::Unpinned),

@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use localipc::shm::Spin;
 pub use process::Peer;
-pub use serve::main;
+pub use serve::{Answer, CustomPeer, main, main_with};
 
 use crate::job::Job;
 
@@ -90,6 +90,16 @@ pub enum Transport {
     LengthPrefixed(Box<Transport>),
     /// Use the pipe ends handed over with `localipc::pipe::Handoff`.
     Pipe,
+    /// A transport the binary serves itself, through the hook it gives
+    /// [`main_with`]: one made with a library the engine does not depend
+    /// on. The hook says `ready` (see [`Answer::say_ready`]) when the
+    /// measured side may connect.
+    Custom {
+        /// Which of the binary's transports, as its hook knows them.
+        kind: String,
+        /// Where the peer meets the measured side (a name, a path).
+        address: String,
+    },
 }
 
 impl Transport {
@@ -136,6 +146,9 @@ impl Transport {
                 arguments
             }
             Self::Pipe => vec!["pipe".into()],
+            Self::Custom { kind, address } => {
+                vec!["custom".into(), kind.into(), address.into()]
+            }
         }
     }
 
@@ -148,6 +161,13 @@ impl Transport {
                 Ok((Self::LengthPrefixed(Box::new(inner)), rest))
             }
             [kind, rest @ ..] if kind == "pipe" => Ok((Self::Pipe, rest)),
+            [kind, custom, address, rest @ ..] if kind == "custom" => Ok((
+                Self::Custom {
+                    kind: custom.clone(),
+                    address: address.clone(),
+                },
+                rest,
+            )),
             [kind, spin, name, rest @ ..] if kind == "shm" => Ok((
                 Self::Shm {
                     name: name.clone(),
@@ -282,6 +302,10 @@ mod tests {
             Transport::LengthPrefixed(Box::new(Transport::LocalSocketNamespaced("bench-6".into()))),
             Transport::LengthPrefixed(Box::new(Transport::Pipe)),
             Transport::Pipe,
+            Transport::Custom {
+                kind: "iceoryx2".into(),
+                address: "bench-9".into(),
+            },
         ];
         for (index, transport) in transports.into_iter().enumerate() {
             let spec = Spec {

@@ -23,11 +23,23 @@ const LIFETIME: Duration = Duration::from_secs(120);
 /// The peer's `main`: `arguments` are those after the peer argument that
 /// the binary gave [`Context::new`](crate::context::Context::new).
 pub fn main(arguments: &[String]) -> ExitCode {
+    main_with(arguments, None)
+}
+
+/// What serves a [`Transport::Custom`] peer: given the transport's `kind`
+/// and `address`, it meets the measured side, says it is ready when the
+/// measured side may connect, and answers the job over the connection with
+/// [`Answer`], returning what the answer returns.
+pub type CustomPeer = fn(kind: &str, address: &str, answer: Answer) -> io::Result<Option<Duration>>;
+
+/// [`main`] for a binary that serves transports of its own: `custom`
+/// serves every [`Transport::Custom`] (without it they are refused).
+pub fn main_with(arguments: &[String], custom: Option<CustomPeer>) -> ExitCode {
     watchdog::start();
     watchdog::arm("serving", "peer", LIFETIME);
     match Spec::parse(arguments)
         .map_err(io::Error::other)
-        .and_then(serve)
+        .and_then(|spec| serve(spec, custom))
         .and_then(report_cpu)
     {
         Ok(()) => ExitCode::SUCCESS,
@@ -51,20 +63,72 @@ fn report_cpu(cpu: Option<Duration>) -> io::Result<()> {
 
 /// Answers the job; returns the CPU time of the timed part (see
 /// [`answer`]).
-fn serve(spec: Spec) -> io::Result<Option<Duration>> {
+fn serve(spec: Spec, custom: Option<CustomPeer>) -> io::Result<Option<Duration>> {
     let Spec {
         transport,
         job,
         verify,
     } = spec;
-    serve_on(
-        transport,
-        Task {
-            job,
-            verify,
-            length_prefixed: false,
+    let task = Task {
+        job,
+        verify,
+        length_prefixed: false,
+    };
+    match transport {
+        Transport::Custom { kind, address } => match custom {
+            Some(serve_custom) => serve_custom(&kind, &address, Answer(task)),
+            None => Err(io::Error::other(format!(
+                "this binary serves no custom transport ({kind:?})"
+            ))),
         },
-    )
+        transport => serve_on(transport, task),
+    }
+}
+
+/// The peer's half of one job, handed to a [`CustomPeer`]: it answers the
+/// job over the connection the hook made, with the code every other
+/// transport's peer runs.
+#[derive(Debug)]
+pub struct Answer(Task);
+
+impl Answer {
+    /// The job to answer.
+    #[must_use]
+    pub fn job(&self) -> Job {
+        self.0.job
+    }
+
+    /// Tells the measured side that the peer is ready for it to connect.
+    /// Say it once, before the measured side needs the peer.
+    ///
+    /// # Errors
+    ///
+    /// If standard output cannot be written.
+    pub fn say_ready(&self) -> io::Result<()> {
+        say_ready()
+    }
+
+    /// Answers the job over a byte stream, read up to [`READ_BUFFER`](super::READ_BUFFER)
+    /// at a time, whose reads return 0 once the measured side has closed
+    /// its end. Returns the CPU time of the peer's share of the timed part.
+    ///
+    /// # Errors
+    ///
+    /// The stream's error, `UnexpectedEof` if it ends early, `InvalidData`
+    /// if a byte is not what was sent (when checking) or more comes.
+    pub fn over_stream(self, stream: impl Read + Write) -> io::Result<Option<Duration>> {
+        self.0.over_duplex(stream)
+    }
+
+    /// Answers the job over whole messages (see
+    /// [`message`](crate::message)). Returns as [`Answer::over_stream`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Answer::over_stream`], and for a message of another length.
+    pub fn over_messages(self, end: impl crate::message::Messages) -> io::Result<Option<Duration>> {
+        answer(WholeMessages::new(end), self.0.job, self.0.verify)
+    }
 }
 
 /// What the peer does with its connection.
@@ -170,6 +234,9 @@ fn serve_on(transport: Transport, task: Task) -> io::Result<Option<Duration>> {
             say_ready()?;
             task.over_messages(listener.accept()?)
         }
+        Transport::Custom { kind, .. } => Err(io::Error::other(format!(
+            "the custom transport {kind:?} cannot be length-prefixed"
+        ))),
         Transport::LengthPrefixed(inner) => serve_on(
             *inner,
             Task {
