@@ -73,6 +73,10 @@ impl Spinner {
     }
 }
 
+/// A writer sharing its CPU with the reader yields once it is this far
+/// ahead.
+const YIELD_AHEAD: usize = 256 * 1024;
+
 /// How one call waits.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Waiting {
@@ -133,9 +137,16 @@ impl<B: Bell> BlockingChannel<B> {
         if buf.is_empty() {
             return Ok(0);
         }
-        self.drive(Want::Room, how, |rings, peer_gone, wait| {
+        let written = self.drive(Want::Room, how, |rings, peer_gone, wait| {
             wait.write(rings, peer_gone, buf)
-        })
+        })?;
+        if self.rings.peer_shares_cpu() && self.rings.unread_out() >= YIELD_AHEAD as u64 {
+            // The reader needs this CPU to catch up: let it read these
+            // bytes while they are still in the cache, rather than after
+            // the ring is full, when the first of them are not.
+            std::thread::yield_now();
+        }
+        Ok(written)
     }
 
     /// Ends this side's writing: the peer reads what was written, then the
@@ -168,6 +179,7 @@ impl<B: Bell> BlockingChannel<B> {
         let mut deadline = None;
         let mut spin = how.spin.filter(|_| !how.nonblocking);
         let mut spinner = None;
+        let mut shares_cpu = false;
         let mut polled = false;
         let mut bells = [0; BELLS];
         loop {
@@ -177,11 +189,14 @@ impl<B: Bell> BlockingChannel<B> {
                     return Ok(moved.bytes);
                 }
                 Look::Announce => {
-                    let deadline = *deadline.get_or_insert_with(|| wait::deadline(how.timeout));
+                    let deadline = *deadline.get_or_insert_with(|| {
+                        // Notes this side's CPU for the peer, spin or not.
+                        shares_cpu = self.rings.peer_shares_cpu();
+                        wait::deadline(how.timeout)
+                    });
                     if let Some(limit) = spin {
-                        let spinner = spinner.get_or_insert_with(|| {
-                            Spinner::new(limit, self.rings.peer_shares_cpu())
-                        });
+                        let spinner =
+                            spinner.get_or_insert_with(|| Spinner::new(limit, shares_cpu));
                         if !spinner.pause(deadline) {
                             spin = None;
                         }

@@ -332,6 +332,15 @@ impl Rings {
         })
     }
 
+    /// Bytes of the outgoing ring the peer has not read yet, from a fresh
+    /// look at its count (a bad count reads as none: the next write
+    /// checks it and breaks the channel).
+    pub(crate) fn unread_out(&self) -> u64 {
+        let read = self.count(self.tx_ctl + READ).load(Ordering::Acquire);
+        let unread = self.written.wrapping_sub(read);
+        if unread > self.capacity { 0 } else { unread }
+    }
+
     /// Whether the peer, when it last started a wait, ran on the CPU this
     /// side runs on now; records this side's CPU for the peer's same
     /// question. Spinning on a CPU the peer needs only delays it. The
