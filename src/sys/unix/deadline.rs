@@ -34,7 +34,9 @@ pub(crate) struct Deadline<'fd> {
     timeout: Timeout,
     /// What `poll(2)` waits for: readability or room to write.
     ready: PollFlags,
-    started: Instant,
+    /// When the call started; `None` for a receive on a socket known to
+    /// have no timeout, which never needs it.
+    started: Option<Instant>,
     limit: Limit,
 }
 
@@ -59,11 +61,20 @@ impl<'fd> Deadline<'fd> {
     /// The clock of a receive starting now, bounded by the socket's read
     /// timeout (`SO_RCVTIMEO`) if it has one.
     pub(crate) fn receive(fd: BorrowedFd<'fd>) -> Self {
+        Self::receive_timed(fd, true)
+    }
+
+    /// As [`receive`](Self::receive); `timed` false says that the socket
+    /// has no read timeout as far as its owner set one, and the clock is
+    /// not read (a timeout set behind the owner's back, through the
+    /// descriptor, then bounds the receive from its first wait's end, at
+    /// most twice the timeout in all).
+    pub(crate) fn receive_timed(fd: BorrowedFd<'fd>, timed: bool) -> Self {
         Self {
             fd,
             timeout: Timeout::Recv,
             ready: PollFlags::IN,
-            started: Instant::now(),
+            started: timed.then(Instant::now),
             limit: Limit::First,
         }
     }
@@ -77,7 +88,7 @@ impl<'fd> Deadline<'fd> {
             fd,
             timeout: Timeout::Send,
             ready: PollFlags::OUT,
-            started: Instant::now(),
+            started: Some(Instant::now()),
             limit: if bounded {
                 Limit::Unread
             } else {
@@ -127,7 +138,11 @@ impl<'fd> Deadline<'fd> {
         }
         let timeout = sockopt::socket_timeout(self.fd, self.timeout)?;
         Ok(timeout
-            .and_then(|timeout| self.started.checked_add(timeout))
+            .and_then(|timeout| {
+                self.started
+                    .unwrap_or_else(Instant::now)
+                    .checked_add(timeout)
+            })
             .map_or(Limit::Unbounded, Limit::At))
     }
 

@@ -152,6 +152,10 @@ pub(crate) struct MessageSocket {
     /// The largest message, as last read from the socket; 0 until then.
     #[cfg(not(messages_framed))]
     limit: AtomicUsize,
+    /// Whether `SO_RCVTIMEO` is set: a plain receive without one reads no
+    /// clock (see `deadline`).
+    #[cfg(all(not(messages_framed), not(seqpacket_peek_loop)))]
+    has_read_timeout: AtomicBool,
     #[cfg(messages_framed)]
     framing: super::message_framed::Framing,
     /// Whether `SO_SNDTIMEO` is set (see `deadline`).
@@ -189,6 +193,8 @@ impl MessageSocket {
     /// sent its hello).
     pub(crate) fn new(socket: OwnedFd, nonblocking: bool) -> io::Result<Self> {
         socket_io::suppress_sigpipe(socket.as_fd())?;
+        #[cfg(all(not(messages_framed), not(seqpacket_peek_loop)))]
+        let has_read_timeout = sockopt::socket_timeout(&socket, Timeout::Recv)?.is_some();
         let socket = Self {
             socket,
             nonblocking: AtomicBool::new(nonblocking),
@@ -198,6 +204,8 @@ impl MessageSocket {
             holding: AtomicBool::new(false),
             #[cfg(not(messages_framed))]
             limit: AtomicUsize::new(0),
+            #[cfg(all(not(messages_framed), not(seqpacket_peek_loop)))]
+            has_read_timeout: AtomicBool::new(has_read_timeout),
             #[cfg(messages_framed)]
             framing: super::message_framed::Framing::new(),
             // A socket of localipc's own connect or accept: none yet.
@@ -483,7 +491,11 @@ impl MessageSocket {
     #[cfg(all(not(messages_framed), not(seqpacket_peek_loop)))]
     fn receive_plain(&self, part: &mut [MaybeUninit<u8>]) -> io::Result<(usize, usize)> {
         use rustix::net::RecvFlags;
-        let received = Deadline::receive(self.socket.as_fd()).run(|dont_wait| {
+        let received = Deadline::receive_timed(
+            self.socket.as_fd(),
+            self.has_read_timeout.load(Ordering::Relaxed),
+        )
+        .run(|dont_wait| {
             let flags = if dont_wait {
                 RecvFlags::TRUNC | RecvFlags::DONTWAIT
             } else {
@@ -639,11 +651,11 @@ impl MessageSocket {
     }
 
     pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        Ok(sockopt::set_socket_timeout(
-            &self.socket,
-            Timeout::Recv,
-            timeout,
-        )?)
+        sockopt::set_socket_timeout(&self.socket, Timeout::Recv, timeout)?;
+        #[cfg(all(not(messages_framed), not(seqpacket_peek_loop)))]
+        self.has_read_timeout
+            .store(timeout.is_some(), Ordering::Relaxed);
+        Ok(())
     }
 
     pub(crate) fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
