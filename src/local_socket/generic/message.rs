@@ -275,7 +275,7 @@ impl<R: Runtime> MessageSocket<R> {
     ///
     /// See [`MessageListener`].
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.inner.poll_recv(cx, buf, &mut Vec::new())).await
+        poll_fn(|cx| self.inner.poll_recv(cx, buf)).await
     }
 
     /// Receives the next message whole, replacing the contents of

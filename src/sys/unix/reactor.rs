@@ -241,13 +241,13 @@ pub(crate) mod local_socket {
         }
 
         /// Cancel safe: a poll that returns `Pending` took nothing.
+        /// Descriptors that came with the message are closed.
         pub(crate) fn poll_recv(
             &self,
             cx: &mut Context<'_>,
             buf: &mut [u8],
-            fds: &mut Vec<OwnedFd>,
         ) -> Poll<io::Result<usize>> {
-            self.poll_receive(cx, |socket| socket.recv(buf, fds))
+            self.poll_receive(cx, |socket| socket.recv_bytes(buf))
         }
 
         /// Cancel safe: a poll that returns `Pending` took nothing.

@@ -290,7 +290,6 @@ impl<X: Reactor> MessageSocket<X> {
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
-        _fds: &mut Vec<()>,
     ) -> Poll<io::Result<usize>> {
         let mut held = self.lock_held();
         if !held.holding {
