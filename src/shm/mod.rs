@@ -194,13 +194,15 @@ use crate::local_socket::{Name, ResourceStream};
 
 pub use stream::{ShmListener, ShmStream};
 
-/// The default capacity of each ring: 2 MiB. Measured on a 2-vCPU machine
-/// (21-round runs of the benchmark suite's shared-memory family, the two
+/// The default capacity of each ring: 2 MiB. Measured on a 2-vCPU AMD
+/// EPYC virtual machine in November 2026 (21-round runs of the benchmark suite's shared-memory family, the two
 /// sizes alternating), 64 KiB writes between processes on two CPUs reach
 /// 3.8–4.6× std's `UnixStream` with 2 MiB rings against 2.5–2.9× with
 /// 1 MiB (and 1.7–1.9× with 256 or 512 KiB): a larger ring absorbs the
 /// moments either process is not running. With both processes on one CPU
-/// it is 3.0–3.3× either way. Each channel maps two rings.
+/// it is 3.0–3.3× either way. (On an Intel Xeon one, December 2026, where
+/// std's socket is faster, the 2 MiB rings give 2.5× unpinned and 1.3× on
+/// one CPU.) Each channel maps two rings.
 pub const DEFAULT_CAPACITY: usize = 2 * 1024 * 1024;
 
 /// The default spin limit of a wait: 50 µs.
