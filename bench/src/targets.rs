@@ -3,7 +3,7 @@
 
 use localipc_bench_engine::affinity::Placement;
 use localipc_bench_engine::job::Figure;
-use localipc_bench_engine::results::{PlacementTables, Row};
+use localipc_bench_engine::results::PlacementTables;
 use localipc_bench_engine::targets::{self, ShmRows, most_allocations_of, ratio};
 pub(crate) use localipc_bench_engine::targets::{Check, Goal};
 
@@ -90,15 +90,7 @@ pub(crate) fn evaluate(
     let mut checks = Vec::new();
     for tables in placements {
         let placement = Some(tables.placement);
-        let row = |family: &str, contender: &str| -> Option<&Row> {
-            tables
-                .families
-                .iter()
-                .find(|table| table.key == family)?
-                .rows
-                .iter()
-                .find(|row| row.contender == contender)
-        };
+        let row = |family: &str, contender: &str| tables.row(family, contender);
         // Blocking local sockets cost what std's UnixStream costs.
         for &(family, name) in STD_PARITY {
             let Some(ours) = row(family, name) else {

@@ -70,6 +70,18 @@ pub struct PlacementTables {
     pub families: Vec<FamilyTable>,
 }
 
+impl PlacementTables {
+    /// The row of `contender` in the family keyed `family`, if both ran.
+    pub fn row(&self, family: &str, contender: &str) -> Option<&Row> {
+        self.families
+            .iter()
+            .find(|table| table.key == family)?
+            .rows
+            .iter()
+            .find(|row| row.contender == contender)
+    }
+}
+
 impl Record {
     fn is(&self, placement: usize, family: usize, contender: usize, figure: Figure) -> bool {
         (self.placement, self.family, self.contender, self.figure)

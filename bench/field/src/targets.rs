@@ -6,7 +6,7 @@
 
 use localipc_bench::names;
 use localipc_bench_engine::job::Figure;
-use localipc_bench_engine::results::{PlacementTables, Row, Summary};
+use localipc_bench_engine::results::{PlacementTables, Summary};
 use localipc_bench_engine::stats::median;
 use localipc_bench_engine::targets::{Check, Goal};
 
@@ -20,15 +20,7 @@ const AS_GOOD_AS: f64 = 1.0;
 pub(crate) fn evaluate(placements: &[PlacementTables]) -> Vec<Check> {
     let mut checks = Vec::new();
     for tables in placements {
-        let row = |family: &str, contender: &str| -> Option<&Row> {
-            tables
-                .families
-                .iter()
-                .find(|table| table.key == family)?
-                .rows
-                .iter()
-                .find(|row| row.contender == contender)
-        };
+        let row = |family: &str, contender: &str| tables.row(family, contender);
         let pairs = [
             (names::SHM_FAMILY, names::SHM_DEFAULT_SPIN, iceoryx::NAME),
             (names::MESSAGE_FAMILY, names::MESSAGE_SOCKET, ipc::NAME),
@@ -84,7 +76,7 @@ fn per_round_ratio(ours: &Summary, theirs: &Summary) -> f64 {
 #[cfg(test)]
 mod tests {
     use localipc_bench_engine::affinity::Placement;
-    use localipc_bench_engine::results::FamilyTable;
+    use localipc_bench_engine::results::{FamilyTable, Row};
 
     use super::*;
 
