@@ -20,6 +20,11 @@
 //!   safe overflow, and a publisher that retries until a full buffer has
 //!   room (`BackpressureStrategy::RetryUntilDelivered`): nothing is lost or
 //!   overwritten, so every byte arrives, in order.
+//! * **A handshake** before the job, one 1-byte sample each way, so that
+//!   both subscribers are attached before any data is sent: a publisher
+//!   whose subscriber has not attached yet drops a sample once the buffer
+//!   is full instead of retrying (see [`Channel::handshake`]). A sample that
+//!   still reaches no subscriber is an error.
 //! * **The end of the stream** is an empty sample, which a side sends when
 //!   it is dropped; a read that finds it returns 0, as a closed stream's.
 //!
@@ -52,10 +57,13 @@ pub(crate) const KIND: &str = "iceoryx2";
 /// subscriber's buffer holds this many bytes of samples.
 const WINDOW: usize = 2 * 1024 * 1024;
 
+/// The handshake's one byte.
+const HELLO: u8 = 0x5a;
+
 /// For the report's notes.
 pub(crate) fn note() -> String {
     format!(
-        "iceoryx2 (shared-memory family): a publish-subscribe service of byte slices per direction; each write is loan_slice_uninit + write_from_slice + send of one sample, each read busy-polls receive (yielding the CPU after every empty poll, so a peer on the same CPU can run) and copies the payload out. iceoryx2's default configuration, no config file. Subscriber buffers of {} KiB ÷ the write size samples for throughput (2 for round trips and acknowledgements), slices at most the write size, no history, no safe overflow, publishers retrying until delivered. Its peer is this binary answering over iceoryx2 with the same code as the family's other peers.",
+        "iceoryx2 (shared-memory family): a publish-subscribe service of byte slices per direction, with a 1-byte sample each way before the job so both subscribers are attached (a publisher drops samples, rather than retrying, into a full buffer whose subscriber has not attached yet); each write is loan_slice_uninit + write_from_slice + send of one sample, each read busy-polls receive (yielding the CPU after every empty poll, so a peer on the same CPU can run) and copies the payload out. iceoryx2's default configuration, no config file. Subscriber buffers of {} KiB ÷ the write size samples for throughput (2 for round trips and acknowledgements), slices at most the write size, no history, no safe overflow, publishers retrying until delivered. Its peer is this binary answering over iceoryx2 with the same code as the family's other peers.",
         WINDOW / 1024
     )
 }
@@ -71,7 +79,9 @@ fn run(context: &Context, job: Job) -> io::Result<Measurement> {
         address: name.clone(),
     };
     with_listening_peer(context, transport, job, || {
-        measure::duplex(Channel::new(&name, job, Side::Measured)?, job)
+        let channel = Channel::new(&name, job, Side::Measured)?;
+        channel.handshake(Side::Measured)?;
+        measure::duplex(channel, job)
     })
 }
 
@@ -80,6 +90,7 @@ fn run(context: &Context, job: Job) -> io::Result<Measurement> {
 pub(crate) fn serve(address: &str, answer: Answer) -> io::Result<Option<Duration>> {
     let channel = Channel::new(address, answer.job(), Side::Peer)?;
     answer.say_ready()?;
+    channel.handshake(Side::Peer)?;
     answer.over_stream(channel)
 }
 
@@ -179,6 +190,41 @@ impl Channel {
         })
     }
 
+    /// Before the job, one 1-byte sample each way (the measured side
+    /// first), read by the adapter and never seen by the engine: once a
+    /// side has received, its subscriber is attached to the connection its
+    /// peer's publisher sends on. Without it a publisher can fill a
+    /// connection whose subscriber has not attached yet (a subscriber
+    /// attaches in `receive`, so a peer on the same CPU may not have run
+    /// since the measured side's publisher appeared), and iceoryx2's
+    /// `RetryUntilDelivered` does not retry then: `send` drops the sample
+    /// and returns 0 recipients (`NoConnectedReceiverAndBufferIsFull`,
+    /// ignored in `Sender::deliver_offset_to_connection_impl`). That lost
+    /// 64 KiB writes of a full run's pinned 64 KiB job, and both sides then
+    /// waited forever, the measured side for the acknowledgement, the peer
+    /// for the rest of the bytes. Untimed: before `measure::duplex` starts
+    /// its clock and before the peer answers.
+    fn handshake(&self, side: Side) -> io::Result<()> {
+        let hello = |channel: &Self| channel.send(&[HELLO]);
+        let heard = |channel: &Self| match channel.next_sample()?.payload() {
+            [HELLO] => Ok(()),
+            other => Err(io::Error::other(format!(
+                "iceoryx2: handshake: expected [{HELLO}], got {} bytes",
+                other.len()
+            ))),
+        };
+        match side {
+            Side::Measured => {
+                hello(self)?;
+                heard(self)
+            }
+            Side::Peer => {
+                heard(self)?;
+                hello(self)
+            }
+        }
+    }
+
     /// The next sample, busy-polled.
     fn next_sample(&self) -> io::Result<Sample<ipc::Service, Bytes, ()>> {
         loop {
@@ -196,10 +242,18 @@ impl Channel {
             .publisher
             .loan_slice_uninit(bytes.len())
             .map_err(|error| failed("loaning a sample", error))?;
-        sample
+        let delivered_to = sample
             .write_from_slice(bytes)
             .send()
             .map_err(|error| failed("sending", error))?;
+        // `send` drops a sample silently (0 recipients) rather than
+        // retrying when the subscriber's buffer is full and the subscriber
+        // has not attached to the connection yet; after the handshake that
+        // cannot happen, so a lost sample is an error, not a hang. (The
+        // end-of-stream sample may find the other side already gone.)
+        if delivered_to == 0 && !bytes.is_empty() {
+            return Err(failed("sending", "the sample reached no subscriber"));
+        }
         Ok(())
     }
 }
