@@ -77,6 +77,12 @@ impl Spinner {
 /// ahead.
 const YIELD_AHEAD: usize = 256 * 1024;
 
+/// A writer reads the CPU hint again at every this many writes (and at
+/// every wait): where the OS has no cheap way to tell the current CPU
+/// (`getcpu(2)` is a system call on some architectures) a write must not
+/// pay one each time.
+const CPU_CHECK_EVERY: u32 = 8;
+
 /// How one call waits.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Waiting {
@@ -98,6 +104,10 @@ pub(crate) struct BlockingChannel<B> {
     write_shut: bool,
     /// The peer leaves its bells unread: ring no more.
     jammed: bool,
+    /// Writes since the CPU hint was last read (see [`CPU_CHECK_EVERY`]).
+    writes: u32,
+    /// The peer last waited on this side's CPU, as last read.
+    shares_cpu: bool,
 }
 
 impl<B: Bell> BlockingChannel<B> {
@@ -108,6 +118,8 @@ impl<B: Bell> BlockingChannel<B> {
             peer_gone: false,
             write_shut: false,
             jammed: false,
+            writes: 0,
+            shares_cpu: false,
         }
     }
 
@@ -140,7 +152,11 @@ impl<B: Bell> BlockingChannel<B> {
         let written = self.drive(Want::Room, how, |rings, peer_gone, wait| {
             wait.write(rings, peer_gone, buf)
         })?;
-        if self.rings.peer_shares_cpu() && self.rings.unread_out() >= YIELD_AHEAD as u64 {
+        self.writes = self.writes.wrapping_add(1);
+        if self.writes.is_multiple_of(CPU_CHECK_EVERY) {
+            self.shares_cpu = self.rings.peer_shares_cpu();
+        }
+        if self.shares_cpu && self.rings.unread_out() >= YIELD_AHEAD as u64 {
             // The reader needs this CPU to catch up: let it read these
             // bytes while they are still in the cache, rather than after
             // the ring is full, when the first of them are not.
@@ -179,7 +195,6 @@ impl<B: Bell> BlockingChannel<B> {
         let mut deadline = None;
         let mut spin = how.spin.filter(|_| !how.nonblocking);
         let mut spinner = None;
-        let mut shares_cpu = false;
         let mut polled = false;
         let mut bells = [0; BELLS];
         loop {
@@ -191,12 +206,12 @@ impl<B: Bell> BlockingChannel<B> {
                 Look::Announce => {
                     let deadline = *deadline.get_or_insert_with(|| {
                         // Notes this side's CPU for the peer, spin or not.
-                        shares_cpu = self.rings.peer_shares_cpu();
+                        self.shares_cpu = self.rings.peer_shares_cpu();
                         wait::deadline(how.timeout)
                     });
                     if let Some(limit) = spin {
                         let spinner =
-                            spinner.get_or_insert_with(|| Spinner::new(limit, shares_cpu));
+                            spinner.get_or_insert_with(|| Spinner::new(limit, self.shares_cpu));
                         if !spinner.pause(deadline) {
                             spin = None;
                         }
