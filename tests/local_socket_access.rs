@@ -146,6 +146,7 @@ mod policies {
     const GOT_REPLY: i32 = 22;
     const REFUSED_AT_CONNECT: i32 = 20;
     const SAW_THE_END: i32 = 21;
+    const TOLD_REFUSED: i32 = 23;
 
     /// Connects (any server will do), sends a ping and reads to the end; the
     /// exit code says whether a reply came, the connect was refused, or the
@@ -165,9 +166,21 @@ mod policies {
         // The write may fail once a refusing listener has closed the stream.
         let _ = (&stream).write_all(b"ping\n");
         let mut reply = Vec::new();
-        (&stream)
-            .read_to_end(&mut reply)
-            .expect("a read after the peer went is the end of the stream");
+        match (&stream).read_to_end(&mut reply) {
+            Ok(_) => {}
+            // A listener that refused says so, with the kind of policy.
+            Err(error)
+                if error.kind() == ErrorKind::PermissionDenied
+                    && error.to_string().contains("refused this connection")
+                    && error.to_string().contains("access policy admits only") =>
+            {
+                // And says it again: the refusal stays.
+                let again = (&stream).read(&mut [0; 16]).unwrap_err();
+                assert_eq!(again.kind(), ErrorKind::PermissionDenied);
+                std::process::exit(TOLD_REFUSED)
+            }
+            Err(error) => panic!("reading from {name}: {error}"),
+        }
         match reply.as_slice() {
             b"pong\n" => std::process::exit(GOT_REPLY),
             b"" => std::process::exit(SAW_THE_END),
@@ -305,12 +318,13 @@ mod policies {
     }
 
     /// What a refused client of `name` sees: the socket file's mode stops it
-    /// at connect; without a file, the listener closes the connection.
+    /// at connect; without a file, the listener tells it and closes the
+    /// connection.
     fn refusal_for(name: &Name) -> i32 {
         if name.fs_path().is_some() {
             REFUSED_AT_CONNECT
         } else {
-            SAW_THE_END
+            TOLD_REFUSED
         }
     }
 
@@ -515,7 +529,7 @@ mod policies {
             client_as(test, name, NOBODY, NOBODY)
         });
         // A user not on the list reaches the socket file (its mode admits
-        // every user), and the listener closes the connection unread.
+        // every user), and the listener tells it, unread, and closes.
         for &front_end in FRONT_ENDS {
             for (name, _keep) in both_kinds("unlisted") {
                 let (mut options, refused) = recording_refusals(&name);
@@ -524,7 +538,7 @@ mod policies {
                 let status = client_as(test, &name, NOBODY - 1, NOBODY)
                     .status_child()
                     .unwrap();
-                assert_eq!(status.code(), Some(SAW_THE_END), "{front_end:?}, {name}");
+                assert_eq!(status.code(), Some(TOLD_REFUSED), "{front_end:?}, {name}");
                 assert_eq!(ping(&name), b"pong\n");
                 assert_eq!(server.join().unwrap().pid, Some(std::process::id()));
                 let refused = refused.lock().unwrap();

@@ -69,26 +69,36 @@ fn echo_back(connection: &Connection) -> io::Result<()> {
 }
 
 /// Standard input to the connection, the connection to standard output,
-/// at once.
+/// at once. Done when the output is: the peer closed (then input still
+/// unread has nowhere to go) or failed, for instance because the listener
+/// refused this client; an input that waits on a terminal does not hold
+/// the command.
 pub(crate) fn relay(connection: Connection) -> io::Result<()> {
     let connection = Arc::new(connection);
     let done_sending = Arc::new(AtomicBool::new(false));
     connection.prepare_reading()?;
-    let output = thread::spawn({
+    let input = thread::spawn({
         let connection = Arc::clone(&connection);
         let done_sending = Arc::clone(&done_sending);
-        move || copy_to_stdout(&connection, &done_sending)
+        move || {
+            let sent = match send_input(&connection) {
+                Ok(()) => connection.finish_sending(),
+                // The peer left while we were still sending: what it sent
+                // still counts.
+                Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                Err(error) => Err(error),
+            };
+            done_sending.store(true, Ordering::Release);
+            sent
+        }
     });
-    match send_input(&connection) {
-        Ok(()) => connection.finish_sending()?,
-        // The peer left while we were still sending: what it sent still counts.
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(error) => return Err(error),
+    copy_to_stdout(&connection, &done_sending)?;
+    if input.is_finished() {
+        input
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the input thread panicked")))?;
     }
-    done_sending.store(true, Ordering::Release);
-    output
-        .join()
-        .unwrap_or_else(|_| Err(io::Error::other("the output thread panicked")))
+    Ok(())
 }
 
 /// Copies standard input to the connection: as it comes, or one message

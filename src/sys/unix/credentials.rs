@@ -163,10 +163,12 @@ pub(crate) struct Admission {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Rule {
     Everyone,
-    /// These uids, or a member of `group`.
+    /// These uids, or a member of `group`; `admits` says whom, for a
+    /// refused peer.
     Only {
         uids: Vec<u32>,
         group: Option<u32>,
+        admits: &'static str,
     },
 }
 
@@ -192,37 +194,60 @@ impl Admission {
     /// this process's effective user and root.
     pub(crate) fn enforcing(access: &Access, on_refused: Option<RefusalHook>) -> Self {
         let me = rustix::process::geteuid().as_raw();
-        let (extra_uids, group) = match access {
+        let (extra_uids, group, admits) = match access {
             Access::AnyUser => return Self::everyone(),
-            Access::CurrentUser => (Vec::new(), None),
-            Access::Group(group) => (Vec::new(), Some(group.0)),
-            Access::Users(users) => (users.iter().map(|user| user.0).collect(), None),
+            Access::CurrentUser => (Vec::new(), None, "the user it runs as"),
+            Access::Group(group) => (Vec::new(), Some(group.0), "the members of one group"),
+            Access::Users(users) => (
+                users.iter().map(|user| user.0).collect(),
+                None,
+                "the users it lists",
+            ),
         };
         let mut uids = vec![me, 0];
         uids.extend(extra_uids);
         uids.sort_unstable();
         uids.dedup();
         Self {
-            rule: Rule::Only { uids, group },
+            rule: Rule::Only {
+                uids,
+                group,
+                admits,
+            },
             on_refused,
         }
     }
 
-    /// Whether the peer of `fd` is admitted. A refusal is reported to the
-    /// hook; a peer whose credentials cannot be read is refused.
-    pub(crate) fn admits(&self, fd: BorrowedFd<'_>) -> bool {
-        let Rule::Only { uids, group } = &self.rule else {
-            return true;
+    /// Whether the peer of `fd` is admitted; if not, why, in words for the
+    /// peer. A refusal is reported to the hook; a peer whose credentials
+    /// cannot be read is refused.
+    pub(crate) fn check(&self, fd: BorrowedFd<'_>) -> Result<(), String> {
+        let Rule::Only {
+            uids,
+            group,
+            admits,
+        } = &self.rule
+        else {
+            return Ok(());
         };
         let credentials = peer_credentials(fd).unwrap_or_default();
         let admitted = credentials.uid.is_some_and(|uid| uids.contains(&uid))
             || group.is_some_and(|group| is_member(fd, &credentials, group));
-        if !admitted {
-            if let Some(hook) = &self.on_refused {
-                hook(credentials);
-            }
+        if admitted {
+            return Ok(());
         }
-        admitted
+        let who = match credentials.uid {
+            Some(uid) => format!("uid {uid}"),
+            None => "a client whose user cannot be read".to_owned(),
+        };
+        if let Some(hook) = &self.on_refused {
+            hook(credentials);
+        }
+        // Names no user or group: the refused peer learns only which kind
+        // of policy kept it out.
+        Err(format!(
+            "its access policy admits only {admits} (and the superuser), not {who}"
+        ))
     }
 }
 

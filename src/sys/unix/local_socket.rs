@@ -11,6 +11,7 @@ use rustix::net::{SendAncillaryBuffer, SocketType};
 
 pub(crate) use super::credentials::peer_credentials;
 use super::deadline::Deadline;
+use super::refusal::Verdict;
 use super::scm_rights;
 use super::socket::REFUSALS_PER_ACCEPT;
 pub(crate) use super::socket::{BindOptions, Bound};
@@ -31,17 +32,21 @@ pub(crate) struct Stream {
     /// Mirrors whether `SO_SNDTIMEO` is set: a blocking write then keeps
     /// its own deadline (see [`write_within`](Self::write_within)).
     has_write_timeout: AtomicBool,
+    /// Whether the first bytes may be a listener's refusal (see
+    /// `refusal`): on the client side of localipc's own connects.
+    verdict: Verdict,
 }
 
 impl Stream {
     /// Wraps a socket of localipc's own connect or accept (no timeouts);
     /// `nonblocking` must match its `O_NONBLOCK`.
-    fn new(socket: UnixStream, nonblocking: bool) -> io::Result<Self> {
+    fn new(socket: UnixStream, nonblocking: bool, verdict: Verdict) -> io::Result<Self> {
         suppress_sigpipe(socket.as_fd())?;
         Ok(Self {
             socket,
             nonblocking: AtomicBool::new(nonblocking),
             has_write_timeout: AtomicBool::new(false),
+            verdict,
         })
     }
 
@@ -61,6 +66,7 @@ impl Stream {
             socket,
             nonblocking: AtomicBool::new(nonblocking),
             has_write_timeout: AtomicBool::new(has_write_timeout),
+            verdict: Verdict::settled(),
         }
     }
 
@@ -77,10 +83,20 @@ impl Stream {
         socket_io::normalise(error, self.nonblocking.load(Ordering::Relaxed))
     }
 
+    /// Before a read: `PermissionDenied` if the listener refused this
+    /// client (see `refusal`).
+    #[inline]
+    fn check_verdict(&self) -> io::Result<()> {
+        self.verdict
+            .check(self.socket.as_fd(), false)
+            .map_err(|error| self.normalise(error))
+    }
+
     /// A read after the peer vanished is the end of the stream, also when
     /// it died with data of ours unread: the kernel then reports
     /// `ECONNRESET` once, after everything the peer sent.
     pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.check_verdict()?;
         let len = buf.len().min(MAX_RW);
         match rustix::io::read(&self.socket, &mut buf[..len]) {
             Err(rustix::io::Errno::CONNRESET) => Ok(0),
@@ -89,6 +105,7 @@ impl Stream {
     }
 
     pub(crate) fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.check_verdict()?;
         match socket_io::recv_vectored(self.socket.as_fd(), bufs) {
             Ok(bytes) => Ok(bytes),
             Err(rustix::io::Errno::CONNRESET) => Ok(0),
@@ -192,6 +209,7 @@ impl Stream {
         buf: &mut [u8],
         fds: &mut Vec<OwnedFd>,
     ) -> io::Result<(usize, Option<Credentials>)> {
+        self.check_verdict()?;
         match scm_rights::recv_with(self.socket.as_fd(), buf, fds) {
             Ok(received) if received.lost => Err(crate::error::ResourcesLost::error(
                 io::ErrorKind::InvalidData,
@@ -235,6 +253,7 @@ impl Stream {
             socket,
             nonblocking: AtomicBool::new(self.nonblocking.load(Ordering::Relaxed)),
             has_write_timeout: AtomicBool::new(self.has_write_timeout.load(Ordering::Relaxed)),
+            verdict: self.verdict.copy(),
         })
     }
 
@@ -342,7 +361,11 @@ pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Resu
     let fd = super::socket::connect(resolved, options, SocketType::STREAM).map_err(|error| {
         other_kind_listens(resolved, error, "a message listener, not a stream listener")
     })?;
-    Stream::new(UnixStream::from(fd), options.nonblocking)
+    Stream::new(
+        UnixStream::from(fd),
+        options.nonblocking,
+        Verdict::awaited(),
+    )
 }
 
 #[cfg(async_front_end)]
@@ -355,7 +378,7 @@ pub(crate) fn connect_nonblocking(
     let connected =
         super::socket::connect_nonblocking(resolved, expected_server, SocketType::STREAM)?;
     connected
-        .map(|fd| Stream::new(UnixStream::from(fd), true))
+        .map(|fd| Stream::new(UnixStream::from(fd), true, Verdict::awaited()))
         .transpose()
 }
 
@@ -393,7 +416,9 @@ pub(crate) fn accept_nonblocking(
         };
         Ok(socket)
     })?;
-    accepted.map(|socket| Stream::new(socket, true)).transpose()
+    accepted
+        .map(|socket| Stream::new(socket, true, Verdict::settled()))
+        .transpose()
 }
 
 impl Listener {
@@ -442,7 +467,7 @@ impl Listener {
     /// one says `WouldBlock` once nothing admitted is waiting, or after
     /// [`REFUSALS_PER_ACCEPT`] refusals.
     pub(crate) fn accept(&self) -> io::Result<Stream> {
-        Stream::new(self.accept_socket()?, false)
+        Stream::new(self.accept_socket()?, false, Verdict::settled())
     }
 
     /// The next admitted connection, in blocking mode (message sockets

@@ -97,6 +97,7 @@ use rustix::net::sockopt::{self, Timeout};
 #[cfg(not(messages_framed))]
 use super::deadline::Deadline;
 use super::local_socket::{BindOptions, Listener, Resolved};
+pub(crate) use super::refusal::Verdict;
 #[cfg(not(messages_framed))]
 use super::scm_rights;
 use super::socket_io;
@@ -161,6 +162,9 @@ pub(crate) struct MessageSocket {
     /// Whether `SO_SNDTIMEO` is set (see `deadline`).
     #[cfg(messages_framed)]
     has_write_timeout: AtomicBool,
+    /// Whether the first bytes may be a listener's refusal (see
+    /// `refusal`): on the client side of localipc's own connects.
+    verdict: Verdict,
 }
 
 /// The socket type of message sockets.
@@ -191,7 +195,7 @@ impl super::message_framed::Wire for MessageSocket {
 impl MessageSocket {
     /// A connected socket in the mode `nonblocking` says (framed: having
     /// sent its hello).
-    pub(crate) fn new(socket: OwnedFd, nonblocking: bool) -> io::Result<Self> {
+    pub(crate) fn new(socket: OwnedFd, nonblocking: bool, verdict: Verdict) -> io::Result<Self> {
         socket_io::suppress_sigpipe(socket.as_fd())?;
         #[cfg(all(not(messages_framed), not(seqpacket_peek_loop)))]
         let has_read_timeout = sockopt::socket_timeout(&socket, Timeout::Recv)?.is_some();
@@ -211,6 +215,7 @@ impl MessageSocket {
             // A socket of localipc's own connect or accept: none yet.
             #[cfg(messages_framed)]
             has_write_timeout: AtomicBool::new(false),
+            verdict,
         };
         #[cfg(messages_framed)]
         socket.framing.greet(&socket)?;
@@ -224,6 +229,16 @@ impl MessageSocket {
     /// See [`socket_io::normalise`].
     fn normalise(&self, error: io::Error) -> io::Error {
         socket_io::normalise(error, self.nonblocking.load(Ordering::Relaxed))
+    }
+
+    /// Before a receive: `PermissionDenied` if the listener refused this
+    /// client (see `refusal`; framed, the notice comes where the hello
+    /// would).
+    #[inline]
+    fn check_verdict(&self) -> io::Result<()> {
+        self.verdict
+            .check(self.socket.as_fd(), false)
+            .map_err(|error| self.normalise(error))
     }
 
     /// Sends `bufs`, gathered, as one message with `fds` attached, all of
@@ -299,6 +314,7 @@ impl MessageSocket {
     /// Otherwise `MessageTooLong`, and the message is kept.
     #[cfg(messages_framed)]
     pub(crate) fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+        self.check_verdict()?;
         self.framing.recv(self, buf, fds)
     }
 
@@ -311,6 +327,7 @@ impl MessageSocket {
     /// Receives the next message whole into `buf`, replacing its contents.
     #[cfg(messages_framed)]
     pub(crate) fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        self.check_verdict()?;
         self.framing.recv_to_vec(self, buf)
     }
 
@@ -336,6 +353,7 @@ impl MessageSocket {
     /// as `recv` does.
     #[cfg(not(messages_framed))]
     pub(crate) fn recv_bytes(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.check_verdict()?;
         #[cfg(not(seqpacket_peek_loop))]
         {
             let mut held = self.lock_receiving();
@@ -368,6 +386,7 @@ impl MessageSocket {
     /// (see the module docs). One `recvmsg(2)`, or none for a held message.
     #[cfg(not(messages_framed))]
     pub(crate) fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
+        self.check_verdict()?;
         let mut held = self.lock_receiving();
         if let Some(message) = held.take() {
             let delivered = message.deliver(buf, fds);
@@ -417,6 +436,7 @@ impl MessageSocket {
     /// for a held message.
     #[cfg(not(messages_framed))]
     pub(crate) fn recv_to_vec(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        self.check_verdict()?;
         let mut held = self.lock_receiving();
         buf.clear();
         if let Some(message) = held.take() {
@@ -758,7 +778,7 @@ pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Resu
             "a stream listener, not a message listener",
         )
     })?;
-    MessageSocket::new(fd, options.nonblocking)
+    MessageSocket::new(fd, options.nonblocking, Verdict::awaited())
 }
 
 /// Connects without waiting, and checks who serves the name: the socket
@@ -776,7 +796,9 @@ pub(crate) fn connect_nonblocking(
                 "a stream listener, not a message listener",
             )
         })?;
-    connected.map(|fd| MessageSocket::new(fd, true)).transpose()
+    connected
+        .map(|fd| MessageSocket::new(fd, true, Verdict::awaited()))
+        .transpose()
 }
 
 impl Listener {
@@ -784,7 +806,11 @@ impl Listener {
     /// (Written here, not beside `accept`, so that `local_socket.rs` does
     /// not import this module, which imports it.)
     pub(crate) fn accept_messages(&self) -> io::Result<MessageSocket> {
-        MessageSocket::new(OwnedFd::from(self.accept_socket()?), false)
+        MessageSocket::new(
+            OwnedFd::from(self.accept_socket()?),
+            false,
+            Verdict::settled(),
+        )
     }
 }
 

@@ -15,6 +15,7 @@ pub(crate) mod message_socket;
 pub(crate) mod pipe;
 #[cfg(async_front_end)]
 pub(crate) mod reactor;
+mod refusal;
 pub(crate) mod scm_rights;
 pub(crate) mod shm;
 mod sigpipe;

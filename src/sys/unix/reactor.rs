@@ -138,7 +138,11 @@ pub(crate) mod local_socket {
         ) -> Poll<io::Result<MessageSocket<R>>> {
             let stream = ready!(self.poll_accept_socket(cx))?;
             let fd = OwnedFd::from(stream.into_std());
-            let socket = crate::sys::message_socket::MessageSocket::new(fd, true)?;
+            let socket = crate::sys::message_socket::MessageSocket::new(
+                fd,
+                true,
+                crate::sys::message_socket::Verdict::settled(),
+            )?;
             Poll::Ready(Ok(MessageSocket {
                 socket: R::register(socket)?,
             }))

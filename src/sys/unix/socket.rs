@@ -126,6 +126,11 @@ fn connect_error(resolved: &Resolved, error: io::Error, timeout: Option<Duration
                 "nobody listens on `{resolved}`: the socket file is stale (its server has exited)"
             ),
         },
+        io::ErrorKind::PermissionDenied => format!(
+            "cannot connect to `{resolved}`: permission denied: the listener's access policy \
+             (the mode of its socket file), or the permissions of a directory on the way, \
+             do not admit this user"
+        ),
         io::ErrorKind::WouldBlock if timeout.is_some() => {
             return with_context(
                 io::ErrorKind::TimedOut,
@@ -186,11 +191,11 @@ impl Bound {
         let mut refused = 0;
         loop {
             let socket = accept()?;
-            if self.admission.admits(socket.as_fd()) {
+            let Err(reason) = self.admission.check(socket.as_fd()) else {
                 return Ok(Some(socket));
-            }
-            // Dropped unread and unwritten: the refused peer sees the end of
-            // the stream, or a reset if it had sent something.
+            };
+            // Told why, unread, and closed (see `refusal`).
+            super::refusal::tell(socket.as_fd(), &reason);
             drop(socket);
             refused += 1;
             if budget.is_some_and(|budget| refused >= budget) {
