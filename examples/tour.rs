@@ -1,6 +1,9 @@
 //! A tour of every primitive localipc has today: this program starts a copy of
 //! itself as a real child process and moves data through each primitive, in
-//! both directions, checking every byte with a checksum.
+//! both directions, checking every byte with a checksum: unnamed pipes,
+//! FIFOs (Unix), local sockets on both kinds of name, message sockets, a
+//! pipe end passed to the child over a `ResourceStream`, and a
+//! shared-memory channel.
 //!
 //! Run it with `cargo run --release --example tour` (add a size in MiB, e.g.
 //! `-- 256`, to move more).
@@ -9,8 +12,12 @@ use std::io::{self, Read, Write};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use localipc::local_socket::{Listener, Name, Stream};
+use localipc::local_socket::{
+    Listener, MessageListener, MessageSocket, Name, ResourceStream, Stream,
+};
 use localipc::pipe::{self, Handoff, Sender};
+use localipc::resource::AsResource;
+use localipc::shm::{ShmListener, ShmStream};
 
 /// The variable through which the parent tells the child what to do.
 const ROLE: &str = "LOCALIPC_TOUR_ROLE";
@@ -100,7 +107,111 @@ fn parent() -> io::Result<()> {
     let path = Name::path(format!(r"\\.\pipe\{unique}-path"))?;
     socket_legs(&mut report, "local socket, path", &path, size)?;
 
+    let messages = Name::namespaced(format!("{unique}-messages.sock"))?;
+    message_legs(&mut report, &messages, size)?;
+    let resources = Name::namespaced(format!("{unique}-resources.sock"))?;
+    resource_leg(&mut report, &resources, size)?;
+    let shared = Name::namespaced(format!("{unique}-shm.sock"))?;
+    shm_legs(&mut report, &shared, size)?;
+
     report.finish()
+}
+
+/// Both directions through message sockets, one message per 16 KiB.
+fn message_legs(report: &mut Report, name: &Name, size: u64) -> io::Result<()> {
+    let listener = MessageListener::bind(name)?;
+    let label = format!("message socket ({name})");
+
+    let mut command = child_command("send-messages", size);
+    pass_name(&mut command, name);
+    let started = Instant::now();
+    let child = command.spawn()?;
+    let got = receive(Messages(listener.accept()?))?;
+    report.record(&label, "child -> parent", child, Some(got), size, started)?;
+
+    let mut command = child_command("receive-messages", size);
+    pass_name(&mut command, name);
+    command.stdout(Stdio::piped());
+    let started = Instant::now();
+    let mut child = command.spawn()?;
+    send(Messages(listener.accept()?), size)?;
+    let verdict = read_verdict(&mut child)?;
+    report.record(&label, "parent -> child", child, verdict, size, started)
+}
+
+/// A message socket read and written as bytes: each write is one message
+/// (of at most [`MESSAGE`] bytes), each read one message.
+struct Messages(MessageSocket);
+
+const MESSAGE: usize = 16 * 1024;
+
+impl Write for Messages {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let len = buf.len().min(MESSAGE);
+        self.0.send(&buf[..len])?;
+        Ok(len)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Read for Messages {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.recv(buf)
+    }
+}
+
+/// A pipe's write end passed to the child over a `ResourceStream`: the
+/// child then sends through the pipe it was given.
+fn resource_leg(report: &mut Report, name: &Name, size: u64) -> io::Result<()> {
+    let listener = Listener::bind(name)?;
+    let label = format!("pipe end passed over a ResourceStream ({name})");
+    let mut command = child_command("send-through-passed-pipe", size);
+    pass_name(&mut command, name);
+    let started = Instant::now();
+    let child = command.spawn()?;
+    let (tx, rx) = pipe::pipe()?;
+    let control = ResourceStream::new(listener.accept()?)?;
+    control.send_with(b"p", &[tx.as_resource()])?;
+    drop(tx); // the child now holds the only write end
+    let got = receive(rx)?;
+    report.record(&label, "child -> parent", child, Some(got), size, started)
+}
+
+/// Both directions through a shared-memory channel.
+fn shm_legs(report: &mut Report, name: &Name, size: u64) -> io::Result<()> {
+    let listener = ShmListener::bind(name)?;
+    let label = format!("shared-memory channel ({name})");
+
+    let mut command = child_command("send-shm", size);
+    pass_name(&mut command, name);
+    let started = Instant::now();
+    let child = command.spawn()?;
+    let got = receive(listener.accept()?)?;
+    report.record(&label, "child -> parent", child, Some(got), size, started)?;
+
+    let mut command = child_command("receive-shm", size);
+    pass_name(&mut command, name);
+    command.stdout(Stdio::piped());
+    let started = Instant::now();
+    let mut child = command.spawn()?;
+    send(listener.accept()?, size)?;
+    let verdict = read_verdict(&mut child)?;
+    report.record(&label, "parent -> child", child, verdict, size, started)
+}
+
+/// The pipe end the parent passes over the `ResourceStream` at `name`.
+fn passed_pipe(name: &Name) -> io::Result<Sender> {
+    let control = ResourceStream::new(Stream::connect(name)?)?;
+    let mut resources = Vec::new();
+    let mut byte = [0; 1];
+    control.recv_with(&mut byte, &mut resources)?;
+    let end = resources
+        .pop()
+        .ok_or_else(|| invalid("no pipe end came".to_owned()))?;
+    Ok(Sender::from(end))
 }
 
 /// Both directions over a local socket: the parent listens, the child connects.
@@ -207,6 +318,17 @@ fn child(role: &str) -> io::Result<()> {
         }
         "send-socket" => send(Stream::connect(&name_from_parent()?)?, size).map(drop),
         "receive-socket" => report_verdict(receive(Stream::connect(&name_from_parent()?)?)?),
+        "send-messages" => send(
+            Messages(MessageSocket::connect(&name_from_parent()?)?),
+            size,
+        )
+        .map(drop),
+        "receive-messages" => report_verdict(receive(Messages(MessageSocket::connect(
+            &name_from_parent()?,
+        )?))?),
+        "send-through-passed-pipe" => send(passed_pipe(&name_from_parent()?)?, size).map(drop),
+        "send-shm" => send(ShmStream::connect(&name_from_parent()?)?, size).map(drop),
+        "receive-shm" => report_verdict(receive(ShmStream::connect(&name_from_parent()?)?)?),
         other => Err(invalid(format!("unknown role {other}"))),
     }
 }

@@ -57,6 +57,8 @@ fn run_child_role() -> bool {
         Ok("hammer") => hammer_role(),
         #[cfg(any(target_os = "linux", target_os = "android"))]
         Ok("flood") => policies::flood_role(),
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Ok("raw-client") => policies::raw_client_role(),
         role => panic!("unknown child role {role:?}"),
     }
     true
@@ -148,44 +150,159 @@ mod policies {
     const SAW_THE_END: i32 = 21;
     const TOLD_REFUSED: i32 = 23;
 
-    /// Connects (any server will do), sends a ping and reads to the end; the
-    /// exit code says whether a reply came, the connect was refused, or the
-    /// stream just ended.
+    /// Connects (any server will do), sends a ping and reads to the end,
+    /// through the front end `LOCALIPC_TEST_FRONT_END` names (blocking if
+    /// none); the exit code says whether a reply came, the connect was
+    /// refused, the listener said it refused, or the stream just ended.
     pub(super) fn client_role() {
         let name = name_from_parent();
-        let stream = match ConnectOptions::new(&name)
-            .expected_server(ExpectedServer::any_user())
-            .connect()
-        {
-            Ok(stream) => stream,
-            Err(error) if error.kind() == ErrorKind::PermissionDenied => {
+        let mut options = ConnectOptions::new(&name);
+        options.expected_server(ExpectedServer::any_user());
+        let front_end = std::env::var("LOCALIPC_TEST_FRONT_END").unwrap_or_default();
+        let (reply, again) = match front_end.as_str() {
+            #[cfg(feature = "tokio")]
+            "Tokio" => tokio_client(&options),
+            #[cfg(feature = "smol")]
+            "Smol" => smol_client(&options),
+            _ => blocking_client(&options),
+        };
+        match reply {
+            Ok(reply) if reply == b"pong\n" => std::process::exit(GOT_REPLY),
+            Ok(reply) if reply.is_empty() => std::process::exit(SAW_THE_END),
+            Ok(reply) => panic!("{front_end}: unexpected reply {reply:?}"),
+            Err(error) if error.kind() == ErrorKind::PermissionDenied && again.is_none() => {
                 std::process::exit(REFUSED_AT_CONNECT)
             }
-            Err(error) => panic!("connecting to {name}: {error}"),
-        };
-        // The write may fail once a refusing listener has closed the stream.
-        let _ = (&stream).write_all(b"ping\n");
-        let mut reply = Vec::new();
-        match (&stream).read_to_end(&mut reply) {
-            Ok(_) => {}
-            // A listener that refused says so, with the kind of policy.
+            // A listener that refused says so, with the kind of policy, and
+            // says it again on the next read.
             Err(error)
                 if error.kind() == ErrorKind::PermissionDenied
                     && error.to_string().contains("refused this connection")
                     && error.to_string().contains("access policy admits only") =>
             {
-                // And says it again: the refusal stays.
-                let again = (&stream).read(&mut [0; 16]).unwrap_err();
-                assert_eq!(again.kind(), ErrorKind::PermissionDenied);
+                let again = again.unwrap();
+                assert_eq!(again.kind(), ErrorKind::PermissionDenied, "{again}");
                 std::process::exit(TOLD_REFUSED)
             }
-            Err(error) => panic!("reading from {name}: {error}"),
+            Err(error) => panic!("{front_end}, {name}: {error}"),
         }
-        match reply.as_slice() {
-            b"pong\n" => std::process::exit(GOT_REPLY),
-            b"" => std::process::exit(SAW_THE_END),
-            other => panic!("unexpected reply {other:?}"),
+    }
+
+    /// What a client saw: the reply, or the error of the connect (then no
+    /// second error) or of the read (then the error of one more read).
+    type Seen = (std::io::Result<Vec<u8>>, Option<std::io::Error>);
+
+    fn blocking_client(options: &ConnectOptions) -> Seen {
+        let stream = match options.connect() {
+            Ok(stream) => stream,
+            Err(error) => return (Err(error), None),
+        };
+        // The write may fail once a refusing listener has closed the stream.
+        let _ = (&stream).write_all(b"ping\n");
+        let mut reply = Vec::new();
+        match (&stream).read_to_end(&mut reply) {
+            Ok(_) => (Ok(reply), None),
+            Err(error) => (Err(error), (&stream).read(&mut [0; 16]).err()),
         }
+    }
+
+    #[cfg(feature = "tokio")]
+    fn tokio_client(options: &ConnectOptions) -> Seen {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let mut stream =
+                match localipc::local_socket::tokio::Stream::connect_with(options).await {
+                    Ok(stream) => stream,
+                    Err(error) => return (Err(error), None),
+                };
+            let _ = stream.write_all(b"ping\n").await;
+            let mut reply = Vec::new();
+            match stream.read_to_end(&mut reply).await {
+                Ok(_) => (Ok(reply), None),
+                Err(error) => (Err(error), stream.read(&mut [0; 16]).await.err()),
+            }
+        })
+    }
+
+    #[cfg(feature = "smol")]
+    fn smol_client(options: &ConnectOptions) -> Seen {
+        use smol::io::{AsyncReadExt, AsyncWriteExt};
+        smol::block_on(async {
+            let mut stream = match localipc::local_socket::smol::Stream::connect_with(options).await
+            {
+                Ok(stream) => stream,
+                Err(error) => return (Err(error), None),
+            };
+            let _ = stream.write_all(b"ping\n").await;
+            let mut reply = Vec::new();
+            match stream.read_to_end(&mut reply).await {
+                Ok(_) => (Ok(reply), None),
+                Err(error) => (Err(error), stream.read(&mut [0; 16]).await.err()),
+            }
+        })
+    }
+
+    /// A client that is not localipc's (std's `UnixStream` on the abstract
+    /// name): prints what it reads before the end of the stream.
+    pub(super) fn raw_client_role() {
+        use std::os::linux::net::SocketAddrExt;
+        let name = name_from_parent().to_string();
+        let abstract_name = name.strip_prefix('@').expect("an abstract name");
+        let address =
+            std::os::unix::net::SocketAddr::from_abstract_name(abstract_name.as_bytes()).unwrap();
+        let mut stream = std::os::unix::net::UnixStream::connect_addr(&address).unwrap();
+        let mut seen = Vec::new();
+        stream.read_to_end(&mut seen).unwrap();
+        std::io::stdout().write_all(&seen).unwrap();
+    }
+
+    #[test]
+    fn a_client_that_is_not_localipc_reads_the_refusal_as_a_line() {
+        let test = "policies::a_client_that_is_not_localipc_reads_the_refusal_as_a_line";
+        let Some(_watchdog) = begin_as_root(test) else {
+            return;
+        };
+        let name = namespaced("raw-refused");
+        let listener = Listener::bind(&name).unwrap();
+        let server = thread::spawn(move || {
+            let mut stream = listener.accept().unwrap();
+            stream.write_all(b"served\n").unwrap();
+        });
+        let output = client_as(test, &name, NOBODY, NOBODY)
+            .env(ROLE_VAR, "raw-client")
+            .stdout(Stdio::piped())
+            .output_child()
+            .unwrap();
+        assert_success(output.status, "the raw client");
+        let seen = String::from_utf8_lossy(&output.stdout);
+        // After the test harness's own lines.
+        let notice = seen
+            .lines()
+            .find(|line| line.contains("localipc"))
+            .unwrap_or_default();
+        assert_eq!(
+            notice,
+            "\u{15}localipc: refused: its access policy admits only the user it runs as \
+             (and the superuser), not uid 65534",
+            "{seen:?}"
+        );
+        // The listener goes on, for this user.
+        assert_eq!(ping_only(&name), b"served\n");
+        server.join().unwrap();
+    }
+
+    /// Connects from this process and reads to the end.
+    fn ping_only(name: &Name) -> Vec<u8> {
+        let mut reply = Vec::new();
+        Stream::connect(name)
+            .unwrap()
+            .read_to_end(&mut reply)
+            .unwrap();
+        reply
     }
 
     /// A client of `name` running as `uid`/`gid`, with no supplementary group.
@@ -337,7 +454,11 @@ mod policies {
                 let (mut options, refused) = recording_refusals(&name);
                 options.access(access.clone());
                 let server = serve_one(front_end, &options);
-                let status = client_as(test, &name, uid, gid).status_child().unwrap();
+                // The client connects through the same front end.
+                let status = client_as(test, &name, uid, gid)
+                    .env("LOCALIPC_TEST_FRONT_END", format!("{front_end:?}"))
+                    .status_child()
+                    .unwrap();
                 assert_eq!(
                     status.code(),
                     Some(refusal_for(&name)),

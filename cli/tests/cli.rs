@@ -203,6 +203,12 @@ fn listen_reports_refused_clients_and_serves_the_next() {
     }
     let output = other.stdin(Stdio::null()).output_child().unwrap();
     assert!(output.stdout.is_empty(), "the refused client got data");
+    // It is told, in one line that names the policy, and fails.
+    assert_one_line_error(&output, 1, "refused this connection");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("access policy admits only the user"),
+        "{output:?}"
+    );
     line.clear();
     stderr.read_line(&mut line).unwrap();
     assert!(line.contains("refused a client (uid 65534"), "{line:?}");

@@ -70,15 +70,37 @@
 //!
 //! | OS, kind of name | who may connect (how it is enforced) | who may squat | what the client checks |
 //! | --- | --- | --- | --- |
-//! | Linux, Android: namespaced (abstract) | the policy; the listener reads `SO_PEERCRED` (and `SO_PEERGROUPS` for a group) of each connection and closes refused ones unread, before `accept` returns | any process in the same network namespace | the server's uid (`SO_PEERCRED`) |
+//! | Linux, Android: namespaced (abstract) | the policy; the listener reads `SO_PEERCRED` (and `SO_PEERGROUPS` for a group) of each connection and refuses (below) those it does not admit, before `accept` returns | any process in the same network namespace | the server's uid (`SO_PEERCRED`) |
 //! | Unix: path | the policy, through the socket file: mode `0600` (this user), `0660` with the file's group (a group), `0666` (any user); for a list of users `0666` and the listener's check of each connection | whoever may create files in the directory | the server's uid (`SO_PEERCRED`, `getpeereid`) |
 //! | macOS, BSDs, other Unix: namespaced | this user only: the socket file is in a per-user directory (mode `0700`, owner checked) that nobody else can enter, so a wider policy is an `InvalidInput` error (use a path name) | nobody (the directory is private) | the directory's owner and mode, and the server's uid |
 //! | Windows: namespaced and path (named pipes) | the policy, through the pipe's DACL: full access for this user, connect access (without `FILE_CREATE_PIPE_INSTANCE`) for the local system account and whoever the policy admits; remote clients are always rejected | any process that can create the name first; once a pipe exists, only users allowed to create instances of it | the owner of the pipe, which localipc's listeners set to their user and which an unprivileged process cannot set to another user |
 //!
 //! Where the OS refuses a client (a socket file's mode, a pipe's DACL), the
-//! client's connect fails with `PermissionDenied`; where the listener
-//! refuses it, the client sees the end of the stream (or a reset) and never
-//! any data, and [`ListenerOptions::on_refused`] is told.
+//! client's connect fails with `PermissionDenied`. Where the listener
+//! refuses it (Unix, a name without a socket file or a list of users), the
+//! kernel has already connected the client; the listener writes a one-line
+//! notice, unread, and closes the connection, and
+//! [`ListenerOptions::on_refused`] is told. The notice is the byte `0x15`
+//! (NAK), `localipc: refused: `, which kind of policy refused whom (the uid;
+//! never the users or group the policy names), and a newline:
+//!
+//! * a client that localipc connected (a [`Stream`], a [`ResourceStream`],
+//!   a `MessageSocket`, blocking or async) never receives it as data:
+//!   its first read or receive fails with
+//!   [`PermissionDenied`](std::io::ErrorKind::PermissionDenied), saying
+//!   `the server refused this connection: ` and the reason, and so does
+//!   every later one. It can tell this from a server that closed politely
+//!   (the end of the stream, `Ok(0)`). localipc looks at the first bytes
+//!   once, with a peek before the first read; a server that sends exactly
+//!   the notice first is taken for a refusal.
+//! * any other client (`socat`, std's `UnixStream`) reads the line, then
+//!   the end of the stream; a write of its after the refusal fails with
+//!   `EPIPE`.
+//!
+//! ```text
+//! $ socat - ABSTRACT-CONNECT:app.sock     # as another user
+//! localipc: refused: its access policy admits only the user it runs as (and the superuser), not uid 65534
+//! ```
 //!
 //! # Platform-specific behavior
 //!

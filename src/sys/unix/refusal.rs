@@ -105,7 +105,13 @@ impl Verdict {
         } else {
             RecvFlags::PEEK
         };
-        let seen = match rustix::net::recv(fd, &mut first, flags) {
+        // A reset (the listener closed with our bytes unread) is reported
+        // once, and by a message socket before what is queued: look again.
+        let mut peeked = rustix::net::recv(fd, &mut first, flags);
+        if peeked == Err(rustix::io::Errno::CONNRESET) {
+            peeked = rustix::net::recv(fd, &mut first, flags);
+        }
+        let seen = match peeked {
             Ok((seen, _)) => seen,
             // The receive that follows reports the end.
             Err(rustix::io::Errno::CONNRESET) => 0,
