@@ -202,7 +202,14 @@ mod policies {
         let mut reply = Vec::new();
         match (&stream).read_to_end(&mut reply) {
             Ok(_) => (Ok(reply), None),
-            Err(error) => (Err(error), (&stream).read(&mut [0; 16]).err()),
+            Err(error) => {
+                if error.kind() == ErrorKind::PermissionDenied {
+                    // A write is told too, not just `BrokenPipe`.
+                    let write = (&stream).write_all(b"more").unwrap_err();
+                    assert_eq!(write.kind(), ErrorKind::PermissionDenied, "{write}");
+                }
+                (Err(error), (&stream).read(&mut [0; 16]).err())
+            }
         }
     }
 

@@ -172,6 +172,12 @@ pub(crate) struct ListenArgs {
     #[cfg(message_sockets)]
     #[arg(long)]
     pub(crate) messages: bool,
+    /// Serve a shared-memory channel (set up over a local socket of this
+    /// name, with its access policy): the fastest byte stream between two
+    /// processes; connect with `connect --shm`.
+    #[cfg_attr(message_sockets, arg(long, conflicts_with = "messages"))]
+    #[cfg_attr(not(message_sockets), arg(long))]
+    pub(crate) shm: bool,
 }
 
 /// How a listener serves its clients; shared by every listening verb.
@@ -201,6 +207,11 @@ pub(crate) struct ConnectArgs {
     #[cfg(message_sockets)]
     #[arg(long)]
     pub(crate) messages: bool,
+    /// Connect to a shared-memory channel (`listen --shm`), checking its
+    /// server as for a stream.
+    #[cfg_attr(message_sockets, arg(long, conflicts_with = "messages"))]
+    #[cfg_attr(not(message_sockets), arg(long))]
+    pub(crate) shm: bool,
 }
 
 /// `spawn`.

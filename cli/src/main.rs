@@ -20,6 +20,7 @@ mod fifo;
 #[cfg(windows)]
 mod named_pipe;
 mod relay;
+mod shm;
 mod socket;
 mod spawn;
 mod who;

@@ -69,10 +69,9 @@ fn echo_back(connection: &Connection) -> io::Result<()> {
 }
 
 /// Standard input to the connection, the connection to standard output,
-/// at once. Done when the output is: the peer closed (then input still
-/// unread has nowhere to go) or failed, for instance because the listener
-/// refused this client; an input that waits on a terminal does not hold
-/// the command.
+/// at once. Done when both are; but an output that fails (for instance
+/// because the listener refused this client) ends the command at once,
+/// even while standard input waits on a terminal.
 pub(crate) fn relay(connection: Connection) -> io::Result<()> {
     let connection = Arc::new(connection);
     let done_sending = Arc::new(AtomicBool::new(false));
@@ -93,12 +92,10 @@ pub(crate) fn relay(connection: Connection) -> io::Result<()> {
         }
     });
     copy_to_stdout(&connection, &done_sending)?;
-    if input.is_finished() {
-        input
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the input thread panicked")))?;
-    }
-    Ok(())
+    // The peer's end of sending: it may still read what comes.
+    input
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("the input thread panicked")))
 }
 
 /// Copies standard input to the connection: as it comes, or one message

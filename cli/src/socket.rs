@@ -49,6 +49,9 @@ pub(crate) fn listen(args: &ListenArgs) -> io::Result<()> {
     if args.messages {
         return listen_messages(args, &options, &name);
     }
+    if args.shm {
+        return crate::shm::listen(&options, &name, args.serving.keep, args.serving.echo);
+    }
     let listener = options.bind()?;
     eprintln!("localipc: listening on {name}");
     relay::serve(
@@ -91,6 +94,9 @@ pub(crate) fn connect(args: &ConnectArgs) -> io::Result<()> {
     #[cfg(message_sockets)]
     if args.messages {
         return relay::relay(Connection::Messages(options.connect_messages()?));
+    }
+    if args.shm {
+        return crate::shm::connect(&options);
     }
     relay::relay(connection(options.connect()?))
 }

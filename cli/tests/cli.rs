@@ -695,3 +695,67 @@ fn messages_keep_their_boundaries_between_the_tool_and_the_library() {
     assert!(output.status.success(), "{output:?}");
     assert_eq!(output.stdout, b"a\nb c\n");
 }
+
+#[test]
+fn listen_and_connect_relay_both_ways_over_shared_memory() {
+    let _watchdog = watchdog(
+        "listen_and_connect_relay_both_ways_over_shared_memory",
+        LIMIT,
+    );
+    let name = unique("shm-relay");
+    common::assert_relays_both_ways(&["listen", "--shm", &name], &["connect", "--shm", &name]);
+}
+
+#[test]
+fn a_shared_memory_echo_returns_every_byte_of_a_large_input() {
+    let _watchdog = watchdog(
+        "a_shared_memory_echo_returns_every_byte_of_a_large_input",
+        LIMIT,
+    );
+    let name = unique("shm-echo");
+    let mut listener = start_listener(&["--shm", "--keep", "--echo", &name]);
+    // Larger than a ring, so both rings fill while the client still sends.
+    let input: Vec<u8> = (0..20u32 << 20).map(|i| (i % 251) as u8).collect();
+    for _ in 0..2 {
+        let output = connect(&["--shm", &name], &input);
+        assert!(output.status.success(), "{output:?}");
+        assert!(output.stdout == input, "the echo differs");
+    }
+    listener.kill().unwrap();
+    listener.wait().unwrap();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_refused_shared_memory_client_is_told() {
+    let test = "a_refused_shared_memory_client_is_told";
+    let _watchdog = watchdog(test, LIMIT);
+    let name = unique("shm-refusing");
+    let mut listener = start_listener(&["--shm", "--keep", "--echo", &name]);
+    let mut other = localipc();
+    other.args(["connect", "--shm", "--expect-server", "any-user", &name]);
+    if as_nobody(test, &mut other) {
+        let output = other.stdin(Stdio::null()).output_child().unwrap();
+        assert_one_line_error(&output, 1, "refused this connection");
+    }
+    listener.kill().unwrap();
+    listener.wait().unwrap();
+}
+
+#[test]
+fn a_shared_memory_client_sends_everything_after_the_server_stopped_sending() {
+    let _watchdog = watchdog(
+        "a_shared_memory_client_sends_everything_after_the_server_stopped_sending",
+        LIMIT,
+    );
+    let name = unique("shm-half");
+    let mut listener = start_listener(&["--shm", &name]);
+    // The server's input ends at once; the client's goes on for a while.
+    drop(listener.stdin.take());
+    let input: Vec<u8> = (0..12u32 << 20).map(|i| (i % 253) as u8).collect();
+    let output = connect(&["--shm", &name], &input);
+    assert!(output.status.success(), "{output:?}");
+    let server = listener.wait_with_output().unwrap();
+    assert!(server.status.success(), "{server:?}");
+    assert!(server.stdout == input, "the server did not get every byte");
+}

@@ -83,6 +83,13 @@ impl Stream {
         socket_io::normalise(error, self.nonblocking.load(Ordering::Relaxed))
     }
 
+    /// [`normalise`](Self::normalise) for a send, which also tells a
+    /// refusal (see `refusal`) from a peer that closed.
+    fn normalise_send(&self, error: io::Error) -> io::Error {
+        let error = self.normalise(error);
+        self.verdict.explain(self.socket.as_fd(), error)
+    }
+
     /// Before a read: `PermissionDenied` if the listener refused this
     /// client (see `refusal`).
     #[inline]
@@ -121,7 +128,7 @@ impl Stream {
                 socket_io::send(fd, &buf[at..len], dont_wait)
             });
         }
-        socket_io::send(fd, buf, false).map_err(|error| self.normalise(error))
+        socket_io::send(fd, buf, false).map_err(|error| self.normalise_send(error))
     }
 
     pub(crate) fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
@@ -144,7 +151,7 @@ impl Stream {
             });
         }
         socket_io::send_message(fd, bufs, &mut no_control, false)
-            .map_err(|error| self.normalise(error))
+            .map_err(|error| self.normalise_send(error))
     }
 
     /// Some of `bytes` (at least one) with every descriptor of `fds`.
@@ -160,7 +167,7 @@ impl Stream {
                 scm_rights::send_vectored_with(fd, &rest, fds, dont_wait)
             });
         }
-        scm_rights::send_with(fd, bytes, fds).map_err(|error| self.normalise(error))
+        scm_rights::send_with(fd, bytes, fds).map_err(|error| self.normalise_send(error))
     }
 
     /// Whether a write blocks under a write timeout.
@@ -189,7 +196,7 @@ impl Stream {
                 Ok(0) => break,
                 Ok(n) => written += n,
                 Err(_) if written > 0 => break,
-                Err(error) => return Err(self.normalise(error)),
+                Err(error) => return Err(self.normalise_send(error)),
             }
         }
         Ok(written)

@@ -245,7 +245,9 @@ impl MessageSocket {
     /// it or nothing (framed: see `message_framed`).
     #[cfg(messages_framed)]
     pub(crate) fn send(&self, bufs: &[IoSlice<'_>], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
-        self.framing.send(self, bufs, fds)
+        self.framing
+            .send(self, bufs, fds)
+            .map_err(|error| self.verdict.explain(self.socket.as_fd(), error))
     }
 
     /// The first step of an async send: the message is committed (or
@@ -305,7 +307,9 @@ impl MessageSocket {
                     self.max_message_size().unwrap_or(0),
                 ))
             }
-            Err(error) => Err(self.normalise(error)),
+            Err(error) => Err(self
+                .verdict
+                .explain(self.socket.as_fd(), self.normalise(error))),
         }
     }
 

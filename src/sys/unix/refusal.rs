@@ -14,7 +14,8 @@
 //! the line. A client that localipc connected looks at the first bytes it
 //! receives (a peek, once, before the first read or receive takes
 //! anything) and, if they are the notice, every read fails with
-//! `PermissionDenied` carrying the reason; otherwise the stream is the
+//! `PermissionDenied` carrying the reason, and so does a write that finds
+//! the peer gone (instead of `BrokenPipe`); otherwise the stream is the
 //! server's from the first byte, and nothing more is looked at.
 //!
 //! A server that sends these exact bytes first would be taken for a
@@ -94,6 +95,19 @@ impl Verdict {
             self.look(fd, dont_wait)
         } else {
             Ok(())
+        }
+    }
+
+    /// After a send on `fd` failed with `error`: the refusal instead, if
+    /// the peer is gone (`EPIPE`) because the listener refused this client.
+    #[cold]
+    pub(crate) fn explain(&self, fd: BorrowedFd<'_>, error: io::Error) -> io::Error {
+        if error.kind() != io::ErrorKind::BrokenPipe || !self.pending.load(Ordering::Relaxed) {
+            return error;
+        }
+        match self.look(fd, true) {
+            Err(refused) if refused.kind() == io::ErrorKind::PermissionDenied => refused,
+            _ => error,
         }
     }
 
