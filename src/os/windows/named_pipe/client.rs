@@ -134,6 +134,7 @@ impl ConnectOptions {
                 ImpersonationLevel::Delegation => sys::ImpersonationLevel::Delegation,
             },
             inheritable: self.inheritable,
+            expected_server: crate::sys::ExpectedServer::AnyUser,
         })
     }
 }
