@@ -64,11 +64,7 @@ pub(crate) fn check_server(
     let server_process_user = || {
         let pid = server_process_id(handle)?;
         let sid = process_user_sid(pid).map_err(|error| {
-            crate::error::with_context(
-                error.kind(),
-                format!("cannot read the user of its server process {pid}: {error}"),
-                error,
-            )
+            crate::error::with_context(error.kind(), format!("process {pid}: {error}"), error)
         })?;
         Ok(ProcessUser { pid, sid })
     };
@@ -132,22 +128,38 @@ impl Refusal {
     fn into_error(self, path: &PipePath, wanted: &Wanted) -> io::Error {
         const HINT: &str =
             "(another user may have taken the name; see ExpectedServer to accept it)";
-        let message = match self {
-            Self::Owner(owner) => format!(
-                "refusing the server of `{path}`: its pipe is owned by {owner}, not by {} {HINT}",
-                wanted.description
+        let (message, os) = match self {
+            Self::Owner(owner) => (
+                format!(
+                    "refusing the server of `{path}`: its pipe is owned by {owner}, not by {} \
+                     {HINT}",
+                    wanted.description
+                ),
+                None,
             ),
-            Self::ProcessUser(owner, user) => format!(
-                "refusing the server of `{path}`: its pipe's owner cannot be read ({owner}), \
-                 and its server process {} runs as {}, not as {} {HINT}",
-                user.pid, user.sid, wanted.description
+            Self::ProcessUser(owner, user) => (
+                format!(
+                    "refusing the server of `{path}`: its pipe's owner cannot be read \
+                     ({owner}), and its server process {} runs as {}, not as {} {HINT}",
+                    user.pid, user.sid, wanted.description
+                ),
+                None,
             ),
-            Self::Unknown { owner, process } => format!(
-                "cannot tell who serves `{path}`, so refusing it: its pipe's owner cannot be \
-                 read ({owner}), and the user of its server process cannot either ({process})"
+            // The process's error is the one kept as the source: the owner's
+            // is the expected one where this path is taken.
+            Self::Unknown { owner, process } => (
+                format!(
+                    "cannot tell who serves `{path}`, so refusing it: its pipe's owner cannot \
+                     be read ({owner}), and the user of its server process cannot either \
+                     ({process})"
+                ),
+                Some(process),
             ),
         };
-        io::Error::new(io::ErrorKind::PermissionDenied, message)
+        match os {
+            Some(os) => crate::error::with_context(io::ErrorKind::PermissionDenied, message, os),
+            None => io::Error::new(io::ErrorKind::PermissionDenied, message),
+        }
     }
 }
 
@@ -222,6 +234,16 @@ mod tests {
                   name; see ExpectedServer to accept it)"
             )
         );
+    }
+
+    #[test]
+    fn neither_owner_nor_server_process_keeps_the_process_os_error() {
+        let path = crate::sys::windows::pipe_path::local(PATH.as_ref()).expect("a valid pipe path");
+        let process = || Err(io::Error::from_raw_os_error(5));
+        let refusal = decide(no_owner(), process, &wanted()).unwrap_err();
+        let error = refusal.into_error(&path, &wanted());
+        assert_eq!(error.kind(), io::ErrorKind::PermissionDenied);
+        assert_eq!(crate::error::raw_os_error(&error), Some(5));
     }
 
     #[test]
