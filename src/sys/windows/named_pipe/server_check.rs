@@ -20,6 +20,8 @@
 //!   some other process as its server.
 //! * The user of a process's primary token is the user it runs as: what the
 //!   owner would have been by default, and what Unix peer credentials report.
+//! * The pipe is on this machine (a `\\.\pipe\` path): for a pipe on
+//!   another machine the id names a process there, so the check never asks.
 //! * A process id is reused only after its process has exited. While the
 //!   server process lives, the id is its own; once the process handle is
 //!   open, the id cannot change hands during the check.
@@ -62,6 +64,13 @@ pub(crate) fn check_server(
         },
     };
     let server_process_user = || {
+        if !path.is_local() {
+            // The id would be of a process on the other machine, and a
+            // process of this machine may have it.
+            return Err(io::Error::other(
+                "the pipe is on another machine, whose processes cannot be asked from here",
+            ));
+        }
         let pid = server_process_id(handle)?;
         let sid = process_user_sid(pid).map_err(|error| {
             crate::error::with_context(error.kind(), format!("process {pid}: {error}"), error)
@@ -234,6 +243,16 @@ mod tests {
                   name; see ExpectedServer to accept it)"
             )
         );
+    }
+
+    #[test]
+    fn only_pipes_on_this_machine_are_local() {
+        let local = |path: &str| {
+            crate::sys::windows::pipe_path::any_host(path.as_ref()).map(|p| p.is_local())
+        };
+        assert!(local(r"\\.\pipe\a").unwrap());
+        assert!(!local(r"\\localhost\pipe\a").unwrap());
+        assert!(!local(r"\\server\pipe\a").unwrap());
     }
 
     #[test]
