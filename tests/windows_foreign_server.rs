@@ -72,27 +72,33 @@ fn foreign_server(path: &str) -> File {
 }
 
 /// Waits for a client on the foreign server, then answers its `ping` with
-/// `pong` and waits for it to leave.
-fn serve_one_ping(server: &mut File) {
+/// `pong` and waits for it to leave. An error if the client left early (as
+/// a client that refused the server does).
+fn serve_one_ping(server: &mut File) -> io::Result<()> {
     // SAFETY: `server` is an open, synchronous (not overlapped) pipe server
     // end, for which a null OVERLAPPED pointer makes the call blocking.
     let connected = unsafe { ConnectNamedPipe(server.as_raw_handle(), ptr::null_mut()) };
     if connected == 0 {
         let error = io::Error::last_os_error();
         // A client that opened the pipe before the call is connected too.
-        assert_eq!(
-            error.raw_os_error(),
-            Some(ERROR_PIPE_CONNECTED as i32),
-            "ConnectNamedPipe: {error}"
-        );
+        if error.raw_os_error() != Some(ERROR_PIPE_CONNECTED as i32) {
+            return Err(error);
+        }
     }
     let mut request = [0; 4];
-    server.read_exact(&mut request).unwrap();
+    server.read_exact(&mut request)?;
     assert_eq!(&request, b"ping");
-    server.write_all(b"pong").unwrap();
+    server.write_all(b"pong")?;
     let mut rest = Vec::new();
     // Stay until the client leaves, whatever it does.
     let _ = server.read_to_end(&mut rest);
+    Ok(())
+}
+
+/// Creates a foreign server at `path` and serves one ping on a thread.
+fn spawn_foreign_server(path: &str) -> thread::JoinHandle<io::Result<()>> {
+    let mut server = foreign_server(path);
+    thread::spawn(move || serve_one_ping(&mut server))
 }
 
 /// Sends `ping` and expects `pong`.
@@ -130,13 +136,13 @@ fn a_default_local_socket_client_accepts_a_foreign_pipe_of_this_user() {
     let test = "a_default_local_socket_client_accepts_a_foreign_pipe_of_this_user";
     let _watchdog = watchdog(test, LIMIT);
     let path = pipe_path("foreign-local-socket");
-    let mut server = foreign_server(&path);
-    let serving = thread::spawn(move || serve_one_ping(&mut server));
+    let serving = spawn_foreign_server(&path);
     let name = Name::path(&path).unwrap();
     if let Some(stream) = connected_or_skipped(test, local_socket::Stream::connect(&name)) {
         ping(&stream);
+        drop(stream);
+        serving.join().unwrap().unwrap();
     }
-    serving.join().unwrap();
 }
 
 #[test]
@@ -144,7 +150,7 @@ fn a_default_local_socket_client_accepts_a_foreign_pipe_served_by_another_proces
     let test = "a_default_local_socket_client_accepts_a_foreign_pipe_served_by_another_process";
     let _watchdog = watchdog(test, LIMIT);
     if is_child() {
-        serve_one_ping(&mut foreign_server(&std::env::var(PATH_VAR).unwrap()));
+        serve_one_ping(&mut foreign_server(&std::env::var(PATH_VAR).unwrap())).unwrap();
         return;
     }
     let path = pipe_path("foreign-child");
@@ -178,15 +184,15 @@ fn a_named_pipe_client_expecting_this_user_accepts_a_foreign_pipe() {
     let test = "a_named_pipe_client_expecting_this_user_accepts_a_foreign_pipe";
     let _watchdog = watchdog(test, LIMIT);
     let path = pipe_path("foreign-named-pipe");
-    let mut server = foreign_server(&path);
-    let serving = thread::spawn(move || serve_one_ping(&mut server));
+    let serving = spawn_foreign_server(&path);
     let connection = named_pipe::ConnectOptions::new(&path)
         .expected_server(ExpectedServer::current_user())
         .connect();
     if let Some(stream) = connected_or_skipped(test, connection) {
         ping(&stream);
+        drop(stream);
+        serving.join().unwrap().unwrap();
     }
-    serving.join().unwrap();
 }
 
 #[test]
@@ -219,4 +225,68 @@ fn a_named_pipe_client_expecting_another_user_refuses_a_foreign_pipe_of_this_use
             "{message}"
         );
     }
+}
+
+/// The async clients share the blocking ones' check: each accepts a
+/// foreign pipe of this user and exchanges bytes with it.
+#[cfg(any(feature = "tokio", feature = "smol"))]
+#[test]
+fn async_clients_accept_a_foreign_pipe_of_this_user() {
+    let test = "async_clients_accept_a_foreign_pipe_of_this_user";
+    let _watchdog = watchdog(test, LIMIT);
+    // Runs `exchange` as a client of a fresh foreign server.
+    let serve = |label: &str, exchange: &dyn Fn(&str) -> Option<()>| {
+        let path = pipe_path(label);
+        let serving = spawn_foreign_server(&path);
+        if exchange(&path).is_some() {
+            serving.join().unwrap().unwrap();
+        }
+    };
+    #[cfg(feature = "tokio")]
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        serve("foreign-tokio-socket", &|path| {
+            runtime.block_on(async {
+                let name = Name::path(path).unwrap();
+                let connected = local_socket::tokio::Stream::connect(&name).await;
+                let mut stream = connected_or_skipped(test, connected)?;
+                stream.write_all(b"ping").await.unwrap();
+                let mut reply = [0; 4];
+                stream.read_exact(&mut reply).await.unwrap();
+                assert_eq!(&reply, b"pong");
+                Some(())
+            })
+        });
+        serve("foreign-tokio-pipe", &|path| {
+            runtime.block_on(async {
+                let mut options = named_pipe::ConnectOptions::new(path);
+                options.expected_server(ExpectedServer::current_user());
+                let connected = named_pipe::tokio::Stream::connect(&options).await;
+                let mut stream = connected_or_skipped(test, connected)?;
+                stream.write_all(b"ping").await.unwrap();
+                let mut reply = [0; 4];
+                stream.read_exact(&mut reply).await.unwrap();
+                assert_eq!(&reply, b"pong");
+                Some(())
+            })
+        });
+    }
+    #[cfg(feature = "smol")]
+    serve("foreign-smol-socket", &|path| {
+        use smol::io::{AsyncReadExt, AsyncWriteExt};
+        smol::block_on(async {
+            let name = Name::path(path).unwrap();
+            let connected = local_socket::smol::Stream::connect(&name).await;
+            let mut stream = connected_or_skipped(test, connected)?;
+            stream.write_all(b"ping").await.unwrap();
+            let mut reply = [0; 4];
+            stream.read_exact(&mut reply).await.unwrap();
+            assert_eq!(&reply, b"pong");
+            Some(())
+        })
+    });
 }
