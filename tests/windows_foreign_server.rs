@@ -244,7 +244,13 @@ fn async_clients_accept_a_foreign_pipe_of_this_user() {
     };
     #[cfg(feature = "tokio")]
     {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+        async fn ping(mut stream: impl AsyncRead + AsyncWrite + Unpin) {
+            stream.write_all(b"ping").await.unwrap();
+            let mut reply = [0; 4];
+            stream.read_exact(&mut reply).await.unwrap();
+            assert_eq!(&reply, b"pong");
+        }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -253,11 +259,7 @@ fn async_clients_accept_a_foreign_pipe_of_this_user() {
             runtime.block_on(async {
                 let name = Name::path(path).unwrap();
                 let connected = local_socket::tokio::Stream::connect(&name).await;
-                let mut stream = connected_or_skipped(test, connected)?;
-                stream.write_all(b"ping").await.unwrap();
-                let mut reply = [0; 4];
-                stream.read_exact(&mut reply).await.unwrap();
-                assert_eq!(&reply, b"pong");
+                ping(connected_or_skipped(test, connected)?).await;
                 Some(())
             })
         });
@@ -266,11 +268,7 @@ fn async_clients_accept_a_foreign_pipe_of_this_user() {
                 let mut options = named_pipe::ConnectOptions::new(path);
                 options.expected_server(ExpectedServer::current_user());
                 let connected = named_pipe::tokio::Stream::connect(&options).await;
-                let mut stream = connected_or_skipped(test, connected)?;
-                stream.write_all(b"ping").await.unwrap();
-                let mut reply = [0; 4];
-                stream.read_exact(&mut reply).await.unwrap();
-                assert_eq!(&reply, b"pong");
+                ping(connected_or_skipped(test, connected)?).await;
                 Some(())
             })
         });
