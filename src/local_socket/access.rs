@@ -118,7 +118,8 @@ impl Access {
 /// The server's user is what the OS says: on Unix the peer credentials of
 /// the connected socket (the user who called `listen`); on Windows the
 /// owner of the pipe, which an unprivileged process cannot set to another
-/// user. The [module docs](super#security) say more per OS.
+/// user (or, for a pipe without an owner, the user its server process runs
+/// as). The [module docs](super#security) say more per OS.
 ///
 /// # Examples
 ///

@@ -86,8 +86,8 @@
 //!
 //! Unix adds `fifo` (create and open named FIFOs), `socket_name` and the
 //! nonblocking and capacity controls used by `os::unix` and `os::linux`.
-//! Windows adds `named_pipe` (overlapped instances, listener, client, message
-//! I/O), `pipe_path` (the one check of pipe paths) and `security` (security
+//! Windows adds `named_pipe` (overlapped instances, listener, client and its
+//! check of who serves a pipe, message I/O), `pipe_path` (the one check of pipe paths) and `security` (security
 //! descriptors) for `os::windows`.
 //!
 //! # The async contract (features `tokio` and `smol`)

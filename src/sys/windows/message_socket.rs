@@ -235,8 +235,7 @@ impl MessageSocket {
 
 /// Connects a message socket to `resolved`, and checks who serves it.
 pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<MessageSocket> {
-    let pipe = named_pipe::connect(&local_socket::client_config(resolved, options.timeout))?;
-    local_socket::check_server(pipe.as_borrowed(), resolved, &options.expected_server)?;
+    let pipe = named_pipe::connect(&local_socket::client_config(resolved, options))?;
     if !pipe.is_message_mode() {
         return Err(not_a_message_listener(resolved));
     }

@@ -22,6 +22,15 @@ impl fmt::Display for PipePath {
     }
 }
 
+impl PipePath {
+    /// Whether the pipe is on this machine: its path starts with `\\.\`
+    /// (a path naming this machine by its name goes through the network
+    /// redirector, and counts as remote).
+    pub(crate) fn is_local(&self) -> bool {
+        self.display.starts_with(r"\\.\")
+    }
+}
+
 /// Checks that `path` is a local pipe path, `\\.\pipe\NAME`.
 pub(crate) fn local(path: &OsStr) -> io::Result<PipePath> {
     check(path, false)

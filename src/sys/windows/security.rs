@@ -31,7 +31,9 @@ use windows_sys::Win32::Storage::FileSystem::{
     FILE_APPEND_DATA, FILE_CREATE_PIPE_INSTANCE, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
 };
 use windows_sys::Win32::System::Memory::{LMEM_FIXED, LocalAlloc};
-use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
+use windows_sys::Win32::System::Threading::{
+    GetCurrentProcess, OpenProcess, OpenProcessToken, PROCESS_QUERY_LIMITED_INFORMATION,
+};
 
 use super::error::cvt;
 
@@ -204,8 +206,32 @@ pub(crate) fn current_user_sid() -> io::Result<String> {
 }
 
 fn look_up_current_user_sid() -> io::Result<String> {
-    let token = process_token()?;
-    let buffer = token_user(&token)?;
+    token_user_sid(&process_token()?)
+}
+
+/// The SID of the user the process `pid` runs as: the user of its primary
+/// token (`OpenProcess` with `PROCESS_QUERY_LIMITED_INFORMATION`, then
+/// `OpenProcessToken` with `TOKEN_QUERY`).
+pub(crate) fn process_user_sid(pid: u32) -> io::Result<String> {
+    // SAFETY: OpenProcess takes any process id; a failure is a null handle.
+    let process = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
+    if process.is_null() {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: OpenProcess succeeded, so `process` is a new handle we own.
+    let process = unsafe { OwnedHandle::from_raw_handle(process) };
+    let mut token = ptr::null_mut();
+    // SAFETY: `process` is an open process handle with query access and
+    // `token` is a live out-pointer.
+    cvt(unsafe { OpenProcessToken(process.as_raw_handle(), TOKEN_QUERY, &mut token) })?;
+    // SAFETY: OpenProcessToken succeeded, so `token` is a new handle we own.
+    let token = unsafe { OwnedHandle::from_raw_handle(token) };
+    token_user_sid(&token)
+}
+
+/// The SID of the user of `token`, opened with `TOKEN_QUERY`.
+fn token_user_sid(token: &OwnedHandle) -> io::Result<String> {
+    let buffer = token_user(token)?;
     // SAFETY: `token_user` returns a buffer that GetTokenInformation filled,
     // starting with a TOKEN_USER (the SID it points to follows in the buffer).
     let user = unsafe { buffer[0].assume_init_ref() };

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::mode::PipeDirection;
 use super::stream::Stream;
+use crate::local_socket::ExpectedServer;
 use crate::sys::named_pipe as sys;
 use crate::sys::pipe_path;
 
@@ -46,6 +47,7 @@ pub struct ConnectOptions {
     impersonation: ImpersonationLevel,
     inheritable: bool,
     nonblocking: bool,
+    expected_server: ExpectedServer,
 }
 
 impl ConnectOptions {
@@ -53,7 +55,9 @@ impl ConnectOptions {
     /// for a pipe on another machine.
     ///
     /// Defaults: duplex access, wait for a busy pipe without limit,
-    /// identification-only impersonation, not inheritable, blocking.
+    /// identification-only impersonation, not inheritable, blocking, and
+    /// no check of who serves the pipe (see
+    /// [`expected_server`](Self::expected_server)).
     pub fn new(path: impl AsRef<OsStr>) -> Self {
         Self {
             path: path.as_ref().to_owned(),
@@ -62,6 +66,7 @@ impl ConnectOptions {
             impersonation: ImpersonationLevel::Identification,
             inheritable: false,
             nonblocking: false,
+            expected_server: ExpectedServer::any_user(),
         }
     }
 
@@ -100,6 +105,39 @@ impl ConnectOptions {
         self
     }
 
+    /// Which server this client agrees to talk to, checked as soon as the
+    /// pipe is open and before a byte can be written, as local sockets do
+    /// (see [`ExpectedServer`]): a server run by anyone else fails the
+    /// connect with [`PermissionDenied`](io::ErrorKind::PermissionDenied),
+    /// naming the user it found.
+    ///
+    /// The server's user is the pipe's owner; where the pipe has none (Wine
+    /// creates pipes without a security descriptor ownerless), the user of
+    /// the server process (`GetNamedPipeServerProcessId`).
+    ///
+    /// Unlike local sockets, the default here is
+    /// [`ExpectedServer::any_user`]: no check. Raw pipe clients often talk
+    /// to services of other accounts or to pipes on other machines
+    /// (`\\SERVER\pipe\NAME`), which a default check would refuse. Opt
+    /// in with [`ExpectedServer::current_user`] when the server should be
+    /// run by this user (or the local system account).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use localipc::local_socket::ExpectedServer;
+    /// use localipc::os::windows::named_pipe::ConnectOptions;
+    ///
+    /// let stream = ConnectOptions::new(r"\\.\pipe\my-service")
+    ///     .expected_server(ExpectedServer::current_user())
+    ///     .connect()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn expected_server(&mut self, expected: ExpectedServer) -> &mut Self {
+        self.expected_server = expected;
+        self
+    }
+
     /// Opens the pipe. In message mode the stream reads whole messages
     /// (`PIPE_READMODE_MESSAGE` is set to match the server).
     ///
@@ -110,7 +148,9 @@ impl ConnectOptions {
     /// * [`TimedOut`](io::ErrorKind::TimedOut) if every instance stayed busy
     ///   for the whole timeout.
     /// * [`PermissionDenied`](io::ErrorKind::PermissionDenied) if the pipe's
-    ///   security descriptor or direction does not allow this access.
+    ///   security descriptor or direction does not allow this access, or if
+    ///   its server runs as a user this client does not expect (see
+    ///   [`expected_server`](Self::expected_server)).
     /// * Otherwise the OS error, naming the path.
     #[doc(alias = "CreateFileW")]
     #[doc(alias = "WaitNamedPipeW")]
@@ -134,6 +174,7 @@ impl ConnectOptions {
                 ImpersonationLevel::Delegation => sys::ImpersonationLevel::Delegation,
             },
             inheritable: self.inheritable,
+            expected_server: self.expected_server.0.clone(),
         })
     }
 }

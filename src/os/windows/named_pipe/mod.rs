@@ -12,7 +12,9 @@
 //!   (`FILE_FLAG_FIRST_PIPE_INSTANCE`: a second server on the same name fails
 //!   with [`AddrInUse`](std::io::ErrorKind::AddrInUse)), rejects remote
 //!   clients, creates non-inheritable handles, and clients allow the server to
-//!   identify them but not to impersonate them.
+//!   identify them but not to impersonate them. A client can also check who
+//!   serves a pipe before it writes a byte
+//!   ([`ConnectOptions::expected_server`]; opt-in here, unlike local sockets).
 //! * **No refused clients.** The listener keeps several instances waiting
 //!   (see [`ListenerOptions::ready_instances`]), and clients that find every
 //!   instance busy wait for one, bounded by [`ConnectOptions::timeout`].

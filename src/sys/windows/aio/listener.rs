@@ -2,6 +2,7 @@
 //! client side (opening a pipe, waiting for a busy one without blocking).
 
 use std::io;
+use std::os::windows::io::AsHandle;
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -136,7 +137,7 @@ impl Listener {
 
 /// Opens the client end, waiting for a busy pipe (with short, growing pauses
 /// on the crate's timer, which block neither the executor nor a thread) up
-/// to the configured timeout.
+/// to the configured timeout, and checks who serves it before returning.
 pub(crate) async fn connect(config: &ClientConfig) -> io::Result<Stream> {
     const FIRST_PAUSE: Duration = Duration::from_millis(1);
     const LONGEST_PAUSE: Duration = Duration::from_millis(50);
@@ -144,6 +145,7 @@ pub(crate) async fn connect(config: &ClientConfig) -> io::Result<Stream> {
     let mut pause = FIRST_PAUSE;
     loop {
         if let Some(handle) = named_pipe::open_client(config, true)? {
+            named_pipe::check_server(handle.as_handle(), &config.path, &config.expected_server)?;
             return Stream::from_blocking(named_pipe::client_stream(handle)?);
         }
         let now = Instant::now();

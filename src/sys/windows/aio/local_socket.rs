@@ -65,8 +65,7 @@ impl<X: Reactor> Stream<X> {
         options: &blocking::ConnectOptions,
     ) -> io::Result<Self> {
         X::check_context()?;
-        let stream = super::connect(&blocking::client_config(resolved, options.timeout)).await?;
-        blocking::check_server(stream.as_borrowed(), resolved, &options.expected_server)?;
+        let stream = super::connect(&blocking::client_config(resolved, options)).await?;
         Ok(Self::new(stream))
     }
 
@@ -230,8 +229,7 @@ impl<X: Reactor> MessageSocket<X> {
         options: &blocking::ConnectOptions,
     ) -> io::Result<Self> {
         X::check_context()?;
-        let pipe = super::connect(&blocking::client_config(resolved, options.timeout)).await?;
-        blocking::check_server(pipe.as_borrowed(), resolved, &options.expected_server)?;
+        let pipe = super::connect(&blocking::client_config(resolved, options)).await?;
         if !pipe.is_message_mode() {
             return Err(crate::sys::windows::message_socket::not_a_message_listener(
                 resolved,

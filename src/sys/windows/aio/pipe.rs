@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use super::{Reactor, Stream};
+use crate::sys::ExpectedServer;
 use crate::sys::windows::named_pipe::{
     self, ClientConfig, Direction, ImpersonationLevel, ServerConfig,
 };
@@ -119,6 +120,9 @@ fn pair(direction: Direction, client_overlapped: bool) -> io::Result<(OwnedHandl
         timeout: None,
         impersonation: ImpersonationLevel::Identification,
         inheritable: false,
+        // The pipe is this process's own; the client-id check below
+        // is what tells that nobody else opened it.
+        expected_server: ExpectedServer::AnyUser,
     };
     let client = named_pipe::open_client(&client_config, client_overlapped)?.ok_or_else(|| {
         io::Error::other("another client took the single instance of a fresh anonymous pipe")

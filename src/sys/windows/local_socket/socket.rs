@@ -13,7 +13,7 @@ use crate::sys::windows::named_pipe::{
 };
 use crate::sys::windows::pipe_path::{self, PipePath};
 use crate::sys::windows::security::{self, SecurityDescriptor};
-use crate::sys::{Access, Credentials, ExpectedServer, RefusalHook};
+use crate::sys::{Access, Credentials, RefusalHook};
 
 /// What a local-socket name resolves to on Windows: a pipe path.
 pub(crate) type Resolved = PipePath;
@@ -240,8 +240,7 @@ pub(crate) fn bind_mode(
 /// Opens the client end, waiting for a busy pipe up to the timeout, and
 /// checks who serves it before returning.
 pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<Stream> {
-    let stream = named_pipe::connect(&client_config(resolved, options.timeout))?;
-    check_server(stream.as_borrowed(), resolved, &options.expected_server)?;
+    let stream = named_pipe::connect(&client_config(resolved, options))?;
     if stream.is_message_mode() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -252,53 +251,16 @@ pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Resu
     Ok(Stream(stream))
 }
 
-/// Checks, before anything is written, that the pipe's owner is a user the
-/// client expects. The owner is set when the pipe's first instance is
-/// created, to the creator's user (or, if its descriptor names one, to that
-/// owner, which Windows allows only for the creator's own user and groups
-/// without a restore privilege): a squatter cannot make it another user.
-pub(crate) fn check_server(
-    handle: BorrowedHandle<'_>,
-    resolved: &Resolved,
-    expected: &ExpectedServer,
-) -> io::Result<()> {
-    let wanted = match expected {
-        ExpectedServer::AnyUser => return Ok(()),
-        ExpectedServer::CurrentUser => {
-            let me = security::current_user_sid()?;
-            let description = format!("this user ({me}) or the local system account");
-            (vec![me, security::LOCAL_SYSTEM_SID.to_owned()], description)
-        }
-        ExpectedServer::User(user) => (vec![user.sid().to_owned()], user.sid().to_owned()),
-    };
-    let owner = security::owner_sid(handle).map_err(|error| {
-        crate::error::with_context(
-            io::ErrorKind::PermissionDenied,
-            format!("cannot tell who serves `{resolved}`, so refusing it: {error}"),
-            error,
-        )
-    })?;
-    if wanted.0.contains(&owner) {
-        return Ok(());
-    }
-    Err(io::Error::new(
-        io::ErrorKind::PermissionDenied,
-        format!(
-            "refusing the server of `{resolved}`: its pipe is owned by {owner}, not by {} \
-             (another user may have taken the name; see ExpectedServer to accept it)",
-            wanted.1
-        ),
-    ))
-}
-
 /// How a local-socket client opens its pipe: duplex, identification only,
-/// not inheritable, waiting for a busy pipe up to `timeout`.
-pub(crate) fn client_config(resolved: &Resolved, timeout: Option<Duration>) -> ClientConfig {
+/// not inheritable, waiting for a busy pipe up to the options' timeout, and
+/// checking the server as they say.
+pub(crate) fn client_config(resolved: &Resolved, options: &ConnectOptions) -> ClientConfig {
     ClientConfig {
         path: resolved.clone(),
         direction: Direction::Duplex,
-        timeout,
+        timeout: options.timeout,
         impersonation: ImpersonationLevel::Identification,
         inheritable: false,
+        expected_server: options.expected_server.clone(),
     }
 }

@@ -20,11 +20,13 @@ use windows_sys::Win32::System::Pipes::{
 
 use super::config::{ClientConfig, Direction};
 use super::info::describe;
+use super::server_check::check_server;
 use super::stream::Stream;
 use super::timeout::wait_millis;
 use crate::sys::windows::error::{cvt, error_for, last_error};
 
-/// Opens the client end, waiting for a busy pipe up to the configured timeout.
+/// Opens the client end, waiting for a busy pipe up to the configured
+/// timeout, and checks who serves it before returning.
 pub(crate) fn connect(config: &ClientConfig) -> io::Result<Stream> {
     let deadline = config.timeout.map(|timeout| Instant::now() + timeout);
     let handle = loop {
@@ -33,6 +35,7 @@ pub(crate) fn connect(config: &ClientConfig) -> io::Result<Stream> {
             None => wait_until_free(config, deadline)?,
         }
     };
+    check_server(handle.as_handle(), &config.path, &config.expected_server)?;
     client_stream(handle)
 }
 

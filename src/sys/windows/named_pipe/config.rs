@@ -6,6 +6,7 @@ use windows_sys::Win32::Storage::FileSystem::{
     SECURITY_ANONYMOUS, SECURITY_DELEGATION, SECURITY_IDENTIFICATION, SECURITY_IMPERSONATION,
 };
 
+use crate::sys::ExpectedServer;
 use crate::sys::windows::pipe_path::PipePath;
 use crate::sys::windows::security::SecurityDescriptor;
 
@@ -62,4 +63,7 @@ pub(crate) struct ClientConfig {
     pub(crate) timeout: Option<Duration>,
     pub(crate) impersonation: ImpersonationLevel,
     pub(crate) inheritable: bool,
+    /// Whom the client agrees to talk to, checked once connected (see
+    /// `server_check`); `AnyUser` checks nothing.
+    pub(crate) expected_server: ExpectedServer,
 }

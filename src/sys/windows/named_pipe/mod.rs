@@ -7,6 +7,7 @@
 //! * `client`: opening the client end;
 //! * `stream`: a connected end and its overlapped reads and writes;
 //! * `info`: what a pipe end tells of itself and of its peer;
+//! * `server_check`: the client's check of who serves a pipe;
 //! * `timeout`: timeouts as the milliseconds Win32 waits take.
 
 mod client;
@@ -14,6 +15,7 @@ mod config;
 mod info;
 mod instance;
 mod listener;
+mod server_check;
 mod stream;
 mod timeout;
 
@@ -29,6 +31,8 @@ pub(crate) use info::{describe, is_connected};
 #[cfg(async_front_end)]
 pub(crate) use instance::Waiting;
 pub(crate) use listener::Listener;
+#[cfg(async_front_end)]
+pub(crate) use server_check::check_server;
 #[cfg(async_front_end)]
 pub(crate) use stream::Prefix;
 pub(crate) use stream::{Received, Stream};
