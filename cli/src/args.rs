@@ -163,7 +163,7 @@ pub(crate) struct ListenArgs {
     #[command(flatten)]
     pub(crate) serving: Serving,
     /// Who may connect: current-user (the default), any-user, group:GROUP or
-    /// users:USER[,USER...]; this user and the superuser always may. USER
+    /// user:USER[,USER...]; this user and the superuser always may. USER
     /// and GROUP are names, or numeric ids on Unix and SIDs on Windows.
     #[arg(long, value_name = "WHO", value_parser = parse_access)]
     pub(crate) access: Option<Who<AccessKind>>,
@@ -192,8 +192,8 @@ pub(crate) struct ConnectArgs {
     #[command(flatten)]
     pub(crate) name: NameArgs,
     /// Whose server to talk to: current-user (this user or the superuser,
-    /// the default), any-user, or user:USER; any other server is refused
-    /// before a byte is sent.
+    /// the default), any-user, or user:USER (a server runs as one user);
+    /// any other server is refused before a byte is sent.
     #[arg(long, value_name = "WHO", value_parser = parse_expected_server)]
     pub(crate) expect_server: Option<Who<ServerKind>>,
     /// Connect to a message socket: each line of input is one message, each
@@ -358,18 +358,26 @@ pub(crate) enum ServerKind {
     User(String),
 }
 
-/// `--access`: current-user, any-user, group:GROUP or users:USER[,USER...].
+/// The users of a `user:USER[,USER...]` value, or `None` if `text` is not
+/// one. `users:` is the spelling `--access` had first: it still works, in
+/// both options, but the help shows only `user:`, the one both share.
+fn users(text: &str) -> Option<Vec<&str>> {
+    let (prefix, list) = text.split_once(':')?;
+    let users: Vec<&str> = list.split(',').collect();
+    (matches!(prefix, "user" | "users") && users.iter().all(|user| !user.is_empty()))
+        .then_some(users)
+}
+
+/// `--access`: current-user, any-user, group:GROUP or user:USER[,USER...].
 fn parse_access(text: &str) -> Result<Who<AccessKind>, String> {
-    let kind = match text.split_once(':') {
-        None if text == "current-user" => AccessKind::CurrentUser,
-        None if text == "any-user" => AccessKind::AnyUser,
-        Some(("group", group)) if !group.is_empty() => AccessKind::Group(group.to_owned()),
-        Some(("users", users)) if users.split(',').all(|user| !user.is_empty()) => {
-            AccessKind::Users(users.split(',').map(str::to_owned).collect())
-        }
+    let kind = match (text, text.split_once(':'), users(text)) {
+        ("current-user", ..) => AccessKind::CurrentUser,
+        ("any-user", ..) => AccessKind::AnyUser,
+        (_, Some(("group", group)), _) if !group.is_empty() => AccessKind::Group(group.to_owned()),
+        (.., Some(users)) => AccessKind::Users(users.into_iter().map(str::to_owned).collect()),
         _ => {
             return Err(
-                "expected current-user, any-user, group:GROUP or users:USER[,USER...]".to_owned(),
+                "expected current-user, any-user, group:GROUP or user:USER[,USER...]".to_owned(),
             );
         }
     };
@@ -381,10 +389,11 @@ fn parse_access(text: &str) -> Result<Who<AccessKind>, String> {
 
 /// `--expect-server`: current-user, any-user or user:USER.
 fn parse_expected_server(text: &str) -> Result<Who<ServerKind>, String> {
-    let kind = match text.split_once(':') {
-        None if text == "current-user" => ServerKind::CurrentUser,
-        None if text == "any-user" => ServerKind::AnyUser,
-        Some(("user", user)) if !user.is_empty() => ServerKind::User(user.to_owned()),
+    let kind = match (text, users(text).as_deref()) {
+        ("current-user", _) => ServerKind::CurrentUser,
+        ("any-user", _) => ServerKind::AnyUser,
+        (_, Some([user])) => ServerKind::User((*user).to_owned()),
+        (_, Some(_)) => return Err("the server is one user: expected user:USER".to_owned()),
         _ => return Err("expected current-user, any-user or user:USER".to_owned()),
     };
     Ok(Who {
@@ -420,13 +429,32 @@ mod tests {
             AccessKind::Users(vec!["alice".into(), "bob".into()])
         );
         assert_eq!(
-            parse_expected_server("user:alice").unwrap().kind,
-            ServerKind::User("alice".into())
+            parse_access("user:alice,bob").unwrap().kind,
+            AccessKind::Users(vec!["alice".into(), "bob".into()])
         );
-        for bad in ["everybody", "users:", "users:a,,b", "group:", "user:alice"] {
+        for server in ["user:alice", "users:alice"] {
+            assert_eq!(
+                parse_expected_server(server).unwrap().kind,
+                ServerKind::User("alice".into())
+            );
+        }
+        for bad in [
+            "everybody",
+            "users:",
+            "user:",
+            "users:a,,b",
+            "group:",
+            "who:alice",
+        ] {
             assert!(parse_access(bad).is_err(), "{bad}");
         }
-        for bad in ["root", "group:wheel", "user:", "users:alice"] {
+        for bad in [
+            "root",
+            "group:wheel",
+            "user:",
+            "user:alice,bob",
+            "users:a,b",
+        ] {
             assert!(parse_expected_server(bad).is_err(), "{bad}");
         }
     }

@@ -269,7 +269,7 @@ fn bad_access_options_are_usage_or_lookup_errors() {
     for (args, needle) in [
         (
             vec!["listen", "--access", "everybody", &name],
-            "invalid value 'everybody' for '--access <WHO>': expected current-user, any-user, group:GROUP or users:USER[,USER...]",
+            "invalid value 'everybody' for '--access <WHO>': expected current-user, any-user, group:GROUP or user:USER[,USER...]",
         ),
         (
             vec!["listen", "--access"],
@@ -309,6 +309,59 @@ fn bad_access_options_are_usage_or_lookup_errors() {
             .unwrap();
         assert_one_line_error(&output, 1, needle);
     }
+}
+
+/// Both options name a user the same way, `user:USER`; `--access` takes a
+/// list of them, `--expect-server` one, and `users:` still works in both.
+#[test]
+fn access_and_expect_server_spell_users_alike() {
+    let _watchdog = watchdog("access_and_expect_server_spell_users_alike", LIMIT);
+    let name = unique("spelling");
+    for args in [
+        vec!["listen", "--access", "user:localipc-no-such-user", &name],
+        vec![
+            "listen",
+            "--access",
+            "user:root,localipc-no-such-user",
+            &name,
+        ],
+        vec!["listen", "--access", "users:localipc-no-such-user", &name],
+        vec![
+            "connect",
+            "--expect-server",
+            "user:localipc-no-such-user",
+            &name,
+        ],
+        vec![
+            "connect",
+            "--expect-server",
+            "users:localipc-no-such-user",
+            &name,
+        ],
+    ] {
+        let output = localipc()
+            .args(&args)
+            .stdin(Stdio::null())
+            .output_child()
+            .unwrap();
+        // Parsed: the lookup of the user is what fails, not the usage.
+        assert_one_line_error(&output, 1, "no user named");
+    }
+    for list in ["user:root,daemon", "users:root,daemon"] {
+        let output = localipc()
+            .args(["connect", "--expect-server", list, &name])
+            .stdin(Stdio::null())
+            .output_child()
+            .unwrap();
+        common::assert_usage_error(&output, "the server is one user: expected user:USER");
+    }
+    let help = localipc()
+        .args(["listen", "--help"])
+        .output_child()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("user:USER[,USER...]"), "{help}");
+    assert!(!help.contains("users:"), "{help}");
 }
 
 #[test]
