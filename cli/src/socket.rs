@@ -120,7 +120,14 @@ pub(crate) fn describe(args: &NameArgs) -> io::Result<()> {
     match name.fs_path() {
         Some(path) => println!("socket file: {}", path.display()),
         None if cfg!(windows) => println!("kind: Windows named pipe (no socket file)"),
-        None => println!("kind: abstract socket (no socket file; any local user may connect)"),
+        // Any local user can reach an abstract socket: the listener checks
+        // each client's credentials when it accepts it.
+        None => println!("kind: abstract socket (no socket file; clients checked at accept)"),
     }
+    // Every kind of name carries the listener's access policy.
+    println!(
+        "who may connect: this user and the superuser (the default); \
+         `listen --access` admits others"
+    );
     Ok(())
 }

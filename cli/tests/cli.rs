@@ -84,6 +84,14 @@ fn names_shows_what_a_name_resolves_to() {
         "app.sock"
     };
     assert!(text.contains(expected), "{text}");
+    // Listeners admit only their own user by default, on every OS and for
+    // every kind of name: nothing printed may say otherwise.
+    assert!(!text.contains("any local user"), "{text}");
+    assert!(
+        text.contains("who may connect: this user and the superuser (the default)")
+            && text.contains("--access"),
+        "{text}"
+    );
 }
 
 #[test]
