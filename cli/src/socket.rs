@@ -20,13 +20,20 @@ pub(crate) fn name(args: &NameArgs) -> io::Result<Name> {
     } else {
         Name::namespaced(&args.name)
     };
-    // The library's advice names its API; on the command line it is a flag.
-    name.map_err(|error| {
-        io::Error::new(
-            error.kind(),
-            error.to_string().replace("`Name::path`", "--path"),
-        )
-    })
+    name.map_err(for_the_command_line)
+}
+
+/// The library's advice names its API; on the command line it is a flag.
+fn for_the_command_line(error: io::Error) -> io::Error {
+    let mut message = error.to_string();
+    for (api, flag) in [
+        ("`Name::path`", "--path"),
+        ("`ExpectedServer::user`", "--expect-server user:USER"),
+        ("`ExpectedServer::any_user`", "--expect-server any-user"),
+    ] {
+        message = message.replace(api, flag);
+    }
+    io::Error::new(error.kind(), message)
 }
 
 /// Serves one client, or with `--keep` one after another; says on standard
@@ -90,9 +97,10 @@ pub(crate) fn connect(args: &ConnectArgs) -> io::Result<()> {
     options.expected_server(who::expected_server(args.expect_server.as_ref())?);
     #[cfg(message_sockets)]
     if args.messages {
-        return relay::relay(Connection::Messages(options.connect_messages()?));
+        let socket = options.connect_messages().map_err(for_the_command_line)?;
+        return relay::relay(Connection::Messages(socket));
     }
-    relay::relay(connection(options.connect()?))
+    relay::relay(connection(options.connect().map_err(for_the_command_line)?))
 }
 
 /// A local socket stream as the relay takes it: itself on Unix.

@@ -255,6 +255,14 @@ fn connect_refuses_a_server_of_another_user_unless_told_to_expect_it() {
     assert!(line.contains("listening on"), "{line:?}");
     let refused = connect(&["--path", path], b"secret\n");
     assert_one_line_error(&refused, 1, "runs as uid 65534");
+    // The advice is the command line's, not the library's API.
+    let advice = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        advice.contains("--expect-server user:USER")
+            && advice.contains("--expect-server any-user")
+            && !advice.contains("ExpectedServer"),
+        "{advice}"
+    );
     let expected = connect(
         &["--expect-server", "user:65534", "--path", path],
         b"hello\n",
