@@ -102,6 +102,34 @@ fn a_missing_listener_is_one_line_and_exit_1() {
     assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
 }
 
+/// A byte a terminal would not show is escaped where the tool names the
+/// name, and a path into a directory that does not exist says so.
+#[cfg(unix)]
+#[test]
+fn errors_show_every_byte_of_a_name_and_a_missing_directory() {
+    let _watchdog = watchdog(
+        "errors_show_every_byte_of_a_name_and_a_missing_directory",
+        LIMIT,
+    );
+    let name = format!("{}-a\x01b", unique("escaped"));
+    let output = connect(&[&name], b"");
+    let shown = name.replace('\x01', r"\x01");
+    assert_one_line_error(&output, 1, &format!("{shown}`"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no listener on `"),
+        "{output:?}"
+    );
+    let dir = support::TempDir::new("cli-nodir");
+    let path = dir.path().join("gone").join("c.sock");
+    let output = connect(&["--path", path.to_str().unwrap()], b"");
+    let missing = dir.path().join("gone");
+    assert_one_line_error(
+        &output,
+        1,
+        &format!("the directory `{}` does not exist", missing.display()),
+    );
+}
+
 #[test]
 fn a_taken_name_is_one_line_and_exit_1() {
     let name_ = "a_taken_name_is_one_line_and_exit_1";
