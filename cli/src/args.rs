@@ -71,7 +71,10 @@ pub(crate) enum Command {
     /// Listens on NAME and relays standard input and output to the client
     /// that connects. Serves one client and exits when it is done, or with --keep one
     /// client after another. Clients the access policy refuses are reported
-    /// on standard error and never see a byte.
+    /// on standard error and never see a byte. With --path it creates the
+    /// socket file and NAME.lock, the lock that says who owns the name, and
+    /// removes both when it ends, on SIGINT (Ctrl-C) and SIGTERM too: it
+    /// then dies of the signal, so a shell sees status 130 or 143.
     #[command(after_help = NAME_AFTER_HELP)]
     Listen(ListenArgs),
     /// Connect to a local socket and relay stdin/stdout (like `nc -U`)

@@ -1,11 +1,14 @@
 //! `listen`, `connect` and `names`: local sockets from the shell.
 
 use std::io;
+use std::process::ExitCode;
+use std::time::Duration;
 
 use localipc::local_socket::{ConnectOptions, ListenerOptions, Name, Stream};
 
 use crate::args::{ConnectArgs, ListenArgs, NameArgs};
 use crate::relay::{self, Connection};
+use crate::stop::{self, Stop};
 use crate::who;
 
 /// The name `args` give, checked by the library.
@@ -37,8 +40,10 @@ fn for_the_command_line(error: io::Error) -> io::Error {
 }
 
 /// Serves one client, or with `--keep` one after another; says on standard
-/// error which clients the access policy refused.
-pub(crate) fn listen(args: &ListenArgs) -> io::Result<()> {
+/// error which clients the access policy refused. SIGINT and SIGTERM stop
+/// it in order: the listener is dropped, which removes its socket file and
+/// lock file, and the process then dies of the signal.
+pub(crate) fn listen(args: &ListenArgs) -> io::Result<ExitCode> {
     let name = name(&args.name)?;
     let mut options = ListenerOptions::new(&name);
     options
@@ -52,13 +57,34 @@ pub(crate) fn listen(args: &ListenArgs) -> io::Result<()> {
             };
             eprintln!("localipc: refused a client ({who}): the access policy does not admit it");
         });
+    // Before the bind: from then on a signal must not end the process
+    // where it stands, leaving the files behind.
+    let stop = Stop::on_signals()?;
     #[cfg(message_sockets)]
     if args.messages {
-        return listen_messages(args, &options, &name);
+        let listener = options.bind_messages()?;
+        eprintln!("localipc: listening on {} (messages)", resolved(&name));
+        stop.wake_with(wake(&name, ConnectOptions::connect_messages));
+        let served = relay::serve(
+            || {
+                let socket = listener.accept()?;
+                let pid = socket
+                    .peer_credentials()
+                    .ok()
+                    .and_then(|credentials| credentials.pid);
+                Ok((Connection::Messages(socket), pid))
+            },
+            args.serving.keep,
+            args.serving.echo,
+            &stop,
+        );
+        drop(listener);
+        return ending(served, &stop);
     }
     let listener = options.bind()?;
-    eprintln!("localipc: listening on {name}");
-    relay::serve(
+    eprintln!("localipc: listening on {}", resolved(&name));
+    stop.wake_with(wake(&name, ConnectOptions::connect));
+    let served = relay::serve(
         || {
             let stream = listener.accept()?;
             let pid = stream
@@ -69,26 +95,42 @@ pub(crate) fn listen(args: &ListenArgs) -> io::Result<()> {
         },
         args.serving.keep,
         args.serving.echo,
-    )
+        &stop,
+    );
+    drop(listener);
+    ending(served, &stop)
 }
 
-/// Serves message sockets as `listen` serves streams.
-#[cfg(message_sockets)]
-fn listen_messages(args: &ListenArgs, options: &ListenerOptions, name: &Name) -> io::Result<()> {
-    let listener = options.bind_messages()?;
-    eprintln!("localipc: listening on {name} (messages)");
-    relay::serve(
-        || {
-            let socket = listener.accept()?;
-            let pid = socket
-                .peer_credentials()
-                .ok()
-                .and_then(|credentials| credentials.pid);
-            Ok((Connection::Messages(socket), pid))
-        },
-        args.serving.keep,
-        args.serving.echo,
-    )
+/// What wakes a listener's accept for a stop: a connection to it of our
+/// own (the listener's user, whom every access policy admits), made with
+/// `connect`.
+fn wake<T: Send + 'static>(
+    name: &Name,
+    connect: fn(&ConnectOptions) -> io::Result<T>,
+) -> impl FnOnce() -> Option<T> + Send + 'static {
+    let mut options = ConnectOptions::new(name);
+    options.timeout(Some(Duration::from_secs(1)));
+    move || connect(&options).ok()
+}
+
+/// How `listen` ends once its listener is gone: as the signal that stopped
+/// it would have ended it, or as serving went.
+fn ending(served: io::Result<()>, stop: &Stop) -> io::Result<ExitCode> {
+    match stop.signal() {
+        Some(signal) => Ok(stop::exit_as_signalled(signal)),
+        None => served.map(|()| ExitCode::SUCCESS),
+    }
+}
+
+/// The name as `listening on` shows it: a relative path resolved against
+/// the current directory, so the line says where the socket file is.
+fn resolved(name: &Name) -> String {
+    name.fs_path()
+        .filter(|path| path.is_relative())
+        .and_then(|path| std::path::absolute(path).ok())
+        .and_then(|path| Name::path(path).ok())
+        .unwrap_or_else(|| name.clone())
+        .to_string()
 }
 
 /// Relays standard input and output through a connection to the name.

@@ -67,6 +67,92 @@ fn path_names_work_end_to_end() {
     );
 }
 
+/// Starts `localipc listen --path ./c.sock` in a fresh directory and checks
+/// that it says where it listens, resolved; returns it, its standard error
+/// and the directory.
+#[cfg(unix)]
+fn start_listener_in_a_directory(
+    label: &str,
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+    support::TempDir,
+) {
+    use std::io::BufRead;
+    let dir = support::TempDir::new(label);
+    let mut listener = localipc()
+        .current_dir(dir.path())
+        .args(["listen", "--path", "./c.sock"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn_child()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(listener.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let resolved = dir.path().canonicalize().unwrap().join("c.sock");
+    assert_eq!(
+        line.trim_end(),
+        format!("localipc: listening on {}", resolved.display())
+    );
+    for file in ["c.sock", "c.sock.lock"] {
+        assert!(dir.path().join(file).exists(), "{file} is there");
+    }
+    (listener, stderr, dir)
+}
+
+/// Sends `signal` to `listener` and checks that it removed its socket file
+/// and lock file and then died of the signal, as a shell expects.
+#[cfg(unix)]
+fn assert_a_signal_cleans_up(
+    mut listener: std::process::Child,
+    dir: &support::TempDir,
+    signal: rustix::process::Signal,
+) {
+    use std::os::unix::process::ExitStatusExt;
+    rustix::process::kill_process(rustix::process::Pid::from_child(&listener), signal).unwrap();
+    let status = listener.wait().unwrap();
+    assert_eq!(status.signal(), Some(signal.as_raw()), "{status:?}");
+    for file in ["c.sock", "c.sock.lock"] {
+        assert!(!dir.path().join(file).exists(), "{file} was left behind");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_to_a_waiting_listener_removes_its_files() {
+    let _watchdog = watchdog("sigterm_to_a_waiting_listener_removes_its_files", LIMIT);
+    let (listener, _stderr, dir) = start_listener_in_a_directory("cli-sigterm");
+    assert_a_signal_cleans_up(listener, &dir, rustix::process::Signal::TERM);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_to_a_listener_serving_a_client_removes_its_files() {
+    use std::io::BufRead;
+    let _watchdog = watchdog(
+        "sigint_to_a_listener_serving_a_client_removes_its_files",
+        LIMIT,
+    );
+    let (listener, mut stderr, dir) = start_listener_in_a_directory("cli-sigint");
+    let path = dir.path().join("c.sock");
+    // A client that stays connected: its standard input stays open.
+    let mut client = localipc()
+        .args(["connect", "--path", path.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn_child()
+        .unwrap();
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("client connected"), "{line:?}");
+    assert_a_signal_cleans_up(listener, &dir, rustix::process::Signal::INT);
+    drop(client.stdin.take());
+    client.wait().unwrap();
+}
+
 #[test]
 fn names_shows_what_a_name_resolves_to() {
     let _watchdog = watchdog("names_shows_what_a_name_resolves_to", LIMIT);
