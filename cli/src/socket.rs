@@ -65,40 +65,42 @@ pub(crate) fn listen(args: &ListenArgs) -> io::Result<ExitCode> {
         let listener = options.bind_messages()?;
         eprintln!("localipc: listening on {} (messages)", resolved(&name));
         stop.wake_with(wake(&name, ConnectOptions::connect_messages));
-        let served = relay::serve(
-            || {
-                let socket = listener.accept()?;
-                let pid = socket
-                    .peer_credentials()
-                    .ok()
-                    .and_then(|credentials| credentials.pid);
-                Ok((Connection::Messages(socket), pid))
-            },
-            args.serving.keep,
-            args.serving.echo,
-            &stop,
-        );
-        drop(listener);
-        return ending(served, &stop);
+        return serve_then_end(listener, args, &stop, |listener| {
+            let socket = listener.accept()?;
+            let pid = socket.peer_credentials().ok().and_then(|peer| peer.pid);
+            Ok((Connection::Messages(socket), pid))
+        });
     }
     let listener = options.bind()?;
     eprintln!("localipc: listening on {}", resolved(&name));
     stop.wake_with(wake(&name, ConnectOptions::connect));
+    serve_then_end(listener, args, &stop, |listener| {
+        let stream = listener.accept()?;
+        let pid = stream.peer_credentials().ok().and_then(|peer| peer.pid);
+        Ok((connection(stream), pid))
+    })
+}
+
+/// Serves the clients `accept` takes from `listener`, then drops it, which
+/// removes its files, and ends as the signal that stopped it would have
+/// ended it, or as serving went.
+fn serve_then_end<L>(
+    listener: L,
+    args: &ListenArgs,
+    stop: &Stop,
+    mut accept: impl FnMut(&L) -> io::Result<(Connection, Option<u32>)>,
+) -> io::Result<ExitCode> {
     let served = relay::serve(
-        || {
-            let stream = listener.accept()?;
-            let pid = stream
-                .peer_credentials()
-                .ok()
-                .and_then(|credentials| credentials.pid);
-            Ok((connection(stream), pid))
-        },
+        || accept(&listener),
         args.serving.keep,
         args.serving.echo,
-        &stop,
+        stop,
     );
     drop(listener);
-    ending(served, &stop)
+    match stop.signal() {
+        Some(signal) => Ok(stop::exit_as_signalled(signal)),
+        None => served.map(|()| ExitCode::SUCCESS),
+    }
 }
 
 /// What wakes a listener's accept for a stop: a connection to it of our
@@ -111,15 +113,6 @@ fn wake<T: Send + 'static>(
     let mut options = ConnectOptions::new(name);
     options.timeout(Some(Duration::from_secs(1)));
     move || connect(&options).ok()
-}
-
-/// How `listen` ends once its listener is gone: as the signal that stopped
-/// it would have ended it, or as serving went.
-fn ending(served: io::Result<()>, stop: &Stop) -> io::Result<ExitCode> {
-    match stop.signal() {
-        Some(signal) => Ok(stop::exit_as_signalled(signal)),
-        None => served.map(|()| ExitCode::SUCCESS),
-    }
 }
 
 /// The name as `listening on` shows it: a relative path resolved against
