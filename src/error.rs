@@ -24,6 +24,60 @@ impl Error for WithContext {
     }
 }
 
+/// Text from outside, a name or a path, as a message shows it: every
+/// character visible. Control characters and other unprintable ones are
+/// escaped (`\x01`, `\u{202e}`), as are bytes that are not UTF-8 (`\xff`)
+/// and, unless the text uses it as its separator, the backslash itself
+/// (`\\`), so two different names never look the same.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Escaped<'a> {
+    text: &'a [u8],
+    backslash: bool,
+}
+
+impl<'a> Escaped<'a> {
+    /// `text`, backslashes escaped too.
+    #[cfg(unix)]
+    pub(crate) fn new(text: &'a [u8]) -> Self {
+        Self {
+            text,
+            backslash: true,
+        }
+    }
+
+    /// `text`, whose backslashes are separators (Windows paths) and stay
+    /// as they are.
+    #[cfg(windows)]
+    pub(crate) fn keeping_backslashes(text: &'a [u8]) -> Self {
+        Self {
+            text,
+            backslash: false,
+        }
+    }
+}
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write;
+        for chunk in self.text.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                match c {
+                    '\\' if self.backslash => f.write_str("\\\\")?,
+                    c if c.is_ascii_control() => write!(f, "\\x{:02x}", u32::from(c))?,
+                    // Quotes and printable characters need no escape; what
+                    // std would escape beyond them does not show.
+                    c if c.is_ascii() || c.escape_debug().len() == 1 => f.write_char(c)?,
+                    c => write!(f, "{}", c.escape_unicode())?,
+                }
+            }
+            for byte in chunk.invalid() {
+                write!(f, "\\x{byte:02x}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An error of kind `kind` saying `message`, with `os` as its source.
 pub(crate) fn with_context(kind: io::ErrorKind, message: String, os: io::Error) -> io::Error {
     io::Error::new(kind, WithContext { message, os })

@@ -496,6 +496,52 @@ fn connecting_to_a_name_without_a_listener_is_not_found() {
 }
 
 #[test]
+fn names_show_unprintable_characters_escaped() {
+    let _watchdog = watchdog("names_show_unprintable_characters_escaped", LIMIT);
+    let name = Name::namespaced("ctl\x01\u{202e}name").unwrap();
+    let shown = name.to_string();
+    assert!(shown.ends_with(r"ctl\x01\u{202e}name"), "{shown:?}");
+    let error = Stream::connect(&name).unwrap_err();
+    assert!(
+        error.to_string().contains(r"ctl\x01\u{202e}name"),
+        "{error}"
+    );
+    // A backslash is escaped too (on Unix, where it is no separator), and
+    // so are bytes that are not UTF-8: each name shows as itself alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let shown = Name::path("/tmp/back\\slash").unwrap().to_string();
+        assert_eq!(shown, r"/tmp/back\\slash");
+        let raw = std::ffi::OsStr::from_bytes(b"/tmp/\xffbyte");
+        assert_eq!(Name::path(raw).unwrap().to_string(), r"/tmp/\xffbyte");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn connecting_into_a_missing_directory_names_the_directory() {
+    let _watchdog = watchdog(
+        "connecting_into_a_missing_directory_names_the_directory",
+        LIMIT,
+    );
+    let dir = util::TempDir::new("nodir");
+    let missing = dir.path().join("gone");
+    let name = Name::path(missing.join("deeper").join("s.sock")).unwrap();
+    let error = Stream::connect(&name).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
+    let message = error.to_string();
+    assert!(message.contains(&name.to_string()), "{message}");
+    assert!(
+        message.contains(&format!(
+            "the directory `{}` does not exist",
+            missing.display()
+        )),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_live_listener_makes_a_second_bind_addr_in_use() {
     let name_ = "a_live_listener_makes_a_second_bind_addr_in_use";
     let _watchdog = watchdog(name_, LIMIT);

@@ -71,7 +71,10 @@ pub(crate) enum Command {
     /// Listens on NAME and relays standard input and output to the client
     /// that connects. Serves one client and exits when it is done, or with --keep one
     /// client after another. Clients the access policy refuses are reported
-    /// on standard error and never see a byte.
+    /// on standard error and never see a byte. With --path it creates the
+    /// socket file and NAME.lock, the lock that says who owns the name, and
+    /// removes both when it ends, on SIGINT (Ctrl-C) and SIGTERM too: it
+    /// then dies of the signal, so a shell sees status 130 or 143.
     #[command(after_help = NAME_AFTER_HELP)]
     Listen(ListenArgs),
     /// Connect to a local socket and relay stdin/stdout (like `nc -U`)
@@ -163,7 +166,7 @@ pub(crate) struct ListenArgs {
     #[command(flatten)]
     pub(crate) serving: Serving,
     /// Who may connect: current-user (the default), any-user, group:GROUP or
-    /// users:USER[,USER...]; this user and the superuser always may. USER
+    /// user:USER[,USER...]; this user and the superuser always may. USER
     /// and GROUP are names, or numeric ids on Unix and SIDs on Windows.
     #[arg(long, value_name = "WHO", value_parser = parse_access)]
     pub(crate) access: Option<Who<AccessKind>>,
@@ -198,8 +201,8 @@ pub(crate) struct ConnectArgs {
     #[command(flatten)]
     pub(crate) name: NameArgs,
     /// Whose server to talk to: current-user (this user or the superuser,
-    /// the default), any-user, or user:USER; any other server is refused
-    /// before a byte is sent.
+    /// the default), any-user, or user:USER (a server runs as one user);
+    /// any other server is refused before a byte is sent.
     #[arg(long, value_name = "WHO", value_parser = parse_expected_server)]
     pub(crate) expect_server: Option<Who<ServerKind>>,
     /// Connect to a message socket: each line of input is one message, each
@@ -369,18 +372,26 @@ pub(crate) enum ServerKind {
     User(String),
 }
 
-/// `--access`: current-user, any-user, group:GROUP or users:USER[,USER...].
+/// The users of a `user:USER[,USER...]` value, or `None` if `text` is not
+/// one. `users:` is the spelling `--access` had first: it still works, in
+/// both options, but the help shows only `user:`, the one both share.
+fn users(text: &str) -> Option<Vec<&str>> {
+    let (prefix, list) = text.split_once(':')?;
+    let users: Vec<&str> = list.split(',').collect();
+    (matches!(prefix, "user" | "users") && users.iter().all(|user| !user.is_empty()))
+        .then_some(users)
+}
+
+/// `--access`: current-user, any-user, group:GROUP or user:USER[,USER...].
 fn parse_access(text: &str) -> Result<Who<AccessKind>, String> {
-    let kind = match text.split_once(':') {
-        None if text == "current-user" => AccessKind::CurrentUser,
-        None if text == "any-user" => AccessKind::AnyUser,
-        Some(("group", group)) if !group.is_empty() => AccessKind::Group(group.to_owned()),
-        Some(("users", users)) if users.split(',').all(|user| !user.is_empty()) => {
-            AccessKind::Users(users.split(',').map(str::to_owned).collect())
-        }
+    let kind = match (text, text.split_once(':'), users(text)) {
+        ("current-user", ..) => AccessKind::CurrentUser,
+        ("any-user", ..) => AccessKind::AnyUser,
+        (_, Some(("group", group)), _) if !group.is_empty() => AccessKind::Group(group.to_owned()),
+        (.., Some(users)) => AccessKind::Users(users.into_iter().map(str::to_owned).collect()),
         _ => {
             return Err(
-                "expected current-user, any-user, group:GROUP or users:USER[,USER...]".to_owned(),
+                "expected current-user, any-user, group:GROUP or user:USER[,USER...]".to_owned(),
             );
         }
     };
@@ -392,10 +403,11 @@ fn parse_access(text: &str) -> Result<Who<AccessKind>, String> {
 
 /// `--expect-server`: current-user, any-user or user:USER.
 fn parse_expected_server(text: &str) -> Result<Who<ServerKind>, String> {
-    let kind = match text.split_once(':') {
-        None if text == "current-user" => ServerKind::CurrentUser,
-        None if text == "any-user" => ServerKind::AnyUser,
-        Some(("user", user)) if !user.is_empty() => ServerKind::User(user.to_owned()),
+    let kind = match (text, users(text).as_deref()) {
+        ("current-user", _) => ServerKind::CurrentUser,
+        ("any-user", _) => ServerKind::AnyUser,
+        (_, Some([user])) => ServerKind::User((*user).to_owned()),
+        (_, Some(_)) => return Err("the server is one user: expected user:USER".to_owned()),
         _ => return Err("expected current-user, any-user or user:USER".to_owned()),
     };
     Ok(Who {
@@ -431,13 +443,32 @@ mod tests {
             AccessKind::Users(vec!["alice".into(), "bob".into()])
         );
         assert_eq!(
-            parse_expected_server("user:alice").unwrap().kind,
-            ServerKind::User("alice".into())
+            parse_access("user:alice,bob").unwrap().kind,
+            AccessKind::Users(vec!["alice".into(), "bob".into()])
         );
-        for bad in ["everybody", "users:", "users:a,,b", "group:", "user:alice"] {
+        for server in ["user:alice", "users:alice"] {
+            assert_eq!(
+                parse_expected_server(server).unwrap().kind,
+                ServerKind::User("alice".into())
+            );
+        }
+        for bad in [
+            "everybody",
+            "users:",
+            "user:",
+            "users:a,,b",
+            "group:",
+            "who:alice",
+        ] {
             assert!(parse_access(bad).is_err(), "{bad}");
         }
-        for bad in ["root", "group:wheel", "user:", "users:alice"] {
+        for bad in [
+            "root",
+            "group:wheel",
+            "user:",
+            "user:alice,bob",
+            "users:a,b",
+        ] {
             assert!(parse_expected_server(bad).is_err(), "{bad}");
         }
     }

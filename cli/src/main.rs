@@ -23,6 +23,7 @@ mod relay;
 mod shm;
 mod socket;
 mod spawn;
+mod stop;
 mod who;
 
 use std::io;
@@ -69,7 +70,7 @@ fn main() -> ExitCode {
 /// Does what `command` says.
 fn run(command: Command) -> io::Result<ExitCode> {
     match command {
-        Command::Listen(args) => socket::listen(&args)?,
+        Command::Listen(args) => return socket::listen(&args),
         Command::Connect(args) => socket::connect(&args)?,
         Command::Names(args) => socket::describe(&args)?,
         Command::Spawn(args) => return spawn::run(&args),

@@ -46,6 +46,8 @@ pub(crate) fn run(command: &NamedPipeCommand) -> io::Result<()> {
                 },
                 serving.keep,
                 serving.echo,
+                // A pipe leaves nothing behind: Ctrl-C keeps its default.
+                &crate::stop::Stop::never(),
             )
         }
         NamedPipeCommand::Connect { timeout, path } => {

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
+use crate::stop::Stop;
+
 /// A byte stream as the relay takes it: a local socket stream on Unix; on
 /// Windows a named-pipe stream (a local socket's included), which also
 /// carries message mode.
@@ -32,20 +34,33 @@ pub(crate) enum Connection {
 /// Accepts clients from `accept`, which also says who each one is, and
 /// serves each by echoing or relaying: one, or with `keep` one after
 /// another. One client's trouble does not end a `keep` server.
+///
+/// Returns early, with `Ok`, when `stop` says a signal asked to stop.
 pub(crate) fn serve(
     mut accept: impl FnMut() -> io::Result<(Connection, Option<u32>)>,
     keep: bool,
     echo: bool,
+    stop: &Stop,
 ) -> io::Result<()> {
     loop {
-        let (connection, pid) = accept()?;
+        let accepted = accept();
+        // The connection that woke the accept for a stop is our own.
+        if stop.signal().is_some() {
+            return Ok(());
+        }
+        let (connection, pid) = accepted?;
         if let Some(pid) = pid {
             eprintln!("localipc: client connected (pid {pid})");
         }
-        let served = if echo {
-            echo_back(&connection)
-        } else {
-            relay(connection)
+        let served = stop.run(move || {
+            if echo {
+                echo_back(&connection)
+            } else {
+                relay(connection)
+            }
+        })?;
+        let Some(served) = served else {
+            return Ok(());
         };
         match served {
             Ok(()) => {}

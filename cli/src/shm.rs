@@ -13,8 +13,10 @@ use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::thread;
 use std::time::Duration;
 
-use localipc::local_socket::{ConnectOptions, ListenerOptions, Name, ResourceStream};
+use localipc::local_socket::{ConnectOptions, ResourceStream};
 use localipc::shm::{ShmListener, ShmOptions, ShmStream};
+
+use crate::stop::Stop;
 
 /// The longest a read or a write of the relay waits before it looks at the
 /// other direction.
@@ -22,27 +24,29 @@ const TICK: Duration = Duration::from_millis(10);
 /// What one read takes.
 const CHUNK: usize = 64 * 1024;
 
-/// Binds a shared-memory listener on `name` with `options` and serves one
-/// client, or with `keep` one after another.
-pub(crate) fn listen(
-    options: &ListenerOptions,
-    name: &Name,
-    keep: bool,
-    echo: bool,
-) -> io::Result<()> {
-    let listener = ShmListener::bind_with(options, &ShmOptions::new())?;
-    eprintln!("localipc: listening on {name} (shared memory)");
+/// Serves the clients of `listener`: one, or with `keep` one after
+/// another; returns early when `stop` says a signal asked to stop.
+pub(crate) fn serve(listener: &ShmListener, keep: bool, echo: bool, stop: &Stop) -> io::Result<()> {
     loop {
-        let served = listener.accept().and_then(|mut stream| {
-            if let Some(pid) = stream.peer_credentials().ok().and_then(|peer| peer.pid) {
-                eprintln!("localipc: client connected (pid {pid})");
-            }
+        let accepted = listener.accept();
+        // The connection that woke the accept for a stop is our own.
+        if stop.signal().is_some() {
+            return Ok(());
+        }
+        let mut stream = accepted?;
+        if let Some(pid) = stream.peer_credentials().ok().and_then(|peer| peer.pid) {
+            eprintln!("localipc: client connected (pid {pid})");
+        }
+        let served = stop.run(move || {
             if echo {
                 echo_back(&mut stream)
             } else {
                 relay(stream)
             }
-        });
+        })?;
+        let Some(served) = served else {
+            return Ok(());
+        };
         match served {
             Ok(()) => {}
             Err(error) if keep => eprintln!("localipc: client: {error}"),
@@ -54,11 +58,15 @@ pub(crate) fn listen(
     }
 }
 
-/// Connects with `options` (its server check included), sets up a channel
-/// and relays.
+/// A channel set up over a connection made with `options` (its server
+/// check included).
+pub(crate) fn offer(options: &ConnectOptions) -> io::Result<ShmStream> {
+    ShmOptions::new().offer(ResourceStream::new(options.connect()?)?)
+}
+
+/// Connects with `options`, sets up a channel and relays.
 pub(crate) fn connect(options: &ConnectOptions) -> io::Result<()> {
-    let stream = ResourceStream::new(options.connect()?)?;
-    relay(ShmOptions::new().offer(stream)?)
+    relay(offer(options)?)
 }
 
 /// Sends back everything the client sends until it closes.

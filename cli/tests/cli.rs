@@ -67,6 +67,92 @@ fn path_names_work_end_to_end() {
     );
 }
 
+/// Starts `localipc listen --path ./c.sock` in a fresh directory and checks
+/// that it says where it listens, resolved; returns it, its standard error
+/// and the directory.
+#[cfg(unix)]
+fn start_listener_in_a_directory(
+    label: &str,
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+    support::TempDir,
+) {
+    use std::io::BufRead;
+    let dir = support::TempDir::new(label);
+    let mut listener = localipc()
+        .current_dir(dir.path())
+        .args(["listen", "--path", "./c.sock"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn_child()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(listener.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let resolved = dir.path().canonicalize().unwrap().join("c.sock");
+    assert_eq!(
+        line.trim_end(),
+        format!("localipc: listening on {}", resolved.display())
+    );
+    for file in ["c.sock", "c.sock.lock"] {
+        assert!(dir.path().join(file).exists(), "{file} is there");
+    }
+    (listener, stderr, dir)
+}
+
+/// Sends `signal` to `listener` and checks that it removed its socket file
+/// and lock file and then died of the signal, as a shell expects.
+#[cfg(unix)]
+fn assert_a_signal_cleans_up(
+    mut listener: std::process::Child,
+    dir: &support::TempDir,
+    signal: rustix::process::Signal,
+) {
+    use std::os::unix::process::ExitStatusExt;
+    rustix::process::kill_process(rustix::process::Pid::from_child(&listener), signal).unwrap();
+    let status = listener.wait().unwrap();
+    assert_eq!(status.signal(), Some(signal.as_raw()), "{status:?}");
+    for file in ["c.sock", "c.sock.lock"] {
+        assert!(!dir.path().join(file).exists(), "{file} was left behind");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_to_a_waiting_listener_removes_its_files() {
+    let _watchdog = watchdog("sigterm_to_a_waiting_listener_removes_its_files", LIMIT);
+    let (listener, _stderr, dir) = start_listener_in_a_directory("cli-sigterm");
+    assert_a_signal_cleans_up(listener, &dir, rustix::process::Signal::TERM);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_to_a_listener_serving_a_client_removes_its_files() {
+    use std::io::BufRead;
+    let _watchdog = watchdog(
+        "sigint_to_a_listener_serving_a_client_removes_its_files",
+        LIMIT,
+    );
+    let (listener, mut stderr, dir) = start_listener_in_a_directory("cli-sigint");
+    let path = dir.path().join("c.sock");
+    // A client that stays connected: its standard input stays open.
+    let mut client = localipc()
+        .args(["connect", "--path", path.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn_child()
+        .unwrap();
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("client connected"), "{line:?}");
+    assert_a_signal_cleans_up(listener, &dir, rustix::process::Signal::INT);
+    drop(client.stdin.take());
+    client.wait().unwrap();
+}
+
 #[test]
 fn names_shows_what_a_name_resolves_to() {
     let _watchdog = watchdog("names_shows_what_a_name_resolves_to", LIMIT);
@@ -84,6 +170,14 @@ fn names_shows_what_a_name_resolves_to() {
         "app.sock"
     };
     assert!(text.contains(expected), "{text}");
+    // Listeners admit only their own user by default, on every OS and for
+    // every kind of name: nothing printed may say otherwise.
+    assert!(!text.contains("any local user"), "{text}");
+    assert!(
+        text.contains("who may connect: this user and the superuser (the default)")
+            && text.contains("--access"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -92,6 +186,34 @@ fn a_missing_listener_is_one_line_and_exit_1() {
     let output = connect(&[&unique("nobody")], b"");
     assert_one_line_error(&output, 1, "no listener");
     assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
+}
+
+/// A byte a terminal would not show is escaped where the tool names the
+/// name, and a path into a directory that does not exist says so.
+#[cfg(unix)]
+#[test]
+fn errors_show_every_byte_of_a_name_and_a_missing_directory() {
+    let _watchdog = watchdog(
+        "errors_show_every_byte_of_a_name_and_a_missing_directory",
+        LIMIT,
+    );
+    let name = format!("{}-a\x01b", unique("escaped"));
+    let output = connect(&[&name], b"");
+    let shown = name.replace('\x01', r"\x01");
+    assert_one_line_error(&output, 1, &format!("{shown}`"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no listener on `"),
+        "{output:?}"
+    );
+    let dir = support::TempDir::new("cli-nodir");
+    let path = dir.path().join("gone").join("c.sock");
+    let output = connect(&["--path", path.to_str().unwrap()], b"");
+    let missing = dir.path().join("gone");
+    assert_one_line_error(
+        &output,
+        1,
+        &format!("the directory `{}` does not exist", missing.display()),
+    );
 }
 
 #[test]
@@ -253,6 +375,14 @@ fn connect_refuses_a_server_of_another_user_unless_told_to_expect_it() {
     assert!(line.contains("listening on"), "{line:?}");
     let refused = connect(&["--path", path], b"secret\n");
     assert_one_line_error(&refused, 1, "runs as uid 65534");
+    // The advice is the command line's, not the library's API.
+    let advice = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        advice.contains("--expect-server user:USER")
+            && advice.contains("--expect-server any-user")
+            && !advice.contains("ExpectedServer"),
+        "{advice}"
+    );
     let expected = connect(
         &["--expect-server", "user:65534", "--path", path],
         b"hello\n",
@@ -275,7 +405,7 @@ fn bad_access_options_are_usage_or_lookup_errors() {
     for (args, needle) in [
         (
             vec!["listen", "--access", "everybody", &name],
-            "invalid value 'everybody' for '--access <WHO>': expected current-user, any-user, group:GROUP or users:USER[,USER...]",
+            "invalid value 'everybody' for '--access <WHO>': expected current-user, any-user, group:GROUP or user:USER[,USER...]",
         ),
         (
             vec!["listen", "--access"],
@@ -315,6 +445,59 @@ fn bad_access_options_are_usage_or_lookup_errors() {
             .unwrap();
         assert_one_line_error(&output, 1, needle);
     }
+}
+
+/// Both options name a user the same way, `user:USER`; `--access` takes a
+/// list of them, `--expect-server` one, and `users:` still works in both.
+#[test]
+fn access_and_expect_server_spell_users_alike() {
+    let _watchdog = watchdog("access_and_expect_server_spell_users_alike", LIMIT);
+    let name = unique("spelling");
+    for args in [
+        vec!["listen", "--access", "user:localipc-no-such-user", &name],
+        vec![
+            "listen",
+            "--access",
+            "user:root,localipc-no-such-user",
+            &name,
+        ],
+        vec!["listen", "--access", "users:localipc-no-such-user", &name],
+        vec![
+            "connect",
+            "--expect-server",
+            "user:localipc-no-such-user",
+            &name,
+        ],
+        vec![
+            "connect",
+            "--expect-server",
+            "users:localipc-no-such-user",
+            &name,
+        ],
+    ] {
+        let output = localipc()
+            .args(&args)
+            .stdin(Stdio::null())
+            .output_child()
+            .unwrap();
+        // Parsed: the lookup of the user is what fails, not the usage.
+        assert_one_line_error(&output, 1, "no user named");
+    }
+    for list in ["user:root,daemon", "users:root,daemon"] {
+        let output = localipc()
+            .args(["connect", "--expect-server", list, &name])
+            .stdin(Stdio::null())
+            .output_child()
+            .unwrap();
+        common::assert_usage_error(&output, "the server is one user: expected user:USER");
+    }
+    let help = localipc()
+        .args(["listen", "--help"])
+        .output_child()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("user:USER[,USER...]"), "{help}");
+    assert!(!help.contains("users:"), "{help}");
 }
 
 #[test]
@@ -752,10 +935,18 @@ fn a_shared_memory_client_sends_everything_after_the_server_stopped_sending() {
     let mut listener = start_listener(&["--shm", &name]);
     // The server's input ends at once; the client's goes on for a while.
     drop(listener.stdin.take());
+    let mut stdout = listener.stdout.take().unwrap();
+    let received = std::thread::spawn(move || {
+        let mut received = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut received).unwrap();
+        received
+    });
     let input: Vec<u8> = (0..12u32 << 20).map(|i| (i % 253) as u8).collect();
     let output = connect(&["--shm", &name], &input);
     assert!(output.status.success(), "{output:?}");
-    let server = listener.wait_with_output().unwrap();
-    assert!(server.status.success(), "{server:?}");
-    assert!(server.stdout == input, "the server did not get every byte");
+    assert!(listener.wait().unwrap().success());
+    assert!(
+        received.join().unwrap() == input,
+        "the server did not get every byte"
+    );
 }

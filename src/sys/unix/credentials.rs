@@ -314,7 +314,8 @@ pub(crate) fn check_server(
         io::ErrorKind::PermissionDenied,
         format!(
             "refusing the server of `{resolved}`: it runs as uid {uid}, not as {wanted} \
-             (another user may have taken the name; see ExpectedServer to accept it)"
+             (another user may have taken the name; to accept it, \
+             expect it with `ExpectedServer::user` or `ExpectedServer::any_user`)"
         ),
     ))
 }

@@ -106,11 +106,25 @@ pub(crate) fn backlog_timed_out(resolved: &Resolved) -> io::Error {
 }
 
 fn no_listener(resolved: &Resolved, error: io::Error) -> io::Error {
-    with_context(
-        io::ErrorKind::NotFound,
-        format!("no listener on `{resolved}`"),
-        error,
-    )
+    /// The first directory on the way to `path` that does not exist.
+    fn missing_directory(path: &std::path::Path) -> Option<&std::path::Path> {
+        let mut missing = None;
+        for dir in path.ancestors().skip(1) {
+            if dir.as_os_str().is_empty() || dir.try_exists().unwrap_or(true) {
+                break;
+            }
+            missing = Some(dir);
+        }
+        missing
+    }
+    let message = match resolved.fs_path().and_then(missing_directory) {
+        Some(dir) => format!(
+            "no listener on `{resolved}`: the directory `{}` does not exist",
+            crate::error::Escaped::new(std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str()))
+        ),
+        None => format!("no listener on `{resolved}`"),
+    };
+    with_context(io::ErrorKind::NotFound, message, error)
 }
 
 fn connect_error(resolved: &Resolved, error: io::Error, timeout: Option<Duration>) -> io::Error {

@@ -4,8 +4,11 @@
 use std::ffi::OsStr;
 use std::fmt;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
+
+use crate::error::Escaped;
 
 /// The longest socket path, in bytes, that fits `sockaddr_un` with its NUL.
 pub(crate) fn max_path_len() -> usize {
@@ -35,10 +38,10 @@ pub(crate) struct Resolved {
 impl fmt::Display for Resolved {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.address {
-            Address::Path(path) => write!(f, "{}", path.display()),
+            Address::Path(path) => write!(f, "{}", Escaped::new(path.as_os_str().as_bytes())),
             // `@name` is how ss(8) and netstat(8) print abstract names.
             #[cfg(linux_like)]
-            Address::Abstract(name) => write!(f, "@{}", String::from_utf8_lossy(name)),
+            Address::Abstract(name) => write!(f, "@{}", Escaped::new(name)),
         }
     }
 }
@@ -69,7 +72,7 @@ pub(crate) fn resolve_namespaced(name: &OsStr) -> io::Result<Resolved> {
     if name.len() > limit {
         return Err(too_long(
             "namespaced name",
-            &name.display(),
+            &Escaped::new(name.as_bytes()),
             name.len(),
             limit,
         ));
@@ -90,7 +93,7 @@ pub(crate) fn resolve_namespaced(name: &OsStr) -> io::Result<Resolved> {
     if len > limit {
         return Err(too_long(
             "namespaced name resolves to the path",
-            &path.display(),
+            &Escaped::new(path.as_os_str().as_bytes()),
             len,
             limit,
         ));
@@ -116,7 +119,12 @@ pub(crate) fn resolve_path(path: &Path) -> io::Result<Resolved> {
     let limit = max_path_len();
     let len = path.as_os_str().len();
     if len > limit {
-        return Err(too_long("socket path", &path.display(), len, limit));
+        return Err(too_long(
+            "socket path",
+            &Escaped::new(path.as_os_str().as_bytes()),
+            len,
+            limit,
+        ));
     }
     Ok(Resolved {
         address: Address::Path(path.to_owned()),

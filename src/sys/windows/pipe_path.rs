@@ -17,8 +17,11 @@ pub(crate) struct PipePath {
 }
 
 impl fmt::Display for PipePath {
+    /// The path, its unprintable characters escaped; its backslashes are
+    /// separators and stay as they are.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.display)
+        let shown = crate::error::Escaped::keeping_backslashes(self.display.as_bytes());
+        fmt::Display::fmt(&shown, f)
     }
 }
 

@@ -135,8 +135,8 @@ fn decide(
 
 impl Refusal {
     fn into_error(self, path: &PipePath, wanted: &Wanted) -> io::Error {
-        const HINT: &str =
-            "(another user may have taken the name; see ExpectedServer to accept it)";
+        const HINT: &str = "(another user may have taken the name; to accept it, expect it \
+             with `ExpectedServer::user` or `ExpectedServer::any_user`)";
         let (message, os) = match self {
             Self::Owner(owner) => (
                 format!(
@@ -220,7 +220,8 @@ mod tests {
             format!(
                 "refusing the server of `{PATH}`: its pipe is owned by {OTHER}, \
                   not by this user ({ME}) or the local system account (another user may have \
-                  taken the name; see ExpectedServer to accept it)"
+                  taken the name; to accept it, expect it with `ExpectedServer::user` or \
+                  `ExpectedServer::any_user`)"
             )
         );
     }
@@ -240,7 +241,8 @@ mod tests {
                 "refusing the server of `{PATH}`: its pipe's owner cannot be read \
                   (the object has no owner), and its server process 42 runs as {OTHER}, not as \
                   this user ({ME}) or the local system account (another user may have taken the \
-                  name; see ExpectedServer to accept it)"
+                  name; to accept it, expect it with `ExpectedServer::user` or \
+                  `ExpectedServer::any_user`)"
             )
         );
     }
