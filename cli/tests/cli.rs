@@ -78,11 +78,27 @@ fn start_listener_in_a_directory(
     std::io::BufReader<std::process::ChildStderr>,
     support::TempDir,
 ) {
+    start_listener_in_a_directory_with(label, &[], "")
+}
+
+/// As [`start_listener_in_a_directory`], with more arguments to `listen`
+/// and what its `listening on` line says after the path.
+#[cfg(unix)]
+fn start_listener_in_a_directory_with(
+    label: &str,
+    more: &[&str],
+    after_path: &str,
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+    support::TempDir,
+) {
     use std::io::BufRead;
     let dir = support::TempDir::new(label);
     let mut listener = localipc()
         .current_dir(dir.path())
         .args(["listen", "--path", "./c.sock"])
+        .args(more)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -94,7 +110,7 @@ fn start_listener_in_a_directory(
     let resolved = dir.path().canonicalize().unwrap().join("c.sock");
     assert_eq!(
         line.trim_end(),
-        format!("localipc: listening on {}", resolved.display())
+        format!("localipc: listening on {}{after_path}", resolved.display())
     );
     for file in ["c.sock", "c.sock.lock"] {
         assert!(dir.path().join(file).exists(), "{file} is there");
@@ -124,6 +140,18 @@ fn assert_a_signal_cleans_up(
 fn sigterm_to_a_waiting_listener_removes_its_files() {
     let _watchdog = watchdog("sigterm_to_a_waiting_listener_removes_its_files", LIMIT);
     let (listener, _stderr, dir) = start_listener_in_a_directory("cli-sigterm");
+    assert_a_signal_cleans_up(listener, &dir, rustix::process::Signal::TERM);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_to_a_waiting_shared_memory_listener_removes_its_files() {
+    let _watchdog = watchdog(
+        "sigterm_to_a_waiting_shared_memory_listener_removes_its_files",
+        LIMIT,
+    );
+    let (listener, _stderr, dir) =
+        start_listener_in_a_directory_with("cli-shm-sigterm", &["--shm"], " (shared memory)");
     assert_a_signal_cleans_up(listener, &dir, rustix::process::Signal::TERM);
 }
 
