@@ -121,22 +121,10 @@ fn parent() -> io::Result<()> {
 fn message_legs(report: &mut Report, name: &Name, size: u64) -> io::Result<()> {
     let listener = MessageListener::bind(name)?;
     let label = format!("message socket ({name})");
-
-    let mut command = child_command("send-messages", size);
-    pass_name(&mut command, name);
-    let started = Instant::now();
-    let child = command.spawn()?;
-    let got = receive(Messages(listener.accept()?))?;
-    report.record(&label, "child -> parent", child, Some(got), size, started)?;
-
-    let mut command = child_command("receive-messages", size);
-    pass_name(&mut command, name);
-    command.stdout(Stdio::piped());
-    let started = Instant::now();
-    let mut child = command.spawn()?;
-    send(Messages(listener.accept()?), size)?;
-    let verdict = read_verdict(&mut child)?;
-    report.record(&label, "parent -> child", child, verdict, size, started)
+    let roles = ("send-messages", "receive-messages");
+    legs(report, &label, name, roles, size, || {
+        listener.accept().map(Messages)
+    })
 }
 
 /// A message socket read and written as bytes: each write is one message
@@ -184,22 +172,8 @@ fn resource_leg(report: &mut Report, name: &Name, size: u64) -> io::Result<()> {
 fn shm_legs(report: &mut Report, name: &Name, size: u64) -> io::Result<()> {
     let listener = ShmListener::bind(name)?;
     let label = format!("shared-memory channel ({name})");
-
-    let mut command = child_command("send-shm", size);
-    pass_name(&mut command, name);
-    let started = Instant::now();
-    let child = command.spawn()?;
-    let got = receive(listener.accept()?)?;
-    report.record(&label, "child -> parent", child, Some(got), size, started)?;
-
-    let mut command = child_command("receive-shm", size);
-    pass_name(&mut command, name);
-    command.stdout(Stdio::piped());
-    let started = Instant::now();
-    let mut child = command.spawn()?;
-    send(listener.accept()?, size)?;
-    let verdict = read_verdict(&mut child)?;
-    report.record(&label, "parent -> child", child, verdict, size, started)
+    let roles = ("send-shm", "receive-shm");
+    legs(report, &label, name, roles, size, || listener.accept())
 }
 
 /// The pipe end the parent passes over the `ResourceStream` at `name`.
@@ -218,22 +192,36 @@ fn passed_pipe(name: &Name) -> io::Result<Sender> {
 fn socket_legs(report: &mut Report, label: &str, name: &Name, size: u64) -> io::Result<()> {
     let listener = Listener::bind(name)?;
     let label = format!("{label} ({name})");
+    let roles = ("send-socket", "receive-socket");
+    legs(report, &label, name, roles, size, || listener.accept())
+}
 
-    let mut command = child_command("send-socket", size);
+/// Both directions of one primitive: the child (in the roles given, one
+/// sending, one receiving) connects to `name`, and `accept` takes its
+/// connection each time.
+fn legs<C: Read + Write>(
+    report: &mut Report,
+    label: &str,
+    name: &Name,
+    (sender, receiver): (&str, &str),
+    size: u64,
+    mut accept: impl FnMut() -> io::Result<C>,
+) -> io::Result<()> {
+    let mut command = child_command(sender, size);
     pass_name(&mut command, name);
     let started = Instant::now();
     let child = command.spawn()?;
-    let got = receive(listener.accept()?)?;
-    report.record(&label, "child -> parent", child, Some(got), size, started)?;
+    let got = receive(accept()?)?;
+    report.record(label, "child -> parent", child, Some(got), size, started)?;
 
-    let mut command = child_command("receive-socket", size);
+    let mut command = child_command(receiver, size);
     pass_name(&mut command, name);
     command.stdout(Stdio::piped());
     let started = Instant::now();
     let mut child = command.spawn()?;
-    send(listener.accept()?, size)?;
+    send(accept()?, size)?;
     let verdict = read_verdict(&mut child)?;
-    report.record(&label, "parent -> child", child, verdict, size, started)
+    report.record(label, "parent -> child", child, verdict, size, started)
 }
 
 /// The child rebuilds the name from these variables.

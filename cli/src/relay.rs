@@ -37,10 +37,30 @@ pub(crate) enum Connection {
 ///
 /// Returns early, with `Ok`, when `stop` says a signal asked to stop.
 pub(crate) fn serve(
-    mut accept: impl FnMut() -> io::Result<(Connection, Option<u32>)>,
+    accept: impl FnMut() -> io::Result<(Connection, Option<u32>)>,
     keep: bool,
     echo: bool,
     stop: &Stop,
+) -> io::Result<()> {
+    serve_each(accept, keep, stop, move |connection| {
+        if echo {
+            echo_back(&connection)
+        } else {
+            relay(connection)
+        }
+    })
+}
+
+/// The serving loop of every listening verb: accepts clients from
+/// `accept`, which also says who each one is, and serves each with
+/// `serve`: one, or with `keep` one after another. One client's trouble
+/// does not end a `keep` server. Returns early, with `Ok`, when `stop` says
+/// a signal asked to stop.
+pub(crate) fn serve_each<T: Send + 'static>(
+    mut accept: impl FnMut() -> io::Result<(T, Option<u32>)>,
+    keep: bool,
+    stop: &Stop,
+    serve: impl Fn(T) -> io::Result<()> + Clone + Send + 'static,
 ) -> io::Result<()> {
     loop {
         let accepted = accept();
@@ -48,18 +68,12 @@ pub(crate) fn serve(
         if stop.signal().is_some() {
             return Ok(());
         }
-        let (connection, pid) = accepted?;
+        let (client, pid) = accepted?;
         if let Some(pid) = pid {
             eprintln!("localipc: client connected (pid {pid})");
         }
-        let served = stop.run(move || {
-            if echo {
-                echo_back(&connection)
-            } else {
-                relay(connection)
-            }
-        })?;
-        let Some(served) = served else {
+        let serve = serve.clone();
+        let Some(served) = stop.run(move || serve(client))? else {
             return Ok(());
         };
         match served {

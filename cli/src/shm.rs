@@ -27,35 +27,18 @@ const CHUNK: usize = 64 * 1024;
 /// Serves the clients of `listener`: one, or with `keep` one after
 /// another; returns early when `stop` says a signal asked to stop.
 pub(crate) fn serve(listener: &ShmListener, keep: bool, echo: bool, stop: &Stop) -> io::Result<()> {
-    loop {
-        let accepted = listener.accept();
-        // The connection that woke the accept for a stop is our own.
-        if stop.signal().is_some() {
-            return Ok(());
+    let accept = || {
+        let stream = listener.accept()?;
+        let pid = stream.peer_credentials().ok().and_then(|peer| peer.pid);
+        Ok((stream, pid))
+    };
+    crate::relay::serve_each(accept, keep, stop, move |mut stream| {
+        if echo {
+            echo_back(&mut stream)
+        } else {
+            relay(stream)
         }
-        let mut stream = accepted?;
-        if let Some(pid) = stream.peer_credentials().ok().and_then(|peer| peer.pid) {
-            eprintln!("localipc: client connected (pid {pid})");
-        }
-        let served = stop.run(move || {
-            if echo {
-                echo_back(&mut stream)
-            } else {
-                relay(stream)
-            }
-        })?;
-        let Some(served) = served else {
-            return Ok(());
-        };
-        match served {
-            Ok(()) => {}
-            Err(error) if keep => eprintln!("localipc: client: {error}"),
-            Err(error) => return Err(error),
-        }
-        if !keep {
-            return Ok(());
-        }
-    }
+    })
 }
 
 /// A channel set up over a connection made with `options` (its server
