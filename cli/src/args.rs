@@ -106,6 +106,24 @@ pub(crate) enum Command {
     /// Exits with COMMAND's exit status (128 + the signal's number if a
     /// signal ended it), or 1 if COMMAND cannot be run; 2 on a usage error.
     Spawn(SpawnArgs),
+    /// Send this process's stdin and stdout to a `take` (descriptor passing)
+    ///
+    /// Connects to NAME, where `localipc take` listens, and sends it the
+    /// descriptors (handles on Windows) of its own standard input and
+    /// output, not what flows through them: the taker's command then reads
+    /// and writes them directly, with no copy through the socket. Waits for
+    /// that command to end and exits with its status. The server is checked
+    /// before anything is sent (see --expect-server).
+    #[command(after_help = NAME_AFTER_HELP)]
+    Pass(PassArgs),
+    /// Take a `pass`'s stdin and stdout and run a command on them
+    ///
+    /// Listens on NAME for one `localipc pass`, runs COMMAND with the
+    /// standard input and output that process sent as its own, tells it the
+    /// command's exit status and exits with it (128 + the signal's number if
+    /// a signal ended it; 1 if COMMAND cannot be run).
+    #[command(after_help = NAME_AFTER_HELP)]
+    Take(TakeArgs),
     /// Create a FIFO, send stdin into one, or receive from one (Unix)
     #[cfg(unix)]
     #[command(subcommand)]
@@ -215,6 +233,37 @@ pub(crate) struct ConnectArgs {
     #[cfg_attr(message_sockets, arg(long, conflicts_with = "messages"))]
     #[cfg_attr(not(message_sockets), arg(long))]
     pub(crate) shm: bool,
+}
+
+/// `pass`.
+#[derive(Debug, Args)]
+pub(crate) struct PassArgs {
+    #[command(flatten)]
+    pub(crate) name: NameArgs,
+    /// Whose server to pass to: current-user (this user or the superuser,
+    /// the default), any-user, or user:USER.
+    #[arg(long, value_name = "WHO", value_parser = parse_expected_server)]
+    pub(crate) expect_server: Option<Who<ServerKind>>,
+}
+
+/// `take`.
+#[derive(Debug, Args)]
+pub(crate) struct TakeArgs {
+    #[command(flatten)]
+    pub(crate) name: NameArgs,
+    /// Who may pass: current-user (the default), any-user, group:GROUP or
+    /// user:USER[,USER...]; this user and the superuser always may.
+    #[arg(long, value_name = "WHO", value_parser = parse_access)]
+    pub(crate) access: Option<Who<AccessKind>>,
+    /// The command to run and its arguments (after `--` if any of them
+    /// starts with a dash before COMMAND).
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        trailing_var_arg = true,
+        num_args = 1..
+    )]
+    pub(crate) command: Vec<OsString>,
 }
 
 /// `spawn`.

@@ -19,6 +19,7 @@ mod bench;
 mod fifo;
 #[cfg(windows)]
 mod named_pipe;
+mod pass;
 mod relay;
 mod shm;
 mod socket;
@@ -74,6 +75,8 @@ fn run(command: Command) -> io::Result<ExitCode> {
         Command::Connect(args) => socket::connect(&args)?,
         Command::Names(args) => socket::describe(&args)?,
         Command::Spawn(args) => return spawn::run(&args),
+        Command::Pass(args) => return pass::pass(&args),
+        Command::Take(args) => return pass::take(&args),
         #[cfg(unix)]
         Command::Fifo(command) => fifo::run(&command)?,
         #[cfg(windows)]

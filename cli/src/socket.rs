@@ -28,7 +28,7 @@ pub(crate) fn name(args: &NameArgs) -> io::Result<Name> {
 }
 
 /// The library's advice names its API; on the command line it is a flag.
-fn for_the_command_line(error: io::Error) -> io::Error {
+pub(crate) fn for_the_command_line(error: io::Error) -> io::Error {
     let mut message = error.to_string();
     for (api, flag) in [
         ("`Name::path`", "--path"),

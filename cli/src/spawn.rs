@@ -66,14 +66,20 @@ pub(crate) fn run(args: &SpawnArgs) -> io::Result<ExitCode> {
 /// The child's exit status as this process's: its code, or 128 plus the
 /// number of the signal that ended it, as shells report it.
 fn exit_code(status: ExitStatus) -> ExitCode {
+    ExitCode::from(status_byte(status))
+}
+
+/// An exit status as one byte: its code, or 128 plus the number of the
+/// signal that ended it, as shells report it; 1 if neither is known.
+pub(crate) fn status_byte(status: ExitStatus) -> u8 {
     if let Some(code) = status.code() {
         // Windows codes can exceed a byte; the low byte is what a Unix
         // parent would see anyway.
-        return ExitCode::from(code as u8);
+        return code as u8;
     }
     #[cfg(unix)]
     if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
-        return ExitCode::from(128u8.wrapping_add(signal as u8));
+        return 128u8.wrapping_add(signal as u8);
     }
-    ExitCode::FAILURE
+    1
 }

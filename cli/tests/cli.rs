@@ -978,3 +978,84 @@ fn a_shared_memory_client_sends_everything_after_the_server_stopped_sending() {
         "the server did not get every byte"
     );
 }
+
+/// Starts `localipc take NAME COMMAND...` and waits until it listens.
+#[cfg(unix)]
+fn start_taker(name: &str, command: &[&str]) -> std::process::Child {
+    let mut args = vec!["take", name, "--"];
+    args.extend_from_slice(command);
+    common::start_listening(&args)
+}
+
+#[cfg(unix)]
+#[test]
+fn pass_hands_its_stdin_and_stdout_to_the_command_take_runs() {
+    let _watchdog = watchdog(
+        "pass_hands_its_stdin_and_stdout_to_the_command_take_runs",
+        LIMIT,
+    );
+    let dir = support::TempDir::new("cli-pass");
+    let input = dir.path().join("in.txt");
+    let output = dir.path().join("out.txt");
+    std::fs::write(&input, "b\nc\na\n").unwrap();
+    let name = unique("pass");
+    let mut taker = start_taker(&name, &["sort"]);
+    let status = localipc()
+        .args(["pass", &name])
+        .stdin(std::fs::File::open(&input).unwrap())
+        .stdout(std::fs::File::create(&output).unwrap())
+        .status_child()
+        .unwrap();
+    assert!(status.success(), "{status}");
+    // sort read the file and wrote the other itself: nothing crossed the
+    // socket but the descriptors.
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "a\nb\nc\n");
+    let taken = taker.wait_with_output().unwrap();
+    assert!(taken.status.success(), "{taken:?}");
+    assert!(taken.stdout.is_empty(), "{taken:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn pass_exits_with_the_status_of_the_command_take_ran() {
+    let _watchdog = watchdog("pass_exits_with_the_status_of_the_command_take_ran", LIMIT);
+    let name = unique("pass-status");
+    let mut taker = start_taker(&name, &["sh", "-c", "exit 7"]);
+    let output = localipc()
+        .args(["pass", &name])
+        .stdin(Stdio::null())
+        .output_child()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7), "{output:?}");
+    assert_eq!(taker.wait().unwrap().code(), Some(7));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_refused_pass_is_told_and_passes_nothing() {
+    let test = "a_refused_pass_is_told_and_passes_nothing";
+    let _watchdog = watchdog(test, LIMIT);
+    let name = unique("pass-refused");
+    let mut taker = start_taker(&name, &["sh", "-c", "echo ran >&2"]);
+    let mut other = localipc();
+    other.args(["pass", "--expect-server", "any-user", &name]);
+    if as_nobody(test, &mut other) {
+        let output = other.stdin(Stdio::null()).output_child().unwrap();
+        assert_one_line_error(&output, 1, "refused this connection");
+        // The taker still waits for someone it admits.
+        assert!(taker.try_wait().unwrap().is_none());
+    }
+    taker.kill().unwrap();
+    taker.wait().unwrap();
+}
+
+#[test]
+fn pass_to_a_name_nobody_takes_says_so() {
+    let _watchdog = watchdog("pass_to_a_name_nobody_takes_says_so", LIMIT);
+    let output = localipc()
+        .args(["pass", &unique("pass-nobody")])
+        .stdin(Stdio::null())
+        .output_child()
+        .unwrap();
+    assert_one_line_error(&output, 1, "no listener");
+}
