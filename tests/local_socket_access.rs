@@ -204,8 +204,18 @@ mod policies {
             Ok(_) => (Ok(reply), None),
             Err(error) => {
                 if error.kind() == ErrorKind::PermissionDenied {
-                    // A write is told too, not just `BrokenPipe`.
-                    let write = (&stream).write_all(b"more").unwrap_err();
+                    // A write is told too, not just `BrokenPipe`, once the
+                    // listener has closed (the notice can come before).
+                    let started = Instant::now();
+                    let write = loop {
+                        match (&stream).write_all(b"more") {
+                            Err(error) => break error,
+                            Ok(()) if started.elapsed() < Duration::from_secs(10) => {
+                                thread::sleep(Duration::from_millis(5));
+                            }
+                            Ok(()) => panic!("writes still succeed after 10 s"),
+                        }
+                    };
                     assert_eq!(write.kind(), ErrorKind::PermissionDenied, "{write}");
                 }
                 (Err(error), (&stream).read(&mut [0; 16]).err())

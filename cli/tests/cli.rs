@@ -999,7 +999,7 @@ fn pass_hands_its_stdin_and_stdout_to_the_command_take_runs() {
     let output = dir.path().join("out.txt");
     std::fs::write(&input, "b\nc\na\n").unwrap();
     let name = unique("pass");
-    let mut taker = start_taker(&name, &["sort"]);
+    let taker = start_taker(&name, &["sort"]);
     let status = localipc()
         .args(["pass", &name])
         .stdin(std::fs::File::open(&input).unwrap())
