@@ -339,9 +339,8 @@ impl std::os::fd::AsRawFd for Stream {
 
 /// Connects to `resolved`, and checks who serves it before returning.
 pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<Stream> {
-    let fd = super::socket::connect(resolved, options, SocketType::STREAM).map_err(|error| {
-        other_kind_listens(resolved, error, "a message listener, not a stream listener")
-    })?;
+    let fd = super::socket::connect(resolved, options, SocketType::STREAM)
+        .map_err(|error| other_kind_listens(resolved, error, false))?;
     Stream::new(UnixStream::from(fd), options.nonblocking)
 }
 
@@ -353,7 +352,8 @@ pub(crate) fn connect_nonblocking(
     expected_server: &crate::sys::ExpectedServer,
 ) -> io::Result<Option<Stream>> {
     let connected =
-        super::socket::connect_nonblocking(resolved, expected_server, SocketType::STREAM)?;
+        super::socket::connect_nonblocking(resolved, expected_server, SocketType::STREAM)
+            .map_err(|error| other_kind_listens(resolved, error, false))?;
     connected
         .map(|fd| Stream::new(UnixStream::from(fd), true))
         .transpose()
@@ -501,15 +501,51 @@ pub(crate) fn bind_kind(
 
 pub(crate) use super::socket_name::{resolve_namespaced, resolve_path};
 
-/// `EPROTOTYPE`: a listener of the other kind (streams, messages) has the
-/// name; `what` says which.
-pub(crate) fn other_kind_listens(resolved: &Resolved, error: io::Error, what: &str) -> io::Error {
-    if crate::error::raw_os_error(&error) != Some(rustix::io::Errno::PROTOTYPE.raw_os_error()) {
+/// The error of a connect that found a listener of the other kind on the
+/// name: `EPROTOTYPE` (a socket file of the other type), or (Linux and
+/// Android) an abstract name refused by the other kind's placeholder while
+/// the kernel lists a listener of the other type on it. `messages` says
+/// which kind the caller connects. Other errors pass unchanged.
+pub(crate) fn other_kind_listens(
+    resolved: &Resolved,
+    error: io::Error,
+    messages: bool,
+) -> io::Error {
+    let raw = crate::error::raw_os_error(&error);
+    let other_kind = raw == Some(rustix::io::Errno::PROTOTYPE.raw_os_error())
+        || (raw == Some(rustix::io::Errno::CONNREFUSED.raw_os_error())
+            && other_kind_on_abstract_name(resolved, messages));
+    if !other_kind {
         return error;
     }
-    crate::error::with_context(
-        io::ErrorKind::InvalidInput,
-        format!("`{resolved}` is {what}"),
-        error,
-    )
+    let message = if messages {
+        format!(
+            "`{resolved}` has a stream listener, not a message socket: a name belongs to one \
+             kind; connect to it with `Stream::connect`"
+        )
+    } else {
+        format!(
+            "`{resolved}` has a message socket listening (a MessageListener), not a stream \
+             listener: a name belongs to one kind; connect to it with `MessageSocket::connect`"
+        )
+    };
+    crate::error::with_context(io::ErrorKind::InvalidInput, message, error)
+}
+
+/// Whether the kernel lists a listener of the other kind than `messages`
+/// on the abstract name `resolved`.
+#[cfg(linux_like)]
+fn other_kind_on_abstract_name(resolved: &Resolved, messages: bool) -> bool {
+    let wanted = if messages && cfg!(not(messages_framed)) {
+        SocketType::SEQPACKET
+    } else {
+        SocketType::STREAM
+    };
+    super::sock_diag::abstract_name_listener(resolved)
+        .is_some_and(|listening| listening.socket_type != wanted)
+}
+
+#[cfg(not(linux_like))]
+fn other_kind_on_abstract_name(_resolved: &Resolved, _messages: bool) -> bool {
+    false
 }

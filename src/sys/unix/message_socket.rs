@@ -751,13 +751,8 @@ fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
 
 /// Connects a message socket to `resolved`, and checks who serves it.
 pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<MessageSocket> {
-    let fd = super::socket::connect(resolved, options, KIND).map_err(|error| {
-        super::local_socket::other_kind_listens(
-            resolved,
-            error,
-            "a stream listener, not a message listener",
-        )
-    })?;
+    let fd = super::socket::connect(resolved, options, KIND)
+        .map_err(|error| super::local_socket::other_kind_listens(resolved, error, true))?;
     MessageSocket::new(fd, options.nonblocking)
 }
 
@@ -768,14 +763,8 @@ pub(crate) fn connect_nonblocking(
     resolved: &Resolved,
     expected_server: &crate::sys::ExpectedServer,
 ) -> io::Result<Option<MessageSocket>> {
-    let connected =
-        super::socket::connect_nonblocking(resolved, expected_server, KIND).map_err(|error| {
-            super::local_socket::other_kind_listens(
-                resolved,
-                error,
-                "a stream listener, not a message listener",
-            )
-        })?;
+    let connected = super::socket::connect_nonblocking(resolved, expected_server, KIND)
+        .map_err(|error| super::local_socket::other_kind_listens(resolved, error, true))?;
     connected.map(|fd| MessageSocket::new(fd, true)).transpose()
 }
 

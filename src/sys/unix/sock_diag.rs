@@ -1,6 +1,6 @@
 //! Who holds an abstract name: Linux's `sock_diag` netlink interface lists
-//! listening Unix sockets with their names and owners (the owner since
-//! Linux 5.3), without connecting to them.
+//! listening Unix sockets with their names, types and owners (the owner
+//! since Linux 5.3), without connecting to them.
 //!
 //! Best effort, for error messages only: any failure, or an answer that
 //! does not parse, is `None`. The kernel's answer is parsed with every
@@ -25,9 +25,20 @@ const UNIX_DIAG_UID: u16 = 7;
 const NLMSG_HEADER_LEN: usize = 16;
 const UNIX_DIAG_MSG_LEN: usize = 16;
 
-/// The uid of the process that listens on the abstract name `resolved`, if
-/// the kernel says.
-pub(crate) fn abstract_name_owner(resolved: &Resolved) -> Option<u32> {
+/// A socket that listens on an abstract name, as the kernel describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Listening {
+    /// Its type: `SOCK_STREAM` for a stream listener, `SOCK_SEQPACKET` for
+    /// a message listener.
+    pub(crate) socket_type: SocketType,
+    /// The uid that owns it, if the kernel says (Linux 5.3 and later).
+    pub(crate) uid: Option<u32>,
+}
+
+/// The socket that listens on the abstract name `resolved`, if the kernel
+/// says. (localipc's placeholders, which hold a name for the other socket
+/// type, are bound but never listen, so they are not it.)
+pub(crate) fn abstract_name_listener(resolved: &Resolved) -> Option<Listening> {
     let Address::Abstract(name) = &resolved.address else {
         return None;
     };
@@ -55,7 +66,7 @@ pub(crate) fn abstract_name_owner(resolved: &Resolved) -> Option<u32> {
         let (len, _) =
             rustix::net::recv(&socket, &mut buffer[..], rustix::net::RecvFlags::empty()).ok()?;
         match find_owner(buffer.get(..len)?, &wanted) {
-            Found::Owner(uid) => return Some(uid),
+            Found::Listener(listening) => return Some(listening),
             Found::End => return None,
             Found::More => {}
         }
@@ -80,7 +91,7 @@ fn request() -> [u8; NLMSG_HEADER_LEN + 24] {
 
 #[derive(Debug, PartialEq, Eq)]
 enum Found {
-    Owner(u32),
+    Listener(Listening),
     /// The dump is over (or failed).
     End,
     /// Read on.
@@ -108,8 +119,9 @@ fn find_owner(mut datagram: &[u8], wanted: &[u8]) -> Found {
         match kind {
             NLMSG_DONE | NLMSG_ERROR => return Found::End,
             SOCK_DIAG_BY_FAMILY => {
-                if let Some(uid) = owner_if_named(&datagram[NLMSG_HEADER_LEN..len], wanted) {
-                    return Found::Owner(uid);
+                if let Some(listening) = listener_if_named(&datagram[NLMSG_HEADER_LEN..len], wanted)
+                {
+                    return Found::Listener(listening);
                 }
             }
             _ => {}
@@ -120,9 +132,10 @@ fn find_owner(mut datagram: &[u8], wanted: &[u8]) -> Found {
     Found::More
 }
 
-/// The owner in one `unix_diag_msg` and its attributes, if its name is
-/// `wanted`.
-fn owner_if_named(message: &[u8], wanted: &[u8]) -> Option<u32> {
+/// The socket one `unix_diag_msg` and its attributes describe, if its name
+/// is `wanted`. The message opens with the family, then the type, as bytes.
+fn listener_if_named(message: &[u8], wanted: &[u8]) -> Option<Listening> {
+    let socket_type = SocketType::from_raw(u32::from(*message.get(1)?));
     let mut attributes = message.get(UNIX_DIAG_MSG_LEN..)?;
     let (mut name, mut uid) = (None, None);
     while attributes.len() >= 4 {
@@ -140,12 +153,14 @@ fn owner_if_named(message: &[u8], wanted: &[u8]) -> Option<u32> {
         let next = len.next_multiple_of(4).min(attributes.len());
         attributes = &attributes[next..];
     }
-    if name? == wanted { uid } else { None }
+    (name? == wanted).then_some(Listening { socket_type, uid })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Found, find_owner};
+    use rustix::net::SocketType;
+
+    use super::{Found, Listening, find_owner};
 
     fn attribute(kind: u16, payload: &[u8]) -> Vec<u8> {
         let mut bytes = Vec::new();
@@ -160,6 +175,8 @@ mod tests {
 
     fn message(name: &[u8], uid: u32) -> Vec<u8> {
         let mut body = vec![0_u8; 16];
+        body[0] = libc::AF_UNIX as u8;
+        body[1] = libc::SOCK_SEQPACKET as u8;
         body.extend(attribute(0, name));
         body.extend(attribute(7, &uid.to_ne_bytes()));
         let mut bytes = Vec::new();
@@ -174,7 +191,13 @@ mod tests {
     fn the_owner_of_the_wanted_name_is_found_among_others() {
         let mut datagram = message(b"\0other", 1);
         datagram.extend(message(b"\0wanted", 65534));
-        assert_eq!(find_owner(&datagram, b"\0wanted"), Found::Owner(65534));
+        assert_eq!(
+            find_owner(&datagram, b"\0wanted"),
+            Found::Listener(Listening {
+                socket_type: SocketType::SEQPACKET,
+                uid: Some(65534)
+            })
+        );
         assert_eq!(find_owner(&datagram, b"\0missing"), Found::More);
     }
 

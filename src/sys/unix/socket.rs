@@ -161,11 +161,17 @@ fn not_a_socket(resolved: &Resolved) -> Option<&'static str> {
 pub(crate) const REFUSALS_PER_ACCEPT: usize = 64;
 
 /// What a listener holds besides its socket: the file it installed, the
-/// lock on it, and the check it makes of each connection. Dropped after
-/// the socket: the file goes first, then the lock.
+/// lock on it, the placeholder that keeps its abstract name from the other
+/// kind of listener, and the check it makes of each connection. Dropped
+/// after the socket: the file goes first, then the lock.
 #[derive(Debug)]
 pub(crate) struct Bound {
     pub(crate) file: Option<SocketFile>,
+    /// Linux and Android, abstract names: a socket of the other type bound
+    /// (never listening) to the listener's name, shared with its clones and
+    /// closed with the last of them (see [`bind_abstract`]).
+    #[allow(dead_code, reason = "held for the listener's lifetime, closed by Drop")]
+    placeholder: Option<std::sync::Arc<OwnedFd>>,
     #[allow(
         dead_code,
         reason = "held for the listener's lifetime, released by Drop"
@@ -208,6 +214,7 @@ impl Bound {
         Self {
             file: None,
             lock: None,
+            placeholder: self.placeholder.clone(),
             admission: self.admission.clone(),
         }
     }
@@ -218,6 +225,7 @@ impl Bound {
         Self {
             file: None,
             lock: None,
+            placeholder: None,
             admission: Admission::everyone(),
         }
     }
@@ -296,28 +304,18 @@ pub(crate) fn bind(
             let bound = Bound {
                 file: Some(bound_file.file),
                 lock: Some(bound_file.lock),
+                placeholder: None,
                 admission,
             };
             (bound_file.socket, bound)
         }
         #[cfg(linux_like)]
         Address::Abstract(_) => {
-            let fd = new_socket(kind)?;
-            rustix::net::bind(&fd, &socket_address(resolved)?).map_err(|errno| {
-                match super::sock_diag::abstract_name_owner(resolved) {
-                    Some(uid) => with_context(
-                        io::ErrorKind::AddrInUse,
-                        format!("cannot bind `{resolved}`: another listener is active on it (it runs as uid {uid})"),
-                        errno.into(),
-                    ),
-                    None => socket_file::bind_error(resolved, errno.into()),
-                }
-            })?;
-            rustix::net::listen(&fd, BACKLOG)
-                .map_err(|errno| socket_file::bind_error(resolved, errno.into()))?;
+            let (fd, placeholder) = bind_abstract(resolved, kind)?;
             let bound = Bound {
                 file: None,
                 lock: None,
+                placeholder: Some(std::sync::Arc::new(placeholder)),
                 admission: Admission::enforcing(&options.access, on_refused),
             };
             (fd, bound)
@@ -327,6 +325,79 @@ pub(crate) fn bind(
         rustix::io::ioctl_fionbio(&socket, true)?;
     }
     Ok((socket, bound))
+}
+
+/// Binds the abstract name `resolved` for both socket types, so that it
+/// belongs to one kind of listener: the Linux kernel keeps abstract names
+/// per socket type, so a stream listener (`SOCK_STREAM`) and a message
+/// listener (`SOCK_SEQPACKET`) could otherwise hold one name each. Both
+/// kinds bind `SOCK_STREAM` first, then `SOCK_SEQPACKET`, and listen only
+/// on their own type; the socket of the other type is a placeholder that
+/// never listens (a connect to it is refused). Whoever takes `SOCK_STREAM`
+/// first has the name: a concurrent binder of either kind fails there with
+/// `EADDRINUSE`, before it holds anything. Returns the listening socket and
+/// the placeholder.
+#[cfg(linux_like)]
+fn bind_abstract(resolved: &Resolved, kind: SocketType) -> io::Result<(OwnedFd, OwnedFd)> {
+    let other = if kind == SocketType::SEQPACKET {
+        SocketType::STREAM
+    } else {
+        SocketType::SEQPACKET
+    };
+    let address = socket_address(resolved)?;
+    let bind_one = |socket_type: SocketType| {
+        let fd = new_socket(socket_type)?;
+        rustix::net::bind(&fd, &address).map_err(|errno| abstract_bind_error(resolved, errno))?;
+        Ok::<_, io::Error>(fd)
+    };
+    let (listening, placeholder) = if kind == SocketType::STREAM {
+        let listening = bind_one(kind)?;
+        (listening, bind_one(other)?)
+    } else {
+        let placeholder = bind_one(other)?;
+        (bind_one(kind)?, placeholder)
+    };
+    rustix::net::listen(&listening, BACKLOG)
+        .map_err(|errno| socket_file::bind_error(resolved, errno.into()))?;
+    Ok((listening, placeholder))
+}
+
+/// A failed bind of an abstract name, saying which kind of listener holds
+/// it when the kernel tells.
+#[cfg(linux_like)]
+fn abstract_bind_error(resolved: &Resolved, errno: rustix::io::Errno) -> io::Error {
+    let error = io::Error::from(errno);
+    if error.kind() != io::ErrorKind::AddrInUse {
+        return socket_file::bind_error(resolved, error);
+    }
+    let Some(listening) = super::sock_diag::abstract_name_listener(resolved) else {
+        return socket_file::bind_error(resolved, error);
+    };
+    let owner = match listening.uid {
+        Some(uid) => format!(" (it runs as uid {uid})"),
+        None => String::new(),
+    };
+    let holder = match listener_kind(listening.socket_type) {
+        Some(kind) => format!("{kind} listens on it{owner}; a name belongs to one kind"),
+        None => format!("another listener is active on it{owner}"),
+    };
+    with_context(
+        io::ErrorKind::AddrInUse,
+        format!("cannot bind `{resolved}`: {holder}"),
+        error,
+    )
+}
+
+/// What kind of listener a listening socket of `socket_type` is, in words.
+/// (Where message sockets are framed over `SOCK_STREAM`, a stream socket
+/// may be either.)
+#[cfg(linux_like)]
+pub(crate) fn listener_kind(socket_type: SocketType) -> Option<&'static str> {
+    match socket_type {
+        SocketType::SEQPACKET => Some("a message socket (MessageListener)"),
+        SocketType::STREAM if cfg!(not(messages_framed)) => Some("a stream listener (Listener)"),
+        _ => None,
+    }
 }
 
 /// Namespaced names outside Linux live in a directory only their user can
