@@ -67,6 +67,9 @@ impl<X: Reactor> Stream<X> {
         X::check_context()?;
         let stream = super::connect(&blocking::client_config(resolved, options.timeout)).await?;
         blocking::check_server(stream.as_borrowed(), resolved, &options.expected_server)?;
+        if stream.is_message_mode() {
+            return Err(blocking::not_a_stream_listener(resolved));
+        }
         Ok(Self::new(stream))
     }
 
