@@ -339,6 +339,8 @@ impl std::os::fd::AsRawFd for Stream {
 
 /// Connects to `resolved`, and checks who serves it before returning.
 pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<Stream> {
+    #[cfg(messages_framed)]
+    refuse_framed_other_kind(resolved, false)?;
     let fd = super::socket::connect(resolved, options, SocketType::STREAM)
         .map_err(|error| other_kind_listens(resolved, error, false))?;
     Stream::new(UnixStream::from(fd), options.nonblocking)
@@ -351,6 +353,8 @@ pub(crate) fn connect_nonblocking(
     resolved: &Resolved,
     expected_server: &crate::sys::ExpectedServer,
 ) -> io::Result<Option<Stream>> {
+    #[cfg(messages_framed)]
+    refuse_framed_other_kind(resolved, false)?;
     let connected =
         super::socket::connect_nonblocking(resolved, expected_server, SocketType::STREAM)
             .map_err(|error| other_kind_listens(resolved, error, false))?;
@@ -482,16 +486,18 @@ impl Listener {
 
 /// Binds and listens on `resolved`.
 pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
-    bind_kind(resolved, options, SocketType::STREAM)
+    bind_kind(resolved, options, SocketType::STREAM, false)
 }
 
-/// Binds and listens on `resolved` for sockets of type `kind`.
+/// Binds and listens on `resolved` for sockets of type `kind`, as a
+/// listener of messages (`messages`) or streams.
 pub(crate) fn bind_kind(
     resolved: &Resolved,
     options: &BindOptions,
     kind: SocketType,
+    messages: bool,
 ) -> io::Result<Listener> {
-    let (socket, bound) = super::socket::bind(resolved, options, kind)?;
+    let (socket, bound) = super::socket::bind(resolved, options, kind, messages)?;
     Ok(Listener {
         socket: UnixListener::from(socket),
         bound,
@@ -518,7 +524,17 @@ pub(crate) fn other_kind_listens(
     if !other_kind {
         return error;
     }
-    let message = if messages {
+    crate::error::with_context(
+        io::ErrorKind::InvalidInput,
+        other_kind_message(resolved, messages),
+        error,
+    )
+}
+
+/// What a client of messages (`messages`) or streams is told when the
+/// other kind listens on `resolved`.
+fn other_kind_message(resolved: &Resolved, messages: bool) -> String {
+    if messages {
         format!(
             "`{resolved}` has a stream listener, not a message socket: a name belongs to one \
              kind; connect to it with `Stream::connect`"
@@ -528,8 +544,27 @@ pub(crate) fn other_kind_listens(
             "`{resolved}` has a message socket listening (a MessageListener), not a stream \
              listener: a name belongs to one kind; connect to it with `MessageSocket::connect`"
         )
+    }
+}
+
+/// Where message sockets are framed over `SOCK_STREAM` (Apple systems), a
+/// connect of the other kind would get in: before connecting to a socket
+/// file, a client reads which kind holds it from its lock file (readable
+/// by the listener's user) and refuses the other kind. A listener whose
+/// lock file cannot be read (another user's, or not localipc's) is
+/// connected to; the framing's hello then tells the message side.
+#[cfg(messages_framed)]
+pub(crate) fn refuse_framed_other_kind(resolved: &Resolved, messages: bool) -> io::Result<()> {
+    let Some(path) = resolved.fs_path() else {
+        return Ok(());
     };
-    crate::error::with_context(io::ErrorKind::InvalidInput, message, error)
+    match super::socket_file::holder_kind(path) {
+        Some(held) if held != messages => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            other_kind_message(resolved, messages),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Whether the kernel lists a listener of the other kind than `messages`

@@ -751,6 +751,8 @@ fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
 
 /// Connects a message socket to `resolved`, and checks who serves it.
 pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<MessageSocket> {
+    #[cfg(messages_framed)]
+    super::local_socket::refuse_framed_other_kind(resolved, true)?;
     let fd = super::socket::connect(resolved, options, KIND)
         .map_err(|error| super::local_socket::other_kind_listens(resolved, error, true))?;
     MessageSocket::new(fd, options.nonblocking)
@@ -763,6 +765,8 @@ pub(crate) fn connect_nonblocking(
     resolved: &Resolved,
     expected_server: &crate::sys::ExpectedServer,
 ) -> io::Result<Option<MessageSocket>> {
+    #[cfg(messages_framed)]
+    super::local_socket::refuse_framed_other_kind(resolved, true)?;
     let connected = super::socket::connect_nonblocking(resolved, expected_server, KIND)
         .map_err(|error| super::local_socket::other_kind_listens(resolved, error, true))?;
     connected.map(|fd| MessageSocket::new(fd, true)).transpose()
@@ -791,5 +795,5 @@ impl std::os::fd::AsRawFd for MessageSocket {
 
 /// Binds and listens for message sockets on `resolved`.
 pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
-    super::local_socket::bind_kind(resolved, options, KIND)
+    super::local_socket::bind_kind(resolved, options, KIND, true)
 }

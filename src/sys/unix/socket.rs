@@ -274,13 +274,14 @@ fn file_policy(
     (permissions, admission)
 }
 
-/// Binds a socket of type `kind` to `resolved` and listens, enforcing the
-/// access policy: the listening socket (in the mode the options ask for)
+/// Binds a socket of type `kind` to `resolved` and listens, for a listener
+/// of messages (`messages`) or streams, enforcing the access policy: the listening socket (in the mode the options ask for)
 /// and what the listener must hold.
 pub(crate) fn bind(
     resolved: &Resolved,
     options: &BindOptions,
     kind: SocketType,
+    messages: bool,
 ) -> io::Result<(OwnedFd, Bound)> {
     if let Some(mode) = options.mode {
         if mode & !0o777 != 0 {
@@ -300,7 +301,8 @@ pub(crate) fn bind(
                 ensure_private_dir(dir, true)?;
             }
             let (permissions, admission) = file_policy(&options.access, options.mode, on_refused);
-            let bound_file = socket_file::bind(resolved, path, permissions, BACKLOG, kind)?;
+            let bound_file =
+                socket_file::bind(resolved, path, permissions, BACKLOG, kind, messages)?;
             let bound = Bound {
                 file: Some(bound_file.file),
                 lock: Some(bound_file.lock),
@@ -347,7 +349,8 @@ fn bind_abstract(resolved: &Resolved, kind: SocketType) -> io::Result<(OwnedFd, 
     let address = socket_address(resolved)?;
     let bind_one = |socket_type: SocketType| {
         let fd = new_socket(socket_type)?;
-        rustix::net::bind(&fd, &address).map_err(|errno| abstract_bind_error(resolved, errno))?;
+        rustix::net::bind(&fd, &address)
+            .map_err(|errno| abstract_bind_error(resolved, kind, errno))?;
         Ok::<_, io::Error>(fd)
     };
     let (listening, placeholder) = if kind == SocketType::STREAM {
@@ -362,10 +365,14 @@ fn bind_abstract(resolved: &Resolved, kind: SocketType) -> io::Result<(OwnedFd, 
     Ok((listening, placeholder))
 }
 
-/// A failed bind of an abstract name, saying which kind of listener holds
-/// it when the kernel tells.
+/// A failed bind of an abstract name for a listener of sockets of type
+/// `kind`, saying which kind of listener holds it when the kernel tells.
 #[cfg(linux_like)]
-fn abstract_bind_error(resolved: &Resolved, errno: rustix::io::Errno) -> io::Error {
+fn abstract_bind_error(
+    resolved: &Resolved,
+    kind: SocketType,
+    errno: rustix::io::Errno,
+) -> io::Error {
     let error = io::Error::from(errno);
     if error.kind() != io::ErrorKind::AddrInUse {
         return socket_file::bind_error(resolved, error);
@@ -377,10 +384,11 @@ fn abstract_bind_error(resolved: &Resolved, errno: rustix::io::Errno) -> io::Err
         Some(uid) => format!(" (it runs as uid {uid})"),
         None => String::new(),
     };
-    let holder = match listener_kind(listening.socket_type) {
-        Some(kind) => format!("{kind} listens on it{owner}; a name belongs to one kind"),
-        None => format!("another listener is active on it{owner}"),
-    };
+    let holder = socket_file::holder_in_words(
+        holds_messages(listening.socket_type),
+        kind == SocketType::SEQPACKET,
+        &owner,
+    );
     with_context(
         io::ErrorKind::AddrInUse,
         format!("cannot bind `{resolved}`: {holder}"),
@@ -388,14 +396,14 @@ fn abstract_bind_error(resolved: &Resolved, errno: rustix::io::Errno) -> io::Err
     )
 }
 
-/// What kind of listener a listening socket of `socket_type` is, in words.
-/// (Where message sockets are framed over `SOCK_STREAM`, a stream socket
-/// may be either.)
+/// Whether a listening socket of `socket_type` is a message listener
+/// (`Some(true)`) or a stream listener. (Where message sockets are framed
+/// over `SOCK_STREAM`, a stream socket may be either.)
 #[cfg(linux_like)]
-pub(crate) fn listener_kind(socket_type: SocketType) -> Option<&'static str> {
+fn holds_messages(socket_type: SocketType) -> Option<bool> {
     match socket_type {
-        SocketType::SEQPACKET => Some("a message socket (MessageListener)"),
-        SocketType::STREAM if cfg!(not(messages_framed)) => Some("a stream listener (Listener)"),
+        SocketType::SEQPACKET => Some(true),
+        SocketType::STREAM if cfg!(not(messages_framed)) => Some(false),
         _ => None,
     }
 }
@@ -438,11 +446,17 @@ mod tests {
                 access,
                 ..BindOptions::default()
             };
-            let error = bind(&resolved, &options, SocketType::STREAM).unwrap_err();
+            let error = bind(&resolved, &options, SocketType::STREAM, false).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
             assert!(error.to_string().contains("Name::path"), "{error}");
         }
-        let listener = bind(&resolved, &BindOptions::default(), SocketType::STREAM).unwrap();
+        let listener = bind(
+            &resolved,
+            &BindOptions::default(),
+            SocketType::STREAM,
+            false,
+        )
+        .unwrap();
         drop(listener);
         std::fs::remove_dir_all(&dir).unwrap();
     }
