@@ -90,9 +90,24 @@ pub(crate) fn connect(args: &ConnectArgs) -> io::Result<()> {
     options.expected_server(who::expected_server(args.expect_server.as_ref())?);
     #[cfg(message_sockets)]
     if args.messages {
-        return relay::relay(Connection::Messages(options.connect_messages()?));
+        let socket = options.connect_messages().map_err(other_kind_advice)?;
+        return relay::relay(Connection::Messages(socket));
     }
-    relay::relay(connection(options.connect()?))
+    relay::relay(connection(options.connect().map_err(other_kind_advice)?))
+}
+
+/// The library's advice for a name the other kind (streams, messages)
+/// listens on names its API; on the command line it is a flag.
+fn other_kind_advice(error: io::Error) -> io::Error {
+    let text = error.to_string();
+    if !text.contains("a name belongs to one kind") {
+        return error;
+    }
+    io::Error::new(
+        error.kind(),
+        text.replace("with `MessageSocket::connect`", "with --messages")
+            .replace("with `Stream::connect`", "without --messages"),
+    )
 }
 
 /// A local socket stream as the relay takes it: itself on Unix.
