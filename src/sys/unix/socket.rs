@@ -275,8 +275,9 @@ fn file_policy(
 }
 
 /// Binds a socket of type `kind` to `resolved` and listens, for a listener
-/// of messages (`messages`) or streams, enforcing the access policy: the listening socket (in the mode the options ask for)
-/// and what the listener must hold.
+/// of messages (`messages`) or streams, enforcing the access policy: the
+/// listening socket (in the mode the options ask for) and what the
+/// listener must hold.
 pub(crate) fn bind(
     resolved: &Resolved,
     options: &BindOptions,

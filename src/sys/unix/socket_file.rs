@@ -9,7 +9,10 @@
 //!    listener's lifetime. Only one binder of a path holds it at a time, so
 //!    binders never race; a binder that finds it held knows a live localipc
 //!    listener (or a binder) has the path, without connecting to it. The OS
-//!    drops the lock when its holder dies, however it dies.
+//!    drops the lock when its holder dies, however it dies. The holder
+//!    writes its kind (`stream` or `messages`) into the lock file, so that
+//!    a binder or client of the other kind can say which kind holds the
+//!    name (a name belongs to one kind).
 //! 2. **The way in.** With the lock held, whatever is at `PATH` is looked
 //!    at: nothing; a socket file whose server is gone (stale: a connect is
 //!    refused) or a live foreign server (a connect gets in, `AddrInUse`);
