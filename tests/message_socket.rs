@@ -541,16 +541,30 @@ fn a_name_belongs_to_the_kind_of_listener_that_bound_it() {
         "a_name_belongs_to_the_kind_of_listener_that_bound_it",
         LIMIT,
     );
+    let test = "a_name_belongs_to_the_kind_of_listener_that_bound_it";
     for (name, _keep) in both_kinds("m-kind-messages") {
         let _messages = MessageListener::bind(&name).unwrap();
-        let error = Listener::bind(&name).unwrap_err();
-        assert_held_by_the_other_kind(&name, &error, "message socket");
+        match Listener::bind(&name) {
+            Err(error) => assert_held_by_the_other_kind(&name, &error, "message socket"),
+            Ok(_) if util::is_wine() => return wine_gives_the_name_away(test),
+            Ok(_) => panic!("{name}: a stream listener took a message listener's name"),
+        }
     }
     for (name, _keep) in both_kinds("m-kind-stream") {
         let _streams = Listener::bind(&name).unwrap();
-        let error = MessageListener::bind(&name).unwrap_err();
-        assert_held_by_the_other_kind(&name, &error, "stream listener");
+        match MessageListener::bind(&name) {
+            Err(error) => assert_held_by_the_other_kind(&name, &error, "stream listener"),
+            Ok(_) if util::is_wine() => return wine_gives_the_name_away(test),
+            Ok(_) => panic!("{name}: a message listener took a stream listener's name"),
+        }
     }
+}
+
+fn wine_gives_the_name_away(test: &str) {
+    util::skip(
+        test,
+        "Wine ignores FILE_FLAG_FIRST_PIPE_INSTANCE, so a second server gets the name",
+    );
 }
 
 /// A bind of a name the other kind holds fails with `AddrInUse` that names
