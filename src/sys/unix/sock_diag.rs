@@ -65,7 +65,7 @@ pub(crate) fn abstract_name_listener(resolved: &Resolved) -> Option<Listening> {
     for _ in 0..4096 {
         let (len, _) =
             rustix::net::recv(&socket, &mut buffer[..], rustix::net::RecvFlags::empty()).ok()?;
-        match find_owner(buffer.get(..len)?, &wanted) {
+        match find_listener(buffer.get(..len)?, &wanted) {
             Found::Listener(listening) => return Some(listening),
             Found::End => return None,
             Found::More => {}
@@ -107,7 +107,7 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
 }
 
 /// Looks through one datagram of the dump for the socket named `wanted`.
-fn find_owner(mut datagram: &[u8], wanted: &[u8]) -> Found {
+fn find_listener(mut datagram: &[u8], wanted: &[u8]) -> Found {
     while datagram.len() >= NLMSG_HEADER_LEN {
         let (Some(len), Some(kind)) = (u32_at(datagram, 0), u16_at(datagram, 4)) else {
             return Found::End;
@@ -160,7 +160,7 @@ fn listener_if_named(message: &[u8], wanted: &[u8]) -> Option<Listening> {
 mod tests {
     use rustix::net::SocketType;
 
-    use super::{Found, Listening, find_owner};
+    use super::{Found, Listening, find_listener};
 
     fn attribute(kind: u16, payload: &[u8]) -> Vec<u8> {
         let mut bytes = Vec::new();
@@ -188,30 +188,30 @@ mod tests {
     }
 
     #[test]
-    fn the_owner_of_the_wanted_name_is_found_among_others() {
+    fn the_listener_of_the_wanted_name_is_found_among_others_with_its_type() {
         let mut datagram = message(b"\0other", 1);
         datagram.extend(message(b"\0wanted", 65534));
         assert_eq!(
-            find_owner(&datagram, b"\0wanted"),
+            find_listener(&datagram, b"\0wanted"),
             Found::Listener(Listening {
                 socket_type: SocketType::SEQPACKET,
                 uid: Some(65534)
             })
         );
-        assert_eq!(find_owner(&datagram, b"\0missing"), Found::More);
+        assert_eq!(find_listener(&datagram, b"\0missing"), Found::More);
     }
 
     #[test]
     fn truncated_or_lying_lengths_end_the_search_without_panicking() {
         let datagram = message(b"\0wanted", 7);
         for cut in 0..datagram.len() {
-            let _ = find_owner(&datagram[..cut], b"\0wanted");
+            let _ = find_listener(&datagram[..cut], b"\0wanted");
         }
         let mut lying = datagram.clone();
         lying[0..4].copy_from_slice(&u32::MAX.to_ne_bytes());
-        assert_eq!(find_owner(&lying, b"\0wanted"), Found::End);
+        assert_eq!(find_listener(&lying, b"\0wanted"), Found::End);
         let mut lying_attribute = datagram;
         lying_attribute[32..34].copy_from_slice(&u16::MAX.to_ne_bytes());
-        assert_eq!(find_owner(&lying_attribute, b"\0wanted"), Found::More);
+        assert_eq!(find_listener(&lying_attribute, b"\0wanted"), Found::More);
     }
 }
