@@ -599,6 +599,33 @@ fn a_dropped_listener_leaves_its_name_to_either_kind() {
     }
 }
 
+/// Linux's abstract names: a clone of a stream listener holds the name
+/// (for both socket types) until it, the last owner, is dropped.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn a_listener_clone_holds_an_abstract_name_until_the_last_is_dropped() {
+    use localipc::os::unix::local_socket::ListenerExt;
+
+    let _watchdog = watchdog(
+        "a_listener_clone_holds_an_abstract_name_until_the_last_is_dropped",
+        LIMIT,
+    );
+    let name = namespaced("m-kind-clone");
+    let listener = Listener::bind(&name).unwrap();
+    let clone = listener.try_clone().unwrap();
+    drop(listener);
+    let error = MessageListener::bind(&name).unwrap_err();
+    assert_held_by_the_other_kind(&name, &error, "stream listener");
+    if !cfg!(localipc_framed_messages) {
+        let error = MessageSocket::connect(&name).unwrap_err();
+        assert_refused_as_the_other_kind(&name, &error, "stream listener", "`Stream::connect`");
+    }
+    drop(clone);
+    let messages = MessageListener::bind(&name).unwrap();
+    let _client = MessageSocket::connect(&name).unwrap();
+    drop(messages.accept().unwrap());
+}
+
 #[test]
 fn two_threads_receiving_at_once_each_get_whole_messages() {
     let _watchdog = watchdog(
