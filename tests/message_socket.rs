@@ -462,22 +462,35 @@ fn streams_and_message_sockets_do_not_connect_to_each_other() {
     for (name, _keep) in both_kinds("m-mix-stream") {
         let _streams = Listener::bind(&name).unwrap();
         let error = MessageSocket::connect(&name).unwrap_err();
-        assert_refused_as_the_other_kind(&name, &error, "stream listener");
+        assert_refused_as_the_other_kind(&name, &error, "stream listener", "`Stream::connect`");
     }
     for (name, _keep) in both_kinds("m-mix-messages") {
         let _messages = MessageListener::bind(&name).unwrap();
         let error = Stream::connect(&name).unwrap_err();
-        assert_refused_as_the_other_kind(&name, &error, "message listener");
+        assert_refused_as_the_other_kind(
+            &name,
+            &error,
+            "message socket",
+            "`MessageSocket::connect`",
+        );
     }
 }
 
-/// Framed message sockets (Apple systems) are stream sockets underneath:
-/// the two kinds connect, but the message side's first receive finds no
-/// localipc hello and fails with `InvalidData`.
+/// Framed message sockets (Apple systems) are stream sockets underneath.
+/// On a socket file, the client reads which kind listens from its lock file
+/// and refuses the other kind before connecting. Without one (Linux's
+/// abstract names, in the CI lane that runs the framing there) the two
+/// kinds connect, but the message side's first receive finds no localipc
+/// hello and fails with `InvalidData`.
 fn framed_messages_and_streams_do_not_talk() {
     use std::io::Write;
     for (name, _keep) in both_kinds("m-mix-stream") {
         let streams = Listener::bind(&name).unwrap();
+        if name.fs_path().is_some() {
+            let error = MessageSocket::connect(&name).unwrap_err();
+            assert_refused_as_the_other_kind(&name, &error, "stream listener", "`Stream::connect`");
+            continue;
+        }
         let client = MessageSocket::connect(&name).unwrap();
         let server = streams.accept().unwrap();
         (&server).write_all(b"plain bytes").unwrap();
@@ -490,6 +503,16 @@ fn framed_messages_and_streams_do_not_talk() {
     }
     for (name, _keep) in both_kinds("m-mix-messages") {
         let messages = MessageListener::bind(&name).unwrap();
+        if name.fs_path().is_some() {
+            let error = Stream::connect(&name).unwrap_err();
+            assert_refused_as_the_other_kind(
+                &name,
+                &error,
+                "message socket",
+                "`MessageSocket::connect`",
+            );
+            continue;
+        }
         let client = Stream::connect(&name).unwrap();
         let server = messages.accept().unwrap();
         (&client).write_all(b"plain bytes").unwrap();
@@ -498,20 +521,109 @@ fn framed_messages_and_streams_do_not_talk() {
     }
 }
 
-/// A connection to a listener of the other kind fails: `InvalidInput`
-/// saying so, except for Linux's abstract names, which the kernel keeps
-/// apart per kind (`NotFound`: no listener of this kind has the name).
+/// A connection to a listener of the other kind fails with `InvalidInput`
+/// that names the kind listening there (`what`) and the call to use.
 fn assert_refused_as_the_other_kind(
     name: &localipc::local_socket::Name,
     error: &std::io::Error,
     what: &str,
+    call: &str,
 ) {
-    if cfg!(target_os = "linux") && name.is_namespaced() {
-        assert_eq!(error.kind(), ErrorKind::NotFound, "{name}: {error}");
-    } else {
-        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{name}: {error}");
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{name}: {error}");
+    let text = error.to_string();
+    assert!(text.contains(what), "{name}: {error}");
+    assert!(text.contains(call), "{name}: {error}");
+}
+
+#[test]
+fn a_name_belongs_to_the_kind_of_listener_that_bound_it() {
+    let _watchdog = watchdog(
+        "a_name_belongs_to_the_kind_of_listener_that_bound_it",
+        LIMIT,
+    );
+    let test = "a_name_belongs_to_the_kind_of_listener_that_bound_it";
+    for (name, _keep) in both_kinds("m-kind-messages") {
+        let _messages = MessageListener::bind(&name).unwrap();
+        match Listener::bind(&name) {
+            Err(error) => assert_held_by_the_other_kind(&name, &error, "message socket"),
+            Ok(_) if util::is_wine() => return wine_gives_the_name_away(test),
+            Ok(_) => panic!("{name}: a stream listener took a message listener's name"),
+        }
+    }
+    for (name, _keep) in both_kinds("m-kind-stream") {
+        let _streams = Listener::bind(&name).unwrap();
+        match MessageListener::bind(&name) {
+            Err(error) => assert_held_by_the_other_kind(&name, &error, "stream listener"),
+            Ok(_) if util::is_wine() => return wine_gives_the_name_away(test),
+            Ok(_) => panic!("{name}: a message listener took a stream listener's name"),
+        }
+    }
+}
+
+fn wine_gives_the_name_away(test: &str) {
+    util::skip(
+        test,
+        "Wine ignores FILE_FLAG_FIRST_PIPE_INSTANCE, so a second server gets the name",
+    );
+}
+
+/// A bind of a name the other kind holds fails with `AddrInUse` that names
+/// that kind (`what`), where the OS lets the binder tell.
+fn assert_held_by_the_other_kind(
+    name: &localipc::local_socket::Name,
+    error: &std::io::Error,
+    what: &str,
+) {
+    assert_eq!(error.kind(), ErrorKind::AddrInUse, "{name}: {error}");
+    // Framed messages are stream sockets underneath: on an abstract name
+    // (Linux's CI lane for them), the kernel cannot tell the two kinds.
+    // Windows cannot tell a pipe's mode without connecting to it.
+    let kind_unknown = cfg!(windows) || (cfg!(localipc_framed_messages) && name.is_namespaced());
+    if !kind_unknown {
         assert!(error.to_string().contains(what), "{name}: {error}");
     }
+}
+
+#[test]
+fn a_dropped_listener_leaves_its_name_to_either_kind() {
+    let _watchdog = watchdog("a_dropped_listener_leaves_its_name_to_either_kind", LIMIT);
+    for (name, _keep) in both_kinds("m-kind-dropped") {
+        drop(MessageListener::bind(&name).unwrap());
+        let streams = Listener::bind(&name).unwrap();
+        let _client = Stream::connect(&name).unwrap();
+        drop(streams.accept().unwrap());
+        drop(streams);
+        let messages = MessageListener::bind(&name).unwrap();
+        let _client = MessageSocket::connect(&name).unwrap();
+        drop(messages.accept().unwrap());
+    }
+}
+
+/// Linux's abstract names: a clone of a stream listener holds the name
+/// (for both socket types) until it, the last owner, is dropped.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn a_listener_clone_holds_an_abstract_name_until_the_last_is_dropped() {
+    use localipc::os::unix::local_socket::ListenerExt;
+
+    let _watchdog = watchdog(
+        "a_listener_clone_holds_an_abstract_name_until_the_last_is_dropped",
+        LIMIT,
+    );
+    let name = namespaced("m-kind-clone");
+    let listener = Listener::bind(&name).unwrap();
+    let clone = listener.try_clone().unwrap();
+    drop(listener);
+    let error = MessageListener::bind(&name).unwrap_err();
+    assert_held_by_the_other_kind(&name, &error, "stream listener");
+    if !cfg!(localipc_framed_messages) {
+        let error = MessageSocket::connect(&name).unwrap_err();
+        assert_refused_as_the_other_kind(&name, &error, "stream listener", "`Stream::connect`");
+    }
+    drop(clone);
+    let messages = MessageListener::bind(&name).unwrap();
+    let _client = MessageSocket::connect(&name).unwrap();
+    drop(messages.accept().unwrap());
 }
 
 #[test]

@@ -34,6 +34,9 @@ pub(crate) fn for_the_command_line(error: io::Error) -> io::Error {
         ("`Name::path`", "--path"),
         ("`ExpectedServer::user`", "--expect-server user:USER"),
         ("`ExpectedServer::any_user`", "--expect-server any-user"),
+        // A name the other kind (streams, messages) listens on.
+        ("with `MessageSocket::connect`", "with --messages"),
+        ("with `Stream::connect`", "without --messages"),
     ] {
         message = message.replace(api, flag);
     }

@@ -1059,3 +1059,32 @@ fn pass_to_a_name_nobody_takes_says_so() {
         .unwrap();
     assert_one_line_error(&output, 1, "no listener");
 }
+
+#[cfg(message_sockets)]
+#[test]
+fn connect_to_a_message_listener_suggests_messages() {
+    use localipc::local_socket::{MessageListener, Name};
+
+    let _watchdog = watchdog("connect_to_a_message_listener_suggests_messages", LIMIT);
+    let name = unique("kind-messages");
+    let _listener = MessageListener::bind(&Name::namespaced(&name).unwrap()).unwrap();
+    let output = connect(&[&name], b"");
+    assert_one_line_error(&output, 1, "with --messages");
+    assert_one_line_error(&output, 1, "message socket");
+}
+
+#[cfg(message_sockets)]
+#[test]
+fn connect_messages_to_a_stream_listener_suggests_leaving_out_messages() {
+    use localipc::local_socket::{Listener, Name};
+
+    let _watchdog = watchdog(
+        "connect_messages_to_a_stream_listener_suggests_leaving_out_messages",
+        LIMIT,
+    );
+    let name = unique("kind-stream");
+    let _listener = Listener::bind(&Name::namespaced(&name).unwrap()).unwrap();
+    let output = connect(&["--messages", &name], b"");
+    assert_one_line_error(&output, 1, "without --messages");
+    assert_one_line_error(&output, 1, "stream listener");
+}

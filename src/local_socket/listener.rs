@@ -108,9 +108,11 @@ impl ListenerOptions {
     ///
     /// # Errors
     ///
-    /// * [`AddrInUse`](io::ErrorKind::AddrInUse) if a live listener holds the
-    ///   name (the message says so, and on Unix which uid holds it where the
-    ///   OS can tell), or (Unix) something other than a socket file is in
+    /// * [`AddrInUse`](io::ErrorKind::AddrInUse) if a live listener of
+    ///   either kind, stream or message, holds the name (a name belongs to
+    ///   one kind; see the [module docs](crate::local_socket#a-name-belongs-to-one-kind-of-listener)):
+    ///   the message says so, and on Unix which kind and which uid hold it
+    ///   where the OS can tell; or (Unix) something other than a socket file is in
     ///   the way (the message says what). A socket file whose server has
     ///   exited is replaced.
     /// * [`PermissionDenied`](io::ErrorKind::PermissionDenied) if the

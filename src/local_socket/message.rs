@@ -12,8 +12,10 @@ use crate::sys::message_socket as msys;
 
 /// A listener for [`MessageSocket`]s: bound like a stream [`Listener`]
 /// (the same names, options and access policies), but its clients connect
-/// with [`MessageSocket::connect`]. A stream client cannot connect to it,
-/// nor a message client to a stream listener.
+/// with [`MessageSocket::connect`]. A name belongs to one kind of
+/// listener: a stream listener cannot bind its name while it listens, a
+/// stream client cannot connect to it, nor a message client to a stream
+/// listener (see the [module docs](crate::local_socket#a-name-belongs-to-one-kind-of-listener)).
 ///
 /// Make one with [`MessageListener::bind`] or
 /// [`ListenerOptions::bind_messages`].

@@ -19,6 +19,25 @@
 //! `Name`'s `Display` shows what a name resolved to, and
 //! [`Name::fs_path`] gives the socket file, if there is one.
 //!
+//! ## A name belongs to one kind of listener
+//!
+//! A name is held either by a stream [`Listener`] or by a
+//! `MessageListener`, never by both at once, on every OS. While one kind
+//! listens on a name, binding the other kind there fails with
+//! [`AddrInUse`](std::io::ErrorKind::AddrInUse), and connecting the other
+//! kind fails with [`InvalidInput`](std::io::ErrorKind::InvalidInput); the
+//! messages say which kind holds the name, where the OS lets the caller
+//! tell, and which call fits it (`Stream::connect` or
+//! `MessageSocket::connect`). Once the listener (with every clone of it)
+//! is dropped, either kind may take the name.
+//!
+//! | OS, kind of name | how the name is kept to one kind | what the other kind's errors can tell |
+//! | --- | --- | --- |
+//! | Linux, Android: namespaced (abstract) | the kernel keeps abstract names per socket type, so every listener binds its name for both: `SOCK_STREAM` first, then `SOCK_SEQPACKET`, listening only on its own type; the other is a placeholder that never listens. Whoever binds `SOCK_STREAM` first has the name. | which kind listens, from the kernel (`sock_diag`) |
+//! | Unix: path, and namespaced names outside Linux (socket files) | the socket file and its lock file: one listener per path | which kind listens: a connect of the other socket type is `EPROTOTYPE`, and the lock file says which kind holds it (readable by the listener's user only) |
+//! | macOS and other Apple systems (messages framed over `SOCK_STREAM`) | as for socket files | a client reads the lock file before it connects and refuses the other kind; a listener of another user, whose lock file it cannot read, is connected to, and then only a message socket's first receive fails (`InvalidData`: no localipc hello), while a stream reads the hello's bytes |
+//! | Windows (named pipes) | one pipe namespace: the name's first pipe instance claims it (`FILE_FLAG_FIRST_PIPE_INSTANCE`) | a client sees the pipe's mode once it has opened it and refuses the other kind; a refused bind cannot tell which kind holds the name without connecting to it, so it does not say |
+//!
 //! # Behaviour on every OS
 //!
 //! * **Errors.** Connecting to a name nobody listens on is

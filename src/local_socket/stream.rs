@@ -144,7 +144,9 @@ impl ConnectOptions {
     ///   this client does not expect (see
     ///   [`expected_server`](Self::expected_server); the message names the
     ///   user found).
-    /// * [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero timeout.
+    /// * [`InvalidInput`](io::ErrorKind::InvalidInput) for a zero timeout,
+    ///   or if a message listener has the name (a name belongs to one kind;
+    ///   see the [module docs](crate::local_socket#a-name-belongs-to-one-kind-of-listener)).
     ///
     /// Every message names the endpoint, and
     /// [`raw_os_error`](crate::raw_os_error) finds the OS error inside.

@@ -755,5 +755,46 @@ macro_rules! suite {
             }
             run(test, talk_to_a_server_child(test, SERVER_CHILD_BYTES));
         }
+        /// A name belongs to one kind: an async stream listener keeps it
+        /// from message listeners, also once turned into a blocking one,
+        /// and leaves it to either kind when dropped.
+        #[cfg(message_sockets)]
+        #[test]
+        fn an_async_listener_holds_its_name_from_the_other_kind_until_dropped() {
+            run(
+                "an_async_listener_holds_its_name_from_the_other_kind_until_dropped",
+                async {
+                    use localipc::local_socket::MessageListener;
+                    for (name, _keep) in both_kinds("a-kind") {
+                        let listener = Listener::bind(&name).unwrap();
+                        match MessageListener::bind(&name) {
+                            Err(error) => {
+                                assert_eq!(error.kind(), ErrorKind::AddrInUse, "{name}: {error}")
+                            }
+                            Ok(_) if util::is_wine() => {}
+                            Ok(_) => panic!("{name}: a message listener took a stream listener's name"),
+                        }
+                        // Framed messages on an abstract name (a CI lane
+                        // on Linux) are stream sockets the kernel cannot
+                        // tell apart.
+                        if !(cfg!(localipc_framed_messages) && name.fs_path().is_none()) {
+                            let error = rt::local_socket::MessageSocket::connect(&name)
+                                .await
+                                .unwrap_err();
+                            assert_eq!(error.kind(), ErrorKind::InvalidInput, "{name}: {error}");
+                            assert!(error.to_string().contains("`Stream::connect`"), "{error}");
+                        }
+                        let blocking = listener.into_blocking().unwrap();
+                        if !util::is_wine() {
+                            let error = MessageListener::bind(&name).unwrap_err();
+                            assert_eq!(error.kind(), ErrorKind::AddrInUse, "{name}: {error}");
+                        }
+                        drop(blocking);
+                        drop(MessageListener::bind(&name).unwrap());
+                        drop(Listener::bind(&name).unwrap());
+                    }
+                },
+            );
+        }
     };
 }

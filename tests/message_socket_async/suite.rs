@@ -290,5 +290,41 @@ macro_rules! suite {
                 },
             );
         }
+        /// A name belongs to one kind: an async message listener keeps it
+        /// from stream listeners and leaves it to either kind when dropped.
+        #[test]
+        fn an_async_message_listener_holds_its_name_from_streams_until_dropped() {
+            run(
+                "an_async_message_listener_holds_its_name_from_streams_until_dropped",
+                async {
+                    use localipc::local_socket::Listener;
+                    for (name, _keep) in both_kinds("am-kind") {
+                        let listener = MessageListener::bind(&name).unwrap();
+                        match Listener::bind(&name) {
+                            Err(error) => {
+                                assert_eq!(error.kind(), ErrorKind::AddrInUse, "{name}: {error}")
+                            }
+                            Ok(_) if crate::util::is_wine() => {}
+                            Ok(_) => {
+                                panic!("{name}: a stream listener took a message listener's name")
+                            }
+                        }
+                        let framed_abstract =
+                            cfg!(localipc_framed_messages) && name.fs_path().is_none();
+                        if !framed_abstract {
+                            let error = rt::local_socket::Stream::connect(&name).await.unwrap_err();
+                            assert_eq!(error.kind(), ErrorKind::InvalidInput, "{name}: {error}");
+                            assert!(
+                                error.to_string().contains("`MessageSocket::connect`"),
+                                "{error}"
+                            );
+                        }
+                        drop(listener);
+                        drop(Listener::bind(&name).unwrap());
+                        drop(MessageListener::bind(&name).unwrap());
+                    }
+                },
+            );
+        }
     };
 }

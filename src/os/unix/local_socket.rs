@@ -385,7 +385,10 @@ impl AsRawFd for Listener {
 
 impl From<Listener> for UnixListener {
     /// The listening socket; its socket file is left in place (the std type
-    /// does not remove it).
+    /// does not remove it). On Linux's abstract names, the placeholder
+    /// that kept the name from the other kind of listener is closed (see
+    /// [A name belongs to one kind of listener](crate::local_socket#a-name-belongs-to-one-kind-of-listener)),
+    /// unless a clone of the listener still holds it.
     fn from(listener: Listener) -> Self {
         listener.inner.into_std()
     }

@@ -365,9 +365,10 @@ impl std::os::fd::AsRawFd for Stream {
 
 /// Connects to `resolved`, and checks who serves it before returning.
 pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<Stream> {
-    let fd = super::socket::connect(resolved, options, SocketType::STREAM).map_err(|error| {
-        other_kind_listens(resolved, error, "a message listener, not a stream listener")
-    })?;
+    #[cfg(messages_framed)]
+    refuse_framed_other_kind(resolved, false)?;
+    let fd = super::socket::connect(resolved, options, SocketType::STREAM)
+        .map_err(|error| other_kind_listens(resolved, error, false))?;
     Stream::new(
         UnixStream::from(fd),
         options.nonblocking,
@@ -382,8 +383,11 @@ pub(crate) fn connect_nonblocking(
     resolved: &Resolved,
     expected_server: &crate::sys::ExpectedServer,
 ) -> io::Result<Option<Stream>> {
+    #[cfg(messages_framed)]
+    refuse_framed_other_kind(resolved, false)?;
     let connected =
-        super::socket::connect_nonblocking(resolved, expected_server, SocketType::STREAM)?;
+        super::socket::connect_nonblocking(resolved, expected_server, SocketType::STREAM)
+            .map_err(|error| other_kind_listens(resolved, error, false))?;
     connected
         .map(|fd| Stream::new(UnixStream::from(fd), true, Verdict::awaited()))
         .transpose()
@@ -514,16 +518,18 @@ impl Listener {
 
 /// Binds and listens on `resolved`.
 pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
-    bind_kind(resolved, options, SocketType::STREAM)
+    bind_kind(resolved, options, SocketType::STREAM, false)
 }
 
-/// Binds and listens on `resolved` for sockets of type `kind`.
+/// Binds and listens on `resolved` for sockets of type `kind`, as a
+/// listener of messages (`messages`) or streams.
 pub(crate) fn bind_kind(
     resolved: &Resolved,
     options: &BindOptions,
     kind: SocketType,
+    messages: bool,
 ) -> io::Result<Listener> {
-    let (socket, bound) = super::socket::bind(resolved, options, kind)?;
+    let (socket, bound) = super::socket::bind(resolved, options, kind, messages)?;
     Ok(Listener {
         socket: UnixListener::from(socket),
         bound,
@@ -533,15 +539,80 @@ pub(crate) fn bind_kind(
 
 pub(crate) use super::socket_name::{resolve_namespaced, resolve_path};
 
-/// `EPROTOTYPE`: a listener of the other kind (streams, messages) has the
-/// name; `what` says which.
-pub(crate) fn other_kind_listens(resolved: &Resolved, error: io::Error, what: &str) -> io::Error {
-    if crate::error::raw_os_error(&error) != Some(rustix::io::Errno::PROTOTYPE.raw_os_error()) {
+/// The error of a connect that found a listener of the other kind on the
+/// name: `EPROTOTYPE` (a socket file of the other type), or (Linux and
+/// Android) an abstract name refused by the other kind's placeholder while
+/// the kernel lists a listener of the other type on it. `messages` says
+/// which kind the caller connects. Other errors pass unchanged.
+pub(crate) fn other_kind_listens(
+    resolved: &Resolved,
+    error: io::Error,
+    messages: bool,
+) -> io::Error {
+    let raw = crate::error::raw_os_error(&error);
+    let other_kind = raw == Some(rustix::io::Errno::PROTOTYPE.raw_os_error())
+        || (raw == Some(rustix::io::Errno::CONNREFUSED.raw_os_error())
+            && other_kind_on_abstract_name(resolved, messages));
+    if !other_kind {
         return error;
     }
     crate::error::with_context(
         io::ErrorKind::InvalidInput,
-        format!("`{resolved}` is {what}"),
+        other_kind_message(resolved, messages),
         error,
     )
+}
+
+/// What a client of messages (`messages`) or streams is told when the
+/// other kind listens on `resolved`.
+fn other_kind_message(resolved: &Resolved, messages: bool) -> String {
+    if messages {
+        format!(
+            "`{resolved}` has a stream listener, not a message socket: a name belongs to one \
+             kind; connect to it with `Stream::connect`"
+        )
+    } else {
+        format!(
+            "`{resolved}` has a message socket listening (a MessageListener), not a stream \
+             listener: a name belongs to one kind; connect to it with `MessageSocket::connect`"
+        )
+    }
+}
+
+/// Where message sockets are framed over `SOCK_STREAM` (Apple systems), a
+/// connect of the other kind would get in: before connecting to a socket
+/// file, a client reads which kind holds it from its lock file (readable
+/// by the listener's user) and refuses the other kind. A listener whose
+/// lock file cannot be read (another user's, or not localipc's) is
+/// connected to; the framing's hello then tells the message side.
+#[cfg(messages_framed)]
+pub(crate) fn refuse_framed_other_kind(resolved: &Resolved, messages: bool) -> io::Result<()> {
+    let Some(path) = resolved.fs_path() else {
+        return Ok(());
+    };
+    match super::socket_file::holder_kind(path) {
+        Some(held) if held != messages => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            other_kind_message(resolved, messages),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the kernel lists a listener of the other kind than `messages`
+/// on the abstract name `resolved`.
+#[cfg(linux_like)]
+fn other_kind_on_abstract_name(resolved: &Resolved, messages: bool) -> bool {
+    let wanted = if messages && cfg!(not(messages_framed)) {
+        SocketType::SEQPACKET
+    } else {
+        SocketType::STREAM
+    };
+    super::sock_diag::abstract_name_listener(resolved)
+        .is_some_and(|listening| listening.socket_type != wanted)
+}
+
+#[cfg(not(linux_like))]
+fn other_kind_on_abstract_name(_resolved: &Resolved, _messages: bool) -> bool {
+    false
 }

@@ -775,13 +775,10 @@ fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
 
 /// Connects a message socket to `resolved`, and checks who serves it.
 pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<MessageSocket> {
-    let fd = super::socket::connect(resolved, options, KIND).map_err(|error| {
-        super::local_socket::other_kind_listens(
-            resolved,
-            error,
-            "a stream listener, not a message listener",
-        )
-    })?;
+    #[cfg(messages_framed)]
+    super::local_socket::refuse_framed_other_kind(resolved, true)?;
+    let fd = super::socket::connect(resolved, options, KIND)
+        .map_err(|error| super::local_socket::other_kind_listens(resolved, error, true))?;
     MessageSocket::new(fd, options.nonblocking, Verdict::awaited())
 }
 
@@ -792,14 +789,10 @@ pub(crate) fn connect_nonblocking(
     resolved: &Resolved,
     expected_server: &crate::sys::ExpectedServer,
 ) -> io::Result<Option<MessageSocket>> {
-    let connected =
-        super::socket::connect_nonblocking(resolved, expected_server, KIND).map_err(|error| {
-            super::local_socket::other_kind_listens(
-                resolved,
-                error,
-                "a stream listener, not a message listener",
-            )
-        })?;
+    #[cfg(messages_framed)]
+    super::local_socket::refuse_framed_other_kind(resolved, true)?;
+    let connected = super::socket::connect_nonblocking(resolved, expected_server, KIND)
+        .map_err(|error| super::local_socket::other_kind_listens(resolved, error, true))?;
     connected
         .map(|fd| MessageSocket::new(fd, true, Verdict::awaited()))
         .transpose()
@@ -832,5 +825,5 @@ impl std::os::fd::AsRawFd for MessageSocket {
 
 /// Binds and listens for message sockets on `resolved`.
 pub(crate) fn bind(resolved: &Resolved, options: &BindOptions) -> io::Result<Listener> {
-    super::local_socket::bind_kind(resolved, options, KIND)
+    super::local_socket::bind_kind(resolved, options, KIND, true)
 }

@@ -1,6 +1,6 @@
 //! Who holds an abstract name: Linux's `sock_diag` netlink interface lists
-//! listening Unix sockets with their names and owners (the owner since
-//! Linux 5.3), without connecting to them.
+//! listening Unix sockets with their names, types and owners (the owner
+//! since Linux 5.3), without connecting to them.
 //!
 //! Best effort, for error messages only: any failure, or an answer that
 //! does not parse, is `None`. The kernel's answer is parsed with every
@@ -25,9 +25,20 @@ const UNIX_DIAG_UID: u16 = 7;
 const NLMSG_HEADER_LEN: usize = 16;
 const UNIX_DIAG_MSG_LEN: usize = 16;
 
-/// The uid of the process that listens on the abstract name `resolved`, if
-/// the kernel says.
-pub(crate) fn abstract_name_owner(resolved: &Resolved) -> Option<u32> {
+/// A socket that listens on an abstract name, as the kernel describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Listening {
+    /// Its type: `SOCK_STREAM` for a stream listener, `SOCK_SEQPACKET` for
+    /// a message listener.
+    pub(crate) socket_type: SocketType,
+    /// The uid that owns it, if the kernel says (Linux 5.3 and later).
+    pub(crate) uid: Option<u32>,
+}
+
+/// The socket that listens on the abstract name `resolved`, if the kernel
+/// says. (localipc's placeholders, which hold a name for the other socket
+/// type, are bound but never listen, so they are not it.)
+pub(crate) fn abstract_name_listener(resolved: &Resolved) -> Option<Listening> {
     let Address::Abstract(name) = &resolved.address else {
         return None;
     };
@@ -54,8 +65,8 @@ pub(crate) fn abstract_name_owner(resolved: &Resolved) -> Option<u32> {
     for _ in 0..4096 {
         let (len, _) =
             rustix::net::recv(&socket, &mut buffer[..], rustix::net::RecvFlags::empty()).ok()?;
-        match find_owner(buffer.get(..len)?, &wanted) {
-            Found::Owner(uid) => return Some(uid),
+        match find_listener(buffer.get(..len)?, &wanted) {
+            Found::Listener(listening) => return Some(listening),
             Found::End => return None,
             Found::More => {}
         }
@@ -80,7 +91,7 @@ fn request() -> [u8; NLMSG_HEADER_LEN + 24] {
 
 #[derive(Debug, PartialEq, Eq)]
 enum Found {
-    Owner(u32),
+    Listener(Listening),
     /// The dump is over (or failed).
     End,
     /// Read on.
@@ -96,7 +107,7 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
 }
 
 /// Looks through one datagram of the dump for the socket named `wanted`.
-fn find_owner(mut datagram: &[u8], wanted: &[u8]) -> Found {
+fn find_listener(mut datagram: &[u8], wanted: &[u8]) -> Found {
     while datagram.len() >= NLMSG_HEADER_LEN {
         let (Some(len), Some(kind)) = (u32_at(datagram, 0), u16_at(datagram, 4)) else {
             return Found::End;
@@ -108,8 +119,9 @@ fn find_owner(mut datagram: &[u8], wanted: &[u8]) -> Found {
         match kind {
             NLMSG_DONE | NLMSG_ERROR => return Found::End,
             SOCK_DIAG_BY_FAMILY => {
-                if let Some(uid) = owner_if_named(&datagram[NLMSG_HEADER_LEN..len], wanted) {
-                    return Found::Owner(uid);
+                if let Some(listening) = listener_if_named(&datagram[NLMSG_HEADER_LEN..len], wanted)
+                {
+                    return Found::Listener(listening);
                 }
             }
             _ => {}
@@ -120,9 +132,10 @@ fn find_owner(mut datagram: &[u8], wanted: &[u8]) -> Found {
     Found::More
 }
 
-/// The owner in one `unix_diag_msg` and its attributes, if its name is
-/// `wanted`.
-fn owner_if_named(message: &[u8], wanted: &[u8]) -> Option<u32> {
+/// The socket one `unix_diag_msg` and its attributes describe, if its name
+/// is `wanted`. The message opens with the family, then the type, as bytes.
+fn listener_if_named(message: &[u8], wanted: &[u8]) -> Option<Listening> {
+    let socket_type = SocketType::from_raw(u32::from(*message.get(1)?));
     let mut attributes = message.get(UNIX_DIAG_MSG_LEN..)?;
     let (mut name, mut uid) = (None, None);
     while attributes.len() >= 4 {
@@ -140,12 +153,14 @@ fn owner_if_named(message: &[u8], wanted: &[u8]) -> Option<u32> {
         let next = len.next_multiple_of(4).min(attributes.len());
         attributes = &attributes[next..];
     }
-    if name? == wanted { uid } else { None }
+    (name? == wanted).then_some(Listening { socket_type, uid })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Found, find_owner};
+    use rustix::net::SocketType;
+
+    use super::{Found, Listening, find_listener};
 
     fn attribute(kind: u16, payload: &[u8]) -> Vec<u8> {
         let mut bytes = Vec::new();
@@ -160,6 +175,8 @@ mod tests {
 
     fn message(name: &[u8], uid: u32) -> Vec<u8> {
         let mut body = vec![0_u8; 16];
+        body[0] = libc::AF_UNIX as u8;
+        body[1] = libc::SOCK_SEQPACKET as u8;
         body.extend(attribute(0, name));
         body.extend(attribute(7, &uid.to_ne_bytes()));
         let mut bytes = Vec::new();
@@ -171,24 +188,30 @@ mod tests {
     }
 
     #[test]
-    fn the_owner_of_the_wanted_name_is_found_among_others() {
+    fn the_listener_of_the_wanted_name_is_found_among_others_with_its_type() {
         let mut datagram = message(b"\0other", 1);
         datagram.extend(message(b"\0wanted", 65534));
-        assert_eq!(find_owner(&datagram, b"\0wanted"), Found::Owner(65534));
-        assert_eq!(find_owner(&datagram, b"\0missing"), Found::More);
+        assert_eq!(
+            find_listener(&datagram, b"\0wanted"),
+            Found::Listener(Listening {
+                socket_type: SocketType::SEQPACKET,
+                uid: Some(65534)
+            })
+        );
+        assert_eq!(find_listener(&datagram, b"\0missing"), Found::More);
     }
 
     #[test]
     fn truncated_or_lying_lengths_end_the_search_without_panicking() {
         let datagram = message(b"\0wanted", 7);
         for cut in 0..datagram.len() {
-            let _ = find_owner(&datagram[..cut], b"\0wanted");
+            let _ = find_listener(&datagram[..cut], b"\0wanted");
         }
         let mut lying = datagram.clone();
         lying[0..4].copy_from_slice(&u32::MAX.to_ne_bytes());
-        assert_eq!(find_owner(&lying, b"\0wanted"), Found::End);
+        assert_eq!(find_listener(&lying, b"\0wanted"), Found::End);
         let mut lying_attribute = datagram;
         lying_attribute[32..34].copy_from_slice(&u16::MAX.to_ne_bytes());
-        assert_eq!(find_owner(&lying_attribute, b"\0wanted"), Found::More);
+        assert_eq!(find_listener(&lying_attribute, b"\0wanted"), Found::More);
     }
 }

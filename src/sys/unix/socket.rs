@@ -180,11 +180,17 @@ fn not_a_socket(resolved: &Resolved) -> Option<&'static str> {
 pub(crate) const REFUSALS_PER_ACCEPT: usize = 64;
 
 /// What a listener holds besides its socket: the file it installed, the
-/// lock on it, and the check it makes of each connection. Dropped after
-/// the socket: the file goes first, then the lock.
+/// lock on it, the placeholder that keeps its abstract name from the other
+/// kind of listener, and the check it makes of each connection. Dropped
+/// after the socket: the file goes first, then the lock.
 #[derive(Debug)]
 pub(crate) struct Bound {
     pub(crate) file: Option<SocketFile>,
+    /// Linux and Android, abstract names: a socket of the other type bound
+    /// (never listening) to the listener's name, shared with its clones and
+    /// closed with the last of them (see [`bind_abstract`]).
+    #[allow(dead_code, reason = "held for the listener's lifetime, closed by Drop")]
+    placeholder: Option<std::sync::Arc<OwnedFd>>,
     #[allow(
         dead_code,
         reason = "held for the listener's lifetime, released by Drop"
@@ -227,6 +233,7 @@ impl Bound {
         Self {
             file: None,
             lock: None,
+            placeholder: self.placeholder.clone(),
             admission: self.admission.clone(),
         }
     }
@@ -237,6 +244,7 @@ impl Bound {
         Self {
             file: None,
             lock: None,
+            placeholder: None,
             admission: Admission::everyone(),
         }
     }
@@ -285,13 +293,15 @@ fn file_policy(
     (permissions, admission)
 }
 
-/// Binds a socket of type `kind` to `resolved` and listens, enforcing the
-/// access policy: the listening socket (in the mode the options ask for)
-/// and what the listener must hold.
+/// Binds a socket of type `kind` to `resolved` and listens, for a listener
+/// of messages (`messages`) or streams, enforcing the access policy: the
+/// listening socket (in the mode the options ask for) and what the
+/// listener must hold.
 pub(crate) fn bind(
     resolved: &Resolved,
     options: &BindOptions,
     kind: SocketType,
+    messages: bool,
 ) -> io::Result<(OwnedFd, Bound)> {
     if let Some(mode) = options.mode {
         if mode & !0o777 != 0 {
@@ -311,32 +321,23 @@ pub(crate) fn bind(
                 ensure_private_dir(dir, true)?;
             }
             let (permissions, admission) = file_policy(&options.access, options.mode, on_refused);
-            let bound_file = socket_file::bind(resolved, path, permissions, BACKLOG, kind)?;
+            let bound_file =
+                socket_file::bind(resolved, path, permissions, BACKLOG, kind, messages)?;
             let bound = Bound {
                 file: Some(bound_file.file),
                 lock: Some(bound_file.lock),
+                placeholder: None,
                 admission,
             };
             (bound_file.socket, bound)
         }
         #[cfg(linux_like)]
         Address::Abstract(_) => {
-            let fd = new_socket(kind)?;
-            rustix::net::bind(&fd, &socket_address(resolved)?).map_err(|errno| {
-                match super::sock_diag::abstract_name_owner(resolved) {
-                    Some(uid) => with_context(
-                        io::ErrorKind::AddrInUse,
-                        format!("cannot bind `{resolved}`: another listener is active on it (it runs as uid {uid})"),
-                        errno.into(),
-                    ),
-                    None => socket_file::bind_error(resolved, errno.into()),
-                }
-            })?;
-            rustix::net::listen(&fd, BACKLOG)
-                .map_err(|errno| socket_file::bind_error(resolved, errno.into()))?;
+            let (fd, placeholder) = bind_abstract(resolved, kind)?;
             let bound = Bound {
                 file: None,
                 lock: None,
+                placeholder: Some(std::sync::Arc::new(placeholder)),
                 admission: Admission::enforcing(&options.access, on_refused),
             };
             (fd, bound)
@@ -346,6 +347,85 @@ pub(crate) fn bind(
         rustix::io::ioctl_fionbio(&socket, true)?;
     }
     Ok((socket, bound))
+}
+
+/// Binds the abstract name `resolved` for both socket types, so that it
+/// belongs to one kind of listener: the Linux kernel keeps abstract names
+/// per socket type, so a stream listener (`SOCK_STREAM`) and a message
+/// listener (`SOCK_SEQPACKET`) could otherwise hold one name each. Both
+/// kinds bind `SOCK_STREAM` first, then `SOCK_SEQPACKET`, and listen only
+/// on their own type; the socket of the other type is a placeholder that
+/// never listens (a connect to it is refused). Whoever takes `SOCK_STREAM`
+/// first has the name: a concurrent binder of either kind fails there with
+/// `EADDRINUSE`, before it holds anything. Returns the listening socket and
+/// the placeholder.
+#[cfg(linux_like)]
+fn bind_abstract(resolved: &Resolved, kind: SocketType) -> io::Result<(OwnedFd, OwnedFd)> {
+    let other = if kind == SocketType::SEQPACKET {
+        SocketType::STREAM
+    } else {
+        SocketType::SEQPACKET
+    };
+    let address = socket_address(resolved)?;
+    let bind_one = |socket_type: SocketType| {
+        let fd = new_socket(socket_type)?;
+        rustix::net::bind(&fd, &address)
+            .map_err(|errno| abstract_bind_error(resolved, kind, errno))?;
+        Ok::<_, io::Error>(fd)
+    };
+    let (listening, placeholder) = if kind == SocketType::STREAM {
+        let listening = bind_one(kind)?;
+        (listening, bind_one(other)?)
+    } else {
+        let placeholder = bind_one(other)?;
+        (bind_one(kind)?, placeholder)
+    };
+    rustix::net::listen(&listening, BACKLOG)
+        .map_err(|errno| socket_file::bind_error(resolved, errno.into()))?;
+    Ok((listening, placeholder))
+}
+
+/// A failed bind of an abstract name for a listener of sockets of type
+/// `kind`, saying which kind of listener holds it when the kernel tells.
+#[cfg(linux_like)]
+fn abstract_bind_error(
+    resolved: &Resolved,
+    kind: SocketType,
+    errno: rustix::io::Errno,
+) -> io::Error {
+    let error = io::Error::from(errno);
+    if error.kind() != io::ErrorKind::AddrInUse {
+        return socket_file::bind_error(resolved, error);
+    }
+    let Some(listening) = super::sock_diag::abstract_name_listener(resolved) else {
+        return socket_file::bind_error(resolved, error);
+    };
+    let owner = match listening.uid {
+        Some(uid) => format!(" (it runs as uid {uid})"),
+        None => String::new(),
+    };
+    let holder = socket_file::holder_in_words(
+        holds_messages(listening.socket_type),
+        kind == SocketType::SEQPACKET,
+        &owner,
+    );
+    with_context(
+        io::ErrorKind::AddrInUse,
+        format!("cannot bind `{resolved}`: {holder}"),
+        error,
+    )
+}
+
+/// Whether a listening socket of `socket_type` is a message listener
+/// (`Some(true)`) or a stream listener. (Where message sockets are framed
+/// over `SOCK_STREAM`, a stream socket may be either.)
+#[cfg(linux_like)]
+fn holds_messages(socket_type: SocketType) -> Option<bool> {
+    match socket_type {
+        SocketType::SEQPACKET => Some(true),
+        SocketType::STREAM if cfg!(not(messages_framed)) => Some(false),
+        _ => None,
+    }
 }
 
 /// Namespaced names outside Linux live in a directory only their user can
@@ -386,11 +466,17 @@ mod tests {
                 access,
                 ..BindOptions::default()
             };
-            let error = bind(&resolved, &options, SocketType::STREAM).unwrap_err();
+            let error = bind(&resolved, &options, SocketType::STREAM, false).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
             assert!(error.to_string().contains("Name::path"), "{error}");
         }
-        let listener = bind(&resolved, &BindOptions::default(), SocketType::STREAM).unwrap();
+        let listener = bind(
+            &resolved,
+            &BindOptions::default(),
+            SocketType::STREAM,
+            false,
+        )
+        .unwrap();
         drop(listener);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -9,7 +9,10 @@
 //!    listener's lifetime. Only one binder of a path holds it at a time, so
 //!    binders never race; a binder that finds it held knows a live localipc
 //!    listener (or a binder) has the path, without connecting to it. The OS
-//!    drops the lock when its holder dies, however it dies.
+//!    drops the lock when its holder dies, however it dies. The holder
+//!    writes its kind (`stream` or `messages`) into the lock file, so that
+//!    a binder or client of the other kind can say which kind holds the
+//!    name (a name belongs to one kind).
 //! 2. **The way in.** With the lock held, whatever is at `PATH` is looked
 //!    at: nothing; a socket file whose server is gone (stale: a connect is
 //!    refused) or a live foreign server (a connect gets in, `AddrInUse`);
@@ -107,10 +110,69 @@ fn try_lock(file: &OwnedFd) -> rustix::io::Result<()> {
     rustix::fs::fcntl_lock(file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
 }
 
+/// What a lock file holds: the kind of listener that holds the path, so
+/// that a binder of the other kind can say which (a name belongs to one
+/// kind, and message sockets framed over `SOCK_STREAM` have the type of a
+/// stream listener's socket).
+const STREAM_LISTENER: &[u8] = b"stream\n";
+const MESSAGE_LISTENER: &[u8] = b"messages\n";
+
+/// Who holds a name, in words, for a binder of messages (`messages`) or
+/// streams: `holder` says which kind (`Some(true)`: messages), if known.
+pub(crate) fn holder_in_words(holder: Option<bool>, messages: bool, owner: &str) -> String {
+    match holder {
+        Some(true) if !messages => format!(
+            "a message socket (MessageListener) listens on it{owner}; a name belongs to one kind"
+        ),
+        Some(false) if messages => {
+            format!("a stream listener (Listener) listens on it{owner}; a name belongs to one kind")
+        }
+        Some(true) => format!("another message listener is active on it{owner}"),
+        Some(false) => format!("another stream listener is active on it{owner}"),
+        None => format!("another listener is active on it{owner}"),
+    }
+}
+
+/// The kind of listener that holds the socket file `path`, as its lock
+/// file says (`Some(true)` for messages), if it can be read: best effort,
+/// for messages only.
+pub(crate) fn holder_kind(path: &Path) -> Option<bool> {
+    let file = rustix::fs::open(
+        lock_path(path),
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK,
+        Mode::empty(),
+    )
+    .ok()?;
+    let mut buf = [0_u8; 16];
+    let len = rustix::io::read(&file, &mut buf).ok()?;
+    match buf.get(..len)? {
+        MESSAGE_LISTENER => Some(true),
+        STREAM_LISTENER => Some(false),
+        _ => None,
+    }
+}
+
 impl BindLock {
-    /// Takes the lock of the socket file `path` without waiting:
-    /// `AddrInUse` if a live listener, or a binder, holds it.
-    pub(crate) fn acquire(resolved: &Resolved, path: &Path) -> io::Result<Self> {
+    /// Writes which kind of listener (`messages` or streams) holds the
+    /// lock, for binders and clients of the other kind to read.
+    fn record_kind(&self, messages: bool) -> io::Result<()> {
+        let kind = if messages {
+            MESSAGE_LISTENER
+        } else {
+            STREAM_LISTENER
+        };
+        rustix::fs::ftruncate(&self.file, 0)?;
+        let written = rustix::io::pwrite(&self.file, kind, 0)?;
+        if written != kind.len() {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        Ok(())
+    }
+
+    /// Takes the lock of the socket file `path` for a listener of messages
+    /// (`messages`) or streams, without waiting: `AddrInUse` if a live
+    /// listener, or a binder, holds it.
+    pub(crate) fn acquire(resolved: &Resolved, path: &Path, messages: bool) -> io::Result<Self> {
         let lock_path = lock_path(path);
         // The file may be replaced between the open and the lock (its last
         // holder removes it on the way out): lock again, a bounded number of
@@ -118,7 +180,7 @@ impl BindLock {
         for _ in 0..64 {
             let file = rustix::fs::open(
                 &lock_path,
-                OFlags::RDONLY | OFlags::CREATE | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+                OFlags::RDWR | OFlags::CREATE | OFlags::CLOEXEC | OFlags::NOFOLLOW,
                 Mode::RUSR | Mode::WUSR,
             )
             .map_err(|errno| lock_error(resolved, &lock_path, errno.into()))?;
@@ -136,7 +198,7 @@ impl BindLock {
             }
             match try_lock(&file) {
                 Ok(()) => {}
-                Err(rustix::io::Errno::WOULDBLOCK) => return Err(held(resolved, path)),
+                Err(rustix::io::Errno::WOULDBLOCK) => return Err(held(resolved, path, messages)),
                 Err(errno) => return Err(lock_error(resolved, &lock_path, errno.into())),
             }
             match rustix::fs::lstat(&lock_path) {
@@ -152,7 +214,7 @@ impl BindLock {
                 _ => continue,
             }
         }
-        Err(held(resolved, path))
+        Err(held(resolved, path, messages))
     }
 }
 
@@ -185,14 +247,15 @@ fn lock_error(resolved: &Resolved, lock_path: &Path, error: io::Error) -> io::Er
     )
 }
 
-fn held(resolved: &Resolved, path: &Path) -> io::Error {
+fn held(resolved: &Resolved, path: &Path, messages: bool) -> io::Error {
     let owner = match std::fs::symlink_metadata(path) {
         Ok(metadata) => format!(" (its socket file belongs to uid {})", metadata.uid()),
         Err(_) => String::new(),
     };
+    let holder = holder_in_words(holder_kind(path), messages, &owner);
     io::Error::new(
         io::ErrorKind::AddrInUse,
-        format!("cannot bind `{resolved}`: another listener is active on it{owner}"),
+        format!("cannot bind `{resolved}`: {holder}"),
     )
 }
 
@@ -352,17 +415,20 @@ pub(crate) struct BoundFile {
     pub(crate) lock: BindLock,
 }
 
-/// Binds and listens on the socket file `path` with `permissions`: one
-/// winner among concurrent binders, never more open than asked (see the
-/// module docs).
+/// Binds and listens on the socket file `path` with `permissions`, for a
+/// listener of messages (`messages`) or streams: one winner among
+/// concurrent binders, never more open than asked (see the module docs).
 pub(crate) fn bind(
     resolved: &Resolved,
     path: &Path,
     permissions: FilePermissions,
     backlog: i32,
     kind: SocketType,
+    messages: bool,
 ) -> io::Result<BoundFile> {
-    let lock = BindLock::acquire(resolved, path)?;
+    let lock = BindLock::acquire(resolved, path, messages)?;
+    lock.record_kind(messages)
+        .map_err(|error| bind_error(resolved, error))?;
     let way = clear_way(resolved, path, kind)?;
     let parent = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,

@@ -266,6 +266,9 @@ pub(crate) fn check_max(size: usize) -> io::Result<()> {
 pub(crate) fn not_a_message_listener(resolved: &Resolved) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidInput,
-        format!("`{resolved}` is a stream listener, not a message listener"),
+        format!(
+            "`{resolved}` has a stream listener, not a message socket: a name belongs to one \
+             kind; connect to it with `Stream::connect`"
+        ),
     )
 }

@@ -66,6 +66,9 @@ impl<X: Reactor> Stream<X> {
     ) -> io::Result<Self> {
         X::check_context()?;
         let stream = super::connect(&blocking::client_config(resolved, options)).await?;
+        if stream.is_message_mode() {
+            return Err(blocking::not_a_stream_listener(resolved));
+        }
         Ok(Self::new(stream))
     }
 

@@ -242,13 +242,22 @@ pub(crate) fn bind_mode(
 pub(crate) fn connect(resolved: &Resolved, options: &ConnectOptions) -> io::Result<Stream> {
     let stream = named_pipe::connect(&client_config(resolved, options))?;
     if stream.is_message_mode() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("`{resolved}` is a message listener, not a stream listener"),
-        ));
+        return Err(not_a_stream_listener(resolved));
     }
     stream.set_nonblocking(options.nonblocking);
     Ok(Stream(stream))
+}
+
+/// The error of a stream client whose name has a message listener (its
+/// pipe is in message mode): a name belongs to one kind.
+pub(crate) fn not_a_stream_listener(resolved: &Resolved) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "`{resolved}` has a message socket listening (a MessageListener), not a stream \
+             listener: a name belongs to one kind; connect to it with `MessageSocket::connect`"
+        ),
+    )
 }
 
 /// How a local-socket client opens its pipe: duplex, identification only,
