@@ -267,3 +267,22 @@ fn a_killed_reader_process_makes_writes_fail_with_broken_pipe() {
     let error = util::write_until_error(tx, &[0; 4096]);
     assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
 }
+
+#[test]
+fn fifo_errors_show_every_byte_of_the_path() {
+    let _watchdog = watchdog("fifo_errors_show_every_byte_of_the_path", LIMIT);
+    let dir = TempDir::new("fifo-escaped");
+    let path = dir.path().join("gone\u{1}dir").join("f\u{1b}[2Jifo");
+    let error = fifo::create(&path, 0o600).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("gone\\x01dir") && message.contains("f\\x1b[2Jifo"),
+        "{message}"
+    );
+    assert!(
+        !message.contains('\u{1}') && !message.contains('\u{1b}'),
+        "{message:?}"
+    );
+    let error = fifo::open_receiver(&path).unwrap_err();
+    assert!(error.to_string().contains("gone\\x01dir"), "{error}");
+}

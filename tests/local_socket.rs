@@ -516,6 +516,13 @@ fn names_show_unprintable_characters_escaped() {
         let raw = std::ffi::OsStr::from_bytes(b"/tmp/\xffbyte");
         assert_eq!(Name::path(raw).unwrap().to_string(), r"/tmp/\xffbyte");
     }
+    // A path that is no pipe path is shown escaped in its error too.
+    #[cfg(windows)]
+    {
+        let error = Name::path("C:\\not\x01a\\pipe").unwrap_err();
+        assert!(error.to_string().contains(r"not\x01a"), "{error}");
+        assert!(!error.to_string().contains('\x01'), "{error:?}");
+    }
 }
 
 #[cfg(unix)]

@@ -10,6 +10,11 @@ use rustix::fs::{FileType, Mode, OFlags, RawMode};
 
 use crate::sys::Direction;
 
+/// `path` as a message shows it: every byte visible.
+fn shown(path: &Path) -> crate::error::Escaped<'_> {
+    crate::error::Escaped::new(path.as_os_str().as_bytes())
+}
+
 /// Creates a FIFO at `path` with permission bits `mode` (masked by the umask).
 pub(crate) fn create(path: &Path, mode: u32) -> io::Result<()> {
     if mode & !0o7777 != 0 {
@@ -26,7 +31,7 @@ pub(crate) fn create(path: &Path, mode: u32) -> io::Result<()> {
         };
         io::Error::new(
             error.kind(),
-            format!("cannot create FIFO `{}`: {reason}", path.display()),
+            format!("cannot create FIFO `{}`: {reason}", shown(path)),
         )
     })
 }
@@ -60,7 +65,7 @@ pub(crate) fn open(path: &Path, direction: Direction, nonblocking: bool) -> io::
     let context = |error: io::Error| {
         io::Error::new(
             error.kind(),
-            format!("cannot open FIFO `{}` for {what}: {error}", path.display()),
+            format!("cannot open FIFO `{}` for {what}: {error}", shown(path)),
         )
     };
     // Checked before opening, so that a path naming a device or a regular file
@@ -84,7 +89,7 @@ pub(crate) fn open(path: &Path, direction: Direction, nonblocking: bool) -> io::
                 format!(
                     "cannot open FIFO `{}` for writing without blocking: no process has it \
                      open for reading (ENXIO)",
-                    path.display()
+                    shown(path)
                 ),
             ));
         }
@@ -115,7 +120,7 @@ fn c_path(path: &Path) -> io::Result<CString> {
     CString::new(path.as_os_str().as_bytes()).map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("FIFO path `{}` contains a NUL byte", path.display()),
+            format!("FIFO path `{}` contains a NUL byte", shown(path)),
         )
     })
 }

@@ -46,6 +46,12 @@ use rustix::net::{SocketAddrUnix, SocketType};
 use super::socket_name::{Resolved, max_path_len};
 use crate::error::with_context;
 
+/// `path` as a message shows it: every byte visible.
+fn shown(path: &Path) -> crate::error::Escaped<'_> {
+    use std::os::unix::ffi::OsStrExt;
+    crate::error::Escaped::new(path.as_os_str().as_bytes())
+}
+
 /// A socket file a listener installed, identified by device and inode so
 /// that a file someone else put at the same path is never removed.
 #[derive(Debug)]
@@ -192,7 +198,7 @@ impl BindLock {
                     io::ErrorKind::AddrInUse,
                     format!(
                         "cannot bind `{resolved}`: its lock file `{}` is not a regular file",
-                        lock_path.display()
+                        shown(&lock_path)
                     ),
                 ));
             }
@@ -241,7 +247,7 @@ fn lock_error(resolved: &Resolved, lock_path: &Path, error: io::Error) -> io::Er
         error.kind(),
         format!(
             "cannot bind `{resolved}`: cannot lock `{}`: {what}",
-            lock_path.display()
+            shown(&lock_path)
         ),
         error,
     )

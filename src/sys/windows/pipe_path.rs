@@ -49,7 +49,10 @@ fn check(path: &OsStr, remote_allowed: bool) -> io::Result<PipePath> {
     let invalid = |why: String| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("invalid pipe path `{display}`: {why}"),
+            format!(
+                "invalid pipe path `{}`: {why}",
+                crate::error::Escaped::keeping_backslashes(display.as_bytes())
+            ),
         )
     };
     let wide: Vec<u16> = path.encode_wide().collect();
@@ -74,7 +77,8 @@ fn check(path: &OsStr, remote_allowed: bool) -> io::Result<PipePath> {
     }
     if host != "." && !remote_allowed {
         return Err(invalid(format!(
-            "a server can only create local pipes (`\\\\.\\pipe\\…`), not on host `{host}`"
+            "a server can only create local pipes (`\\\\.\\pipe\\…`), not on host `{}`",
+            crate::error::Escaped::keeping_backslashes(host.as_bytes())
         )));
     }
     let Some(name) = after_host
