@@ -266,6 +266,9 @@ mod policies {
     /// A client that is not localipc's (std's `UnixStream` on the abstract
     /// name): prints what it reads before the end of the stream.
     pub(super) fn raw_client_role() {
+        #[cfg(target_os = "android")]
+        use std::os::android::net::SocketAddrExt;
+        #[cfg(target_os = "linux")]
         use std::os::linux::net::SocketAddrExt;
         let name = name_from_parent().to_string();
         let abstract_name = name.strip_prefix('@').expect("an abstract name");

@@ -247,7 +247,7 @@ fn lock_error(resolved: &Resolved, lock_path: &Path, error: io::Error) -> io::Er
         error.kind(),
         format!(
             "cannot bind `{resolved}`: cannot lock `{}`: {what}",
-            shown(&lock_path)
+            shown(lock_path)
         ),
         error,
     )
