@@ -133,8 +133,8 @@ pub(crate) fn holder_in_words(holder: Option<bool>, messages: bool, owner: &str)
         Some(false) if messages => {
             format!("a stream listener (Listener) listens on it{owner}; a name belongs to one kind")
         }
-        Some(true) => format!("another message listener is active on it{owner}"),
-        Some(false) => format!("another stream listener is active on it{owner}"),
+        Some(true) => format!("another listener is active on it, a message listener{owner}"),
+        Some(false) => format!("another listener is active on it, a stream listener{owner}"),
         None => format!("another listener is active on it{owner}"),
     }
 }
