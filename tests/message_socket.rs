@@ -589,11 +589,11 @@ fn a_dropped_listener_leaves_its_name_to_either_kind() {
     let _watchdog = watchdog("a_dropped_listener_leaves_its_name_to_either_kind", LIMIT);
     for (name, _keep) in both_kinds("m-kind-dropped") {
         drop(MessageListener::bind(&name).unwrap());
-        let streams = Listener::bind(&name).unwrap();
+        let streams = util::bind_soon(|| Listener::bind(&name));
         let _client = Stream::connect(&name).unwrap();
         drop(streams.accept().unwrap());
         drop(streams);
-        let messages = MessageListener::bind(&name).unwrap();
+        let messages = util::bind_soon(|| MessageListener::bind(&name));
         let _client = MessageSocket::connect(&name).unwrap();
         drop(messages.accept().unwrap());
     }
@@ -621,7 +621,7 @@ fn a_listener_clone_holds_an_abstract_name_until_the_last_is_dropped() {
         assert_refused_as_the_other_kind(&name, &error, "stream listener", "`Stream::connect`");
     }
     drop(clone);
-    let messages = MessageListener::bind(&name).unwrap();
+    let messages = util::bind_soon(|| MessageListener::bind(&name));
     let _client = MessageSocket::connect(&name).unwrap();
     drop(messages.accept().unwrap());
 }

@@ -790,8 +790,8 @@ macro_rules! suite {
                             assert_eq!(error.kind(), ErrorKind::AddrInUse, "{name}: {error}");
                         }
                         drop(blocking);
-                        drop(MessageListener::bind(&name).unwrap());
-                        drop(Listener::bind(&name).unwrap());
+                        drop(util::bind_soon(|| MessageListener::bind(&name)));
+                        drop(util::bind_soon(|| Listener::bind(&name)));
                     }
                 },
             );

@@ -320,8 +320,8 @@ macro_rules! suite {
                             );
                         }
                         drop(listener);
-                        drop(Listener::bind(&name).unwrap());
-                        drop(MessageListener::bind(&name).unwrap());
+                        drop(crate::util::bind_soon(|| Listener::bind(&name)));
+                        drop(crate::util::bind_soon(|| MessageListener::bind(&name)));
                     }
                 },
             );

@@ -271,3 +271,22 @@ pub(crate) mod names {
         }
     }
 }
+
+/// `bind()`, again while it fails with `AddrInUse` for up to 5 s: a child
+/// process that another test starts meanwhile holds copies of this
+/// process's descriptors from its fork to its exec, so a name just dropped
+/// can stay taken for that moment.
+pub(crate) fn bind_soon<T>(mut bind: impl FnMut() -> io::Result<T>) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        match bind() {
+            Err(error)
+                if error.kind() == io::ErrorKind::AddrInUse
+                    && started.elapsed() < Duration::from_secs(5) =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            bound => return bound.unwrap(),
+        }
+    }
+}
