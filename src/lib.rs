@@ -65,6 +65,7 @@ pub mod resource;
 #[cfg(async_front_end)]
 pub mod runtime;
 pub mod shm;
+pub mod single_instance;
 
 pub use error::raw_os_error;
 

@@ -47,6 +47,38 @@ pub(crate) trait PollWrite {
     fn poll_shutdown_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 }
 
+/// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends
+/// first.
+pub(crate) async fn read_exact<T: PollRead + ?Sized>(io: &mut T, buf: &mut [u8]) -> io::Result<()> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let n = std::future::poll_fn(|cx| io.poll_read_into(cx, &mut buf[filled..])).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        filled += n;
+    }
+    Ok(())
+}
+
+/// Reads once into `buf`.
+pub(crate) async fn read<T: PollRead + ?Sized>(io: &mut T, buf: &mut [u8]) -> io::Result<usize> {
+    std::future::poll_fn(|cx| io.poll_read_into(cx, buf)).await
+}
+
+/// Writes all of `buf`, then flushes.
+pub(crate) async fn write_all<T: PollWrite + ?Sized>(io: &mut T, buf: &[u8]) -> io::Result<()> {
+    let mut written = 0;
+    while written < buf.len() {
+        let n = std::future::poll_fn(|cx| io.poll_write_from(cx, &buf[written..])).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        written += n;
+    }
+    std::future::poll_fn(|cx| io.poll_flush_out(cx)).await
+}
+
 /// Tokio's `poll_read` over a [`PollRead`].
 #[cfg(feature = "tokio")]
 pub(crate) fn tokio_read<T: PollRead + ?Sized>(

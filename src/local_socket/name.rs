@@ -134,6 +134,16 @@ impl Name {
         ))
     }
 
+    /// A name that localipc resolved itself (a single instance's), shown
+    /// as `given`. Checks `given` as [`Name::namespaced`] does first.
+    pub(crate) fn scoped(
+        given: &OsStr,
+        resolve: impl FnOnce(&OsStr) -> io::Result<sys::Resolved>,
+    ) -> io::Result<Self> {
+        Self::namespaced(given)?;
+        Ok(Self::new(false, given, resolve(given)?))
+    }
+
     fn new(namespaced: bool, given: &OsStr, resolved: sys::Resolved) -> Self {
         Self {
             inner: Arc::new(Inner {

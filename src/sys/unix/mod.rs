@@ -19,6 +19,7 @@ mod refusal;
 pub(crate) mod scm_rights;
 pub(crate) mod shm;
 mod sigpipe;
+pub(crate) mod single_instance;
 #[cfg(feature = "smol")]
 pub(crate) mod smol;
 #[cfg(linux_like)]

@@ -86,6 +86,12 @@ pub(crate) fn resolve_namespaced(name: &OsStr) -> io::Result<Resolved> {
 /// A namespaced name: a socket file in the per-user directory.
 #[cfg(not(linux_like))]
 pub(crate) fn resolve_namespaced(name: &OsStr) -> io::Result<Resolved> {
+    resolve_per_user(name)
+}
+
+/// A socket file called `name` in the per-user directory (on every Unix;
+/// what namespaced names are where there is no abstract namespace).
+pub(crate) fn resolve_per_user(name: &OsStr) -> io::Result<Resolved> {
     let dir = runtime_dir();
     let path = dir.join(name);
     let limit = max_path_len();
@@ -106,7 +112,6 @@ pub(crate) fn resolve_namespaced(name: &OsStr) -> io::Result<Resolved> {
 
 /// The per-user directory for namespaced sockets: `$XDG_RUNTIME_DIR` if it is
 /// set to an absolute path, else `localipc-<uid>` in the temporary directory.
-#[cfg(not(linux_like))]
 fn runtime_dir() -> PathBuf {
     match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
         Some(dir) if dir.is_absolute() => dir,

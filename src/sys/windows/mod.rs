@@ -14,6 +14,7 @@ pub(crate) mod pipe_path;
 mod resource;
 pub(crate) mod security;
 pub(crate) mod shm;
+pub(crate) mod single_instance;
 mod vectored;
 
 #[cfg(async_front_end)]

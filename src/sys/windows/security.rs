@@ -458,3 +458,23 @@ impl std::fmt::Debug for SecurityDescriptor {
         }
     }
 }
+
+/// The id of the logon session the process runs in (`TokenSessionId` of
+/// the process token): 0 for services, 1 and up for interactive sessions.
+pub(crate) fn current_session_id() -> io::Result<u32> {
+    let token = process_token()?;
+    let mut session = 0u32;
+    let mut written = 0;
+    // SAFETY: `session` is a live, aligned u32, the size TokenSessionId
+    // writes, and `written` is a live out-pointer.
+    cvt(unsafe {
+        GetTokenInformation(
+            token.as_raw_handle(),
+            windows_sys::Win32::Security::TokenSessionId,
+            (&raw mut session).cast(),
+            mem::size_of::<u32>() as u32,
+            &mut written,
+        )
+    })?;
+    Ok(session)
+}
