@@ -11,6 +11,12 @@
 //! | named pipe (byte and message modes, instances, security) | `os::windows::named_pipe` | Windows |
 //! | shared-memory channel (rings in memory both processes map, set up over a local socket) | [`shm`] | Linux, Android, Windows, other Unixes |
 //!
+//! # Services
+//!
+//! What people otherwise build by hand on local sockets:
+//! [`single_instance`] (the first start of an application serves, later
+//! starts forward their arguments to it).
+//!
 //! # Async front ends
 //!
 //! Every primitive also comes async, with the same semantics and the same

@@ -1,5 +1,5 @@
 //! Single instances on smol, async-std or any other async-io user (feature `smol`): the types of
-//! [`generic`](super::generic) for this runtime, and [`start`].
+//! [`generic`] for this runtime, and [`start`].
 
 use std::io;
 

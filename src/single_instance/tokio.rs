@@ -1,5 +1,5 @@
 //! Single instances on Tokio (feature `tokio`): the types of
-//! [`generic`](super::generic) for this runtime, and [`start`].
+//! [`generic`] for this runtime, and [`start`].
 
 use std::io;
 
