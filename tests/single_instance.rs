@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use localipc::local_socket::Stream;
 use localipc::single_instance::{Scope, SingleInstance, Start};
-use util::{TempDir, child_command, is_child, watchdog};
+use util::{Spawn, TempDir, child_command, is_child, watchdog};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const ROLE_VAR: &str = "LOCALIPC_TEST_ROLE";
@@ -184,7 +184,7 @@ fn six_simultaneous_starts_make_one_primary_that_hears_the_five_others() {
             .map(|_| {
                 spawn_role(TEST, "start", &id, out.path())
                     .env(EXPECT_VAR, "5")
-                    .spawn()
+                    .spawn_child()
                     .expect("spawning a start")
             })
             .collect();
@@ -239,7 +239,7 @@ fn a_killed_primary_is_replaced_by_the_next_start() {
     let id = unique_id("kill");
     let out = TempDir::new("si-kill");
     let mut holder = spawn_role(TEST, "hold", &id, out.path())
-        .spawn()
+        .spawn_child()
         .expect("spawning the primary");
     assert_eq!(wait_for_line(out.path(), &mut holder), "primary");
     let mut instance = SingleInstance::new(&id);
@@ -461,7 +461,7 @@ mod another_user {
             .env_remove("XDG_RUNTIME_DIR")
             .uid(NOBODY)
             .gid(NOBODY)
-            .spawn()
+            .spawn_child()
             .expect("spawning the other user's start")
     }
 
