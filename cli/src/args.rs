@@ -205,7 +205,14 @@ pub(crate) struct ListenArgs {
     /// With --activated: serve the socket of this name (its LISTEN_FDNAMES
     /// entry, systemd's FileDescriptorName=) instead of the first.
     #[cfg(unix)]
-    #[arg(long, value_name = "NAME", requires = "activated")]
+    // `requires` alone lets NAME through: clap excuses a missing
+    // --activated that conflicts with a NAME given.
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "activated",
+        conflicts_with = "name"
+    )]
     pub(crate) fd_name: Option<String>,
     #[command(flatten)]
     pub(crate) serving: Serving,
