@@ -3,7 +3,7 @@
 //! the first connection with the socket as descriptor 3: a client is
 //! served through a path, an abstract name, and a `SOCK_SEQPACKET`
 //! socket. Without `systemd-socket-activate` a test prints a skip line, or
-//! fails when `CI` is set (CI installs it).
+//! on Linux fails when `CI` is set (CI installs it there).
 #![cfg(unix)]
 
 mod common;
@@ -26,8 +26,9 @@ fn socket_activate(test: &str) -> Option<PathBuf> {
             .find(|candidate| candidate.is_file())
     });
     if found.is_none() {
+        // CI installs it on Linux; other systems have no systemd.
         assert!(
-            std::env::var_os("CI").is_none(),
+            !cfg!(target_os = "linux") || std::env::var_os("CI").is_none(),
             "systemd-socket-activate is not installed (Debian package `systemd`)"
         );
         skip(
