@@ -17,11 +17,11 @@ use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use localipc::local_socket::{Access, ConnectOptions, ExpectedServer, Listener, Name, Stream};
+use localipc::local_socket::{Access, Listener, Name, Stream};
 use localipc::os::unix::activation::{self, ActivatedSocket};
 use localipc::os::unix::local_socket::StreamExt as _;
 use util::names::{name_for_child, name_from_parent, path_name};
-use util::{assert_success, child_command, is_child, skip, watchdog};
+use util::{assert_success, child_command, is_child, watchdog};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -419,15 +419,20 @@ fn children_inherit_neither_the_variables_nor_the_sockets() {
 // --- The access policy --------------------------------------------------------------
 
 /// The user a refused client runs as: `nobody` on Linux.
+#[cfg(target_os = "linux")]
 const NOBODY: u32 = 65534;
 
 /// Exit codes of the client as `nobody`: what it saw.
+#[cfg(target_os = "linux")]
 const GOT_ECHO: i32 = 22;
+#[cfg(target_os = "linux")]
 const TOLD_REFUSED: i32 = 23;
 
 /// A client as another user: connects to the name (any server will do),
 /// sends `ping` and says with its exit code whether it came back.
+#[cfg(target_os = "linux")]
 fn nobody_client() {
+    use localipc::local_socket::{ConnectOptions, ExpectedServer};
     let name = name_from_parent();
     let mut options = ConnectOptions::new(&name);
     options.expected_server(ExpectedServer::any_user());
@@ -446,6 +451,7 @@ fn nobody_client() {
 
 /// The server of the access tests: serves one client under the policy
 /// `LOCALIPC_TEST_ACCESS` names.
+#[cfg(target_os = "linux")]
 fn policy_server() {
     let access = match std::env::var("LOCALIPC_TEST_ACCESS").unwrap().as_str() {
         "any-user" => Access::any_user(),
@@ -469,7 +475,7 @@ fn the_access_policy_is_checked_at_accept() {
     }
     let _watchdog = watchdog(test, LIMIT);
     if !rustix::process::geteuid().is_root() {
-        skip(test, "needs root to run a client as another user");
+        util::skip(test, "needs root to run a client as another user");
         return;
     }
     for (access, nobody_sees) in [("current-user", TOLD_REFUSED), ("any-user", GOT_ECHO)] {

@@ -74,6 +74,8 @@ fn main() -> ExitCode {
 /// Does what `command` says.
 fn run(command: Command) -> io::Result<ExitCode> {
     match command {
+        #[cfg(unix)]
+        Command::Listen(args) if args.activated => return activated::listen(&args),
         Command::Listen(args) => return socket::listen(&args),
         Command::Connect(args) => socket::connect(&args)?,
         Command::Names(args) => socket::describe(&args)?,

@@ -48,10 +48,6 @@ pub(crate) fn for_the_command_line(error: io::Error) -> io::Error {
 /// it in order: the listener is dropped, which removes its socket file and
 /// lock file, and the process then dies of the signal.
 pub(crate) fn listen(args: &ListenArgs) -> io::Result<ExitCode> {
-    #[cfg(unix)]
-    if args.activated {
-        return crate::activated::listen(args);
-    }
     let name_args = args
         .name_args()
         .expect("clap requires NAME without --activated");

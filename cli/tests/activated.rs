@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use common::{LIMIT, assert_one_line_error, assert_usage_error, connect, run};
-use localipc_test_support::{TempDir, skip, unique_name, watchdog};
+use localipc_test_support::{TempDir, skip, watchdog};
 
 /// `systemd-socket-activate` on the `PATH`; `None` (after a skip line, or
 /// a failure in CI) if it is not there.
@@ -115,7 +115,7 @@ fn a_path_socket_is_served() {
 #[cfg(target_os = "linux")]
 #[test]
 fn an_abstract_socket_is_served() {
-    let name = unique_name("cli-activated-abstract");
+    let name = localipc_test_support::unique_name("cli-activated-abstract");
     let at_name = format!("@{name}");
     assert_echoes(
         "an_abstract_socket_is_served",
@@ -129,7 +129,7 @@ fn an_abstract_socket_is_served() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_seqpacket_socket_serves_messages() {
-    let name = unique_name("cli-activated-seqpacket");
+    let name = localipc_test_support::unique_name("cli-activated-seqpacket");
     let at_name = format!("@{name}");
     assert_echoes(
         "a_seqpacket_socket_serves_messages",

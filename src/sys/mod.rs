@@ -84,8 +84,13 @@
 //!   the OS mapping (`shared_memory::Mapping`), unmapped on drop. Under
 //!   `--cfg localipc_loom` it is the model checker's region instead.
 //!
-//! Unix adds `fifo` (create and open named FIFOs), `socket_name` and the
-//! nonblocking and capacity controls used by `os::unix` and `os::linux`.
+//! Unix adds `fifo` (create and open named FIFOs), `socket_name`,
+//! `activation` (socket activation: `take` of systemd's `LISTEN_FDS`
+//! descriptors, `launchd` on Apple systems, `address` of a socket, and
+//! `listener`, which checks a socket's type and listening state and gives a
+//! `local_socket::Listener` that enforces an [`Access`] policy at accept
+//! and owns no file) and the nonblocking and capacity controls used by
+//! `os::unix` and `os::linux`.
 //! Windows adds `named_pipe` (overlapped instances, listener, client and its
 //! check of who serves a pipe, message I/O), `pipe_path` (the one check of pipe paths) and `security` (security
 //! descriptors) for `os::windows`.

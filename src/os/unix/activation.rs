@@ -10,7 +10,7 @@
 //! * **Windows:** there is no equivalent. The service control manager
 //!   starts a service without passing it any handle, so a Windows service
 //!   creates its named pipe itself when it starts (a
-//!   [`Listener`](crate::local_socket::Listener) bound in its start-up
+//!   [`Listener`] bound in its start-up
 //!   code); a launcher that must hand a ready endpoint to a process it
 //!   starts can pass it explicitly with localipc's handle passing.
 //!
@@ -139,11 +139,11 @@ pub unsafe fn take() -> io::Result<Vec<ActivatedSocket>> {
 ///
 /// # Errors
 ///
-/// * `ESRCH` (as the OS error, kind `Other`): this process is not managed
-///   by launchd, or not as a job with sockets.
+/// * The OS error `ESRCH` (see `raw_os_error`): this process is not
+///   managed by launchd (it was not started as a launchd job).
 /// * [`NotFound`](io::ErrorKind::NotFound) (`ENOENT`): the job has no
 ///   socket entry of that name.
-/// * `EALREADY`: this process has already taken that entry.
+/// * The OS error `EALREADY`: this process has already taken that entry.
 /// * [`InvalidInput`](io::ErrorKind::InvalidInput): `name` contains a NUL
 ///   byte.
 ///

@@ -303,20 +303,31 @@ pub(crate) fn launchd(name: &str) -> io::Result<Vec<OwnedFd>> {
         };
         return Err(crate::error::with_context(error.kind(), message, error));
     }
-    let mut taken = Vec::with_capacity(count);
-    for index in 0..count {
-        // SAFETY: on success `fds` points to `count` descriptors, and
-        // `index` is below `count`.
-        let raw = unsafe { *fds.add(index) };
+    let raw_fds: Vec<c_int> = if fds.is_null() || count == 0 {
+        Vec::new()
+    } else {
+        // SAFETY: on success `fds` points to `count` descriptors, in an
+        // array that stays allocated until the free below.
+        unsafe { std::slice::from_raw_parts(fds, count) }.to_vec()
+    };
+    if !fds.is_null() {
+        // SAFETY: the array was allocated with malloc for the caller, who
+        // frees it once (launch_activate_socket(3)); nothing refers to it
+        // any more.
+        unsafe { libc::free(fds.cast()) };
+    }
+    let mut taken = Vec::with_capacity(raw_fds.len());
+    for raw in raw_fds {
+        if raw < 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("launchd returned the invalid descriptor {raw} for socket {name:?}"),
+            ));
+        }
         // SAFETY: launchd hands each descriptor to the caller, and nothing
         // else in this process owns it: a second activation of the same
         // name fails with EALREADY.
         taken.push(unsafe { OwnedFd::from_raw_fd(raw) });
-    }
-    if !fds.is_null() {
-        // SAFETY: the array was allocated with malloc for the caller, who
-        // frees it once (launch_activate_socket(3)).
-        unsafe { libc::free(fds.cast()) };
     }
     for fd in &taken {
         rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::CLOEXEC)?;
