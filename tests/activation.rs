@@ -218,7 +218,15 @@ fn a_seqpacket_socket_becomes_a_message_listener() {
 fn abstract_socket(name: &Name, kind: rustix::net::SocketType) -> OwnedFd {
     let abstract_name = name.to_string();
     let abstract_name = abstract_name.strip_prefix('@').unwrap();
-    let socket = rustix::net::socket(rustix::net::AddressFamily::UNIX, kind, None).unwrap();
+    // Close-on-exec, as children other tests start meanwhile must not
+    // inherit it (they would see it as their descriptor 4 or up).
+    let socket = rustix::net::socket_with(
+        rustix::net::AddressFamily::UNIX,
+        kind,
+        rustix::net::SocketFlags::CLOEXEC,
+        None,
+    )
+    .unwrap();
     let address = rustix::net::SocketAddrUnix::new_abstract_name(abstract_name.as_bytes()).unwrap();
     rustix::net::bind(&socket, &address).unwrap();
     rustix::net::listen(&socket, 16).unwrap();
