@@ -63,6 +63,14 @@ fn activated_child(test: &str, socket: impl Into<OwnedFd>) -> Command {
     command
 }
 
+/// Starts `command`, an activated child that serves on `name` (which it
+/// is told), and drops the command, so that the socket is the child's
+/// alone.
+fn serving_child(mut command: Command, name: &Name) -> std::process::Child {
+    name_for_child(&mut command, name);
+    command.spawn_child().unwrap()
+}
+
 /// Runs `command` to its end.
 fn run(mut command: Command) -> ExitStatus {
     command.status_child().unwrap()
@@ -143,9 +151,7 @@ fn a_path_stream_socket_is_served_and_its_file_left() {
     let socket = UnixListener::bind(&path_on_disk).unwrap();
     let mut command = activated_child(test, socket);
     command.env("LISTEN_FDNAMES", "web");
-    name_for_child(&mut command, &path.name);
-    let mut child = command.spawn_child().unwrap();
-    drop(command);
+    let mut child = serving_child(command, &path.name);
     assert_eq!(ping(&path.name), b"ping");
     assert_success(child.wait().unwrap(), "the activated child");
     // The socket file is the manager's: the listener leaves it.
@@ -172,10 +178,7 @@ fn an_abstract_stream_socket_is_served() {
     let _watchdog = watchdog(test, LIMIT);
     let name = util::names::namespaced("activated-abstract");
     let socket = abstract_socket(&name, rustix::net::SocketType::STREAM);
-    let mut command = activated_child(test, socket);
-    name_for_child(&mut command, &name);
-    let mut child = command.spawn_child().unwrap();
-    drop(command);
+    let mut child = serving_child(activated_child(test, socket), &name);
     assert_eq!(ping(&name), b"ping");
     assert_success(child.wait().unwrap(), "the activated child");
 }
@@ -200,10 +203,7 @@ fn a_seqpacket_socket_becomes_a_message_listener() {
     let _watchdog = watchdog(test, LIMIT);
     let name = util::names::namespaced("activated-seqpacket");
     let socket = abstract_socket(&name, rustix::net::SocketType::SEQPACKET);
-    let mut command = activated_child(test, socket);
-    name_for_child(&mut command, &name);
-    let mut child = command.spawn_child().unwrap();
-    drop(command);
+    let mut child = serving_child(activated_child(test, socket), &name);
     let client = MessageSocket::connect(&name).unwrap();
     client.send(b"one message").unwrap();
     let mut buf = [0; 64];
@@ -492,8 +492,7 @@ fn the_access_policy_is_checked_at_accept() {
         let socket = abstract_socket(&name, rustix::net::SocketType::STREAM);
         let mut server = activated_child(test, socket);
         server.env("LOCALIPC_TEST_ACCESS", access);
-        name_for_child(&mut server, &name);
-        let mut server = server.spawn_child().unwrap();
+        let mut server = serving_child(server, &name);
         let mut client = child_command(test);
         client
             .env("LOCALIPC_TEST_ROLE", "client")
