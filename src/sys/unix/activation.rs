@@ -43,7 +43,7 @@ pub(crate) unsafe fn take() -> io::Result<Vec<(OwnedFd, String)>> {
         return Ok(Vec::new());
     };
     let mut fds = Vec::with_capacity(names.len());
-    for (offset, _) in names.iter().enumerate() {
+    for offset in 0..names.len() {
         let raw = FIRST_FD + RawFd::try_from(offset).map_err(|_| too_many())?;
         // SAFETY: a borrow for the duration of these calls only; the caller
         // promises the descriptor is this process's and nothing else owns
@@ -184,21 +184,20 @@ pub(crate) fn listener(
 /// Checks that `fd` is what a listener of messages (`messages`) or streams
 /// needs.
 fn check(fd: BorrowedFd<'_>, what: &str, messages: bool) -> io::Result<()> {
-    let wanted_type = if messages && cfg!(not(messages_framed)) {
-        SocketType::SEQPACKET
-    } else {
-        SocketType::STREAM
-    };
-    let needs = if messages {
-        "a MessageListener needs a listening Unix socket of type SOCK_SEQPACKET"
-    } else {
-        "a Listener needs a listening Unix stream socket"
-    };
-    let needs = if messages && cfg!(messages_framed) {
-        "a MessageListener needs a listening Unix stream socket (messages are framed over \
-         SOCK_STREAM on this OS)"
-    } else {
-        needs
+    let (wanted_type, needs) = match (messages, cfg!(messages_framed)) {
+        (false, _) => (
+            SocketType::STREAM,
+            "a Listener needs a listening Unix stream socket",
+        ),
+        (true, false) => (
+            SocketType::SEQPACKET,
+            "a MessageListener needs a listening Unix socket of type SOCK_SEQPACKET",
+        ),
+        (true, true) => (
+            SocketType::STREAM,
+            "a MessageListener needs a listening Unix stream socket (messages are framed \
+             over SOCK_STREAM on this OS)",
+        ),
     };
     let wrong = |is: String| invalid(format!("{what} is {is}; {needs}"));
     let socket_type = match rustix::net::sockopt::socket_type(fd) {
