@@ -15,7 +15,9 @@
 //!
 //! What people otherwise build by hand on local sockets:
 //! [`single_instance`] (the first start of an application serves, later
-//! starts forward their arguments to it).
+//! starts forward their arguments to it), and on Unix socket activation,
+//! `os::unix::activation` (listeners that systemd or launchd created and
+//! passed, with the access policy applied at accept).
 //!
 //! # Async front ends
 //!

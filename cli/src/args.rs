@@ -179,8 +179,41 @@ pub(crate) struct NameArgs {
 /// `listen`.
 #[derive(Debug, Args)]
 pub(crate) struct ListenArgs {
-    #[command(flatten)]
-    pub(crate) name: NameArgs,
+    /// NAME is a filesystem path (on Windows, a \\.\pipe\ path) rather than
+    /// a namespaced name.
+    #[arg(long)]
+    pub(crate) path: bool,
+    /// The local socket's name (none with --activated).
+    #[cfg_attr(
+        unix,
+        arg(
+            value_name = "NAME",
+            required_unless_present = "activated",
+            conflicts_with = "activated"
+        )
+    )]
+    #[cfg_attr(not(unix), arg(value_name = "NAME", required = true))]
+    pub(crate) name: Option<OsString>,
+    /// Serve the listening socket a service manager passed (systemd's
+    /// LISTEN_FDS protocol) instead of binding NAME: a stream socket, or a
+    /// SOCK_SEQPACKET socket with --messages. With several, the first, or
+    /// the one --fd-name names. Clients are checked against --access as
+    /// they connect; the socket file is the manager's and is left alone.
+    #[cfg(unix)]
+    #[arg(long, conflicts_with_all = ["path", "shm"])]
+    pub(crate) activated: bool,
+    /// With --activated: serve the socket of this name (its LISTEN_FDNAMES
+    /// entry, systemd's FileDescriptorName=) instead of the first.
+    #[cfg(unix)]
+    // `requires` alone lets NAME through: clap excuses a missing
+    // --activated that conflicts with a NAME given.
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "activated",
+        conflicts_with = "name"
+    )]
+    pub(crate) fd_name: Option<String>,
     #[command(flatten)]
     pub(crate) serving: Serving,
     /// Who may connect: current-user (the default), any-user, group:GROUP or
@@ -211,6 +244,17 @@ pub(crate) struct Serving {
     /// and output.
     #[arg(long)]
     pub(crate) echo: bool,
+}
+
+impl ListenArgs {
+    /// The name to bind, as the other verbs take it; `None` with
+    /// --activated, which binds none.
+    pub(crate) fn name_args(&self) -> Option<NameArgs> {
+        Some(NameArgs {
+            path: self.path,
+            name: self.name.clone()?,
+        })
+    }
 }
 
 /// `connect`.

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! localipc listen [--path] [--keep] [--echo] [--access WHO] NAME   serve one client (or, with --keep, one after another)
+//! localipc listen --activated [--fd-name NAME] ...   serve the socket systemd passed (Unix)
 //! localipc connect [--path] [--expect-server WHO] NAME            relay stdin/stdout to a listener
 //! localipc names [--path] NAME                       show what NAME resolves to on this OS
 //! localipc spawn [--input-var VAR] [--output-var VAR] COMMAND [ARG...]   run COMMAND through unnamed pipes
@@ -13,6 +14,8 @@
 //!
 //! `args.rs` declares the command line; each verb lives in its own module.
 
+#[cfg(unix)]
+mod activated;
 mod args;
 mod bench;
 #[cfg(unix)]
@@ -71,6 +74,8 @@ fn main() -> ExitCode {
 /// Does what `command` says.
 fn run(command: Command) -> io::Result<ExitCode> {
     match command {
+        #[cfg(unix)]
+        Command::Listen(args) if args.activated => return activated::listen(&args),
         Command::Listen(args) => return socket::listen(&args),
         Command::Connect(args) => socket::connect(&args)?,
         Command::Names(args) => socket::describe(&args)?,

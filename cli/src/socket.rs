@@ -48,7 +48,10 @@ pub(crate) fn for_the_command_line(error: io::Error) -> io::Error {
 /// it in order: the listener is dropped, which removes its socket file and
 /// lock file, and the process then dies of the signal.
 pub(crate) fn listen(args: &ListenArgs) -> io::Result<ExitCode> {
-    let name = name(&args.name)?;
+    let name_args = args
+        .name_args()
+        .expect("clap requires NAME without --activated");
+    let name = name(&name_args)?;
     let mut options = ListenerOptions::new(&name);
     options
         .access(who::access(args.access.as_ref())?)
@@ -98,7 +101,7 @@ pub(crate) fn listen(args: &ListenArgs) -> io::Result<ExitCode> {
 }
 
 /// The relay's serving loop, as `args` ask.
-fn serve(
+pub(crate) fn serve(
     args: &ListenArgs,
     stop: &Stop,
     accept: impl FnMut() -> io::Result<(Connection, Option<u32>)>,
@@ -109,7 +112,7 @@ fn serve(
 /// Serves the clients of `listener` with `serve`, then drops it, which
 /// removes its files, and ends as the signal that stopped it would have
 /// ended it, or as serving went.
-fn serve_then_end<L>(
+pub(crate) fn serve_then_end<L>(
     listener: L,
     stop: &Stop,
     serve: impl FnOnce(&L, &Stop) -> io::Result<()>,
@@ -125,7 +128,7 @@ fn serve_then_end<L>(
 /// What wakes a listener's accept for a stop: a connection to it of our
 /// own (the listener's user, whom every access policy admits), made with
 /// `connect`.
-fn wake<T: Send + 'static>(
+pub(crate) fn wake<T: Send + 'static>(
     name: &Name,
     connect: fn(&ConnectOptions) -> io::Result<T>,
 ) -> impl FnOnce() -> Option<T> + Send + 'static {
@@ -136,7 +139,7 @@ fn wake<T: Send + 'static>(
 
 /// The name as `listening on` shows it: a relative path resolved against
 /// the current directory, so the line says where the socket file is.
-fn resolved(name: &Name) -> String {
+pub(crate) fn resolved(name: &Name) -> String {
     name.fs_path()
         .filter(|path| path.is_relative())
         .and_then(|path| std::path::absolute(path).ok())

@@ -144,7 +144,9 @@ impl Name {
         Ok(Self::new(false, given, resolve(given)?))
     }
 
-    fn new(namespaced: bool, given: &OsStr, resolved: sys::Resolved) -> Self {
+    /// A name as given (`namespaced` or a path) and what it resolves to;
+    /// also for the address a socket is found bound to (socket activation).
+    pub(crate) fn new(namespaced: bool, given: &OsStr, resolved: sys::Resolved) -> Self {
         Self {
             inner: Arc::new(Inner {
                 namespaced,

@@ -75,6 +75,11 @@
 //!   before it waits for the peer; `open(resource, max_len)`, which maps the
 //!   peer's memory only if it cannot shrink (`InvalidData` otherwise); and
 //!   the bells: `ring_bell`, `wait_bell`, `poll_bell`, `BELL_WRITE_TIMEOUT`.
+//! * `single_instance`: where a single instance's name lives for each
+//!   scope (`user_address`, `session_address`, `machine_address`, each a
+//!   resolved name) and `claim(key)`, which gives the name to one process
+//!   where binding alone would not (Windows: a named mutex, since Wine
+//!   ignores `FILE_FLAG_FIRST_PIPE_INSTANCE`; Unix: nothing to claim).
 //! * `shared_memory::Region` (one for every OS, here in `sys/`): the only
 //!   code that touches memory shared with another process. Words are
 //!   atomics at checked offsets (`u64_at`, `u32_at`), bytes are copied in
@@ -84,8 +89,13 @@
 //!   the OS mapping (`shared_memory::Mapping`), unmapped on drop. Under
 //!   `--cfg localipc_loom` it is the model checker's region instead.
 //!
-//! Unix adds `fifo` (create and open named FIFOs), `socket_name` and the
-//! nonblocking and capacity controls used by `os::unix` and `os::linux`.
+//! Unix adds `fifo` (create and open named FIFOs), `socket_name`,
+//! `activation` (socket activation: `take` of systemd's `LISTEN_FDS`
+//! descriptors, `launchd` on Apple systems, `address` of a socket, and
+//! `listener`, which checks a socket's type and listening state and gives a
+//! `local_socket::Listener` that enforces an [`Access`] policy at accept
+//! and owns no file) and the nonblocking and capacity controls used by
+//! `os::unix` and `os::linux`.
 //! Windows adds `named_pipe` (overlapped instances, listener, client and its
 //! check of who serves a pipe, message I/O), `pipe_path` (the one check of pipe paths) and `security` (security
 //! descriptors) for `os::windows`.

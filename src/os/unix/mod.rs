@@ -1,6 +1,7 @@
-//! Unix-only APIs: FIFOs, extra controls on pipe ends, and the Unix-only
-//! parts of local sockets.
+//! Unix-only APIs: FIFOs, extra controls on pipe ends, the Unix-only
+//! parts of local sockets, and socket activation.
 
+pub mod activation;
 pub mod fifo;
 pub mod identity;
 pub mod local_socket;

@@ -463,7 +463,6 @@ impl Listener {
         (self.socket, self.bound)
     }
 
-    #[cfg(async_front_end)]
     /// A blocking listener (in blocking mode) from parts.
     pub(crate) fn from_parts(socket: UnixListener, bound: Bound) -> Self {
         Self {

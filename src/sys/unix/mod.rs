@@ -2,6 +2,7 @@
 //! wrapper (`sigaction`, `mkfifo` on Apple targets, peer credentials outside
 //! Linux).
 
+pub(crate) mod activation;
 mod credentials;
 mod deadline;
 pub(crate) mod fifo;

@@ -238,6 +238,18 @@ impl Bound {
         }
     }
 
+    /// What a listener on a socket that another process bound holds (a
+    /// service manager's, by socket activation): no file, no lock, and the
+    /// check of each connection that enforces `access` on its own.
+    pub(crate) fn checking(access: &Access) -> Self {
+        Self {
+            file: None,
+            lock: None,
+            placeholder: None,
+            admission: Admission::enforcing(access, None),
+        }
+    }
+
     /// What a listener made from a socket of the caller's holds: no file,
     /// no lock, no check.
     pub(crate) fn nothing() -> Self {
