@@ -10,11 +10,12 @@ mod common;
 
 use localipc_test_support::Spawn as _;
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{LIMIT, assert_one_line_error, assert_usage_error, connect, run};
+use common::{
+    LIMIT, assert_one_line_error, assert_usage_error, connect, first_line_then_drain, run,
+};
 use localipc_test_support::{TempDir, skip, watchdog};
 
 /// `systemd-socket-activate` on the `PATH`; `None` (after a skip line, or
@@ -56,15 +57,8 @@ fn activate(
         .stderr(Stdio::piped())
         .spawn_child()
         .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    assert!(line.starts_with("Listening on "), "{line:?}");
-    let rest = std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = stderr.read_to_string(&mut rest);
-        rest
-    });
+    // systemd-socket-activate's own first line.
+    let rest = first_line_then_drain(&mut child, "Listening on ");
     (child, rest)
 }
 

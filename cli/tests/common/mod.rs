@@ -58,15 +58,26 @@ pub(crate) fn start_listening(args: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn_child()
         .unwrap();
+    drop(first_line_then_drain(&mut child, "listening on"));
+    child
+}
+
+/// Reads the first line `child` writes to its piped standard error, which
+/// must contain `expect`, then drains the rest on a thread (so the child
+/// never blocks on it), which returns it.
+pub(crate) fn first_line_then_drain(
+    child: &mut Child,
+    expect: &str,
+) -> std::thread::JoinHandle<String> {
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     stderr.read_line(&mut line).unwrap();
-    assert!(line.contains("listening on"), "{line:?}");
+    assert!(line.contains(expect), "{line:?}");
     std::thread::spawn(move || {
         let mut rest = String::new();
         let _ = stderr.read_to_string(&mut rest);
-    });
-    child
+        rest
+    })
 }
 
 /// Starts the listening verb `listen`, connects to it with `connect` (each
