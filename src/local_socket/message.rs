@@ -243,6 +243,7 @@ impl MessageSocket {
     /// assert_eq!(client.send(b"").unwrap_err().kind(), ErrorKind::InvalidInput);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[inline(always)]
     pub fn send(&self, message: &[u8]) -> io::Result<()> {
         self.inner.send(&[IoSlice::new(message)], &[])
     }
@@ -271,6 +272,7 @@ impl MessageSocket {
     /// assert_eq!(&buf[..n], b"head:body");
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[inline(always)]
     pub fn send_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<()> {
         self.inner.send(bufs, &[])
     }

@@ -22,6 +22,7 @@ const NO_SIGNAL: SendFlags = SendFlags::empty();
 
 /// `send(2)`, waiting for room as the socket's mode says unless
 /// `dont_wait` (`MSG_DONTWAIT`): a closed peer is `EPIPE`, never `SIGPIPE`.
+#[inline(always)]
 pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], dont_wait: bool) -> io::Result<usize> {
     let len = buf.len().min(MAX_RW);
     Ok(rustix::net::send(fd, &buf[..len], send_flags(dont_wait))?)
