@@ -381,6 +381,9 @@ fn malformed_variables_are_invalid_input() {
         ("1", Some("a:b"), "LISTEN_FDNAMES names 2 descriptors"),
         // Descriptor 4 is not open in the child.
         ("2", None, "descriptor 4, but it is not open"),
+        // A count of two billion: an error at the first closed descriptor,
+        // not an allocation of two billion names.
+        ("2000000000", None, "descriptor 4, but it is not open"),
     ] {
         let (socket, _peer) = UnixStream::pair().unwrap();
         let mut command = activated_child(test, socket);

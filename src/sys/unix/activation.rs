@@ -39,11 +39,13 @@ pub(crate) unsafe fn take() -> io::Result<Vec<(OwnedFd, String)>> {
         unsafe { std::env::remove_var(variable) };
     }
     let me = std::process::id();
-    let Some(names) = parse(pid, count, names, me)? else {
+    let Some((count, names)) = parse(pid, count, names, me)? else {
         return Ok(Vec::new());
     };
-    let mut fds = Vec::with_capacity(names.len());
-    for offset in 0..names.len() {
+    // Nothing is allocated by the count before its descriptors are found
+    // open: a count of two billion ends at the first closed one.
+    let mut fds = Vec::new();
+    for offset in 0..count {
         let raw = FIRST_FD + RawFd::try_from(offset).map_err(|_| too_many())?;
         // SAFETY: a borrow for the duration of these calls only; the caller
         // promises the descriptor is this process's and nothing else owns
@@ -57,6 +59,7 @@ pub(crate) unsafe fn take() -> io::Result<Vec<(OwnedFd, String)>> {
         })?;
         fds.push(raw);
     }
+    let names = names.unwrap_or_else(|| vec![UNNAMED.to_owned(); fds.len()]);
     let taken = fds
         .into_iter()
         .zip(names)
@@ -82,14 +85,15 @@ fn too_many() -> io::Error {
 }
 
 /// What the variables say, for the process `me`: `None` when they pass
-/// nothing to it (unset, or `LISTEN_PID` names another process), else the
-/// name of each descriptor, in order from descriptor 3.
+/// nothing to it (unset, or `LISTEN_PID` names another process), else how
+/// many descriptors they pass from descriptor 3 and the name of each
+/// (`None`: no `LISTEN_FDNAMES`, each is [`UNNAMED`]).
 fn parse(
     pid: Option<OsString>,
     count: Option<OsString>,
     names: Option<OsString>,
     me: u32,
-) -> io::Result<Option<Vec<String>>> {
+) -> io::Result<Option<(usize, Option<Vec<String>>)>> {
     let number = |variable: &str, value: &OsString| {
         value
             .to_str()
@@ -116,7 +120,7 @@ fn parse(
     }
     let count = count as usize;
     let names = match names {
-        None => vec![UNNAMED.to_owned(); count],
+        None => None,
         Some(names) => {
             let text = names.into_string().map_err(|names| {
                 invalid(format!("LISTEN_FDNAMES is {names:?}, which is not UTF-8"))
@@ -132,10 +136,10 @@ fn parse(
                     names.len()
                 )));
             }
-            names
+            Some(names)
         }
     };
-    Ok(Some(names))
+    Ok(Some((count, names)))
 }
 
 /// The Unix address `fd` is bound to, as a name would give it: whether it
@@ -357,14 +361,17 @@ mod tests {
 
     #[test]
     fn names_default_to_unknown() {
-        let names = parse(os("7"), os("2"), None, 7).unwrap().unwrap();
-        assert_eq!(names, ["unknown", "unknown"]);
+        // Named when taken, once the descriptors are found open.
+        assert_eq!(parse(os("7"), os("2"), None, 7).unwrap(), Some((2, None)));
     }
 
     #[test]
     fn names_come_from_listen_fdnames() {
-        let names = parse(os("7"), os("2"), os("a:b"), 7).unwrap().unwrap();
-        assert_eq!(names, ["a", "b"]);
+        let (count, names) = parse(os("7"), os("2"), os("a:b"), 7).unwrap().unwrap();
+        assert_eq!(
+            (count, names.unwrap()),
+            (2, vec!["a".to_owned(), "b".to_owned()])
+        );
     }
 
     #[test]
