@@ -75,7 +75,7 @@ impl Spinner {
 
 /// A writer sharing its CPU with the reader yields once it is this far
 /// ahead.
-const YIELD_AHEAD: usize = 256 * 1024;
+const YIELD_AHEAD: usize = 512 * 1024;
 
 /// A writer reads the CPU hint again at every this many writes (and at
 /// every wait): where the OS has no cheap way to tell the current CPU

@@ -93,11 +93,16 @@
 //!   The note is a hint; a peer that lies about it only changes this
 //!   side's choice between spinning and yielding.
 //! * **A writer ahead on a shared CPU yields.** A write that leaves the
-//!   peer 256 KiB or more to read, while the peer last waited on this CPU,
+//!   peer 512 KiB or more to read, while the peer last waited on this CPU,
 //!   yields it, so that the reader takes the bytes while they are still in
 //!   the cache instead of after the ring is full (2 MiB, more than the
 //!   per-core cache of many CPUs). With both processes on one CPU this
-//!   took 64 KiB writes from 0.9× std's `UnixStream` to 1.3×.
+//!   took 64 KiB writes from 0.9× std's `UnixStream` to 1.3× (an Intel
+//!   Xeon). Each hand-over costs two switches of the CPU (about 1.6 µs
+//!   each on a virtual machine), so it should come as late as the cache
+//!   allows: on an AMD EPYC (Zen 4, 1 MiB of L2 per core; 11 rounds,
+//!   December 2026) yielding at 256 KiB gave 2.9× std and 1.00×
+//!   iceoryx2, at 512 KiB 3.2× and 1.11×, at 1 MiB 3.0× and 1.09×.
 //! * **A limit.** A peer that takes longer than the limit to answer costs
 //!   this side at most the limit in CPU time before it sleeps; the call's
 //!   timeout bounds the spin too.
