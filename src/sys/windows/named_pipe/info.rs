@@ -75,21 +75,29 @@ impl Drop for Revert {
     }
 }
 
-/// Whether the peer of the pipe end `handle` is still connected.
-pub(crate) fn is_connected(handle: BorrowedHandle<'_>) -> bool {
+/// What waits in the pipe end `handle`, without reading it: the bytes
+/// there in all, and (message mode) the bytes left of the message at the
+/// front, some of which a read may already have taken.
+pub(crate) fn peek(handle: BorrowedHandle<'_>) -> io::Result<(u32, u32)> {
     let mut available = 0;
-    // SAFETY: no buffer is passed (size 0); the out-pointer is a live local.
-    let ok = unsafe {
+    let mut left_in_message = 0;
+    // SAFETY: no buffer is passed (size 0); the out-pointers are live locals.
+    cvt(unsafe {
         PeekNamedPipe(
             handle.as_raw_handle(),
             ptr::null_mut(),
             0,
             ptr::null_mut(),
             &mut available,
-            ptr::null_mut(),
+            &mut left_in_message,
         )
-    };
-    ok != 0
+    })?;
+    Ok((available, left_in_message))
+}
+
+/// Whether the peer of the pipe end `handle` is still connected.
+pub(crate) fn is_connected(handle: BorrowedHandle<'_>) -> bool {
+    peek(handle).is_ok()
 }
 
 /// Which end of a pipe `handle` is (true: the server's) and whether the pipe

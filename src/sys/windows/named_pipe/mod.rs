@@ -27,7 +27,7 @@ pub(crate) use config::{ClientConfig, Direction, ImpersonationLevel, ServerConfi
 pub(crate) use info::{
     client_process_id, client_session_id, impersonate_client, server_process_id, server_session_id,
 };
-pub(crate) use info::{describe, is_connected};
+pub(crate) use info::{describe, is_connected, peek};
 #[cfg(async_front_end)]
 pub(crate) use instance::Waiting;
 pub(crate) use listener::Listener;

@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use windows_sys::Win32::Storage::FileSystem::{FlushFileBuffers, ReadFile, WriteFile};
-use windows_sys::Win32::System::Pipes::PeekNamedPipe;
 
 use super::info::{
-    client_process_id, client_session_id, impersonate_client, server_process_id, server_session_id,
+    self, client_process_id, client_session_id, impersonate_client, server_process_id,
+    server_session_id,
 };
 use super::timeout::{NO_TIMEOUT, millis_to_timeout, wait_millis};
 use crate::sys::windows::error::{cvt, is_pipe_closed, normalise_write_error};
@@ -377,20 +377,8 @@ impl Stream {
     }
 
     fn peek_pipe(&self) -> io::Result<Option<usize>> {
-        let mut available = 0;
-        let mut left_in_message = 0;
-        // SAFETY: no buffer is passed (size 0); the out-pointers are live locals.
-        let ok = unsafe {
-            PeekNamedPipe(
-                self.handle.as_raw_handle(),
-                ptr::null_mut(),
-                0,
-                ptr::null_mut(),
-                &mut available,
-                &mut left_in_message,
-            )
-        };
-        cvt(ok).map_err(normalise_write_error)?;
+        let (available, left_in_message) =
+            info::peek(self.handle.as_handle()).map_err(normalise_write_error)?;
         Ok(match (available, self.messages) {
             (0, _) => None,
             (_, true) => Some(left_in_message as usize),

@@ -2,6 +2,7 @@
 //! copied out to readers; whole messages assembled for `poll_recv`.
 
 use std::io;
+use std::os::windows::io::BorrowedHandle;
 use std::ptr;
 use std::sync::Mutex;
 use std::task::{Context, Poll, ready};
@@ -12,9 +13,13 @@ use windows_sys::Win32::Storage::FileSystem::ReadFile;
 use super::block::{Completion, HandleValue, IoBlock, lock};
 use crate::sys::windows::aio::notify::Notifier;
 use crate::sys::windows::error::is_pipe_closed;
-use crate::sys::windows::named_pipe::Prefix;
+use crate::sys::windows::named_pipe::{self, Prefix};
 
-/// How much one read asks for: the default pipe buffer size.
+/// How much one read asks for: the default pipe buffer size. The read
+/// after the start of a longer message asks for all of its rest at once
+/// (see [`ReadHalf::poll_recv`]); the buffer keeps the larger capacity, so
+/// a stream holds a buffer as large as the largest message it received
+/// (at most the receive's limit).
 const READ_CHUNK: usize = 64 * 1024;
 
 #[derive(Debug)]
@@ -25,6 +30,8 @@ struct ReadState {
     pos: usize,
     /// Whether the message that chunk belongs to goes on (message mode).
     continues: bool,
+    /// How much the next read asks for, at least [`READ_CHUNK`].
+    next_read: usize,
     /// The start of a message whose end has not arrived yet, kept here by a
     /// whole-message receive that was interrupted, so nothing is lost.
     assembled: Vec<u8>,
@@ -49,6 +56,7 @@ impl ReadHalf {
             has_chunk: false,
             pos: 0,
             continues: false,
+            next_read: READ_CHUNK,
             assembled: Vec::new(),
             dropping: None,
             eof: false,
@@ -78,7 +86,7 @@ impl ReadHalf {
             if !state.io.pending {
                 let buf = &mut state.io.buf;
                 buf.clear();
-                buf.reserve(READ_CHUNK);
+                buf.reserve(std::mem::replace(&mut state.next_read, READ_CHUNK));
                 let ptr = buf.as_mut_ptr();
                 let len = u32::try_from(buf.capacity()).unwrap_or(u32::MAX);
                 let handle = self.handle;
@@ -193,11 +201,31 @@ impl ReadHalf {
             }
             if state.continues {
                 state.assembled.extend_from_slice(chunk);
+                // The rest in one read rather than in chunks: each read is
+                // a round through the reactor. The OS's count is a hint
+                // (the reads go on until the message ends, whatever it
+                // said), capped one byte past the limit so that a longer
+                // message is found out without a larger buffer.
+                if let Some(left) = self.left_in_message() {
+                    state.next_read = left.min((limit - len).saturating_add(1)).max(READ_CHUNK);
+                }
                 continue;
             }
             out.append(&mut state.assembled);
             out.extend_from_slice(chunk);
             return Poll::Ready(Ok(Some(len)));
+        }
+    }
+
+    /// The bytes left of the message at the front of the pipe, as the OS
+    /// counts them; `None` if it does not say.
+    fn left_in_message(&self) -> Option<usize> {
+        // SAFETY: the stream that owns the handle outlives its halves, so
+        // the handle is open while this borrow lasts.
+        let handle = unsafe { BorrowedHandle::borrow_raw(self.handle.0) };
+        match named_pipe::peek(handle) {
+            Ok((_, left)) if left > 0 => usize::try_from(left).ok(),
+            _ => None,
         }
     }
 
