@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
 use clap::builder::PossibleValuesParser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use localipc_bench_engine::job::{KIB, MIB, Plan, Sizes};
 
 use crate::families;
@@ -161,18 +161,37 @@ fn positive(text: &str) -> Result<usize, String> {
 /// The hidden argument that turns this process into a peer.
 pub(crate) const PEER_FLAG: &str = "--peer";
 
-/// Parses the arguments after the program name.
+/// Parses the arguments after the program name, for the suite's own
+/// binary.
+///
+/// # Errors
+/// As [`parse_as`].
+#[cfg(test)]
+pub(crate) fn parse(arguments: &[String]) -> Result<Command, clap::Error> {
+    parse_as(arguments, &crate::Program::default())
+}
+
+/// Parses the arguments after the program name, for the binary `program`
+/// (its name and description in the help and errors).
 ///
 /// # Errors
 /// Clap's error for bad input, and for `--help`, which [`clap::Error::exit`]
 /// prints with the right stream and exit status (2 for a usage error).
-pub(crate) fn parse(arguments: &[String]) -> Result<Command, clap::Error> {
+pub(crate) fn parse_as(
+    arguments: &[String],
+    program: &crate::Program,
+) -> Result<Command, clap::Error> {
     if arguments.first().map(String::as_str) == Some(PEER_FLAG) {
         return Ok(Command::Peer(arguments[1..].to_vec()));
     }
-    let cli = Cli::try_parse_from(
-        std::iter::once("localipc-bench").chain(arguments.iter().map(String::as_str)),
+    let mut command = Cli::command().name(program.name).bin_name(program.name);
+    if let Some(about) = program.about {
+        command = command.about(about).long_about(about);
+    }
+    let matches = command.try_get_matches_from(
+        std::iter::once(program.name).chain(arguments.iter().map(String::as_str)),
     )?;
+    let cli = Cli::from_arg_matches(&matches)?;
     let mode = if cli.smoke {
         Mode::Smoke
     } else if cli.quick {
@@ -207,7 +226,6 @@ fn results_dir() -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
     use clap::error::ErrorKind;
 
     use super::*;
@@ -232,6 +250,34 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn another_binary_names_itself_in_its_help_and_errors() {
+        let program = crate::Program {
+            name: "other-bench",
+            about: Some("Measures other things"),
+        };
+        let outcome = |arguments: &[&str]| {
+            let arguments: Vec<String> = arguments.iter().map(|a| a.to_string()).collect();
+            match parse_as(&arguments, &program) {
+                Err(error) => error.render().to_string(),
+                Ok(command) => panic!("{command:?}"),
+            }
+        };
+        let help = outcome(&["--help"]);
+        assert!(help.starts_with("Measures other things"), "{help}");
+        assert!(help.contains("Usage: other-bench [OPTIONS]"), "{help}");
+        assert!(!help.contains("localipc-bench"), "{help}");
+        let usage = outcome(&["--bogus"]);
+        assert!(usage.contains("Usage: other-bench"), "{usage}");
+        // The suite's own binary keeps its name and text.
+        let help = parse(&["--help".to_owned()])
+            .unwrap_err()
+            .render()
+            .to_string();
+        assert!(help.starts_with("Benchmarks of localipc"), "{help}");
+        assert!(help.contains("Usage: localipc-bench [OPTIONS]"), "{help}");
     }
 
     #[test]

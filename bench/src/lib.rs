@@ -58,7 +58,7 @@ mod windows;
 
 use std::process::ExitCode;
 
-pub use extras::Extras;
+pub use extras::{Extras, Program};
 
 /// Counts every allocation, so the suite can show that localipc's data path
 /// allocates nothing. It is the global allocator of every binary that links
@@ -86,14 +86,14 @@ pub mod names {
 /// failed, 2 on a usage error).
 pub fn main_with(extras: &Extras) -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
-    match args::parse(&arguments) {
+    match args::parse_as(&arguments, &extras.program) {
         Ok(args::Command::Peer(peer_arguments)) => {
             localipc_bench_engine::peer::main_with(&peer_arguments, extras.peer)
         }
         Ok(args::Command::Run(settings)) => match suite::run(&settings, extras) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
-                eprintln!("localipc-bench: {error}");
+                eprintln!("{}: {error}", extras.program.name);
                 ExitCode::FAILURE
             }
         },

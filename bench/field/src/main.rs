@@ -33,9 +33,13 @@ mod targets;
 
 #[cfg(target_os = "linux")]
 fn main() -> std::process::ExitCode {
-    use localipc_bench::{Extras, names};
+    use localipc_bench::{Extras, Program, names};
 
     localipc_bench::main_with(&Extras {
+        program: Program {
+            name: "localipc-bench-field",
+            about: Some(ABOUT),
+        },
         contenders: vec![
             (names::SHM_FAMILY, iceoryx::contender()),
             (names::MESSAGE_FAMILY, ipc::contender()),
@@ -45,6 +49,16 @@ fn main() -> std::process::ExitCode {
         peer: Some(serve_peer),
     })
 }
+
+/// The help's description: the suite's, with the field's best added.
+#[cfg(target_os = "linux")]
+const ABOUT: &str = "\
+The benchmark suite of localipc with the field's best added
+
+The whole of localipc-bench (the same options, rounds and reports), plus
+iceoryx2 in the shared-memory family and ipc-channel's bytes channel in the
+message family, with targets that hold localipc to them. Without --quick or
+--smoke: the full run, 7 rounds.";
 
 /// The peer of an iceoryx2 or ipc-channel contender.
 #[cfg(target_os = "linux")]
