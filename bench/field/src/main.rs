@@ -13,25 +13,26 @@
 //!
 //! A package of its own, outside the workspace: iceoryx2 0.10 needs rustc
 //! 1.89, newer than the workspace's MSRV (see `bench/README.md`). Linux
-//! only for now; elsewhere the build stops with a message saying so.
+//! and Windows (iceoryx2 only there: ipc-channel is measured on Linux);
+//! elsewhere the build stops with a message saying so.
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 compile_error!(
-    "localipc-bench-field measures iceoryx2 and ipc-channel on Linux only; \
+    "localipc-bench-field measures iceoryx2 on Linux and Windows, ipc-channel on Linux; \
      elsewhere run the suite without them: `cargo run --release -p localipc-bench`"
 );
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 fn main() {}
 
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", windows))]
 mod iceoryx;
 #[cfg(target_os = "linux")]
 mod ipc;
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", windows))]
 mod targets;
 
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", windows))]
 fn main() -> std::process::ExitCode {
     use localipc_bench::{Extras, Program, names};
 
@@ -42,26 +43,31 @@ fn main() -> std::process::ExitCode {
         },
         contenders: vec![
             (names::SHM_FAMILY, iceoryx::contender()),
+            #[cfg(target_os = "linux")]
             (names::MESSAGE_FAMILY, ipc::contender()),
         ],
-        notes: vec![iceoryx::note(), ipc::NOTE.to_owned()],
+        notes: vec![
+            iceoryx::note(),
+            #[cfg(target_os = "linux")]
+            ipc::NOTE.to_owned(),
+        ],
         targets: targets::evaluate,
         peer: Some(serve_peer),
     })
 }
 
 /// The help's description: the suite's, with the field's best added.
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", windows))]
 const ABOUT: &str = "\
 The benchmark suite of localipc with the field's best added
 
 The whole of localipc-bench (the same options, rounds and reports), plus
-iceoryx2 in the shared-memory family and ipc-channel's bytes channel in the
-message family, with targets that hold localipc to them. Without --quick or
---smoke: the full run, 7 rounds.";
+iceoryx2 in the shared-memory family and (on Linux) ipc-channel's bytes
+channel in the message family, with targets that hold localipc to them.
+Without --quick or --smoke: the full run, 7 rounds.";
 
 /// The peer of an iceoryx2 or ipc-channel contender.
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", windows))]
 fn serve_peer(
     kind: &str,
     address: &str,
@@ -69,6 +75,7 @@ fn serve_peer(
 ) -> std::io::Result<Option<std::time::Duration>> {
     match kind {
         iceoryx::KIND => iceoryx::serve(address, answer),
+        #[cfg(target_os = "linux")]
         ipc::KIND => ipc::serve(address, answer),
         _ => Err(std::io::Error::other(format!(
             "no peer transport {kind:?} in the field bench"
@@ -76,16 +83,18 @@ fn serve_peer(
     }
 }
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(all(test, any(target_os = "linux", windows)))]
 mod tests {
     /// The versions the rows name are the ones the lock file builds.
     #[test]
     fn the_rows_name_the_locked_versions() {
         let lock = include_str!("../Cargo.lock");
-        for (package, row) in [
+        let rows: &[(&str, &str)] = &[
             ("iceoryx2", super::iceoryx::NAME),
+            #[cfg(target_os = "linux")]
             ("ipc-channel", super::ipc::NAME),
-        ] {
+        ];
+        for &(package, row) in rows {
             let version = row
                 .strip_prefix(package)
                 .and_then(|rest| rest.split_whitespace().next())

@@ -10,7 +10,9 @@ use localipc_bench_engine::results::{PlacementTables, Summary};
 use localipc_bench_engine::stats::median;
 use localipc_bench_engine::targets::{Check, Goal};
 
-use crate::{iceoryx, ipc};
+use crate::iceoryx;
+#[cfg(target_os = "linux")]
+use crate::ipc;
 
 /// The least (throughput) or most (latency) ratio of localipc's figure to
 /// the other library's.
@@ -23,6 +25,7 @@ pub(crate) fn evaluate(placements: &[PlacementTables]) -> Vec<Check> {
         let row = |family: &str, contender: &str| tables.row(family, contender);
         let pairs = [
             (names::SHM_FAMILY, names::SHM_DEFAULT_SPIN, iceoryx::NAME),
+            #[cfg(target_os = "linux")]
             (names::MESSAGE_FAMILY, names::MESSAGE_SOCKET, ipc::NAME),
         ];
         for (family, ours, theirs) in pairs {
