@@ -92,17 +92,17 @@
 //!   every 16 looks, for a peer that moved onto this CPU since.
 //!   The note is a hint; a peer that lies about it only changes this
 //!   side's choice between spinning and yielding.
-//! * **A writer ahead on a shared CPU yields.** A write that leaves the
-//!   peer 512 KiB or more to read, while the peer last waited on this CPU,
-//!   yields it, so that the reader takes the bytes while they are still in
-//!   the cache instead of after the ring is full (2 MiB, more than the
-//!   per-core cache of many CPUs). With both processes on one CPU this
-//!   took 64 KiB writes from 0.9× std's `UnixStream` to 1.3× (an Intel
-//!   Xeon). Each hand-over costs two switches of the CPU (about 1.6 µs
-//!   each on a virtual machine), so it should come as late as the cache
-//!   allows: on an AMD EPYC (Zen 4, 1 MiB of L2 per core; 11 rounds,
-//!   December 2026) yielding at 256 KiB gave 2.9× std and 1.00×
-//!   iceoryx2, at 512 KiB 3.2× and 1.11×, at 1 MiB 3.0× and 1.09×.
+//! * **A writer ahead on a shared CPU yields, where that pays.** A write
+//!   that leaves the peer 256 KiB or more to read, while the peer last
+//!   waited on this CPU, yields it, so that the reader takes the bytes
+//!   while they are still in the cache instead of after the ring is full
+//!   (2 MiB, more than the per-core cache of many CPUs). On an Intel Xeon
+//!   this took 64 KiB writes with both processes on one CPU from 0.9×
+//!   std's `UnixStream` to 1.3×. On AMD CPUs it does the opposite (each
+//!   hand-over costs two switches of the CPU, and Zen's last-level cache
+//!   gives the bytes back fast): on an AMD EPYC (Zen 4) the same writes
+//!   ran at 12.7 GB/s yielding at 256 KiB, 14.6 at 512 KiB and 15.9 never
+//!   yielding, so there the writer goes on until the ring is full.
 //! * **A limit.** A peer that takes longer than the limit to answer costs
 //!   this side at most the limit in CPU time before it sleeps; the call's
 //!   timeout bounds the spin too.

@@ -50,3 +50,49 @@ pub(crate) fn current_cpu() -> Option<u32> {
         None
     }
 }
+
+/// Whether this is an AMD (or Hygon, the same cores) x86-64 CPU, whose
+/// last-level cache hands lines back to a core fast enough that a writer
+/// sharing its CPU with the reader does best never yielding ahead of it
+/// (see `YIELD_AHEAD` in the shared-memory channel). Asked once per process:
+/// `cpuid` leaves a virtual machine for the hypervisor.
+pub(crate) fn cpu_is_amd() -> bool {
+    #[cfg(all(target_arch = "x86_64", not(miri), not(localipc_loom)))]
+    {
+        static AMD: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *AMD.get_or_init(|| {
+            // SAFETY: every x86-64 CPU has `cpuid`, and leaf 0 (the vendor)
+            // exists on all of them. (Safe to call in newer Rust.)
+            #[allow(unused_unsafe)]
+            let leaf = unsafe { std::arch::x86_64::__cpuid(0) };
+            let mut vendor = [0; 12];
+            vendor[..4].copy_from_slice(&leaf.ebx.to_le_bytes());
+            vendor[4..8].copy_from_slice(&leaf.edx.to_le_bytes());
+            vendor[8..].copy_from_slice(&leaf.ecx.to_le_bytes());
+            &vendor == b"AuthenticAMD" || &vendor == b"HygonGenuine"
+        })
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(miri), not(localipc_loom))))]
+    {
+        false
+    }
+}
+
+#[cfg(all(test, target_arch = "x86_64", not(miri), not(localipc_loom)))]
+mod tests {
+    /// The vendor read from `cpuid` agrees with the kernel's where Linux
+    /// says it, so the answer is not a constant.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_vendor_is_the_kernels() {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").expect("/proc/cpuinfo");
+        let kernel = cpuinfo
+            .lines()
+            .find_map(|line| line.strip_prefix("vendor_id"))
+            .and_then(|rest| rest.split(':').nth(1))
+            .map(str::trim)
+            .expect("a vendor_id line");
+        let amd = matches!(kernel, "AuthenticAMD" | "HygonGenuine");
+        assert_eq!(super::cpu_is_amd(), amd, "the kernel says {kernel}");
+    }
+}
