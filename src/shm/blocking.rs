@@ -97,6 +97,19 @@ fn yield_ahead() -> Option<u64> {
     }
 }
 
+/// A spinning reader that finds fewer bytes than this waiting while the
+/// writer is still writing lets it get this far ahead first. Reading right
+/// behind a writer on another CPU takes every few KiB out of its cache
+/// while it still writes next to them, and pulls its count's cache line at
+/// every write: on an AMD EPYC (Zen 4) 4 KiB writes between two CPUs then
+/// fell into a lockstep at 11–17 GB/s in a third of the bench's rounds,
+/// against 21–33 GB/s without spinning.
+const GATHER: usize = 64 * 1024;
+/// The longest a read waits for a writer to get [`GATHER`] ahead.
+const GATHER_FOR: Duration = Duration::from_micros(5);
+/// Spin-loop hints between two looks while gathering.
+const GATHER_PAUSE: u32 = 64;
+
 /// A writer reads the CPU hint again at every this many writes (and at
 /// every wait): where the OS has no cheap way to tell the current CPU
 /// (`getcpu(2)` is a system call on some architectures) a write must not
@@ -159,6 +172,9 @@ impl<B: Bell> BlockingChannel<B> {
         if buf.is_empty() {
             return Ok(0);
         }
+        if how.spin.is_some() && !how.nonblocking && !self.shares_cpu {
+            self.gather(buf.len());
+        }
         self.drive(Want::Bytes, how, |rings, peer_gone, wait| {
             wait.read(rings, peer_gone, buf)
         })
@@ -190,6 +206,31 @@ impl<B: Bell> BlockingChannel<B> {
             std::thread::yield_now();
         }
         Ok(written)
+    }
+
+    /// Lets a streaming writer get ahead before this side reads (see
+    /// [`GATHER`]): while fewer than [`GATHER`] bytes (or `wanted`) wait
+    /// and the writer's count still moves, it waits a little and looks
+    /// again, for at most [`GATHER_FOR`]. Nothing waiting, or a count that
+    /// stands still between two looks (a message, then a pause: a round
+    /// trip), returns at once.
+    fn gather(&self, wanted: usize) {
+        let enough = GATHER.min(wanted) as u64;
+        let mut waiting = self.rings.waiting_now();
+        if waiting == 0 || waiting >= enough {
+            return;
+        }
+        let end = Instant::now() + GATHER_FOR;
+        loop {
+            for _ in 0..GATHER_PAUSE {
+                std::hint::spin_loop();
+            }
+            let now = self.rings.waiting_now();
+            if now == waiting || now >= enough || Instant::now() >= end {
+                return;
+            }
+            waiting = now;
+        }
     }
 
     /// Ends this side's writing: the peer reads what was written, then the

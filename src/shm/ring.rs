@@ -274,6 +274,21 @@ impl Rings {
         false
     }
 
+    /// Bytes waiting in the incoming ring, from a fresh look at the peer's
+    /// count, for a hint only: nothing is kept, and a count out of bounds
+    /// reads as what was seen before (the next read checks it and breaks
+    /// the channel).
+    pub(crate) fn waiting_now(&self) -> u64 {
+        let seen = self.seen_written.wrapping_sub(self.read);
+        let written = self.count(self.rx_ctl + WRITTEN).load(Ordering::Acquire);
+        let now = written.wrapping_sub(self.read);
+        if now > self.capacity || now < seen {
+            seen
+        } else {
+            now
+        }
+    }
+
     /// Copies up to `buf.len()` waiting bytes out of the incoming ring.
     pub(crate) fn try_read(&mut self, buf: &mut [u8]) -> io::Result<Moved> {
         self.check()?;
