@@ -25,9 +25,10 @@ pub(crate) use client::{busy_timeout, client_stream, open_client};
 pub(crate) use config::{ClientConfig, Direction, ImpersonationLevel, ServerConfig};
 #[cfg(async_front_end)]
 pub(crate) use info::{
-    client_process_id, client_session_id, impersonate_client, server_process_id, server_session_id,
+    client_process_id, client_session_id, impersonate_client, peek, server_process_id,
+    server_session_id,
 };
-pub(crate) use info::{describe, is_connected, peek};
+pub(crate) use info::{describe, is_connected};
 #[cfg(async_front_end)]
 pub(crate) use instance::Waiting;
 pub(crate) use listener::Listener;
