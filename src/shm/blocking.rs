@@ -141,8 +141,6 @@ pub(crate) struct BlockingChannel<B> {
     writes: u32,
     /// The peer last waited on this side's CPU, as last read.
     shares_cpu: bool,
-    /// See [`yield_ahead`].
-    yield_ahead: Option<u64>,
 }
 
 impl<B: Bell> BlockingChannel<B> {
@@ -155,7 +153,6 @@ impl<B: Bell> BlockingChannel<B> {
             jammed: false,
             writes: 0,
             shares_cpu: false,
-            yield_ahead: yield_ahead(),
         }
     }
 
@@ -195,11 +192,7 @@ impl<B: Bell> BlockingChannel<B> {
         if self.writes.is_multiple_of(CPU_CHECK_EVERY) {
             self.shares_cpu = self.rings.peer_shares_cpu();
         }
-        if self.shares_cpu
-            && self
-                .yield_ahead
-                .is_some_and(|ahead| self.rings.unread_out() >= ahead)
-        {
+        if self.shares_cpu && yield_ahead().is_some_and(|ahead| self.rings.unread_out() >= ahead) {
             // The reader needs this CPU to catch up: let it read these
             // bytes while they are still in the cache, rather than after
             // the ring is full, when the first of them are not.

@@ -54,7 +54,7 @@ pub(crate) fn current_cpu() -> Option<u32> {
 /// Whether this is an AMD (or Hygon, the same cores) x86-64 CPU, whose
 /// last-level cache hands lines back to a core fast enough that a writer
 /// sharing its CPU with the reader does best never yielding ahead of it
-/// (see `YIELD_AHEAD` in the shared-memory channel). Asked once per process:
+/// (see `yield_ahead` in the shared-memory channel). Asked once per process:
 /// `cpuid` leaves a virtual machine for the hypervisor.
 pub(crate) fn cpu_is_amd() -> bool {
     #[cfg(all(target_arch = "x86_64", not(miri), not(localipc_loom)))]
